@@ -1,0 +1,133 @@
+//! Errors of the connection layer, worded for the one line a user sees.
+
+use std::time::Duration;
+
+use kafka_protocol::error::ResponseError;
+use thiserror::Error;
+
+pub type Result<T, E = KafkaError> = std::result::Result<T, E>;
+
+#[derive(Debug, Error)]
+pub enum KafkaError {
+    #[error("cannot reach {addr}: {reason}")]
+    Unreachable { addr: String, reason: String },
+
+    #[error("connection to {addr} lost: {reason}")]
+    ConnectionLost { addr: String, reason: String },
+
+    #[error("timed out after {}s waiting for {what}", .after.as_secs_f32())]
+    Timeout { what: String, after: Duration },
+
+    #[error("unknown topic {0:?}")]
+    UnknownTopic(String),
+
+    #[error("topic {topic:?} has no partition {partition} (partitions 0..{count})")]
+    UnknownPartition {
+        topic: String,
+        partition: i32,
+        count: usize,
+    },
+
+    #[error("invalid topic name {name:?}: {why}")]
+    InvalidTopicName { name: String, why: &'static str },
+
+    #[error("{context}: {error}")]
+    Broker {
+        context: String,
+        error: BrokerErrorText,
+    },
+
+    #[error("broker does not support {api} (needs a version in {wanted}, broker offers {offered})")]
+    Unsupported {
+        api: &'static str,
+        wanted: String,
+        offered: String,
+    },
+
+    #[error("unexpected answer from {addr}: {detail}")]
+    Protocol { addr: String, detail: String },
+
+    #[error("{0}")]
+    Client(String),
+}
+
+/// A broker's error code with its name and, when the broker sent one, its message.
+#[derive(Debug, Clone)]
+pub struct BrokerErrorText {
+    pub code: i16,
+    pub name: String,
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for BrokerErrorText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.message {
+            Some(m) if !m.is_empty() => write!(f, "{} ({m})", self.name),
+            _ => write!(f, "{}", self.name),
+        }
+    }
+}
+
+impl KafkaError {
+    /// Turns a non-zero error code into an error; zero is success.
+    pub fn check(code: i16, message: Option<&str>, context: impl FnOnce() -> String) -> Result<()> {
+        if code == 0 {
+            return Ok(());
+        }
+        Err(KafkaError::Broker {
+            context: context(),
+            error: BrokerErrorText {
+                code,
+                name: error_name(code),
+                message: message.map(str::to_owned),
+            },
+        })
+    }
+
+    /// The broker error code behind this error, if it is one.
+    pub fn broker_code(&self) -> Option<i16> {
+        match self {
+            KafkaError::Broker { error, .. } => Some(error.code),
+            _ => None,
+        }
+    }
+}
+
+/// Kafka's name for an error code, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
+pub fn error_name(code: i16) -> String {
+    match ResponseError::try_from_code(code) {
+        Some(ResponseError::Unknown(_)) | None => format!("error code {code}"),
+        Some(e) => screaming_snake(&format!("{e:?}")),
+    }
+}
+
+pub(crate) fn screaming_snake(camel: &str) -> String {
+    let mut out = String::with_capacity(camel.len() + 8);
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_error_codes_like_kafka_does() {
+        assert_eq!(error_name(3), "UNKNOWN_TOPIC_OR_PARTITION");
+        assert_eq!(error_name(1), "OFFSET_OUT_OF_RANGE");
+        assert_eq!(error_name(9999), "error code 9999");
+    }
+
+    #[test]
+    fn check_passes_zero_and_words_the_rest() {
+        assert!(KafkaError::check(0, None, || unreachable!()).is_ok());
+        let e = KafkaError::check(36, Some("exists"), || "create topic t".into()).unwrap_err();
+        assert_eq!(e.to_string(), "create topic t: TOPIC_ALREADY_EXISTS (exists)");
+        assert_eq!(e.broker_code(), Some(36));
+    }
+}

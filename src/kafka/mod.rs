@@ -1,0 +1,15 @@
+//! The connection layer: the one place kview talks to brokers. It knows nothing of terminals;
+//! the headless commands and the dashboard both use it.
+
+pub mod client;
+pub mod conn;
+pub mod error;
+pub mod partitioner;
+pub mod records;
+pub mod types;
+
+pub use client::{FetchPosition, KafkaClient, PartitionFetch, ReplicaSize};
+pub use conn::ConnSettings;
+pub use error::{KafkaError, Result};
+pub use records::{Header, Message, TimestampType};
+pub use types::*;

@@ -1,0 +1,382 @@
+//! Kafka records as kview holds them, and a faithful decoder for v2 record batches.
+//!
+//! Both Rust Kafka crates lose information here: rskafka keeps headers in a map of non-null
+//! values (a null header fails the whole fetch, repeated names collapse) and kafka-protocol keeps
+//! them in an IndexMap (repeated names collapse). Kafka allows both, and an inspector must show
+//! what is really in the log, so kview walks the batch itself and keeps headers as an ordered
+//! list. Decompression is kafka-protocol's.
+
+use bytes::{Buf, Bytes};
+use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
+
+/// One record header; Kafka allows a null value and repeated names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Option<Bytes>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampType {
+    CreateTime,
+    LogAppendTime,
+}
+
+/// A record read from a partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+    pub timestamp_type: TimestampType,
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    pub headers: Vec<Header>,
+}
+
+impl Message {
+    /// Bytes of key, value and headers: what the record costs in memory, roughly.
+    pub fn payload_size(&self) -> usize {
+        self.key.as_ref().map_or(0, Bytes::len)
+            + self.value.as_ref().map_or(0, Bytes::len)
+            + self
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
+                .sum::<usize>()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("record batch with magic {0} is not supported (only v2)")]
+    Magic(i8),
+    #[error("corrupt record batch at offset {0}: {1}")]
+    Corrupt(i64, &'static str),
+    #[error("cannot decompress batch at offset {0}: {1}")]
+    Decompress(i64, String),
+}
+
+/// What one fetch response's record bytes held.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// The offset after the last complete batch seen, control batches included; the next fetch
+    /// starts here even when every record was filtered out.
+    pub next_offset: Option<i64>,
+}
+
+const BATCH_HEADER_LEN: usize = 61;
+const LOG_OVERHEAD: usize = 12; // base offset + batch length
+
+/// Decodes every complete batch in `data`, appending records with `offset >= min_offset` to
+/// `out`. A truncated batch at the end (the broker cuts at max bytes) is ignored.
+pub fn decode_batches(
+    mut data: Bytes,
+    partition: i32,
+    min_offset: i64,
+    out: &mut Vec<Message>,
+) -> Result<Decoded, DecodeError> {
+    let mut decoded = Decoded::default();
+    while data.remaining() >= LOG_OVERHEAD {
+        let base_offset = i64::from_be_bytes(data[0..8].try_into().expect("8 bytes"));
+        let batch_len = i32::from_be_bytes(data[8..12].try_into().expect("4 bytes"));
+        if batch_len < 0 {
+            return Err(DecodeError::Corrupt(base_offset, "negative batch length"));
+        }
+        let total = LOG_OVERHEAD + batch_len as usize;
+        if data.remaining() < total {
+            break; // partial batch at the end of the response
+        }
+        let mut batch = data.split_to(total);
+        if batch.len() < BATCH_HEADER_LEN {
+            return Err(DecodeError::Corrupt(base_offset, "batch shorter than its header"));
+        }
+        let magic = batch[16] as i8;
+        if magic != 2 {
+            return Err(DecodeError::Magic(magic));
+        }
+        batch.advance(21); // base offset, length, leader epoch, magic, crc
+        let attributes = batch.get_i16();
+        let last_offset_delta = batch.get_i32();
+        let base_timestamp = batch.get_i64();
+        let max_timestamp = batch.get_i64();
+        batch.advance(8 + 2 + 4); // producer id, producer epoch, base sequence
+        let record_count = batch.get_i32();
+
+        decoded.next_offset = Some(base_offset + i64::from(last_offset_delta) + 1);
+        let is_control = attributes & 0x20 != 0;
+        if is_control {
+            continue;
+        }
+        let timestamp_type = if attributes & 0x08 != 0 {
+            TimestampType::LogAppendTime
+        } else {
+            TimestampType::CreateTime
+        };
+        let mut records = match attributes & 0x07 {
+            0 => batch,
+            codec => decompress(codec, batch, base_offset)?,
+        };
+        let ctx = BatchContext {
+            partition,
+            base_offset,
+            base_timestamp,
+            log_append_time: (timestamp_type == TimestampType::LogAppendTime)
+                .then_some(max_timestamp),
+            timestamp_type,
+        };
+        for _ in 0..record_count.max(0) {
+            let message = ctx.decode_record(&mut records)?;
+            if message.offset >= min_offset {
+                out.push(message);
+            }
+        }
+    }
+    Ok(decoded)
+}
+
+fn decompress(codec: i16, mut batch: Bytes, base_offset: i64) -> Result<Bytes, DecodeError> {
+    let take = |b: &mut Bytes| Ok(b.split_to(b.len()));
+    let result = match codec {
+        1 => Gzip::decompress(&mut batch, take),
+        2 => Snappy::decompress(&mut batch, take),
+        3 => Lz4::decompress(&mut batch, take),
+        4 => Zstd::decompress(&mut batch, take),
+        other => {
+            return Err(DecodeError::Decompress(
+                base_offset,
+                format!("unknown codec {other}"),
+            ));
+        }
+    };
+    result.map_err(|e| DecodeError::Decompress(base_offset, e.to_string()))
+}
+
+struct BatchContext {
+    partition: i32,
+    base_offset: i64,
+    base_timestamp: i64,
+    log_append_time: Option<i64>,
+    timestamp_type: TimestampType,
+}
+
+impl BatchContext {
+    fn decode_record(&self, buf: &mut Bytes) -> Result<Message, DecodeError> {
+        let corrupt = |why| DecodeError::Corrupt(self.base_offset, why);
+        let length = varint(buf).ok_or_else(|| corrupt("record length"))?;
+        if length < 0 || buf.remaining() < length as usize {
+            return Err(corrupt("record longer than its batch"));
+        }
+        let mut rec = buf.split_to(length as usize);
+        if !rec.has_remaining() {
+            return Err(corrupt("empty record"));
+        }
+        rec.advance(1); // record attributes, unused by Kafka
+        let timestamp_delta = varlong(&mut rec).ok_or_else(|| corrupt("timestamp"))?;
+        let offset_delta = varint(&mut rec).ok_or_else(|| corrupt("offset delta"))?;
+        let key = nullable_bytes(&mut rec).ok_or_else(|| corrupt("key"))?;
+        let value = nullable_bytes(&mut rec).ok_or_else(|| corrupt("value"))?;
+        let header_count = varint(&mut rec).ok_or_else(|| corrupt("header count"))?;
+        let mut headers = Vec::with_capacity(header_count.clamp(0, 64) as usize);
+        for _ in 0..header_count.max(0) {
+            let name = nullable_bytes(&mut rec)
+                .ok_or_else(|| corrupt("header name"))?
+                .ok_or_else(|| corrupt("null header name"))?;
+            let value = nullable_bytes(&mut rec).ok_or_else(|| corrupt("header value"))?;
+            headers.push(Header {
+                name: String::from_utf8_lossy(&name).into_owned(),
+                value,
+            });
+        }
+        Ok(Message {
+            partition: self.partition,
+            offset: self.base_offset + i64::from(offset_delta),
+            timestamp_ms: self
+                .log_append_time
+                .unwrap_or(self.base_timestamp + timestamp_delta),
+            timestamp_type: self.timestamp_type,
+            key,
+            value,
+            headers,
+        })
+    }
+}
+
+/// Zigzag varint (32-bit) as Kafka writes them in records.
+fn varint(buf: &mut Bytes) -> Option<i32> {
+    let raw = unsigned_varint(buf, 5)?;
+    Some(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+}
+
+fn varlong(buf: &mut Bytes) -> Option<i64> {
+    let raw = unsigned_varint(buf, 10)?;
+    Some(((raw >> 1) as i64) ^ -((raw & 1) as i64))
+}
+
+fn unsigned_varint(buf: &mut Bytes, max_bytes: usize) -> Option<u64> {
+    let mut value = 0u64;
+    for i in 0..max_bytes {
+        if !buf.has_remaining() {
+            return None;
+        }
+        let b = buf.get_u8();
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Length-prefixed bytes where length −1 means null. Zero-copy: slices the fetch buffer.
+fn nullable_bytes(buf: &mut Bytes) -> Option<Option<Bytes>> {
+    let len = varint(buf)?;
+    if len < 0 {
+        return Some(None);
+    }
+    let len = len as usize;
+    if buf.remaining() < len {
+        return None;
+    }
+    Some(Some(buf.split_to(len)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+    use kafka_protocol::indexmap::IndexMap;
+    use kafka_protocol::protocol::StrBytes;
+    use kafka_protocol::records::{
+        Compression, Record, RecordBatchEncoder, RecordEncodeOptions,
+        TimestampType as KpTimestampType,
+    };
+
+    fn record(offset: i64, key: Option<&str>, value: Option<&[u8]>) -> Record {
+        let mut headers = IndexMap::new();
+        headers.insert(StrBytes::from_static_str("trace"), Some(Bytes::from_static(b"t1")));
+        headers.insert(StrBytes::from_static_str("empty"), None);
+        Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: 0,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: KpTimestampType::Creation,
+            offset,
+            sequence: -1,
+            timestamp: 1_700_000_000_000 + offset,
+            key: key.map(|k| Bytes::copy_from_slice(k.as_bytes())),
+            value: value.map(Bytes::copy_from_slice),
+            headers,
+        }
+    }
+
+    fn encode(records: &[Record], compression: Compression) -> Bytes {
+        let mut buf = BytesMut::new();
+        let options = RecordEncodeOptions {
+            version: 2,
+            compression,
+        };
+        RecordBatchEncoder::encode(&mut buf, records, &options).unwrap();
+        buf.freeze()
+    }
+
+    #[test]
+    fn decodes_keys_nulls_headers_and_binary_in_every_codec() {
+        let records = vec![
+            record(10, Some("k"), Some(b"hello")),
+            record(11, None, None),
+            record(12, Some("bin"), Some(&[0, 159, 146, 150, 0x1b])),
+        ];
+        for codec in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            let mut out = Vec::new();
+            let decoded = decode_batches(encode(&records, codec), 3, 0, &mut out).unwrap();
+            assert_eq!(out.len(), 3, "{codec:?}");
+            assert_eq!(decoded.next_offset, Some(13));
+            assert_eq!(out[0].key.as_deref(), Some(&b"k"[..]));
+            assert_eq!(out[0].value.as_deref(), Some(&b"hello"[..]));
+            assert_eq!(out[1].key, None);
+            assert_eq!(out[1].value, None);
+            assert_eq!(out[2].value.as_deref(), Some(&[0u8, 159, 146, 150, 0x1b][..]));
+            assert_eq!(out[2].timestamp_ms, 1_700_000_000_012);
+            assert_eq!(out[2].partition, 3);
+            assert_eq!(
+                out[0].headers,
+                vec![
+                    Header {
+                        name: "trace".into(),
+                        value: Some(Bytes::from_static(b"t1"))
+                    },
+                    Header {
+                        name: "empty".into(),
+                        value: None
+                    },
+                ]
+            );
+        }
+    }
+
+    #[test]
+    fn skips_records_before_the_requested_offset_and_truncated_tails() {
+        let records: Vec<_> = (0..5).map(|o| record(o, None, Some(b"v"))).collect();
+        let full = encode(&records, Compression::None);
+        let mut out = Vec::new();
+        decode_batches(full.clone(), 0, 3, &mut out).unwrap();
+        assert_eq!(out.iter().map(|m| m.offset).collect::<Vec<_>>(), vec![3, 4]);
+
+        // The broker cuts responses mid-batch: what is complete is read, the rest next time.
+        let truncated = full.slice(..full.len() - 5);
+        out.clear();
+        let decoded = decode_batches(truncated, 0, 0, &mut out).unwrap();
+        assert!(out.len() < 5);
+        let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
+        assert_eq!(offsets, (0..out.len() as i64).collect::<Vec<_>>());
+        assert_eq!(decoded.next_offset, out.last().map(|m| m.offset + 1));
+    }
+
+    #[test]
+    fn repeated_header_names_survive() {
+        // Hand-built record with two headers named "h": encoders that use maps cannot make it.
+        let mut rec = BytesMut::new();
+        let zz = |v: i64| ((v << 1) ^ (v >> 63)) as u8; // small values fit in one byte
+        rec.extend_from_slice(&[0, zz(0), zz(0), zz(-1), zz(1), b'v', zz(2)]);
+        rec.extend_from_slice(&[zz(1), b'h', zz(1), b'1', zz(1), b'h', zz(-1)]);
+        let mut records = BytesMut::new();
+        records.extend_from_slice(&[zz(rec.len() as i64)]);
+        records.extend_from_slice(&rec);
+
+        let mut batch = BytesMut::new();
+        batch.extend_from_slice(&7i64.to_be_bytes());
+        let len = (BATCH_HEADER_LEN - LOG_OVERHEAD + records.len()) as i32;
+        batch.extend_from_slice(&len.to_be_bytes());
+        batch.extend_from_slice(&0i32.to_be_bytes()); // leader epoch
+        batch.extend_from_slice(&[2]); // magic
+        batch.extend_from_slice(&0u32.to_be_bytes()); // crc (not checked)
+        batch.extend_from_slice(&0i16.to_be_bytes()); // attributes
+        batch.extend_from_slice(&0i32.to_be_bytes()); // last offset delta
+        batch.extend_from_slice(&5i64.to_be_bytes()); // base timestamp
+        batch.extend_from_slice(&5i64.to_be_bytes()); // max timestamp
+        batch.extend_from_slice(&(-1i64).to_be_bytes());
+        batch.extend_from_slice(&(-1i16).to_be_bytes());
+        batch.extend_from_slice(&(-1i32).to_be_bytes());
+        batch.extend_from_slice(&1i32.to_be_bytes()); // record count
+        batch.extend_from_slice(&records);
+
+        let mut out = Vec::new();
+        decode_batches(batch.freeze(), 0, 0, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].offset, 7);
+        let names: Vec<_> = out[0].headers.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["h", "h"]);
+        assert_eq!(out[0].headers[1].value, None);
+    }
+}
