@@ -230,7 +230,9 @@ impl KafkaClient {
             .unwrap_or_else(|p| p.into_inner())
             .get(&id)
             .cloned()
-            .ok_or_else(|| KafkaError::Client(format!("broker {id} is not in the cluster metadata")))
+            .ok_or_else(|| {
+                KafkaError::Client(format!("broker {id} is not in the cluster metadata"))
+            })
     }
 
     /// Cluster metadata; `topics` None means every topic, Some(&[]) brokers only.
@@ -374,7 +376,10 @@ impl KafkaClient {
             let ctx = format!("offsets of {topic}/{partition}");
             let (low, high) = self
                 .timed(&ctx, async {
-                    futures::join!(pc.get_offset(OffsetAt::Earliest), pc.get_offset(OffsetAt::Latest))
+                    futures::join!(
+                        pc.get_offset(OffsetAt::Earliest),
+                        pc.get_offset(OffsetAt::Latest)
+                    )
                 })
                 .await?;
             Ok(Watermarks {
@@ -428,9 +433,12 @@ impl KafkaClient {
             .map_err(|e| data_error(e, "controller", None))?;
         let ctx = format!("create topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
-        self.timed(&ctx, controller.create_topic(name, partitions, replication, timeout_ms))
-            .await?
-            .map_err(|e| data_error(e, &ctx, None))?;
+        self.timed(
+            &ctx,
+            controller.create_topic(name, partitions, replication, timeout_ms),
+        )
+        .await?
+        .map_err(|e| data_error(e, &ctx, None))?;
         self.wait_for_leaders(name, partitions as usize).await
     }
 
@@ -523,11 +531,16 @@ impl KafkaClient {
         for batch in join_all(fetches).await {
             results.extend(batch);
         }
-        if results
-            .iter()
-            .any(|r| r.error.as_ref().and_then(KafkaError::broker_code).is_some_and(|c| STALE_LEADER_CODES.contains(&c)))
-        {
-            self.leaders.write().unwrap_or_else(|p| p.into_inner()).clear();
+        if results.iter().any(|r| {
+            r.error
+                .as_ref()
+                .and_then(KafkaError::broker_code)
+                .is_some_and(|c| STALE_LEADER_CODES.contains(&c))
+        }) {
+            self.leaders
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
         }
         Ok(results)
     }
@@ -569,7 +582,13 @@ impl KafkaClient {
             .with_topics(topics);
         let (_, response) = self
             .pool
-            .call(&addr, Lane::Fetch, &request, Some(FETCH_VERSION_CAP), max_wait)
+            .call(
+                &addr,
+                Lane::Fetch,
+                &request,
+                Some(FETCH_VERSION_CAP),
+                max_wait,
+            )
             .await?;
         KafkaError::check(response.error_code, None, || format!("fetch from {addr}"))?;
 
@@ -599,10 +618,15 @@ impl KafkaClient {
                     continue;
                 }
                 let data = pd.records.unwrap_or_else(Bytes::new);
-                match records::decode_batches(data, pd.partition_index, requested, &mut result.messages)
-                {
+                match records::decode_batches(
+                    data,
+                    pd.partition_index,
+                    requested,
+                    &mut result.messages,
+                ) {
                     Ok(decoded) => {
-                        result.next_offset = decoded.next_offset.unwrap_or(requested).max(requested);
+                        result.next_offset =
+                            decoded.next_offset.unwrap_or(requested).max(requested);
                     }
                     Err(e) => result.error = Some(KafkaError::Client(e.to_string())),
                 }
@@ -658,7 +682,13 @@ impl KafkaClient {
         loop {
             let response = self.call_any(&request, None).await?;
             let (code, message, node, host, port) = match response.coordinators.first() {
-                Some(c) => (c.error_code, c.error_message.clone(), c.node_id.0, c.host.clone(), c.port),
+                Some(c) => (
+                    c.error_code,
+                    c.error_message.clone(),
+                    c.node_id.0,
+                    c.host.clone(),
+                    c.port,
+                ),
                 None => (
                     response.error_code,
                     response.error_message.clone(),
@@ -808,7 +838,10 @@ impl KafkaClient {
         for t in response.topics {
             for p in t.partitions {
                 KafkaError::check(p.error_code, None, || {
-                    format!("commit offset of group {group:?} on {}/{}", t.name.0, p.partition_index)
+                    format!(
+                        "commit offset of group {group:?} on {}/{}",
+                        t.name.0, p.partition_index
+                    )
                 })?;
             }
         }
@@ -901,7 +934,10 @@ impl KafkaClient {
                 format!("create partitions of {topic:?}")
             })?;
         }
-        self.partition_clients.lock().await.retain(|(t, _), _| t != topic);
+        self.partition_clients
+            .lock()
+            .await
+            .retain(|(t, _), _| t != topic);
         self.wait_for_leaders(topic, count as usize).await
     }
 }

@@ -12,8 +12,7 @@ use kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, ApiVersionsResponse, RequestHeader, ResponseHeader,
 };
 use kafka_protocol::protocol::{
-    Decodable, HeaderVersion, Request, StrBytes, VersionRange,
-    encode_request_header_into_buffer,
+    Decodable, HeaderVersion, Request, StrBytes, VersionRange, encode_request_header_into_buffer,
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -58,32 +57,34 @@ pub struct BrokerConn {
 
 impl std::fmt::Debug for BrokerConn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BrokerConn").field("addr", &self.addr).finish()
+        f.debug_struct("BrokerConn")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
 impl BrokerConn {
     /// Opens a TCP connection and negotiates API versions.
     pub async fn connect(addr: &str, settings: &ConnSettings) -> Result<Self> {
-        let tcp = match tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr)).await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                return Err(KafkaError::Unreachable {
-                    addr: addr.to_owned(),
-                    reason: io_reason(&e),
-                });
-            }
-            Err(_) => {
-                return Err(KafkaError::Unreachable {
-                    addr: addr.to_owned(),
-                    reason: format!(
-                        "no answer within {}s",
-                        settings.connect_timeout.as_secs_f32()
-                    ),
-                });
-            }
-        };
+        let tcp =
+            match tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => {
+                    return Err(KafkaError::Unreachable {
+                        addr: addr.to_owned(),
+                        reason: io_reason(&e),
+                    });
+                }
+                Err(_) => {
+                    return Err(KafkaError::Unreachable {
+                        addr: addr.to_owned(),
+                        reason: format!(
+                            "no answer within {}s",
+                            settings.connect_timeout.as_secs_f32()
+                        ),
+                    });
+                }
+            };
         let _ = tcp.set_nodelay(true);
         let mut conn = BrokerConn {
             addr: addr.to_owned(),
@@ -91,11 +92,13 @@ impl BrokerConn {
             versions: HashMap::new(),
             next_correlation_id: 1,
             client_id: StrBytes::from_string(settings.client_id.clone()),
-            request_timeout: settings.request_timeout,
+            // Until the broker has answered once, the connect timeout is the one that applies.
+            request_timeout: settings.connect_timeout,
             max_frame_bytes: settings.max_frame_bytes,
             out: BytesMut::with_capacity(4096),
         };
         conn.negotiate().await?;
+        conn.request_timeout = settings.request_timeout;
         Ok(conn)
     }
 
@@ -158,7 +161,11 @@ impl BrokerConn {
     }
 
     /// Sends a request at the best common version and returns that version with the response.
-    pub async fn call<R: Request>(&mut self, request: &R, cap: Option<i16>) -> Result<(i16, R::Response)> {
+    pub async fn call<R: Request>(
+        &mut self,
+        request: &R,
+        cap: Option<i16>,
+    ) -> Result<(i16, R::Response)> {
         self.call_with_wait(request, cap, Duration::ZERO).await
     }
 
@@ -220,8 +227,9 @@ impl BrokerConn {
         }
 
         let mut frame = self.read_frame().await?;
-        let response_header = ResponseHeader::decode(&mut frame, R::Response::header_version(version))
-            .map_err(|e| self.protocol(e))?;
+        let response_header =
+            ResponseHeader::decode(&mut frame, R::Response::header_version(version))
+                .map_err(|e| self.protocol(e))?;
         if response_header.correlation_id != correlation_id {
             return Err(self.protocol(format!(
                 "correlation id {} where {correlation_id} was expected",

@@ -127,7 +127,10 @@ mod tests {
     fn check_passes_zero_and_words_the_rest() {
         assert!(KafkaError::check(0, None, || unreachable!()).is_ok());
         let e = KafkaError::check(36, Some("exists"), || "create topic t".into()).unwrap_err();
-        assert_eq!(e.to_string(), "create topic t: TOPIC_ALREADY_EXISTS (exists)");
+        assert_eq!(
+            e.to_string(),
+            "create topic t: TOPIC_ALREADY_EXISTS (exists)"
+        );
         assert_eq!(e.broker_code(), Some(36));
     }
 }

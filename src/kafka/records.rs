@@ -90,7 +90,10 @@ pub fn decode_batches(
         }
         let mut batch = data.split_to(total);
         if batch.len() < BATCH_HEADER_LEN {
-            return Err(DecodeError::Corrupt(base_offset, "batch shorter than its header"));
+            return Err(DecodeError::Corrupt(
+                base_offset,
+                "batch shorter than its header",
+            ));
         }
         let magic = batch[16] as i8;
         if magic != 2 {
@@ -255,7 +258,10 @@ mod tests {
 
     fn record(offset: i64, key: Option<&str>, value: Option<&[u8]>) -> Record {
         let mut headers = IndexMap::new();
-        headers.insert(StrBytes::from_static_str("trace"), Some(Bytes::from_static(b"t1")));
+        headers.insert(
+            StrBytes::from_static_str("trace"),
+            Some(Bytes::from_static(b"t1")),
+        );
         headers.insert(StrBytes::from_static_str("empty"), None);
         Record {
             transactional: false,
@@ -306,7 +312,10 @@ mod tests {
             assert_eq!(out[0].value.as_deref(), Some(&b"hello"[..]));
             assert_eq!(out[1].key, None);
             assert_eq!(out[1].value, None);
-            assert_eq!(out[2].value.as_deref(), Some(&[0u8, 159, 146, 150, 0x1b][..]));
+            assert_eq!(
+                out[2].value.as_deref(),
+                Some(&[0u8, 159, 146, 150, 0x1b][..])
+            );
             assert_eq!(out[2].timestamp_ms, 1_700_000_000_012);
             assert_eq!(out[2].partition, 3);
             assert_eq!(

@@ -159,7 +159,9 @@ impl std::str::FromStr for StartAt {
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let bad = || {
-            format!("invalid offset {s:?}: use beginning, end, a number, -N (N before the end) or @UNIX_MS")
+            format!(
+                "invalid offset {s:?}: use beginning, end, a number, -N (N before the end) or @UNIX_MS"
+            )
         };
         match s {
             "beginning" | "earliest" | "start" => Ok(StartAt::Beginning),
@@ -216,8 +218,16 @@ mod tests {
         assert_eq!("end".parse(), Ok(StartAt::End));
         assert_eq!("42".parse(), Ok(StartAt::Offset(42)));
         assert_eq!("-10".parse(), Ok(StartAt::FromEnd(10)));
-        assert_eq!("@1700000000000".parse(), Ok(StartAt::Timestamp(1_700_000_000_000)));
-        assert!("soon".parse::<StartAt>().unwrap_err().contains("invalid offset"));
+        assert_eq!(
+            "@1700000000000".parse(),
+            Ok(StartAt::Timestamp(1_700_000_000_000))
+        );
+        assert!(
+            "soon"
+                .parse::<StartAt>()
+                .unwrap_err()
+                .contains("invalid offset")
+        );
         assert!("@x".parse::<StartAt>().is_err());
         assert!("@-5".parse::<StartAt>().is_err());
     }

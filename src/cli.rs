@@ -1,0 +1,159 @@
+//! Command line: the dashboard by default, kcat-style headless commands as subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::kafka::StartAt;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kview",
+    version,
+    about = "A terminal dashboard and scriptable client for Apache Kafka",
+    long_about = "A terminal dashboard and scriptable client for Apache Kafka.\n\n\
+        Without a subcommand kview opens the dashboard; the subcommands print plain text or JSON \
+        for scripts."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalOpts {
+    /// Bootstrap brokers, host:port[,host:port...]
+    #[arg(
+        short = 'b',
+        long,
+        global = true,
+        env = "KVIEW_BROKERS",
+        default_value = "127.0.0.1:9092",
+        value_delimiter = ','
+    )]
+    pub brokers: Vec<String>,
+
+    /// Seconds to wait for a broker to answer before giving up
+    #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+
+    /// Refuse to produce, delete or change anything
+    #[arg(long, global = true, env = "KVIEW_READ_ONLY")]
+    pub read_only: bool,
+
+    /// Also write logs to this file
+    #[arg(long, global = true, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List topics with partition count, replication factor and message count
+    Topics {
+        /// Include internal topics (__consumer_offsets, ...)
+        #[arg(short = 'a', long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a topic's partitions (leader, replicas, ISR, watermarks) and configs
+    Describe {
+        topic: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write messages: from the arguments, or one per line from stdin
+    Produce(ProduceArgs),
+    /// Read messages
+    Consume(ConsumeArgs),
+    /// List consumer groups
+    Groups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Committed offset, high watermark and lag per partition for one group or all
+    Lag {
+        group: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a topic
+    CreateTopic {
+        name: String,
+        /// Number of partitions
+        #[arg(short = 'p', long, default_value_t = 1)]
+        partitions: i32,
+        /// Replication factor
+        #[arg(short = 'r', long, default_value_t = 1)]
+        replication: i16,
+    },
+    /// Delete a topic (asks first, unless --yes)
+    DeleteTopic {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProduceArgs {
+    #[arg(short = 't', long)]
+    pub topic: String,
+    /// Key for every message
+    #[arg(short = 'k', long)]
+    pub key: Option<String>,
+    /// Split each stdin line into key and value at the first DELIM
+    #[arg(short = 'K', long, value_name = "DELIM", conflicts_with = "key")]
+    pub key_delimiter: Option<String>,
+    /// Header name=value; `name` alone gives a null value (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "NAME=VALUE")]
+    pub headers: Vec<String>,
+    /// Partition to write to (default: by key hash, like Kafka's Java producer)
+    #[arg(short = 'p', long)]
+    pub partition: Option<i32>,
+    /// One line of JSON per written message
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing on success
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Message values; stdin is read when none are given
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumeArgs {
+    #[arg(short = 't', long)]
+    pub topic: String,
+    /// Only this partition (default: all)
+    #[arg(short = 'p', long)]
+    pub partition: Option<i32>,
+    /// Where to start: beginning, end, OFFSET, -N (N before the end) or @UNIX_MS
+    #[arg(
+        short = 'o',
+        long,
+        default_value = "beginning",
+        allow_hyphen_values = true
+    )]
+    pub offset: StartAt,
+    /// Stop after this many messages
+    #[arg(short = 'c', long)]
+    pub count: Option<u64>,
+    /// Exit once the end of every partition is reached
+    #[arg(short = 'e', long)]
+    pub exit_at_end: bool,
+    #[arg(long, value_enum, default_value_t = Format::Raw)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The value bytes, one message per line
+    Raw,
+    /// One JSON object per line with topic, partition, offset, timestamp, key, value, headers
+    Json,
+}

@@ -1,0 +1,133 @@
+//! The JSON-lines shape of a message, shared by `kview consume --format json` and the
+//! dashboard's "write to file". Text stays text; anything that is not UTF-8 goes to a
+//! `*_base64` field instead, so binary data survives a round trip exactly.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::kafka::{Message, TimestampType};
+
+#[derive(Debug, Serialize)]
+pub struct JsonMessage<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: i64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    pub timestamp_type: &'static str,
+    /// The key as text; null when the key is null or not UTF-8 (then see `key_base64`).
+    pub key: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_base64: Option<String>,
+    pub value: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_base64: Option<String>,
+    /// In record order; names may repeat and values may be null, as Kafka allows.
+    pub headers: Vec<JsonHeader<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonHeader<'a> {
+    pub name: &'a str,
+    pub value: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_base64: Option<String>,
+}
+
+/// Text when the bytes are UTF-8, base64 otherwise; (None, None) for null.
+fn text_or_base64(bytes: Option<&Bytes>) -> (Option<Cow<'_, str>>, Option<String>) {
+    match bytes {
+        None => (None, None),
+        Some(b) => match std::str::from_utf8(b) {
+            Ok(text) => (Some(Cow::Borrowed(text)), None),
+            Err(_) => (None, Some(BASE64.encode(b))),
+        },
+    }
+}
+
+impl<'a> JsonMessage<'a> {
+    pub fn new(topic: &'a str, m: &'a Message) -> Self {
+        let (key, key_base64) = text_or_base64(m.key.as_ref());
+        let (value, value_base64) = text_or_base64(m.value.as_ref());
+        JsonMessage {
+            topic,
+            partition: m.partition,
+            offset: m.offset,
+            timestamp: m.timestamp_ms,
+            timestamp_type: match m.timestamp_type {
+                TimestampType::CreateTime => "create",
+                TimestampType::LogAppendTime => "log_append",
+            },
+            key,
+            key_base64,
+            value,
+            value_base64,
+            headers: m
+                .headers
+                .iter()
+                .map(|h| {
+                    let (value, value_base64) = text_or_base64(h.value.as_ref());
+                    JsonHeader {
+                        name: &h.name,
+                        value,
+                        value_base64,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::Header;
+
+    #[test]
+    fn text_stays_text_and_binary_becomes_base64() {
+        let m = Message {
+            partition: 2,
+            offset: 9,
+            timestamp_ms: 1_700_000_000_000,
+            timestamp_type: TimestampType::CreateTime,
+            key: Some(Bytes::from_static(b"k\x1b")),
+            value: Some(Bytes::from_static(&[0xff, 0x00, 0x41])),
+            headers: vec![
+                Header {
+                    name: "h".into(),
+                    value: None,
+                },
+                Header {
+                    name: "h".into(),
+                    value: Some(Bytes::from_static(b"x")),
+                },
+            ],
+        };
+        let line = serde_json::to_string(&JsonMessage::new("t", &m)).unwrap();
+        assert_eq!(
+            line,
+            r#"{"topic":"t","partition":2,"offset":9,"timestamp":1700000000000,"timestamp_type":"create","key":"k\u001b","value":null,"value_base64":"/wBB","headers":[{"name":"h","value":null},{"name":"h","value":"x"}]}"#
+        );
+    }
+
+    #[test]
+    fn null_value_is_null_without_base64() {
+        let m = Message {
+            partition: 0,
+            offset: 0,
+            timestamp_ms: 0,
+            timestamp_type: TimestampType::LogAppendTime,
+            key: None,
+            value: None,
+            headers: vec![],
+        };
+        let v: serde_json::Value = serde_json::to_value(JsonMessage::new("t", &m)).unwrap();
+        assert!(v["value"].is_null());
+        assert!(v.get("value_base64").is_none());
+        assert_eq!(v["timestamp_type"], "log_append");
+    }
+}

@@ -1,0 +1,53 @@
+//! The scriptable commands: plain text for people, `--json` for scripts.
+
+pub mod consume;
+pub mod groups;
+pub mod json;
+pub mod produce;
+pub mod table;
+pub mod topics;
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+
+use crate::cli::{Command, GlobalOpts};
+use crate::kafka::KafkaClient;
+
+/// Runs one headless command against a connected client, writing to `out`.
+pub async fn run(
+    client: &KafkaClient,
+    global: &GlobalOpts,
+    command: &Command,
+    out: &mut impl Write,
+) -> Result<()> {
+    let refuse_if_read_only = |what: &str| -> Result<()> {
+        if global.read_only {
+            bail!("read-only mode: refusing to {what}");
+        }
+        Ok(())
+    };
+    match command {
+        Command::Topics { all, json } => topics::list(client, *all, *json, out).await,
+        Command::Describe { topic, json } => topics::describe(client, topic, *json, out).await,
+        Command::Produce(args) => {
+            refuse_if_read_only("produce")?;
+            produce::run(client, args, std::io::stdin().lock(), out).await
+        }
+        Command::Consume(args) => consume::run(client, args, out).await,
+        Command::Groups { json } => groups::list(client, *json, out).await,
+        Command::Lag { group, json } => groups::lag(client, group.as_deref(), *json, out).await,
+        Command::CreateTopic {
+            name,
+            partitions,
+            replication,
+        } => {
+            refuse_if_read_only("create a topic")?;
+            topics::create(client, name, *partitions, *replication, out).await
+        }
+        Command::DeleteTopic { name, yes } => {
+            refuse_if_read_only("delete a topic")?;
+            topics::delete(client, name, *yes, out).await
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `kview produce`: write messages from arguments or stdin lines.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use anyhow::{Result, bail};
+use chrono::Utc;
+use futures::future::join_all;
+use rskafka::client::partition::Compression;
+use rskafka::record::Record;
+
+use crate::cli::ProduceArgs;
+use crate::kafka::KafkaClient;
+use crate::kafka::partitioner::Partitioner;
+
+/// Records gathered before a write; bounds memory when stdin is long.
+const BATCH_RECORDS: usize = 10_000;
+const BATCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// Parses `-H name=value` flags. Kafka allows repeated names and null values, but the writer
+/// underneath keeps one non-null value per name, so those are refused rather than changed.
+pub fn parse_headers(flags: &[String]) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut headers = BTreeMap::new();
+    for flag in flags {
+        let Some((name, value)) = flag.split_once('=') else {
+            return Err(format!(
+                "header {flag:?} has no '=': write it as name=value (kview cannot write null header values yet)"
+            ));
+        };
+        if name.is_empty() {
+            return Err(format!("header {flag:?} has an empty name"));
+        }
+        if headers
+            .insert(name.to_owned(), value.as_bytes().to_vec())
+            .is_some()
+        {
+            return Err(format!(
+                "header {name:?} is given twice (kview cannot write repeated header names yet)"
+            ));
+        }
+    }
+    Ok(headers)
+}
+
+struct Pending {
+    partition: i32,
+    record: Record,
+}
+
+pub async fn run(
+    client: &KafkaClient,
+    args: &ProduceArgs,
+    stdin: impl BufRead,
+    out: &mut impl Write,
+) -> Result<()> {
+    let headers = parse_headers(&args.headers).map_err(anyhow::Error::msg)?;
+    let topic = client.topic(&args.topic).await?;
+    if let Some(p) = args.partition {
+        topic.partition(p)?;
+    }
+    let partitioner = Partitioner::default();
+    let partition_count = topic.partitions.len();
+    let fixed_key = args.key.as_ref().map(|k| k.as_bytes().to_vec());
+
+    let make = |line: Vec<u8>| -> Pending {
+        let (key, value) = match (&args.key_delimiter, &fixed_key) {
+            (Some(delim), _) => split_key(line, delim.as_bytes()),
+            (None, key) => (key.clone(), line),
+        };
+        let partition = args
+            .partition
+            .unwrap_or_else(|| partitioner.partition(key.as_deref(), partition_count));
+        Pending {
+            partition,
+            record: Record {
+                key,
+                value: Some(value),
+                headers: headers.clone(),
+                timestamp: Utc::now(),
+            },
+        }
+    };
+
+    let mut batch: Vec<Pending> = Vec::new();
+    let mut batch_bytes = 0;
+    let mut written = 0u64;
+    if args.values.is_empty() {
+        let mut stdin = stdin;
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if stdin.read_until(b'\n', &mut line)? == 0 {
+                break;
+            }
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            let pending = make(std::mem::take(&mut line));
+            batch_bytes += pending.record.approximate_size();
+            batch.push(pending);
+            if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+                written += flush(client, &topic.name, &mut batch, args, out).await?;
+                batch_bytes = 0;
+            }
+        }
+    } else {
+        batch.extend(args.values.iter().map(|v| make(v.as_bytes().to_vec())));
+    }
+    written += flush(client, &topic.name, &mut batch, args, out).await?;
+    if written == 0 {
+        bail!("nothing to write: give values as arguments or lines on stdin");
+    }
+    Ok(())
+}
+
+fn split_key(mut line: Vec<u8>, delim: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
+    match line.windows(delim.len()).position(|w| w == delim) {
+        Some(i) if !delim.is_empty() => {
+            let value = line.split_off(i + delim.len());
+            line.truncate(i);
+            (Some(line), value)
+        }
+        _ => (None, line),
+    }
+}
+
+/// Writes a batch, one request per partition, partitions in parallel; prints each record's
+/// partition and offset in input order.
+async fn flush(
+    client: &KafkaClient,
+    topic: &str,
+    batch: &mut Vec<Pending>,
+    args: &ProduceArgs,
+    out: &mut impl Write,
+) -> Result<u64> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let mut by_partition: BTreeMap<i32, (Vec<usize>, Vec<Record>)> = BTreeMap::new();
+    for (i, p) in batch.drain(..).enumerate() {
+        let entry = by_partition.entry(p.partition).or_default();
+        entry.0.push(i);
+        entry.1.push(p.record);
+    }
+    let total: usize = by_partition.values().map(|(idx, _)| idx.len()).sum();
+    let sends = by_partition
+        .into_iter()
+        .map(|(partition, (indexes, records))| async move {
+            let offsets = client
+                .produce(topic, partition, records, Compression::NoCompression)
+                .await?;
+            Ok::<_, anyhow::Error>((partition, indexes, offsets))
+        });
+    let mut placed = vec![(0i32, 0i64); total];
+    for result in join_all(sends).await {
+        let (partition, indexes, offsets) = result?;
+        for (i, offset) in indexes.into_iter().zip(offsets) {
+            placed[i] = (partition, offset);
+        }
+    }
+    if !args.quiet {
+        for (partition, offset) in &placed {
+            if args.json {
+                serde_json::to_writer(
+                    &mut *out,
+                    &serde_json::json!({"topic": topic, "partition": partition, "offset": offset}),
+                )?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{topic}/{partition}@{offset}")?;
+            }
+        }
+        out.flush()?;
+    }
+    Ok(total as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_refuse_what_cannot_be_written() {
+        let h = parse_headers(&["a=1".into(), "b=x=y".into(), "c=".into()]).unwrap();
+        assert_eq!(h["a"], b"1");
+        assert_eq!(h["b"], b"x=y");
+        assert_eq!(h["c"], b"");
+        assert!(
+            parse_headers(&["nullish".into()])
+                .unwrap_err()
+                .contains("no '='")
+        );
+        assert!(
+            parse_headers(&["a=1".into(), "a=2".into()])
+                .unwrap_err()
+                .contains("twice")
+        );
+        assert!(parse_headers(&["=v".into()]).is_err());
+    }
+
+    #[test]
+    fn splits_key_at_the_first_delimiter() {
+        assert_eq!(
+            split_key(b"k1::v:1".to_vec(), b"::"),
+            (Some(b"k1".to_vec()), b"v:1".to_vec())
+        );
+        assert_eq!(
+            split_key(b"novalue".to_vec(), b":"),
+            (None, b"novalue".to_vec())
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! `kview topics`, `describe`, `create-topic`, `delete-topic`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::kafka::{ConfigEntry, KafkaClient, TopicInfo, Watermarks};
+
+use super::table::write_table;
+
+#[derive(Debug, Serialize)]
+struct TopicSummary<'a> {
+    name: &'a str,
+    internal: bool,
+    partitions: usize,
+    replication_factor: usize,
+    under_replicated_partitions: usize,
+    messages: i64,
+}
+
+async fn marks_of(client: &KafkaClient, topics: &[&TopicInfo]) -> Result<Vec<Vec<Watermarks>>> {
+    let keys: Vec<(String, i32)> = topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+        .collect();
+    let mut marks = client.watermarks(&keys).await.into_iter();
+    let mut out = Vec::with_capacity(topics.len());
+    for t in topics {
+        let mut per = Vec::with_capacity(t.partitions.len());
+        for _ in &t.partitions {
+            per.push(marks.next().expect("one result per partition")?);
+        }
+        out.push(per);
+    }
+    Ok(out)
+}
+
+pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Write) -> Result<()> {
+    let meta = client.metadata(None).await?;
+    let topics: Vec<&TopicInfo> = meta.topics.iter().filter(|t| all || !t.internal).collect();
+    let marks = marks_of(client, &topics).await?;
+    let summaries: Vec<TopicSummary> = topics
+        .iter()
+        .zip(&marks)
+        .map(|(t, m)| TopicSummary {
+            name: &t.name,
+            internal: t.internal,
+            partitions: t.partitions.len(),
+            replication_factor: t.replication_factor(),
+            under_replicated_partitions: t
+                .partitions
+                .iter()
+                .filter(|p| p.is_under_replicated())
+                .count(),
+            messages: m.iter().map(Watermarks::messages).sum(),
+        })
+        .collect();
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &summaries)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let rows = summaries
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.to_owned(),
+                s.partitions.to_string(),
+                s.replication_factor.to_string(),
+                s.messages.to_string(),
+                if s.under_replicated_partitions > 0 {
+                    format!("{} under-replicated", s.under_replicated_partitions)
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    write_table(out, &["TOPIC", "PARTITIONS", "RF", "MESSAGES", ""], rows)
+}
+
+#[derive(Debug, Serialize)]
+struct PartitionDetail<'a> {
+    partition: i32,
+    leader: i32,
+    replicas: &'a [i32],
+    isr: &'a [i32],
+    offline_replicas: &'a [i32],
+    low_watermark: i64,
+    high_watermark: i64,
+    messages: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct TopicDetail<'a> {
+    name: &'a str,
+    internal: bool,
+    replication_factor: usize,
+    messages: i64,
+    partitions: Vec<PartitionDetail<'a>>,
+    configs: &'a [ConfigEntry],
+}
+
+pub async fn describe(
+    client: &KafkaClient,
+    name: &str,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let topic = client.topic(name).await?;
+    let marks = marks_of(client, &[&topic]).await?.remove(0);
+    let configs = client.topic_configs(name).await?;
+    let detail = TopicDetail {
+        name: &topic.name,
+        internal: topic.internal,
+        replication_factor: topic.replication_factor(),
+        messages: marks.iter().map(Watermarks::messages).sum(),
+        partitions: topic
+            .partitions
+            .iter()
+            .zip(&marks)
+            .map(|(p, m)| PartitionDetail {
+                partition: p.id,
+                leader: p.leader,
+                replicas: &p.replicas,
+                isr: &p.isr,
+                offline_replicas: &p.offline_replicas,
+                low_watermark: m.low,
+                high_watermark: m.high,
+                messages: m.messages(),
+            })
+            .collect(),
+        configs: &configs,
+    };
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &detail)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "topic {}  partitions {}  replication factor {}  messages {}{}",
+        detail.name,
+        detail.partitions.len(),
+        detail.replication_factor,
+        detail.messages,
+        if detail.internal { "  (internal)" } else { "" }
+    )?;
+    let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let rows = detail
+        .partitions
+        .iter()
+        .map(|p| {
+            vec![
+                p.partition.to_string(),
+                if p.leader < 0 {
+                    "none".into()
+                } else {
+                    p.leader.to_string()
+                },
+                ids(p.replicas),
+                ids(p.isr),
+                p.low_watermark.to_string(),
+                p.high_watermark.to_string(),
+                p.messages.to_string(),
+                if p.isr.len() < p.replicas.len() {
+                    "under-replicated".into()
+                } else {
+                    String::new()
+                },
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        &[
+            "PARTITION",
+            "LEADER",
+            "REPLICAS",
+            "ISR",
+            "LOW",
+            "HIGH",
+            "MESSAGES",
+            "",
+        ],
+        rows,
+    )?;
+    writeln!(out)?;
+    let rows = configs
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.value.clone().unwrap_or_else(|| "(hidden)".into()),
+                if c.is_default {
+                    String::new()
+                } else {
+                    format!("* {}", c.source)
+                },
+            ]
+        })
+        .collect();
+    write_table(out, &["CONFIG", "VALUE", "SET BY"], rows)
+}
+
+pub async fn create(
+    client: &KafkaClient,
+    name: &str,
+    partitions: i32,
+    replication: i16,
+    out: &mut impl Write,
+) -> Result<()> {
+    if partitions < 1 {
+        bail!("a topic needs at least 1 partition");
+    }
+    if replication < 1 {
+        bail!("the replication factor must be at least 1");
+    }
+    client.create_topic(name, partitions, replication).await?;
+    writeln!(
+        out,
+        "created topic {name} ({partitions} partitions, replication factor {replication})"
+    )?;
+    Ok(())
+}
+
+pub async fn delete(
+    client: &KafkaClient,
+    name: &str,
+    yes: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let topic = client.topic(name).await?;
+    if !yes {
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            bail!(
+                "refusing to delete topic {name} without --yes (stdin is not a terminal to ask on)"
+            );
+        }
+        eprint!(
+            "Delete topic {name} and its {} partitions? Type the topic name to confirm: ",
+            topic.partitions.len()
+        );
+        let mut answer = String::new();
+        stdin.lock().read_line(&mut answer)?;
+        if answer.trim_end_matches(['\r', '\n']) != name {
+            bail!("not confirmed; topic {name} kept");
+        }
+    }
+    client.delete_topic(name).await?;
+    writeln!(out, "deleted topic {name}")?;
+    Ok(())
+}
