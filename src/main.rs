@@ -3,10 +3,23 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = kview::cli::Cli::parse();
+    let cli = match kview::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            // clap explains usage errors over several lines; scripts want one.
+            let text = e.to_string();
+            let first_paragraph = text.split("\n\n").next().unwrap_or_default();
+            eprintln!(
+                "kview: {}",
+                one_line(first_paragraph.trim_start_matches("error: "))
+            );
+            return ExitCode::from(2);
+        }
+    };
     if let Err(e) = kview::logging::init_headless(cli.global.log_file.as_deref()) {
         eprintln!("kview: {e:#}");
         return ExitCode::FAILURE;

@@ -23,7 +23,6 @@ use kafka_protocol::messages::{
     fetch_request::{FetchPartition, FetchTopic},
     metadata_request::MetadataRequestTopic,
     offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic},
-    offset_fetch_request::OffsetFetchRequestGroup,
 };
 use kafka_protocol::protocol::{Decodable, Request, StrBytes};
 use rskafka::client::partition::{OffsetAt, PartitionClient, UnknownTopicHandling};
@@ -59,13 +58,27 @@ impl Pool {
             .clone()
     }
 
-    async fn call<R: Request>(
+    async fn call<R: Request + Clone>(
         &self,
         addr: &str,
         lane: Lane,
         request: &R,
         cap: Option<i16>,
         broker_wait: Duration,
+    ) -> Result<(i16, R::Response)> {
+        self.call_built(addr, lane, cap, broker_wait, |_| request.clone())
+            .await
+    }
+
+    /// Sends the request `build` makes for the negotiated version: some requests change shape
+    /// between versions (FindCoordinator v4 batches keys, for one).
+    async fn call_built<R: Request>(
+        &self,
+        addr: &str,
+        lane: Lane,
+        cap: Option<i16>,
+        broker_wait: Duration,
+        build: impl Fn(i16) -> R,
     ) -> Result<(i16, R::Response)> {
         let slot = self.slot(addr, lane);
         let mut guard = slot.lock().await;
@@ -77,8 +90,12 @@ impl Pool {
                 *guard = Some(BrokerConn::connect(addr, &self.settings).await?);
             }
             let conn = guard.as_mut().expect("connection just set");
-            match conn.call_with_wait(request, cap, broker_wait).await {
-                Ok(ok) => return Ok(ok),
+            let version = conn.version_for::<R>(cap)?;
+            match conn
+                .send_versioned(&build(version), version, Some(broker_wait))
+                .await
+            {
+                Ok(response) => return Ok((version, response)),
                 Err(e) if e.is_transport() => {
                     *guard = None;
                     if !(reused && attempt == 0) {
@@ -205,12 +222,24 @@ impl KafkaClient {
     }
 
     /// Sends a request to whichever broker answers; only transport failures move on.
-    async fn call_any<R: Request>(&self, request: &R, cap: Option<i16>) -> Result<R::Response> {
+    async fn call_any<R: Request + Clone>(
+        &self,
+        request: &R,
+        cap: Option<i16>,
+    ) -> Result<R::Response> {
+        self.call_any_built(cap, |_| request.clone()).await
+    }
+
+    async fn call_any_built<R: Request>(
+        &self,
+        cap: Option<i16>,
+        build: impl Fn(i16) -> R,
+    ) -> Result<R::Response> {
         let mut first_error = None;
         for addr in self.candidate_addrs() {
             match self
                 .pool
-                .call(&addr, Lane::Admin, request, cap, Duration::ZERO)
+                .call_built(&addr, Lane::Admin, cap, Duration::ZERO, &build)
                 .await
             {
                 Ok((_, response)) => return Ok(response),
@@ -673,14 +702,19 @@ impl KafkaClient {
 
     /// The address of the broker that coordinates a group, retried while coordinators load.
     async fn coordinator(&self, group: &str) -> Result<(i32, String)> {
-        let request = FindCoordinatorRequest::default()
-            .with_key(StrBytes::from_string(group.to_owned()))
-            .with_key_type(0)
-            .with_coordinator_keys(vec![StrBytes::from_string(group.to_owned())]);
+        let key = StrBytes::from_string(group.to_owned());
+        let build = |version: i16| {
+            let request = FindCoordinatorRequest::default().with_key_type(0);
+            if version >= 4 {
+                request.with_coordinator_keys(vec![key.clone()])
+            } else {
+                request.with_key(key.clone())
+            }
+        };
         let mut delay = Duration::from_millis(100);
         let deadline = tokio::time::Instant::now() + self.settings().request_timeout;
         loop {
-            let response = self.call_any(&request, None).await?;
+            let response = self.call_any_built(None, build).await?;
             let (code, message, node, host, port) = match response.coordinators.first() {
                 Some(c) => (
                     c.error_code,
@@ -710,13 +744,42 @@ impl KafkaClient {
         }
     }
 
+    /// Sends a group request to the group's coordinator, finding it again while it moves or
+    /// loads (after a broker restart); `coordinator_code` reads the response's group-level code.
+    async fn call_coordinator<R: Request + Clone>(
+        &self,
+        group: &str,
+        request: &R,
+        cap: Option<i16>,
+        coordinator_code: impl Fn(&R::Response) -> i16,
+    ) -> Result<(i32, R::Response)> {
+        let deadline = tokio::time::Instant::now() + self.settings().request_timeout;
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let (node, addr) = self.coordinator(group).await?;
+            let (_, response) = self
+                .pool
+                .call(&addr, Lane::Admin, request, cap, Duration::ZERO)
+                .await?;
+            // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+            if matches!(coordinator_code(&response), 14..=16)
+                && tokio::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(1));
+                continue;
+            }
+            return Ok((node, response));
+        }
+    }
+
     pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
-        let (coordinator, addr) = self.coordinator(group).await?;
         let request = DescribeGroupsRequest::default()
             .with_groups(vec![GroupId(StrBytes::from_string(group.to_owned()))]);
-        let (_, response) = self
-            .pool
-            .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
+        let (coordinator, response) = self
+            .call_coordinator(group, &request, None, |r| {
+                r.groups.first().map_or(0, |g| g.error_code)
+            })
             .await?;
         let g = response
             .groups
@@ -752,53 +815,27 @@ impl KafkaClient {
 
     /// Every committed offset of a group (partitions without a commit are left out).
     pub async fn committed_offsets(&self, group: &str) -> Result<Vec<CommittedOffset>> {
-        let (_, addr) = self.coordinator(group).await?;
-        let group_id = GroupId(StrBytes::from_string(group.to_owned()));
+        // v7 is the last version with one group per request; v8+ batches groups in another
+        // shape, which kview does not need.
         let request = OffsetFetchRequest::default()
-            .with_group_id(group_id.clone())
-            .with_topics(None)
-            .with_groups(vec![
-                OffsetFetchRequestGroup::default()
-                    .with_group_id(group_id)
-                    .with_topics(None)
-                    .with_member_epoch(-1),
-            ]);
-        let (version, response) = self
-            .pool
-            .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
+            .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+            .with_topics(None);
+        let (_, response) = self
+            .call_coordinator(group, &request, Some(7), |r| r.error_code)
             .await?;
         let ctx = || format!("committed offsets of group {group:?}");
+        KafkaError::check(response.error_code, None, ctx)?;
         let mut out = Vec::new();
-        if version >= 8 {
-            for g in response.groups {
-                KafkaError::check(g.error_code, None, ctx)?;
-                for t in g.topics {
-                    for p in t.partitions {
-                        KafkaError::check(p.error_code, None, ctx)?;
-                        if p.committed_offset >= 0 {
-                            out.push(CommittedOffset {
-                                topic: t.name.0.to_string(),
-                                partition: p.partition_index,
-                                offset: p.committed_offset,
-                                metadata: p.metadata.map(|m| m.to_string()),
-                            });
-                        }
-                    }
-                }
-            }
-        } else {
-            KafkaError::check(response.error_code, None, ctx)?;
-            for t in response.topics {
-                for p in t.partitions {
-                    KafkaError::check(p.error_code, None, ctx)?;
-                    if p.committed_offset >= 0 {
-                        out.push(CommittedOffset {
-                            topic: t.name.0.to_string(),
-                            partition: p.partition_index,
-                            offset: p.committed_offset,
-                            metadata: p.metadata.map(|m| m.to_string()),
-                        });
-                    }
+        for t in response.topics {
+            for p in t.partitions {
+                KafkaError::check(p.error_code, None, ctx)?;
+                if p.committed_offset >= 0 {
+                    out.push(CommittedOffset {
+                        topic: t.name.0.to_string(),
+                        partition: p.partition_index,
+                        offset: p.committed_offset,
+                        metadata: p.metadata.map(|m| m.to_string()),
+                    });
                 }
             }
         }
@@ -809,7 +846,6 @@ impl KafkaClient {
     /// Commits offsets for a group outside any generation (a "standalone" commit), as
     /// kview's own demo consumers and offset resets do. The group must have no active members.
     pub async fn commit_offsets(&self, group: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
-        let (_, addr) = self.coordinator(group).await?;
         let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
         for (topic, partition, offset) in offsets {
             let p = OffsetCommitRequestPartition::default()
@@ -832,8 +868,12 @@ impl KafkaClient {
             .with_retention_time_ms(-1)
             .with_topics(topics);
         let (_, response) = self
-            .pool
-            .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
+            .call_coordinator(group, &request, None, |r| {
+                r.topics
+                    .first()
+                    .and_then(|t| t.partitions.first())
+                    .map_or(0, |p| p.error_code)
+            })
             .await?;
         for t in response.topics {
             for p in t.partitions {

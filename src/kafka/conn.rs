@@ -183,7 +183,8 @@ impl BrokerConn {
         Ok((version, response))
     }
 
-    async fn send_versioned<R: Request>(
+    /// Sends a request at a version the caller picked with `version_for`.
+    pub async fn send_versioned<R: Request>(
         &mut self,
         request: &R,
         version: i16,

@@ -1,0 +1,155 @@
+//! Shared by the integration tests: a real Kafka on loopback (started through
+//! scripts/kafka-local if it is not running), the kview binary, and real peers (kcat, Kafka's
+//! own console tools).
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const CLUSTER: &str = "127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:39092";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn kafka_local(args: &[&str]) {
+    let status = Command::new(repo().join("scripts/kafka-local"))
+        .args(args)
+        .status()
+        .expect("scripts/kafka-local runs");
+    assert!(status.success(), "scripts/kafka-local {args:?} failed");
+}
+
+/// The single local broker, started once per test binary.
+pub fn broker() -> &'static str {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| kafka_local(&["start"]));
+    "127.0.0.1:9092"
+}
+
+/// The three-broker cluster, started once per test binary.
+pub fn cluster() -> &'static str {
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| kafka_local(&["cluster", "start"]));
+    CLUSTER
+}
+
+pub fn stop_cluster_node(n: u8) {
+    kafka_local(&["node", "stop", &n.to_string()]);
+}
+
+pub fn start_cluster_node(n: u8) {
+    kafka_local(&["node", "start", &n.to_string()]);
+}
+
+/// A topic name no other test or earlier run uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{prefix}-{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos % 1_000_000_000
+    )
+}
+
+/// Runs `kview -b BROKERS ARGS...` with optional stdin.
+pub fn kview(brokers: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kview"));
+    cmd.arg("-b").arg(brokers).args(args);
+    run(cmd, stdin)
+}
+
+pub fn run(mut cmd: Command, stdin: Option<&[u8]>) -> Output {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// Runs kview and insists on success; returns stdout.
+pub fn kview_ok(brokers: &str, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let out = kview(brokers, args, stdin);
+    assert!(
+        out.status.success(),
+        "kview {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+pub fn kview_json(brokers: &str, args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&kview_ok(brokers, args, None)).expect("valid JSON")
+}
+
+/// Debian's kcat, the librdkafka-based peer.
+pub fn kcat(brokers: &str, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let mut cmd = Command::new("kcat");
+    cmd.arg("-b").arg(brokers).args(args);
+    let out = run(cmd, stdin);
+    assert!(
+        out.status.success(),
+        "kcat {args:?} failed (install it with scripts/test or apt-get install kcat): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A Kafka tool class from the same Maven artifacts as the broker.
+pub fn kafka_tool(class: &str, args: &[&str]) -> Output {
+    let mut cmd = Command::new(repo().join("scripts/kafka-local"));
+    cmd.arg("run-class").arg(class).args(args);
+    let out = run(cmd, None);
+    assert!(
+        out.status.success(),
+        "{class} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn create_topic(brokers: &str, name: &str, partitions: u32, replication: u32) {
+    kview_ok(
+        brokers,
+        &[
+            "create-topic",
+            name,
+            "-p",
+            &partitions.to_string(),
+            "-r",
+            &replication.to_string(),
+        ],
+        None,
+    );
+}
+
+pub fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        text.trim_end().lines().count(),
+        1,
+        "one line on stderr, got: {text:?}"
+    );
+    text.trim_end().to_owned()
+}

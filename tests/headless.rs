@@ -1,0 +1,583 @@
+//! The headless commands against a real Apache Kafka broker, with kcat and Kafka's own tools
+//! as peers.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{TimeZone, Utc};
+use common::*;
+use kview::kafka::{ConnSettings, KafkaClient};
+use rskafka::client::partition::Compression;
+use rskafka::record::Record;
+use serde_json::Value;
+
+fn json_lines(bytes: &[u8]) -> Vec<Value> {
+    String::from_utf8(bytes.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+#[tokio::test]
+async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
+    let b = broker();
+    let topic = unique("roundtrip");
+    create_topic(b, &topic, 1, 1);
+
+    // Records with exact timestamps, a tombstone and binary data, written by the data plane.
+    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
+        .await
+        .unwrap();
+    let binary: Vec<u8> = (0..=255u8).rev().collect();
+    let records = vec![
+        Record {
+            key: Some(b"user-1".to_vec()),
+            value: Some(b"{\"n\":1}".to_vec()),
+            headers: BTreeMap::from([("trace".to_owned(), b"abc".to_vec())]),
+            timestamp: Utc.timestamp_millis_opt(1_600_000_000_123).unwrap(),
+        },
+        Record {
+            key: Some(b"user-1".to_vec()),
+            value: None,
+            headers: BTreeMap::new(),
+            timestamp: Utc.timestamp_millis_opt(1_600_000_000_456).unwrap(),
+        },
+        Record {
+            key: Some(vec![0xff, 0x00, 0x1b]),
+            value: Some(binary.clone()),
+            headers: BTreeMap::from([("bin".to_owned(), vec![0x80, 0x81])]),
+            timestamp: Utc.timestamp_millis_opt(1_600_000_000_789).unwrap(),
+        },
+    ];
+    let offsets = client
+        .produce(&topic, 0, records, Compression::NoCompression)
+        .await
+        .unwrap();
+    assert_eq!(offsets, vec![0, 1, 2]);
+
+    // And one through the command line, with a key and headers.
+    let out = kview_ok(
+        b,
+        &[
+            "produce",
+            "-t",
+            &topic,
+            "-k",
+            "k2",
+            "-H",
+            "a=1",
+            "-H",
+            "b=2",
+            "--json",
+            "text value",
+        ],
+        None,
+    );
+    let written = json_lines(&out);
+    assert_eq!(written.len(), 1);
+    assert_eq!(written[0]["partition"], 0);
+    assert_eq!(written[0]["offset"], 3);
+
+    let lines = json_lines(&kview_ok(
+        b,
+        &["consume", "-t", &topic, "-e", "--format", "json"],
+        None,
+    ));
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["key"], "user-1");
+    assert_eq!(lines[0]["value"], "{\"n\":1}");
+    assert_eq!(lines[0]["timestamp"], 1_600_000_000_123i64);
+    assert_eq!(
+        lines[0]["headers"],
+        serde_json::json!([{"name": "trace", "value": "abc"}])
+    );
+    assert_eq!(lines[1]["value"], Value::Null);
+    assert!(
+        lines[1].get("value_base64").is_none(),
+        "a tombstone is null, not empty"
+    );
+    assert_eq!(lines[1]["timestamp"], 1_600_000_000_456i64);
+    assert_eq!(lines[2]["key"], Value::Null);
+    assert_eq!(
+        BASE64
+            .decode(lines[2]["key_base64"].as_str().unwrap())
+            .unwrap(),
+        vec![0xff, 0x00, 0x1b]
+    );
+    assert_eq!(
+        BASE64
+            .decode(lines[2]["value_base64"].as_str().unwrap())
+            .unwrap(),
+        binary
+    );
+    assert_eq!(
+        BASE64
+            .decode(lines[2]["headers"][0]["value_base64"].as_str().unwrap())
+            .unwrap(),
+        vec![0x80, 0x81]
+    );
+    assert_eq!(lines[3]["key"], "k2");
+    assert_eq!(lines[3]["value"], "text value");
+    assert_eq!(
+        lines[3]["headers"],
+        serde_json::json!([{"name": "a", "value": "1"}, {"name": "b", "value": "2"}])
+    );
+
+    // Start positions: an offset, N before the end, a time, and a count.
+    let from_two = json_lines(&kview_ok(
+        b,
+        &["consume", "-t", &topic, "-o", "2", "-e", "--format", "json"],
+        None,
+    ));
+    assert_eq!(
+        from_two
+            .iter()
+            .map(|l| l["offset"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    let last = json_lines(&kview_ok(
+        b,
+        &[
+            "consume", "-t", &topic, "-o", "-1", "-e", "--format", "json",
+        ],
+        None,
+    ));
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0]["offset"], 3);
+    let by_time = json_lines(&kview_ok(
+        b,
+        &[
+            "consume",
+            "-t",
+            &topic,
+            "-o",
+            "@1600000000400",
+            "-c",
+            "1",
+            "--format",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(by_time.len(), 1);
+    assert_eq!(by_time[0]["offset"], 1);
+}
+
+#[test]
+fn null_header_values_and_repeated_names_from_kcat_are_read_exactly() {
+    let b = broker();
+    let topic = unique("headers");
+    create_topic(b, &topic, 1, 1);
+    kcat(
+        b,
+        &[
+            "-P", "-t", &topic, "-H", "dup=1", "-H", "dup=2", "-H", "nothing", "-H", "empty=",
+        ],
+        Some(b"payload\n"),
+    );
+    let lines = json_lines(&kview_ok(
+        b,
+        &["consume", "-t", &topic, "-e", "--format", "json"],
+        None,
+    ));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["value"], "payload");
+    assert_eq!(
+        lines[0]["headers"],
+        serde_json::json!([
+            {"name": "dup", "value": "1"},
+            {"name": "dup", "value": "2"},
+            {"name": "nothing", "value": null},
+            {"name": "empty", "value": ""},
+        ])
+    );
+}
+
+fn numbered_lines(n: usize, tag: &str) -> Vec<u8> {
+    let mut data = Vec::with_capacity(n * 40);
+    for i in 0..n {
+        data.extend_from_slice(format!("{tag}-{i:06}-{}\n", "x".repeat(i % 37)).as_bytes());
+    }
+    data
+}
+
+fn sorted_lines(bytes: &[u8]) -> Vec<&[u8]> {
+    let mut lines: Vec<&[u8]> = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn hundred_thousand_messages_from_kcat_read_back_identically() {
+    let b = broker();
+    let topic = unique("from-kcat");
+    create_topic(b, &topic, 4, 1);
+    let input = numbered_lines(100_000, "kcat");
+    kcat(b, &["-P", "-t", &topic, "-z", "lz4"], Some(&input));
+    let out = kview_ok(b, &["consume", "-t", &topic, "-e"], None);
+    let got = sorted_lines(&out);
+    assert_eq!(got.len(), 100_000);
+    assert_eq!(got, sorted_lines(&input));
+}
+
+#[test]
+fn hundred_thousand_messages_from_kview_read_back_identically_by_kcat() {
+    let b = broker();
+    let topic = unique("to-kcat");
+    create_topic(b, &topic, 1, 1);
+    let input = numbered_lines(100_000, "kview");
+    kview_ok(b, &["produce", "-q", "-t", &topic], Some(&input));
+    let out = kcat(b, &["-C", "-t", &topic, "-e", "-q", "-f", "%s\\n"], None);
+    assert_eq!(out.len(), input.len());
+    assert!(out == input, "kcat read back different bytes or order");
+}
+
+#[test]
+fn create_describe_and_delete_a_topic() {
+    let b = broker();
+    let topic = unique("lifecycle");
+    let out = kview_ok(b, &["create-topic", &topic, "-p", "3", "-r", "1"], None);
+    assert!(String::from_utf8_lossy(&out).contains("created topic"));
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &topic, "-p", "2", "a", "b"],
+        None,
+    );
+
+    let topics = kview_json(b, &["topics", "--json"]);
+    let listed = topics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == topic.as_str())
+        .expect("listed");
+    assert_eq!(listed["partitions"], 3);
+    assert_eq!(listed["replication_factor"], 1);
+    assert_eq!(listed["messages"], 2);
+
+    let d = kview_json(b, &["describe", &topic, "--json"]);
+    let parts = d["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 3);
+    for p in parts {
+        assert_eq!(p["leader"], 1);
+        assert_eq!(p["replicas"], serde_json::json!([1]));
+        assert_eq!(p["isr"], serde_json::json!([1]));
+    }
+    assert_eq!(parts[2]["low_watermark"], 0);
+    assert_eq!(parts[2]["high_watermark"], 2);
+    let configs = d["configs"].as_array().unwrap();
+    assert!(
+        configs
+            .iter()
+            .any(|c| c["name"] == "cleanup.policy" && c["value"] == "delete")
+    );
+
+    // Cross-check with kcat's view of the same topic.
+    let meta: Value = serde_json::from_slice(&kcat(b, &["-L", "-J", "-t", &topic], None)).unwrap();
+    assert_eq!(meta["topics"][0]["partitions"].as_array().unwrap().len(), 3);
+
+    kview_ok(b, &["delete-topic", &topic, "--yes"], None);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = kview(b, &["describe", &topic], None);
+        if !out.status.success() {
+            assert_eq!(stderr_line(&out), format!("kview: unknown topic {topic:?}"));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "topic still described after delete"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Parses `kafka-consumer-groups --describe` rows into (topic, partition) → (committed, end, lag).
+fn kafka_group_describe(b: &str, group: &str) -> BTreeMap<(String, i64), (i64, i64, i64)> {
+    let out = kafka_tool(
+        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+        &["--bootstrap-server", b, "--describe", "--group", group],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut rows = BTreeMap::new();
+    for line in text.lines() {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() >= 6
+            && cols[0] == group
+            && let (Ok(p), Ok(c), Ok(e), Ok(l)) = (
+                cols[2].parse(),
+                cols[3].parse(),
+                cols[4].parse(),
+                cols[5].parse(),
+            )
+        {
+            rows.insert((cols[1].to_owned(), p), (c, e, l));
+        }
+    }
+    rows
+}
+
+#[test]
+fn lag_of_a_real_consumer_group_matches_kafkas_own_tool() {
+    let b = broker();
+    let topic = unique("lag");
+    let group = unique("group");
+    create_topic(b, &topic, 2, 1);
+    let first: Vec<u8> = (0..100)
+        .map(|i| format!("k{i}:v{i}\n"))
+        .collect::<String>()
+        .into_bytes();
+    kview_ok(b, &["produce", "-q", "-t", &topic, "-K", ":"], Some(&first));
+
+    // Kafka's console consumer joins the group, reads and commits on exit.
+    kafka_tool(
+        "org.apache.kafka.tools.consumer.ConsoleConsumer",
+        &[
+            "--bootstrap-server",
+            b,
+            "--topic",
+            &topic,
+            "--group",
+            &group,
+            "--from-beginning",
+            "--max-messages",
+            "60",
+            "--timeout-ms",
+            "20000",
+        ],
+    );
+    let more: Vec<u8> = (0..25)
+        .map(|i| format!("m{i}:w{i}\n"))
+        .collect::<String>()
+        .into_bytes();
+    kview_ok(b, &["produce", "-q", "-t", &topic, "-K", ":"], Some(&more));
+
+    let report = kview_json(b, &["lag", &group, "--json"]);
+    assert_eq!(report["group"], group.as_str());
+    let parts = report["partitions"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+
+    let d = kview_json(b, &["describe", &topic, "--json"]);
+    let expected = kafka_group_describe(b, &group);
+    let mut committed_total = 0;
+    for p in parts {
+        let partition = p["partition"].as_i64().unwrap();
+        let high = d["partitions"][partition as usize]["high_watermark"]
+            .as_i64()
+            .unwrap();
+        let committed = p["committed"].as_i64().expect("committed offset");
+        committed_total += committed;
+        assert_eq!(p["high_watermark"], high);
+        assert_eq!(p["lag"].as_i64().unwrap(), high - committed);
+        let (k_committed, k_end, k_lag) = expected[&(topic.clone(), partition)];
+        assert_eq!(
+            (committed, high, high - committed),
+            (k_committed, k_end, k_lag)
+        );
+    }
+    assert!(
+        committed_total >= 60,
+        "the console consumer committed what it read"
+    );
+    assert_eq!(report["total_lag"].as_i64().unwrap(), 125 - committed_total);
+
+    let groups = kview_json(b, &["groups", "--json"]);
+    assert!(
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["group"] == group.as_str())
+    );
+    let plain = String::from_utf8(kview_ok(b, &["lag", &group], None)).unwrap();
+    assert!(plain.contains(&topic) && plain.contains("total"));
+}
+
+#[test]
+fn errors_are_one_line_and_non_zero() {
+    let b = broker();
+    let topic = unique("errors");
+    create_topic(b, &topic, 2, 1);
+
+    let out = kview("127.0.0.1:9999", &["topics"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr_line(&out),
+        "kview: cannot reach 127.0.0.1:9999: connection refused"
+    );
+
+    // A listener that never answers: the stated timeout ends the wait.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let started = Instant::now();
+    let out = kview(&addr, &["--timeout", "1", "topics"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_line(&out).contains("timed out after 1s"),
+        "{}",
+        stderr_line(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let cases: Vec<(Vec<&str>, &str, i32)> = vec![
+        (
+            vec!["consume", "-t", "no-such-topic", "-e"],
+            "unknown topic \"no-such-topic\"",
+            1,
+        ),
+        (vec!["describe", "no-such-topic"], "unknown topic", 1),
+        (
+            vec!["produce", "-t", "no-such-topic", "v"],
+            "unknown topic",
+            1,
+        ),
+        (
+            vec!["consume", "-t", &topic, "-p", "9"],
+            "has no partition 9",
+            1,
+        ),
+        (
+            vec!["produce", "-t", &topic, "--partition=-3", "v"],
+            "has no partition -3",
+            1,
+        ),
+        (
+            vec!["consume", "-t", &topic, "-o", "500", "-p", "0"],
+            "offset 500 is out of range",
+            1,
+        ),
+        (
+            vec!["consume", "-t", &topic, "-o", "yesterday"],
+            "invalid offset",
+            2,
+        ),
+        (vec!["create-topic", "bad name!"], "invalid topic name", 1),
+        (vec!["consume", "-t", "bad/name"], "invalid topic name", 1),
+        (vec!["delete-topic", &topic], "without --yes", 1),
+        (
+            vec!["--read-only", "produce", "-t", &topic, "v"],
+            "read-only",
+            1,
+        ),
+        (
+            vec!["produce", "-t", &topic, "-H", "a=1", "-H", "a=2", "v"],
+            "given twice",
+            1,
+        ),
+    ];
+    for (args, expected, code) in cases {
+        let out = kview(b, &args, None);
+        assert_eq!(out.status.code(), Some(code), "{args:?}");
+        let line = stderr_line(&out);
+        assert!(
+            line.starts_with("kview: ") && line.contains(expected),
+            "{args:?}: {line}"
+        );
+        assert!(!line.contains("panicked"), "{line}");
+    }
+    // Nothing was written by the refused commands.
+    let d = kview_json(b, &["describe", &topic, "--json"]);
+    assert_eq!(d["messages"], 0);
+}
+
+#[test]
+fn three_broker_cluster_replicates_and_survives_a_broker_stop() {
+    let c = cluster();
+    let topic = unique("replicated");
+    create_topic(c, &topic, 3, 3);
+
+    let d = kview_json(c, &["describe", &topic, "--json"]);
+    for p in d["partitions"].as_array().unwrap() {
+        assert_eq!(p["replicas"].as_array().unwrap().len(), 3);
+        assert_eq!(p["isr"].as_array().unwrap().len(), 3);
+    }
+    let input: Vec<u8> = (0..300)
+        .map(|i| format!("key{i}:value{i}\n"))
+        .collect::<String>()
+        .into_bytes();
+    kview_ok(c, &["produce", "-q", "-t", &topic, "-K", ":"], Some(&input));
+
+    stop_cluster_node(3);
+    let result = std::panic::catch_unwind(|| {
+        // The controller takes broker 3 out of every ISR; leadership moves off it.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let d = kview_json("127.0.0.1:19092", &["describe", &topic, "--json"]);
+            let parts = d["partitions"].as_array().unwrap().clone();
+            let shrunk = parts
+                .iter()
+                .all(|p| p["isr"].as_array().unwrap().len() == 2 && p["leader"] != 3);
+            if shrunk {
+                let plain =
+                    String::from_utf8(kview_ok("127.0.0.1:19092", &["describe", &topic], None))
+                        .unwrap();
+                assert!(plain.contains("under-replicated"));
+                break;
+            }
+            assert!(Instant::now() < deadline, "ISR did not shrink: {parts:?}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let out = kview_ok(
+            "127.0.0.1:19092,127.0.0.1:39092",
+            &["consume", "-t", &topic, "-e"],
+            None,
+        );
+        assert_eq!(sorted_lines(&out).len(), 300);
+        let topics = kview_json("127.0.0.1:19092", &["topics", "--json"]);
+        let t = topics
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == topic.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(t["under_replicated_partitions"], 3);
+        assert_eq!(t["messages"], 300);
+    });
+    start_cluster_node(3);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+
+    // Groups and lag on the cluster too: a standalone commit by kview's own client.
+    let group = unique("cluster-group");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = KafkaClient::connect(
+            vec![c.split(',').next().unwrap().to_owned()],
+            ConnSettings::default(),
+        )
+        .await
+        .unwrap();
+        client
+            .commit_offsets(
+                &group,
+                &[
+                    (topic.clone(), 0, 1),
+                    (topic.clone(), 1, 0),
+                    (topic.clone(), 2, 0),
+                ],
+            )
+            .await
+            .unwrap();
+    });
+    let report = kview_json(c, &["lag", &group, "--json"]);
+    assert_eq!(report["total_lag"], 299);
+    let groups = kview_json(c, &["groups", "--json"]);
+    assert!(
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["group"] == group.as_str())
+    );
+}
