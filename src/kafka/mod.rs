@@ -5,6 +5,7 @@ pub mod client;
 pub mod conn;
 pub mod error;
 pub mod partitioner;
+pub mod reader;
 pub mod records;
 pub mod types;
 

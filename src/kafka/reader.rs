@@ -1,0 +1,198 @@
+//! Reading a topic from chosen start positions: shared by `kview consume` and the dashboard's
+//! message browser.
+
+use std::time::Duration;
+
+use super::client::{FetchPosition, KafkaClient};
+use super::error::{KafkaError, Result};
+use super::records::Message;
+use super::types::{StartAt, Watermarks};
+
+/// Bytes asked per partition per fetch: large enough to stream, small enough to bound memory.
+const PARTITION_FETCH_BYTES: i32 = 4 * 1024 * 1024;
+/// Fetches that failed for reasons that pass (leader moved, broker restarting) in a row before
+/// the reader gives up.
+const TRANSIENT_RETRIES: u32 = 50;
+
+/// Resolves a start position against a partition's watermarks (timestamps excepted: the broker
+/// resolves those).
+pub fn start_offset(start: StartAt, marks: Watermarks) -> std::result::Result<i64, String> {
+    match start {
+        StartAt::Beginning => Ok(marks.low),
+        StartAt::End => Ok(marks.high),
+        StartAt::FromEnd(n) => Ok((marks.high - n).max(marks.low)),
+        StartAt::Offset(o) if (marks.low..=marks.high).contains(&o) => Ok(o),
+        StartAt::Offset(o) => Err(format!(
+            "offset {o} is out of range (the partition holds {}..{})",
+            marks.low, marks.high
+        )),
+        StartAt::Timestamp(_) => Err("a timestamp needs the broker to resolve it".into()),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Cursor {
+    position: FetchPosition,
+    start: i64,
+    /// The latest high watermark seen.
+    end: i64,
+    done: bool,
+}
+
+/// Progress of a reader through the partitions it reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Offsets passed since the start positions.
+    pub read: i64,
+    /// Offsets between the start positions and the latest high watermarks.
+    pub total: i64,
+}
+
+#[derive(Debug)]
+pub struct Reader {
+    cursors: Vec<Cursor>,
+    stop_at_end: bool,
+    transient_failures: u32,
+    max_wait: Duration,
+}
+
+impl Reader {
+    /// Positions a reader on one partition or all; with `stop_at_end` it is done once every
+    /// partition has reached its high watermark.
+    pub async fn open(
+        client: &KafkaClient,
+        topic: &str,
+        partition: Option<i32>,
+        start: StartAt,
+        stop_at_end: bool,
+    ) -> Result<Self> {
+        let info = client.topic(topic).await?;
+        let partitions: Vec<i32> = match partition {
+            Some(p) => vec![info.partition(p)?.id],
+            None => info.partitions.iter().map(|p| p.id).collect(),
+        };
+        let keys: Vec<(String, i32)> = partitions.iter().map(|p| (info.name.clone(), *p)).collect();
+        let marks = client.watermarks(&keys).await;
+        let mut cursors = Vec::with_capacity(partitions.len());
+        for (&partition, marks) in partitions.iter().zip(marks) {
+            let marks = marks?;
+            let offset = match start {
+                StartAt::Timestamp(ms) => client.offset_for_time(&info.name, partition, ms).await?,
+                start => start_offset(start, marks)
+                    .map_err(|e| KafkaError::Client(format!("{}/{partition}: {e}", info.name)))?,
+            };
+            cursors.push(Cursor {
+                position: FetchPosition {
+                    topic: info.name.clone(),
+                    partition,
+                    offset,
+                },
+                start: offset,
+                end: marks.high,
+                done: stop_at_end && offset >= marks.high,
+            });
+        }
+        Ok(Reader {
+            cursors,
+            stop_at_end,
+            transient_failures: 0,
+            max_wait: Duration::from_millis(500),
+        })
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.cursors.iter().all(|c| c.done)
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.cursors
+            .iter()
+            .fold(Progress::default(), |p, c| Progress {
+                read: p.read + (c.position.offset - c.start).max(0),
+                total: p.total + (c.end.max(c.position.offset) - c.start).max(0),
+            })
+    }
+
+    /// Fetches once from every partition not done, appending what arrived to `out`. Waits up to
+    /// half a second when there is nothing new.
+    pub async fn next_batch(&mut self, client: &KafkaClient, out: &mut Vec<Message>) -> Result<()> {
+        let wanted: Vec<FetchPosition> = self
+            .cursors
+            .iter()
+            .filter(|c| !c.done)
+            .map(|c| c.position.clone())
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let results = match client
+            .fetch(&wanted, self.max_wait, PARTITION_FETCH_BYTES)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if is_transient(&e) => return self.pause_after(e).await,
+            Err(e) => return Err(e),
+        };
+        let mut failure = None;
+        for mut result in results {
+            let Some(cursor) = self
+                .cursors
+                .iter_mut()
+                .find(|c| c.position.partition == result.partition)
+            else {
+                continue;
+            };
+            if let Some(error) = result.error.take() {
+                failure = Some(error);
+                continue;
+            }
+            out.append(&mut result.messages);
+            cursor.position.offset = result.next_offset;
+            cursor.end = cursor.end.max(result.high_watermark);
+            if self.stop_at_end && result.next_offset >= result.high_watermark {
+                cursor.done = true;
+            }
+        }
+        match failure {
+            Some(e) if is_transient(&e) => self.pause_after(e).await,
+            Some(e) => Err(e),
+            None => {
+                self.transient_failures = 0;
+                Ok(())
+            }
+        }
+    }
+
+    async fn pause_after(&mut self, e: KafkaError) -> Result<()> {
+        self.transient_failures += 1;
+        if self.transient_failures > TRANSIENT_RETRIES {
+            return Err(e);
+        }
+        tracing::warn!("fetch will be retried: {e}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(())
+    }
+}
+
+/// Leadership moves and brokers restarting: worth another fetch after a pause.
+fn is_transient(e: &KafkaError) -> bool {
+    matches!(e.broker_code(), Some(3 | 5 | 6 | 7 | 74 | 76)) || e.is_transport()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_start_positions_within_watermarks() {
+        let marks = Watermarks { low: 10, high: 50 };
+        assert_eq!(start_offset(StartAt::Beginning, marks), Ok(10));
+        assert_eq!(start_offset(StartAt::End, marks), Ok(50));
+        assert_eq!(start_offset(StartAt::FromEnd(5), marks), Ok(45));
+        assert_eq!(start_offset(StartAt::FromEnd(500), marks), Ok(10));
+        assert_eq!(start_offset(StartAt::Offset(50), marks), Ok(50));
+        let err = start_offset(StartAt::Offset(9), marks).unwrap_err();
+        assert!(err.contains("out of range"));
+        assert!(start_offset(StartAt::Offset(51), marks).is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! Turning message bytes into text that is safe for a terminal: control characters and escape
+//! sequences are shown escaped (`\x1b[31m`), never written raw; invalid UTF-8 bytes become `\xNN`;
+//! binary data becomes a hex dump; JSON is pretty-printed with highlighting.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::theme::Theme;
+
+/// Escapes everything a terminal could interpret. `\n` and `\t` are escaped too, so the result
+/// is always one line.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        escape_str_into(chunk.valid(), &mut out);
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+fn escape_str_into(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push('\\'),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            // C1 controls (U+0080..U+009F) are escape sequences to some terminals.
+            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            // Bidirectional overrides can make text lie about its order.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+}
+
+/// Escapes a string for display on one line.
+pub fn escape_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape_str_into(s, &mut out);
+    out
+}
+
+/// The first `max_chars` characters of an escaped preview, with `…` when cut.
+pub fn preview(bytes: &[u8], max_chars: usize) -> String {
+    let head = &bytes[..bytes.len().min(max_chars * 4)];
+    let escaped = escape_bytes(head);
+    let mut out: String = escaped.chars().take(max_chars).collect();
+    if escaped.chars().count() > max_chars || head.len() < bytes.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Whether bytes read better as a hex dump: not UTF-8, or mostly control characters.
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Err(_) => true,
+        Ok(s) => {
+            let controls = s
+                .chars()
+                .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                .count();
+            controls * 10 > s.chars().count().max(1)
+        }
+    }
+}
+
+/// `hexdump -C` style lines: offset, 16 bytes in hex, printable ASCII.
+pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        if i == max_lines {
+            lines.push(format!("… {} more bytes", bytes.len() - i * 16));
+            break;
+        }
+        let mut hex = String::with_capacity(49);
+        for (j, b) in chunk.iter().enumerate() {
+            if j == 8 {
+                hex.push(' ');
+            }
+            hex.push_str(&format!("{b:02x} "));
+        }
+        let ascii: String = chunk
+            .iter()
+            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .collect();
+        lines.push(format!("{:08x}  {hex:<49} |{ascii}|", i * 16));
+    }
+    lines
+}
+
+/// Pretty JSON lines with keys, strings, numbers and literals coloured; None if not JSON.
+/// Strings are escaped like everything else, so JSON cannot smuggle escape sequences either.
+pub fn pretty_json(bytes: &[u8], theme: &Theme) -> Option<Vec<Line<'static>>> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' && *first != b'[' {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let text = serde_json::to_string_pretty(&value).ok()?;
+    Some(text.lines().map(|l| highlight_json_line(l, theme)).collect())
+}
+
+fn highlight_json_line(line: &str, theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        if let Some(stripped) = rest.strip_prefix('"') {
+            // A JSON string from serde_json: find its closing quote, skipping escapes.
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in stripped.char_indices() {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let end = end.unwrap_or(stripped.len());
+            let literal = &rest[..end + 2.min(rest.len() - end)];
+            let after = &rest[literal.len()..];
+            let style = if after.trim_start().starts_with(':') {
+                theme.json_key
+            } else {
+                theme.json_string
+            };
+            spans.push(Span::styled(escape_str(literal), style));
+            rest = after;
+        } else {
+            let next = rest.find('"').unwrap_or(rest.len());
+            let (plain, after) = rest.split_at(next);
+            spans.extend(plain_json_spans(plain, theme));
+            rest = after;
+        }
+    }
+    Line::from(spans)
+}
+
+fn plain_json_spans(text: &str, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, spans: &mut Vec<Span<'static>>| {
+        if word.is_empty() {
+            return;
+        }
+        let style = if word.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            theme.json_number
+        } else if matches!(word.as_str(), "true" | "false" | "null") {
+            theme.json_literal
+        } else {
+            Style::default()
+        };
+        spans.push(Span::styled(std::mem::take(word), style));
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || matches!(c, '-' | '+' | '.') {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut spans);
+            spans.push(Span::raw(c.to_string()));
+        }
+    }
+    flush(&mut word, &mut spans);
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_control_sequences_and_invalid_utf8() {
+        assert_eq!(escape_bytes(b"\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
+        assert_eq!(escape_bytes(b"a\nb\tc\x07"), "a\\nb\\tc\\x07");
+        assert_eq!(escape_bytes(&[b'o', b'k', 0xff, 0xfe]), "ok\\xff\\xfe");
+        assert_eq!(escape_bytes("é✓".as_bytes()), "é✓");
+        assert_eq!(escape_bytes("\u{9b}2J".as_bytes()), "\\u{9b}2J");
+        assert_eq!(escape_bytes("a\u{202e}b".as_bytes()), "a\\u{202e}b");
+        assert!(!escape_bytes(b"\x1b]52;c;AAAA\x07").contains('\x1b'));
+    }
+
+    #[test]
+    fn previews_are_cut_with_an_ellipsis() {
+        assert_eq!(preview(b"hello", 10), "hello");
+        assert_eq!(preview(b"hello world", 5), "hello…");
+        assert_eq!(preview(b"\x1b\x1b", 5), "\\x1b\\…");
+    }
+
+    #[test]
+    fn tells_binary_from_text() {
+        assert!(looks_binary(&[0xff, 0x00, 0x10]));
+        assert!(looks_binary(&[0, 1, 2, 3, b'a']));
+        assert!(!looks_binary(b"plain text\nwith lines"));
+    }
+
+    #[test]
+    fn hex_dump_matches_hexdump_c() {
+        let lines = hex_dump(b"0123456789abcdefXYZ\x00", 10);
+        assert_eq!(
+            lines[0],
+            "00000000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|"
+        );
+        assert!(lines[1].starts_with("00000010  58 59 5a 00"));
+        assert!(lines[1].ends_with("|XYZ.|"));
+        let long = hex_dump(&[0u8; 100], 2);
+        assert_eq!(long.len(), 3);
+        assert_eq!(long[2], "… 68 more bytes");
+    }
+
+    #[test]
+    fn pretty_json_keeps_key_order_and_escapes_strings() {
+        let theme = Theme::plain();
+        let lines = pretty_json(br#"{"z":1,"a":"\u001b[2J","n":null}"#, &theme).unwrap();
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        assert_eq!(text[1], r#"  "z": 1,"#);
+        assert_eq!(text[2], r#"  "a": "\u001b[2J","#);
+        assert!(pretty_json(b"not json", &theme).is_none());
+        assert!(pretty_json(b"42", &theme).is_none());
+    }
+}
