@@ -47,6 +47,10 @@ pub struct GlobalOpts {
     /// Also write logs to this file
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
+
+    /// Let the dashboard take mouse input (scrolling); off so the terminal's own selection works
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]

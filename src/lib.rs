@@ -3,11 +3,13 @@
 //! `kafka` is the connection layer; `headless` the scriptable commands; `lag` pure lag math.
 //! The binary in `main.rs` only parses the command line and calls [`run`].
 
+pub mod app;
 pub mod cli;
 pub mod headless;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
+pub mod ui;
 
 use std::time::Duration;
 
@@ -32,9 +34,6 @@ pub fn conn_settings(global: &cli::GlobalOpts) -> Result<ConnSettings> {
 /// Runs what the command line asks for.
 pub async fn run(cli: Cli) -> Result<()> {
     let settings = conn_settings(&cli.global)?;
-    let Some(command) = &cli.command else {
-        bail!("the dashboard is not part of this build yet; see `kview --help` for the commands");
-    };
     let brokers: Vec<String> = cli
         .global
         .brokers
@@ -42,6 +41,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         .map(|b| b.trim().to_owned())
         .filter(|b| !b.is_empty())
         .collect();
+    let Some(command) = &cli.command else {
+        logging::init_dashboard(cli.global.log_file.as_deref())?;
+        return app::runtime::run(app::runtime::DashboardOptions {
+            brokers,
+            settings,
+            read_only: cli.global.read_only,
+            mouse: cli.global.mouse,
+        })
+        .await;
+    };
+    logging::init_headless(cli.global.log_file.as_deref())?;
     let client = KafkaClient::connect(brokers, settings).await?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());

@@ -1,5 +1,6 @@
-//! Where tracing events go: nowhere by default for the headless commands (their one-line
-//! errors say what matters), stderr with `RUST_LOG`, a file with `--log-file`.
+//! Where tracing events go. Headless commands: nowhere by default (their one-line errors say
+//! what matters), stderr with `RUST_LOG`. The dashboard: its log panel (tui-logger), never the
+//! terminal it draws on. Both: a file with `--log-file`.
 
 use std::path::Path;
 
@@ -15,6 +16,30 @@ pub fn init_headless(log_file: Option<&Path>) -> Result<()> {
             .with_writer(std::io::stderr)
             .with_filter(EnvFilter::from_default_env())
     });
+    tracing_subscriber::registry()
+        .with(stderr)
+        .with(file_layer(log_file)?)
+        .init();
+    Ok(())
+}
+
+pub fn init_dashboard(log_file: Option<&Path>) -> Result<()> {
+    tui_logger::init_logger(tui_logger::LevelFilter::Info)
+        .map_err(|e| anyhow::anyhow!("cannot start the log panel: {e}"))?;
+    tui_logger::set_default_level(tui_logger::LevelFilter::Info);
+    let panel =
+        tui_logger::TuiTracingSubscriberLayer.with_filter(EnvFilter::new("kview=info,warn"));
+    tracing_subscriber::registry()
+        .with(panel)
+        .with(file_layer(log_file)?)
+        .init();
+    Ok(())
+}
+
+fn file_layer<S>(log_file: Option<&Path>) -> Result<Option<impl tracing_subscriber::Layer<S>>>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
     let file = match log_file {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -31,9 +56,5 @@ pub fn init_headless(log_file: Option<&Path>) -> Result<()> {
         }
         None => None,
     };
-    tracing_subscriber::registry()
-        .with(stderr)
-        .with(file)
-        .init();
-    Ok(())
+    Ok(file)
 }

@@ -83,7 +83,7 @@ impl ClusterMetadata {
 }
 
 /// Low and high watermark of one partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Watermarks {
     pub low: i64,
     pub high: i64,

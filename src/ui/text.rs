@@ -27,9 +27,13 @@ fn escape_str_into(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\\' => out.push('\\'),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             // C1 controls (U+0080..U+009F) are escape sequences to some terminals.
-            c if (0x80..0xa0).contains(&(c as u32)) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             // Bidirectional overrides can make text lie about its order.
             '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
@@ -57,16 +61,18 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
-/// Whether bytes read better as a hex dump: not UTF-8, or mostly control characters.
+/// Whether bytes read better as a hex dump: not UTF-8, holding NUL bytes, or mostly control
+/// characters. Text with a few escape sequences stays text (shown escaped).
 pub fn looks_binary(bytes: &[u8]) -> bool {
     match std::str::from_utf8(bytes) {
         Err(_) => true,
+        Ok(s) if s.contains('\0') => true,
         Ok(s) => {
             let controls = s
                 .chars()
                 .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
                 .count();
-            controls * 10 > s.chars().count().max(1)
+            controls * 3 > s.chars().count().max(1)
         }
     }
 }
@@ -88,7 +94,13 @@ pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
         }
         let ascii: String = chunk
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         lines.push(format!("{:08x}  {hex:<49} |{ascii}|", i * 16));
     }
@@ -104,7 +116,11 @@ pub fn pretty_json(bytes: &[u8], theme: &Theme) -> Option<Vec<Line<'static>>> {
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
     let text = serde_json::to_string_pretty(&value).ok()?;
-    Some(text.lines().map(|l| highlight_json_line(l, theme)).collect())
+    Some(
+        text.lines()
+            .map(|l| highlight_json_line(l, theme))
+            .collect(),
+    )
 }
 
 fn highlight_json_line(line: &str, theme: &Theme) -> Line<'static> {
@@ -200,7 +216,9 @@ mod tests {
     fn tells_binary_from_text() {
         assert!(looks_binary(&[0xff, 0x00, 0x10]));
         assert!(looks_binary(&[0, 1, 2, 3, b'a']));
+        assert!(looks_binary(b"ab\0cd"));
         assert!(!looks_binary(b"plain text\nwith lines"));
+        assert!(!looks_binary(b"\x1b[31mred escape\x1b[0m"));
     }
 
     #[test]

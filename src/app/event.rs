@@ -1,0 +1,95 @@
+//! What flows into and out of the update step: events from background tasks (owned data, by
+//! value) and commands for the runtime to carry out.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::kafka::reader::Progress;
+use crate::kafka::{ClusterMetadata, ConfigEntry, Message, ReplicaSize, StartAt, Watermarks};
+
+/// How the dashboard's link to the cluster stands; always shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnState {
+    Connecting,
+    Connected,
+    /// The last attempt failed; another follows after a backoff.
+    Retrying {
+        error: String,
+        attempt: u32,
+        retry_in_secs: u64,
+    },
+}
+
+/// From background tasks to the update step.
+#[derive(Debug)]
+pub enum Event {
+    Connection(ConnState),
+    Metadata(ClusterMetadata),
+    /// Watermarks of every partition, sampled at `at_ms` (Unix milliseconds).
+    Watermarks {
+        at_ms: i64,
+        marks: Vec<((String, i32), Watermarks)>,
+    },
+    ReplicaSizes(Vec<ReplicaSize>),
+    Configs {
+        topic: String,
+        result: Result<Vec<ConfigEntry>, String>,
+    },
+    Messages {
+        browse_id: u64,
+        messages: Vec<Message>,
+        progress: Progress,
+        done: bool,
+    },
+    BrowseFailed {
+        browse_id: u64,
+        error: String,
+    },
+    Produced(Result<Produced, String>),
+    Wrote {
+        path: PathBuf,
+        result: Result<usize, String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Produced {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseRequest {
+    pub id: u64,
+    pub topic: String,
+    pub partition: Option<i32>,
+    pub start: StartAt,
+    /// Keep reading new messages as they arrive, instead of stopping at the end.
+    pub follow: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceRequest {
+    pub topic: String,
+    pub partition: Option<i32>,
+    pub key: Option<Vec<u8>>,
+    pub value: Vec<u8>,
+    pub headers: BTreeMap<String, Vec<u8>>,
+}
+
+/// From the update step to the runtime, which owns every side effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    LoadConfigs(String),
+    Browse(BrowseRequest),
+    StopBrowse,
+    Produce(ProduceRequest),
+    /// Put bytes on the user's clipboard (OSC 52, which works over SSH).
+    Copy(Vec<u8>),
+    WriteFile {
+        path: PathBuf,
+        lines: Vec<String>,
+    },
+    Quit,
+}

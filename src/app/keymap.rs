@@ -1,0 +1,397 @@
+//! Keys become actions through one table per mode. The footer and the help overlay are generated
+//! from the same tables, so what is shown is what works.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::action::Action;
+
+/// Which table applies, derived from the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Overview,
+    Topics,
+    Topic,
+    Messages,
+    Produce,
+    /// A one-line prompt (`:` command, `/` filter, offset, file name) has the keyboard.
+    Prompt,
+    Help,
+}
+
+impl Mode {
+    /// Modes where printable keys are typed text rather than commands.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Mode::Produce | Mode::Prompt)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    /// Shown in the footer (the rest only in the help overlay).
+    pub footer: bool,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+
+const fn bind(
+    code: KeyCode,
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        code,
+        modifiers: NONE,
+        label,
+        action,
+        help,
+        footer,
+    }
+}
+
+const fn ctrl(
+    c: char,
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    footer: bool,
+) -> Binding {
+    Binding {
+        code: KeyCode::Char(c),
+        modifiers: CTRL,
+        label,
+        action,
+        help,
+        footer,
+    }
+}
+
+const fn ch(c: char, action: Action, help: &'static str, footer: bool) -> Binding {
+    Binding {
+        code: KeyCode::Char(c),
+        modifiers: NONE,
+        label: "",
+        action,
+        help,
+        footer,
+    }
+}
+
+/// Moving through a list, shared by every list view.
+const NAVIGATION: &[Binding] = &[
+    ch('j', Action::Down, "down", false),
+    bind(KeyCode::Down, "↓", Action::Down, "down", false),
+    ch('k', Action::Up, "up", false),
+    bind(KeyCode::Up, "↑", Action::Up, "up", false),
+    ch('g', Action::Top, "first row", false),
+    bind(KeyCode::Home, "Home", Action::Top, "first row", false),
+    Binding {
+        code: KeyCode::Char('G'),
+        modifiers: SHIFT,
+        label: "G",
+        action: Action::Bottom,
+        help: "last row",
+        footer: false,
+    },
+    bind(KeyCode::End, "End", Action::Bottom, "last row", false),
+    bind(
+        KeyCode::PageDown,
+        "PgDn",
+        Action::PageDown,
+        "page down",
+        false,
+    ),
+    bind(KeyCode::PageUp, "PgUp", Action::PageUp, "page up", false),
+];
+
+/// Available wherever no text is being typed.
+const GLOBAL: &[Binding] = &[
+    ch(
+        ':',
+        Action::OpenCommand,
+        "command (:topics :groups :brokers :ml :sensors :q)",
+        true,
+    ),
+    ch('?', Action::ToggleHelp, "help", true),
+    ch('L', Action::ToggleLogs, "log panel", false),
+    bind(KeyCode::Esc, "Esc", Action::Back, "back", false),
+    ch('q', Action::Quit, "quit", true),
+];
+
+/// Available everywhere, even while typing.
+const ALWAYS: &[Binding] = &[ctrl('c', "Ctrl+C", Action::Quit, "quit", false)];
+
+const OVERVIEW: &[Binding] = &[
+    ch('t', Action::ShowTopics, "topics", true),
+    bind(KeyCode::Enter, "Enter", Action::ShowTopics, "topics", false),
+    ch('p', Action::OpenProduce, "produce", true),
+];
+
+const TOPICS: &[Binding] = &[
+    bind(KeyCode::Enter, "Enter", Action::Open, "open topic", true),
+    ch('/', Action::OpenFilter, "filter by name", true),
+    ch('s', Action::CycleSort, "sort by next column", true),
+    ch('r', Action::ReverseSort, "reverse sort", false),
+    ch('i', Action::ToggleInternal, "show internal topics", false),
+    ch('m', Action::ShowMessages, "messages", true),
+    ch('p', Action::OpenProduce, "produce", true),
+];
+
+const TOPIC: &[Binding] = &[
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::NextPane,
+        "partitions / configs",
+        true,
+    ),
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Open,
+        "messages of partition",
+        true,
+    ),
+    ch(
+        'm',
+        Action::ShowMessages,
+        "messages of all partitions",
+        true,
+    ),
+    ch('p', Action::OpenProduce, "produce", true),
+];
+
+const MESSAGES: &[Binding] = &[
+    bind(KeyCode::Tab, "Tab", Action::NextPane, "list / detail", true),
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::NextPane,
+        "list / detail",
+        false,
+    ),
+    ch('/', Action::OpenFilter, "filter (text or /regex/)", true),
+    ch('o', Action::JumpToOffset, "jump to offset, -N, @time", true),
+    ch('b', Action::FromBeginning, "from beginning", false),
+    ch('f', Action::Follow, "live tail", true),
+    ch('y', Action::Copy, "copy value (OSC 52)", true),
+    ch('w', Action::WriteFile, "write shown records to file", true),
+    ch('p', Action::OpenProduce, "produce", false),
+];
+
+const PRODUCE: &[Binding] = &[
+    bind(KeyCode::Tab, "Tab", Action::NextPane, "next field", true),
+    Binding {
+        code: KeyCode::BackTab,
+        modifiers: SHIFT,
+        label: "S-Tab",
+        action: Action::PrevPane,
+        help: "previous field",
+        footer: false,
+    },
+    ctrl('s', "Ctrl+S", Action::Submit, "send", true),
+    ctrl(
+        'f',
+        "Ctrl+F",
+        Action::FormatJson,
+        "check and format JSON value",
+        true,
+    ),
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Newline,
+        "new line (value, headers)",
+        false,
+    ),
+    bind(KeyCode::Esc, "Esc", Action::Back, "close", true),
+    bind(
+        KeyCode::Backspace,
+        "Bksp",
+        Action::Backspace,
+        "delete left",
+        false,
+    ),
+    bind(
+        KeyCode::Delete,
+        "Del",
+        Action::Delete,
+        "delete right",
+        false,
+    ),
+    bind(KeyCode::Left, "←", Action::Left, "cursor left", false),
+    bind(KeyCode::Right, "→", Action::Right, "cursor right", false),
+    bind(KeyCode::Home, "Home", Action::Home, "line start", false),
+    bind(KeyCode::End, "End", Action::End, "line end", false),
+    bind(KeyCode::Up, "↑", Action::Up, "line up", false),
+    bind(KeyCode::Down, "↓", Action::Down, "line down", false),
+];
+
+const PROMPT: &[Binding] = &[
+    bind(KeyCode::Enter, "Enter", Action::Submit, "accept", true),
+    bind(KeyCode::Esc, "Esc", Action::Back, "cancel", true),
+    bind(
+        KeyCode::Backspace,
+        "Bksp",
+        Action::Backspace,
+        "delete left",
+        false,
+    ),
+    bind(
+        KeyCode::Delete,
+        "Del",
+        Action::Delete,
+        "delete right",
+        false,
+    ),
+    bind(KeyCode::Left, "←", Action::Left, "cursor left", false),
+    bind(KeyCode::Right, "→", Action::Right, "cursor right", false),
+    bind(KeyCode::Home, "Home", Action::Home, "start", false),
+    bind(KeyCode::End, "End", Action::End, "end", false),
+];
+
+const HELP: &[Binding] = &[
+    ch('?', Action::ToggleHelp, "close help", true),
+    bind(KeyCode::Esc, "Esc", Action::ToggleHelp, "close help", true),
+    ch('q', Action::ToggleHelp, "close help", false),
+];
+
+/// The tables that apply in a mode, most specific first.
+pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
+    let own: &'static [Binding] = match mode {
+        Mode::Overview => OVERVIEW,
+        Mode::Topics => TOPICS,
+        Mode::Topic => TOPIC,
+        Mode::Messages => MESSAGES,
+        Mode::Produce => PRODUCE,
+        Mode::Prompt => PROMPT,
+        Mode::Help => HELP,
+    };
+    match mode {
+        Mode::Produce | Mode::Prompt | Mode::Help => vec![own, ALWAYS],
+        Mode::Overview => vec![own, GLOBAL, ALWAYS],
+        _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
+    }
+}
+
+/// The action a key press asks for in a mode; typed text in text modes.
+pub fn action_for(mode: Mode, key: KeyEvent) -> Option<Action> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    for table in tables(mode) {
+        for b in table {
+            if b.code == key.code && matches_modifiers(b, key.modifiers) {
+                return Some(b.action);
+            }
+        }
+    }
+    match key.code {
+        KeyCode::Char(c)
+            if mode.takes_text() && !key.modifiers.intersects(CTRL | KeyModifiers::ALT) =>
+        {
+            Some(Action::Insert(c))
+        }
+        _ => None,
+    }
+}
+
+fn matches_modifiers(b: &Binding, pressed: KeyModifiers) -> bool {
+    // Terminals differ on whether Shift accompanies an upper-case letter; the letter decides.
+    let relevant = pressed & !SHIFT;
+    let wanted = b.modifiers & !SHIFT;
+    match b.code {
+        KeyCode::Char(_) => relevant == wanted,
+        _ => pressed == b.modifiers || (b.modifiers == SHIFT && relevant.is_empty()),
+    }
+}
+
+/// The name of a binding's key as shown to the user.
+pub fn key_label(b: &Binding) -> String {
+    if !b.label.is_empty() {
+        return b.label.to_owned();
+    }
+    match b.code {
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, NONE)
+    }
+
+    #[test]
+    fn keys_map_to_actions_per_mode() {
+        assert_eq!(
+            action_for(Mode::Topics, key(KeyCode::Char('j'))),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(Mode::Topics, key(KeyCode::Char('q'))),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(Mode::Topics, key(KeyCode::Char('/'))),
+            Some(Action::OpenFilter)
+        );
+        assert_eq!(
+            action_for(Mode::Topics, KeyEvent::new(KeyCode::Char('G'), SHIFT)),
+            Some(Action::Bottom)
+        );
+        // Typing text: q is a letter, not quit; Ctrl+C still quits.
+        assert_eq!(
+            action_for(Mode::Produce, key(KeyCode::Char('q'))),
+            Some(Action::Insert('q'))
+        );
+        assert_eq!(
+            action_for(Mode::Prompt, key(KeyCode::Char('j'))),
+            Some(Action::Insert('j'))
+        );
+        assert_eq!(
+            action_for(Mode::Prompt, KeyEvent::new(KeyCode::Char('c'), CTRL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            action_for(Mode::Produce, KeyEvent::new(KeyCode::Char('s'), CTRL)),
+            Some(Action::Submit)
+        );
+        assert_eq!(action_for(Mode::Overview, key(KeyCode::Char('z'))), None);
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_mode() {
+        for mode in [
+            Mode::Overview,
+            Mode::Topics,
+            Mode::Topic,
+            Mode::Messages,
+            Mode::Produce,
+            Mode::Prompt,
+            Mode::Help,
+        ] {
+            let all: Vec<&Binding> = tables(mode).into_iter().flatten().collect();
+            for (i, a) in all.iter().enumerate() {
+                for b in &all[i + 1..] {
+                    assert!(
+                        !(a.code == b.code && a.modifiers == b.modifiers),
+                        "{mode:?}: {:?} bound twice",
+                        a.code
+                    );
+                }
+            }
+        }
+    }
+}

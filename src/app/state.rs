@@ -1,0 +1,840 @@
+//! The dashboard's whole state and the one place it changes: [`update`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::FixedOffset;
+
+use super::action::Action;
+use super::event::{BrowseRequest, Command, ConnState, Event, ProduceRequest};
+use super::input::TextInput;
+use super::keymap::Mode;
+use super::messages::{Filter, Focus, MessagesView};
+use super::stats::Stats;
+use crate::headless::json::JsonMessage;
+use crate::kafka::{ClusterMetadata, ConfigEntry, StartAt, TopicInfo, validate_topic_name};
+use crate::ui::theme::Theme;
+
+/// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
+pub const CLIPBOARD_LIMIT: usize = 74_000;
+
+/// The views, stacked: Esc goes back to the one below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Topics,
+    Topic,
+    Messages,
+    Produce,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Command,
+    TopicFilter,
+    MessageFilter,
+    Offset,
+    WritePath,
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: TextInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicSort {
+    Name,
+    Partitions,
+    Messages,
+    Rate,
+    Size,
+}
+
+impl TopicSort {
+    pub fn label(self) -> &'static str {
+        match self {
+            TopicSort::Name => "name",
+            TopicSort::Partitions => "partitions",
+            TopicSort::Messages => "messages",
+            TopicSort::Rate => "msg/s",
+            TopicSort::Size => "size",
+        }
+    }
+
+    fn next(self) -> Self {
+        match self {
+            TopicSort::Name => TopicSort::Partitions,
+            TopicSort::Partitions => TopicSort::Messages,
+            TopicSort::Messages => TopicSort::Rate,
+            TopicSort::Rate => TopicSort::Size,
+            TopicSort::Size => TopicSort::Name,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicsView {
+    pub filter: String,
+    pub sort: TopicSort,
+    pub descending: bool,
+    pub show_internal: bool,
+    pub selected: usize,
+    /// Names in display order: filtered and sorted when data or settings change.
+    pub order: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicPane {
+    Partitions,
+    Configs,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicView {
+    pub name: String,
+    pub pane: TopicPane,
+    pub selected: usize,
+    pub config_selected: usize,
+    pub configs: Option<Result<Vec<ConfigEntry>, String>>,
+}
+
+pub const FIELD_TOPIC: usize = 0;
+pub const FIELD_PARTITION: usize = 1;
+pub const FIELD_KEY: usize = 2;
+pub const FIELD_VALUE: usize = 3;
+pub const FIELD_HEADERS: usize = 4;
+pub const FIELD_NAMES: [&str; 5] = ["Topic", "Partition", "Key", "Value", "Headers"];
+
+#[derive(Debug, Clone, Default)]
+pub struct ProduceForm {
+    pub fields: [TextInput; 5],
+    pub focus: usize,
+    pub sending: bool,
+    pub result: Option<Result<String, String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub theme: Theme,
+    pub read_only: bool,
+    pub brokers: String,
+    pub conn: ConnState,
+    pub cluster: Option<ClusterMetadata>,
+    pub stats: Stats,
+    /// Bytes on disk per topic, all replicas.
+    pub topic_sizes: HashMap<String, i64>,
+    pub views: Vec<View>,
+    pub topics: TopicsView,
+    pub topic: TopicView,
+    pub messages: MessagesView,
+    pub produce: ProduceForm,
+    pub prompt: Option<Prompt>,
+    pub help: bool,
+    pub show_logs: bool,
+    pub notice: Option<Notice>,
+    /// Fixed offset for timestamps (tests); None means the local time zone.
+    pub utc_offset: Option<FixedOffset>,
+    /// Terminal size, for paging.
+    pub screen: (u16, u16),
+    next_browse_id: u64,
+}
+
+/// Everything that can change the state.
+#[derive(Debug)]
+pub enum Msg {
+    Action(Action),
+    Event(Event),
+    Resize(u16, u16),
+}
+
+impl State {
+    pub fn new(brokers: String, read_only: bool, theme: Theme) -> Self {
+        State {
+            theme,
+            read_only,
+            brokers,
+            conn: ConnState::Connecting,
+            cluster: None,
+            stats: Stats::default(),
+            topic_sizes: HashMap::new(),
+            views: vec![View::Overview],
+            topics: TopicsView {
+                filter: String::new(),
+                sort: TopicSort::Name,
+                descending: false,
+                show_internal: false,
+                selected: 0,
+                order: Vec::new(),
+            },
+            topic: TopicView {
+                name: String::new(),
+                pane: TopicPane::Partitions,
+                selected: 0,
+                config_selected: 0,
+                configs: None,
+            },
+            messages: MessagesView::default(),
+            produce: ProduceForm::default(),
+            prompt: None,
+            help: false,
+            show_logs: false,
+            notice: None,
+            utc_offset: None,
+            screen: (80, 24),
+            next_browse_id: 1,
+        }
+    }
+
+    pub fn view(&self) -> View {
+        *self.views.last().unwrap_or(&View::Overview)
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.help {
+            return Mode::Help;
+        }
+        if self.prompt.is_some() {
+            return Mode::Prompt;
+        }
+        match self.view() {
+            View::Overview => Mode::Overview,
+            View::Topics => Mode::Topics,
+            View::Topic => Mode::Topic,
+            View::Messages => Mode::Messages,
+            View::Produce => Mode::Produce,
+        }
+    }
+
+    pub fn topic_info(&self, name: &str) -> Option<&TopicInfo> {
+        self.cluster
+            .as_ref()?
+            .topics
+            .iter()
+            .find(|t| t.name == name)
+    }
+
+    pub fn selected_topic(&self) -> Option<&str> {
+        self.topics
+            .order
+            .get(self.topics.selected)
+            .map(String::as_str)
+    }
+
+    fn page(&self) -> usize {
+        (self.screen.1 as usize).saturating_sub(8).max(1)
+    }
+
+    fn refresh_topic_order(&mut self) {
+        let Some(cluster) = &self.cluster else {
+            self.topics.order.clear();
+            return;
+        };
+        let selected = self.selected_topic().map(str::to_owned);
+        let filter = self.topics.filter.to_lowercase();
+        let mut topics: Vec<&TopicInfo> = cluster
+            .topics
+            .iter()
+            .filter(|t| self.topics.show_internal || !t.internal)
+            .filter(|t| filter.is_empty() || t.name.to_lowercase().contains(&filter))
+            .collect();
+        let stats = &self.stats;
+        let sizes = &self.topic_sizes;
+        let messages = |t: &TopicInfo| stats.topics.get(&t.name).map_or(0, |s| s.messages);
+        let rate = |t: &TopicInfo| stats.topics.get(&t.name).map_or(0.0, |s| s.rate);
+        match self.topics.sort {
+            TopicSort::Name => topics.sort_by(|a, b| a.name.cmp(&b.name)),
+            TopicSort::Partitions => topics.sort_by_key(|t| t.partitions.len()),
+            TopicSort::Messages => topics.sort_by_key(|t| messages(t)),
+            TopicSort::Rate => topics.sort_by(|a, b| rate(a).total_cmp(&rate(b))),
+            TopicSort::Size => topics.sort_by_key(|t| sizes.get(&t.name).copied().unwrap_or(-1)),
+        }
+        if self.topics.descending {
+            topics.reverse();
+        }
+        self.topics.order = topics.into_iter().map(|t| t.name.clone()).collect();
+        if let Some(name) = selected
+            && let Some(i) = self.topics.order.iter().position(|n| *n == name)
+        {
+            self.topics.selected = i;
+        }
+        self.topics.selected = self
+            .topics
+            .selected
+            .min(self.topics.order.len().saturating_sub(1));
+    }
+
+    fn start_browse(
+        &mut self,
+        topic: &str,
+        partition: Option<i32>,
+        start: StartAt,
+        follow: bool,
+    ) -> Command {
+        let id = self.next_browse_id;
+        self.next_browse_id += 1;
+        self.messages.reset(id, topic, partition, start, follow);
+        Command::Browse(BrowseRequest {
+            id,
+            topic: topic.to_owned(),
+            partition,
+            start,
+            follow,
+        })
+    }
+
+    fn open_messages(&mut self, topic: &str, partition: Option<i32>) -> Vec<Command> {
+        self.push_view(View::Messages);
+        vec![self.start_browse(topic, partition, StartAt::FromEnd(100), true)]
+    }
+
+    fn push_view(&mut self, view: View) {
+        if self.view() != view {
+            self.views.push(view);
+        }
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice::Error(text.into()));
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice::Info(text.into()));
+    }
+}
+
+/// The update step: the only function that changes the state.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
+    let commands = match msg {
+        Msg::Action(action) => {
+            if !matches!(action, Action::Insert(_)) && state.prompt.is_none() {
+                state.notice = None;
+            }
+            on_action(state, action)
+        }
+        Msg::Event(event) => on_event(state, event),
+        Msg::Resize(w, h) => {
+            state.screen = (w, h);
+            Vec::new()
+        }
+    };
+    state.messages.refresh_detail(&state.theme);
+    commands
+}
+
+fn on_event(state: &mut State, event: Event) -> Vec<Command> {
+    match event {
+        Event::Connection(conn) => state.conn = conn,
+        Event::Metadata(meta) => {
+            state.cluster = Some(meta);
+            state.refresh_topic_order();
+        }
+        Event::Watermarks { at_ms, marks } => {
+            state.stats.record(at_ms, marks);
+            if matches!(state.topics.sort, TopicSort::Messages | TopicSort::Rate) {
+                state.refresh_topic_order();
+            }
+        }
+        Event::ReplicaSizes(sizes) => {
+            let mut per_topic: HashMap<String, i64> = HashMap::new();
+            for r in sizes {
+                *per_topic.entry(r.topic).or_default() += r.bytes;
+            }
+            state.topic_sizes = per_topic;
+            if state.topics.sort == TopicSort::Size {
+                state.refresh_topic_order();
+            }
+        }
+        Event::Configs { topic, result } => {
+            if state.topic.name == topic {
+                state.topic.configs = Some(result);
+            }
+        }
+        Event::Messages {
+            browse_id,
+            messages,
+            progress,
+            done,
+        } => {
+            if browse_id == state.messages.browse_id {
+                state.messages.push(messages, state.utc_offset);
+                state.messages.progress = progress;
+                state.messages.done = done;
+            }
+        }
+        Event::BrowseFailed { browse_id, error } => {
+            if browse_id == state.messages.browse_id {
+                state.messages.error = Some(error);
+                state.messages.done = true;
+            }
+        }
+        Event::Produced(result) => {
+            state.produce.sending = false;
+            state.produce.result = Some(result.map(|p| {
+                format!(
+                    "written to {}/{} at offset {}",
+                    p.topic, p.partition, p.offset
+                )
+            }));
+        }
+        Event::Wrote { path, result } => match result {
+            Ok(n) => state.info(format!("wrote {n} records to {}", path.display())),
+            Err(e) => state.error(format!("cannot write {}: {e}", path.display())),
+        },
+    }
+    Vec::new()
+}
+
+fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    match state.mode() {
+        Mode::Help => {
+            return match action {
+                Action::Quit => vec![Command::Quit],
+                Action::ToggleHelp => {
+                    state.help = false;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        Mode::Prompt => return on_prompt_action(state, action),
+        Mode::Produce => return on_form_action(state, action),
+        _ => {}
+    }
+    match action {
+        Action::Quit => return vec![Command::Quit],
+        Action::Back => return go_back(state),
+        Action::ToggleHelp => state.help = true,
+        Action::ToggleLogs => state.show_logs = !state.show_logs,
+        Action::OpenCommand => open_prompt(state, PromptKind::Command, ""),
+        Action::ShowTopics => state.push_view(View::Topics),
+        Action::OpenProduce => open_produce(state),
+        _ => {}
+    }
+    match state.view() {
+        View::Topics => topics_action(state, action),
+        View::Topic => topic_action(state, action),
+        View::Messages => messages_action(state, action),
+        View::Overview | View::Produce => Vec::new(),
+    }
+}
+
+fn go_back(state: &mut State) -> Vec<Command> {
+    if state.views.len() <= 1 {
+        return Vec::new();
+    }
+    let left = state.views.pop();
+    if left == Some(View::Messages) && !state.views.contains(&View::Messages) {
+        return vec![Command::StopBrowse];
+    }
+    Vec::new()
+}
+
+fn open_prompt(state: &mut State, kind: PromptKind, text: &str) {
+    state.prompt = Some(Prompt {
+        kind,
+        input: TextInput::new(text),
+    });
+}
+
+fn open_produce(state: &mut State) {
+    if state.read_only {
+        state.error("read-only mode: producing is disabled");
+        return;
+    }
+    let context_topic = match state.view() {
+        View::Topic => Some(state.topic.name.clone()),
+        View::Messages => Some(state.messages.topic.clone()),
+        View::Topics => state.selected_topic().map(str::to_owned),
+        _ => None,
+    };
+    if let Some(topic) = context_topic
+        && state.produce.fields[FIELD_TOPIC].text().is_empty()
+    {
+        state.produce.fields[FIELD_TOPIC].set(topic);
+    }
+    state.produce.result = None;
+    state.push_view(View::Produce);
+}
+
+/// Moves a selection in a list of `len` rows.
+fn step(selected: usize, len: usize, action: Action, page: usize) -> usize {
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::PageUp => selected.saturating_sub(page),
+        Action::PageDown => (selected + page).min(last),
+        _ => selected,
+    }
+}
+
+fn topics_action(state: &mut State, action: Action) -> Vec<Command> {
+    let page = state.page();
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            state.topics.selected = step(
+                state.topics.selected,
+                state.topics.order.len(),
+                action,
+                page,
+            );
+        }
+        Action::Open => {
+            if let Some(name) = state.selected_topic().map(str::to_owned) {
+                state.topic = TopicView {
+                    name: name.clone(),
+                    pane: TopicPane::Partitions,
+                    selected: 0,
+                    config_selected: 0,
+                    configs: None,
+                };
+                state.push_view(View::Topic);
+                return vec![Command::LoadConfigs(name)];
+            }
+        }
+        Action::ShowMessages => {
+            if let Some(name) = state.selected_topic().map(str::to_owned) {
+                return state.open_messages(&name, None);
+            }
+        }
+        Action::OpenFilter => {
+            let current = state.topics.filter.clone();
+            open_prompt(state, PromptKind::TopicFilter, &current);
+        }
+        Action::CycleSort => {
+            state.topics.sort = state.topics.sort.next();
+            // Numbers read best largest first; names alphabetically.
+            state.topics.descending = state.topics.sort != TopicSort::Name;
+            state.refresh_topic_order();
+        }
+        Action::ReverseSort => {
+            state.topics.descending = !state.topics.descending;
+            state.refresh_topic_order();
+        }
+        Action::ToggleInternal => {
+            state.topics.show_internal = !state.topics.show_internal;
+            state.refresh_topic_order();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn topic_action(state: &mut State, action: Action) -> Vec<Command> {
+    let page = state.page();
+    let partitions = state
+        .topic_info(&state.topic.name)
+        .map_or(0, |t| t.partitions.len());
+    let configs = match &state.topic.configs {
+        Some(Ok(c)) => c.len(),
+        _ => 0,
+    };
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => match state.topic.pane {
+            TopicPane::Partitions => {
+                state.topic.selected = step(state.topic.selected, partitions, action, page)
+            }
+            TopicPane::Configs => {
+                state.topic.config_selected =
+                    step(state.topic.config_selected, configs, action, page)
+            }
+        },
+        Action::NextPane | Action::PrevPane => {
+            state.topic.pane = match state.topic.pane {
+                TopicPane::Partitions => TopicPane::Configs,
+                TopicPane::Configs => TopicPane::Partitions,
+            };
+        }
+        Action::Open if state.topic.pane == TopicPane::Partitions => {
+            let name = state.topic.name.clone();
+            let partition = state
+                .topic_info(&name)
+                .and_then(|t| t.partitions.get(state.topic.selected))
+                .map(|p| p.id);
+            if partition.is_some() {
+                return state.open_messages(&name, partition);
+            }
+        }
+        Action::ShowMessages => {
+            let name = state.topic.name.clone();
+            return state.open_messages(&name, None);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn messages_action(state: &mut State, action: Action) -> Vec<Command> {
+    let page = state.page();
+    let m = &mut state.messages;
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => match m.focus {
+            Focus::List => {
+                let next = step(m.selected, m.visible_len(), action, page);
+                m.select(next);
+            }
+            Focus::Detail => {
+                let lines = m.detail_lines().len() as u16;
+                m.detail_scroll =
+                    step(m.detail_scroll as usize, lines as usize, action, page) as u16;
+            }
+        },
+        Action::NextPane | Action::PrevPane => {
+            m.focus = match m.focus {
+                Focus::List => Focus::Detail,
+                Focus::Detail => Focus::List,
+            };
+        }
+        Action::OpenFilter => {
+            let current = m.filter.as_ref().map(Filter::text).unwrap_or_default();
+            open_prompt(state, PromptKind::MessageFilter, &current);
+        }
+        Action::JumpToOffset => open_prompt(state, PromptKind::Offset, ""),
+        Action::FromBeginning => {
+            let (topic, partition) = (m.topic.clone(), m.partition);
+            return vec![state.start_browse(&topic, partition, StartAt::Beginning, false)];
+        }
+        Action::Follow => {
+            let (topic, partition) = (m.topic.clone(), m.partition);
+            return vec![state.start_browse(&topic, partition, StartAt::FromEnd(100), true)];
+        }
+        Action::Copy => {
+            return match m.selected_row() {
+                Some(row)
+                    if row.message.value.as_ref().map_or(0, |v| v.len()) > CLIPBOARD_LIMIT =>
+                {
+                    let n = row.message.value.as_ref().map_or(0, |v| v.len());
+                    state.error(format!(
+                        "value of {n} bytes is too large for the clipboard; w writes it to a file"
+                    ));
+                    Vec::new()
+                }
+                Some(row) => {
+                    let value = row.message.value.as_deref().unwrap_or_default().to_vec();
+                    let n = value.len();
+                    state.info(format!("copied {n} bytes to the clipboard (OSC 52)"));
+                    vec![Command::Copy(value)]
+                }
+                None => {
+                    state.error("no message selected");
+                    Vec::new()
+                }
+            };
+        }
+        Action::WriteFile => {
+            let name = format!("kview-{}.jsonl", m.topic);
+            open_prompt(state, PromptKind::WritePath, &name);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_prompt_action(state: &mut State, action: Action) -> Vec<Command> {
+    let Some(prompt) = state.prompt.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => return vec![Command::Quit],
+        Action::Back => state.prompt = None,
+        Action::Insert(c) => prompt.input.insert(c),
+        Action::Backspace => prompt.input.backspace(),
+        Action::Delete => prompt.input.delete(),
+        Action::Left => prompt.input.left(),
+        Action::Right => prompt.input.right(),
+        Action::Home => prompt.input.home(),
+        Action::End => prompt.input.end(),
+        Action::Submit => {
+            let prompt = state.prompt.take().expect("prompt is open");
+            return submit_prompt(state, prompt.kind, prompt.input.text().trim());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn submit_prompt(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
+    match kind {
+        PromptKind::Command => return run_command(state, text.trim_start_matches(':')),
+        PromptKind::TopicFilter => {
+            state.topics.filter = text.to_owned();
+            state.refresh_topic_order();
+        }
+        PromptKind::MessageFilter => match Filter::parse(text) {
+            Ok(filter) => state.messages.set_filter(filter),
+            Err(e) => state.error(e),
+        },
+        PromptKind::Offset => match parse_start(text) {
+            Ok(start) => {
+                let (topic, partition) = (state.messages.topic.clone(), state.messages.partition);
+                return vec![state.start_browse(&topic, partition, start, false)];
+            }
+            Err(e) => state.error(e),
+        },
+        PromptKind::WritePath => {
+            if text.is_empty() {
+                state.error("no file name given");
+                return Vec::new();
+            }
+            let topic = state.messages.topic.clone();
+            let lines = state
+                .messages
+                .visible_rows()
+                .map(|r| {
+                    serde_json::to_string(&JsonMessage::new(&topic, &r.message)).unwrap_or_default()
+                })
+                .collect();
+            return vec![Command::WriteFile {
+                path: text.into(),
+                lines,
+            }];
+        }
+    }
+    Vec::new()
+}
+
+/// An offset, `-N`, `@UNIX_MS`, the words beginning/end, or an RFC 3339 time.
+pub fn parse_start(text: &str) -> Result<StartAt, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(StartAt::Timestamp(t.timestamp_millis()));
+    }
+    text.parse()
+}
+
+fn run_command(state: &mut State, command: &str) -> Vec<Command> {
+    match command {
+        "q" | "quit" | "q!" => return vec![Command::Quit],
+        "topics" | "t" => state.views = vec![View::Overview, View::Topics],
+        "brokers" | "b" | "overview" | "o" | "cluster" => state.views = vec![View::Overview],
+        "produce" | "p" => open_produce(state),
+        "groups" | "g" => {
+            state.error("the consumer groups view is not part of this build yet; `kview lag` works")
+        }
+        "ml" => state.error("the machine-learning demo is not part of this build yet"),
+        "sensors" => state.error("the sensor stream demo is not part of this build yet"),
+        "" => {}
+        other => state.error(format!(
+            "unknown command :{other} (try :topics, :brokers, :q)"
+        )),
+    }
+    if !state.views.contains(&View::Messages) {
+        // Leaving the browser through a command stops its reader.
+        return vec![Command::StopBrowse];
+    }
+    Vec::new()
+}
+
+fn on_form_action(state: &mut State, action: Action) -> Vec<Command> {
+    match action {
+        Action::Quit => return vec![Command::Quit],
+        Action::Back => return go_back(state),
+        _ => {}
+    }
+    let form = &mut state.produce;
+    let focus = form.focus;
+    let multiline = matches!(focus, FIELD_VALUE | FIELD_HEADERS);
+    let field = &mut form.fields[focus];
+    match action {
+        Action::NextPane => form.focus = (focus + 1) % FIELD_NAMES.len(),
+        Action::PrevPane => form.focus = (focus + FIELD_NAMES.len() - 1) % FIELD_NAMES.len(),
+        Action::Insert(c) => field.insert(c),
+        Action::Newline if multiline => field.insert('\n'),
+        Action::Newline => form.focus = (focus + 1) % FIELD_NAMES.len(),
+        Action::Backspace => field.backspace(),
+        Action::Delete => field.delete(),
+        Action::Left => field.left(),
+        Action::Right => field.right(),
+        Action::Home => field.home(),
+        Action::End => field.end(),
+        Action::Up => field.up(),
+        Action::Down => field.down(),
+        Action::FormatJson => {
+            let value = form.fields[FIELD_VALUE].text().to_owned();
+            match serde_json::from_str::<serde_json::Value>(&value) {
+                Ok(v) => {
+                    let pretty = serde_json::to_string_pretty(&v).unwrap_or(value);
+                    form.fields[FIELD_VALUE].set(pretty);
+                    form.result = Some(Ok("value is valid JSON".into()));
+                }
+                Err(e) => form.result = Some(Err(format!("value is not valid JSON: {e}"))),
+            }
+        }
+        Action::Submit => {
+            if form.sending {
+                return Vec::new();
+            }
+            match build_produce_request(form) {
+                Ok(request) => {
+                    form.sending = true;
+                    form.result = None;
+                    return vec![Command::Produce(request)];
+                }
+                Err(e) => form.result = Some(Err(e)),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// Checks the form and turns it into a request; the input stays as typed either way.
+pub fn build_produce_request(form: &ProduceForm) -> Result<ProduceRequest, String> {
+    let topic = form.fields[FIELD_TOPIC].text().trim().to_owned();
+    validate_topic_name(&topic).map_err(|e| e.to_string())?;
+    let partition = match form.fields[FIELD_PARTITION].text().trim() {
+        "" | "auto" => None,
+        p => Some(p.parse::<i32>().ok().filter(|p| *p >= 0).ok_or_else(|| {
+            format!("partition {p:?} is not a number (leave empty for automatic)")
+        })?),
+    };
+    let key = Some(form.fields[FIELD_KEY].text())
+        .filter(|k| !k.is_empty())
+        .map(|k| k.as_bytes().to_vec());
+    let mut headers = BTreeMap::new();
+    for line in form.fields[FIELD_HEADERS]
+        .text()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let (name, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("header line {line:?} is not name=value"))?;
+        if headers
+            .insert(name.trim().to_owned(), value.as_bytes().to_vec())
+            .is_some()
+        {
+            return Err(format!("header {:?} is given twice", name.trim()));
+        }
+    }
+    Ok(ProduceRequest {
+        topic,
+        partition,
+        key,
+        value: form.fields[FIELD_VALUE].text().as_bytes().to_vec(),
+        headers,
+    })
+}

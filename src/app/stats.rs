@@ -1,0 +1,208 @@
+//! Throughput derived from watermark samples: messages per second per partition, per topic and
+//! for the cluster, each with a bounded history for sparklines. Computed when a sample arrives,
+//! never while drawing.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::kafka::Watermarks;
+
+/// Samples kept per series: two minutes at one sample a second.
+pub const HISTORY: usize = 120;
+
+/// A fixed-size history of rates, oldest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series(VecDeque<u64>);
+
+impl Series {
+    pub fn push(&mut self, value: u64) {
+        if self.0.len() == HISTORY {
+            self.0.pop_front();
+        }
+        self.0.push_back(value);
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = u64> + ExactSizeIterator + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The last `n` values, oldest first.
+    pub fn last(&self, n: usize) -> Vec<u64> {
+        self.0
+            .iter()
+            .skip(self.0.len().saturating_sub(n))
+            .copied()
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PartitionStats {
+    pub marks: Watermarks,
+    /// Messages per second over the last sample interval.
+    pub rate: f64,
+    pub history: Series,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TopicStats {
+    pub messages: i64,
+    pub rate: f64,
+    pub history: Series,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    last_sample_ms: Option<i64>,
+    pub partitions: HashMap<(String, i32), PartitionStats>,
+    pub topics: HashMap<String, TopicStats>,
+    pub total_messages: i64,
+    pub cluster_rate: f64,
+    pub cluster_history: Series,
+}
+
+impl Stats {
+    /// Folds in a sample of every partition's watermarks taken at `at_ms`. Partitions missing
+    /// from the sample (deleted topics) are forgotten.
+    pub fn record(&mut self, at_ms: i64, marks: Vec<((String, i32), Watermarks)>) {
+        let seconds = self
+            .last_sample_ms
+            .map(|last| (at_ms - last) as f64 / 1000.0)
+            .filter(|s| *s > 0.0);
+        self.last_sample_ms = Some(at_ms);
+
+        let mut partitions = HashMap::with_capacity(marks.len());
+        let mut topics: HashMap<String, TopicStats> = HashMap::new();
+        for (key, now) in marks {
+            let previous = self.partitions.remove(&key);
+            let rate = match (&previous, seconds) {
+                // A shrinking high watermark is a recreated topic, not negative traffic.
+                (Some(prev), Some(s)) => (now.high - prev.marks.high).max(0) as f64 / s,
+                _ => 0.0,
+            };
+            let mut stats = previous.unwrap_or_default();
+            stats.rate = rate;
+            stats.marks = now;
+            stats.history.push(stats.rate.round() as u64);
+            let topic = topics.entry(key.0.clone()).or_default();
+            topic.messages += now.messages();
+            topic.rate += stats.rate;
+            partitions.insert(key, stats);
+        }
+        for (name, topic) in topics.iter_mut() {
+            let mut history = self
+                .topics
+                .remove(name)
+                .map(|t| t.history)
+                .unwrap_or_default();
+            history.push(topic.rate.round() as u64);
+            topic.history = history;
+        }
+        self.partitions = partitions;
+        self.total_messages = topics.values().map(|t| t.messages).sum();
+        self.cluster_rate = topics.values().map(|t| t.rate).sum();
+        self.cluster_history.push(self.cluster_rate.round() as u64);
+        self.topics = topics;
+    }
+
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionStats> {
+        self.partitions.get(&(topic.to_owned(), partition))
+    }
+}
+
+/// A one-line sparkline of block characters, scaled to the series' own maximum.
+pub fn spark_text(values: &[u64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let values = &values[values.len().saturating_sub(width)..];
+    let max = values.iter().copied().max().unwrap_or(0);
+    let mut out: String = values
+        .iter()
+        .map(|&v| {
+            if max == 0 || v == 0 {
+                ' '
+            } else {
+                BARS[((v * 7) / max) as usize]
+            }
+        })
+        .collect();
+    let pad = width.saturating_sub(values.len());
+    out.insert_str(0, &" ".repeat(pad));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(entries: &[(&str, i32, i64, i64)]) -> Vec<((String, i32), Watermarks)> {
+        entries
+            .iter()
+            .map(|(t, p, low, high)| {
+                (
+                    (t.to_string(), *p),
+                    Watermarks {
+                        low: *low,
+                        high: *high,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rates_come_from_high_watermark_deltas() {
+        let mut s = Stats::default();
+        s.record(
+            1_000,
+            sample(&[("a", 0, 0, 100), ("a", 1, 0, 50), ("b", 0, 10, 10)]),
+        );
+        assert_eq!(s.cluster_rate, 0.0, "no rate from a single sample");
+        assert_eq!(s.total_messages, 150);
+        s.record(
+            3_000,
+            sample(&[("a", 0, 0, 300), ("a", 1, 0, 60), ("b", 0, 10, 10)]),
+        );
+        assert_eq!(s.partition("a", 0).unwrap().rate, 100.0);
+        assert_eq!(s.partition("a", 1).unwrap().rate, 5.0);
+        assert_eq!(s.topics["a"].rate, 105.0);
+        assert_eq!(s.topics["a"].messages, 360);
+        assert_eq!(s.topics["b"].rate, 0.0);
+        assert_eq!(s.cluster_rate, 105.0);
+        assert_eq!(s.cluster_history.last(2), vec![0, 105]);
+        assert_eq!(s.topics["a"].history.last(5), vec![0, 105]);
+    }
+
+    #[test]
+    fn recreated_topics_and_deleted_partitions_do_not_confuse_rates() {
+        let mut s = Stats::default();
+        s.record(0, sample(&[("a", 0, 0, 1000), ("gone", 0, 0, 5)]));
+        s.record(1_000, sample(&[("a", 0, 0, 10)]));
+        assert_eq!(s.partition("a", 0).unwrap().rate, 0.0);
+        assert!(s.partition("gone", 0).is_none());
+        assert!(!s.topics.contains_key("gone"));
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let mut series = Series::default();
+        for i in 0..(HISTORY as u64 + 30) {
+            series.push(i);
+        }
+        assert_eq!(series.len(), HISTORY);
+        assert_eq!(series.values().next(), Some(30));
+    }
+
+    #[test]
+    fn spark_text_scales_to_its_maximum() {
+        assert_eq!(spark_text(&[0, 1, 2, 4], 4), " ▂▄█");
+        assert_eq!(spark_text(&[5, 5], 4), "  ██");
+        assert_eq!(spark_text(&[], 3), "   ");
+    }
+}

@@ -1,0 +1,127 @@
+//! The message browser: a list of records and the detail of the selected one.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph, Row, Table, TableState, Wrap};
+
+use super::format::count;
+use super::panel;
+use super::text::escape_str;
+use crate::app::messages::{Filter, Focus};
+use crate::app::state::State;
+use crate::kafka::StartAt;
+
+fn start_label(start: StartAt) -> String {
+    match start {
+        StartAt::Beginning => "beginning".into(),
+        StartAt::End => "end".into(),
+        StartAt::Offset(o) => format!("offset {o}"),
+        StartAt::FromEnd(n) => format!("last {n}"),
+        StartAt::Timestamp(ms) => format!("time {}", crate::app::messages::format_time(ms, None)),
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let m = &state.messages;
+    let [status, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
+
+    let partition = m
+        .partition
+        .map_or_else(|| "all partitions".to_owned(), |p| format!("partition {p}"));
+    let mode = if m.follow {
+        "live ●"
+    } else if m.done {
+        "done"
+    } else {
+        "reading"
+    };
+    let mut spans = vec![
+        Span::styled(format!(" {} ", escape_str(&m.topic)), theme.title),
+        Span::raw(format!(
+            " {partition} · from {} · {mode} · {} loaded",
+            start_label(m.start),
+            count(m.len() as i64)
+        )),
+    ];
+    if m.dropped > 0 {
+        spans.push(Span::styled(
+            format!(" · {} dropped (ring full)", count(m.dropped as i64)),
+            theme.warn,
+        ));
+    }
+    if let Some(f) = &m.filter {
+        let kind = if matches!(f, Filter::Regex(_)) {
+            "regex"
+        } else {
+            "filter"
+        };
+        spans.push(Span::raw(format!(
+            " · {kind} {} ({} shown)",
+            escape_str(&f.text()),
+            count(m.visible_len() as i64)
+        )));
+    }
+    if let Some(e) = &m.error {
+        spans.push(Span::styled(format!(" · {}", escape_str(e)), theme.bad));
+    }
+    let reading_range = !m.follow && !m.done && m.progress.total > 0;
+    if reading_range {
+        let [text, gauge] =
+            Layout::horizontal([Constraint::Min(10), Constraint::Length(24)]).areas(status);
+        frame.render_widget(Paragraph::new(Line::from(spans)), text);
+        let ratio = (m.progress.read as f64 / m.progress.total as f64).clamp(0.0, 1.0);
+        frame.render_widget(Gauge::default().ratio(ratio).gauge_style(theme.good), gauge);
+    } else {
+        frame.render_widget(Paragraph::new(Line::from(spans)), status);
+    }
+
+    let wide = body.width >= 140;
+    let [list, detail] = if wide {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
+    } else {
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
+    };
+
+    let rows = m.visible_rows().map(|r| {
+        Row::new(vec![
+            r.message.partition.to_string(),
+            r.message.offset.to_string(),
+            r.time.clone(),
+            r.key.clone(),
+            r.value.clone(),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(3),
+            Constraint::Length(9),
+            Constraint::Length(23),
+            Constraint::Length(14),
+            Constraint::Min(10),
+        ],
+    )
+    .header(Row::new(["P", "OFFSET", "TIME", "KEY", "VALUE"]).style(theme.header))
+    .row_highlight_style(theme.selected)
+    .block(panel(" Messages ", m.focus == Focus::List, state));
+    let selected = (m.visible_len() > 0).then_some(m.selected);
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, list, &mut table_state);
+
+    let detail_block = panel(" Detail ", m.focus == Focus::Detail, state);
+    let lines: Vec<Line> = m.detail_lines().to_vec();
+    let paragraph = if lines.is_empty() {
+        Paragraph::new(if m.is_empty() {
+            "no messages yet"
+        } else {
+            "no message selected"
+        })
+    } else {
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((m.detail_scroll, 0))
+    };
+    frame.render_widget(paragraph.block(detail_block), detail);
+}

@@ -1,0 +1,222 @@
+//! Rendering: a pure function of the state. Nothing here does I/O or changes the state, so every
+//! screen can be drawn on ratatui's TestBackend.
+//!
+//! ```text
+//! ┌ header: kview · cluster · brokers · connection state · READ-ONLY ┐
+//! │ body: overview | topics | topic | messages | produce             │
+//! │ (log panel, toggled with L)                                      │
+//! └ footer: prompt, notice, or the current mode's keys               ┘
+//! ```
+
+pub mod format;
+pub mod messages;
+pub mod overview;
+pub mod produce;
+pub mod text;
+pub mod theme;
+pub mod topic;
+pub mod topics;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::app::event::ConnState;
+use crate::app::keymap::{self, Mode};
+use crate::app::state::{Notice, PromptKind, State, View};
+use text::escape_str;
+
+/// Below this the dashboard shows a notice instead of squeezing panels.
+pub const MIN_WIDTH: u16 = 50;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub fn render(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        render_too_small(frame, area);
+        return;
+    }
+    let log_height = if state.show_logs {
+        (area.height / 3).max(5)
+    } else {
+        0
+    };
+    let [header, body, logs, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(log_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(frame, header, state);
+    match state.view() {
+        View::Overview => overview::render(frame, body, state),
+        View::Topics => topics::render(frame, body, state),
+        View::Topic => topic::render(frame, body, state),
+        View::Messages => messages::render(frame, body, state),
+        View::Produce => produce::render(frame, body, state),
+    }
+    if state.show_logs {
+        let widget = tui_logger::TuiLoggerWidget::default()
+            .block(
+                Block::bordered()
+                    .title(" Log ")
+                    .border_style(state.theme.border),
+            )
+            .output_target(false)
+            .output_file(false)
+            .output_line(false);
+        frame.render_widget(widget, logs);
+    }
+    render_footer(frame, footer, state);
+    if state.help {
+        render_help(frame, body, state);
+    }
+}
+
+fn render_too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small ({}×{}): kview needs {MIN_WIDTH}×{MIN_HEIGHT}",
+        area.width, area.height
+    );
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn render_header(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let mut spans = vec![Span::styled(" kview ", theme.title)];
+    if let Some(cluster) = &state.cluster {
+        if let Some(id) = &cluster.cluster_id {
+            spans.push(Span::styled(
+                format!(" cluster {} ", escape_str(id)),
+                theme.dim,
+            ));
+        }
+        spans.push(Span::raw(format!(" {} brokers ", cluster.brokers.len())));
+    }
+    spans.push(Span::styled(
+        format!(" {} ", escape_str(&state.brokers)),
+        theme.dim,
+    ));
+    let conn = match &state.conn {
+        ConnState::Connecting => Span::styled(" ◌ connecting… ", theme.warn),
+        ConnState::Connected => Span::styled(" ● connected ", theme.good),
+        ConnState::Retrying {
+            error,
+            attempt,
+            retry_in_secs,
+        } => Span::styled(
+            format!(
+                " ✗ retry {attempt} in {retry_in_secs}s: {} ",
+                escape_str(error)
+            ),
+            theme.bad,
+        ),
+    };
+    spans.push(conn);
+    if state.read_only {
+        spans.push(Span::styled(" READ-ONLY ", theme.warn));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_footer(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    if let Some(prompt) = &state.prompt {
+        let label = match prompt.kind {
+            PromptKind::Command => ":",
+            PromptKind::TopicFilter => "filter topics: ",
+            PromptKind::MessageFilter => "filter (text or /regex/): ",
+            PromptKind::Offset => {
+                "start at (offset, -N, @unix_ms, RFC 3339 time, beginning, end): "
+            }
+            PromptKind::WritePath => "write shown records as JSON lines to: ",
+        };
+        let text = escape_str(prompt.input.text());
+        let line = Line::from(vec![Span::styled(label, theme.key), Span::raw(text)]);
+        frame.render_widget(Paragraph::new(line), area);
+        let column = prompt.input.text()[..prompt.input.cursor()].chars().count() as u16;
+        let x = area.x + (label.chars().count() as u16 + column).min(area.width.saturating_sub(1));
+        frame.set_cursor_position((x, area.y));
+        return;
+    }
+    if let Some(notice) = &state.notice {
+        let (text, style) = match notice {
+            Notice::Info(t) => (t, theme.good),
+            Notice::Error(t) => (t, theme.bad),
+        };
+        frame.render_widget(Paragraph::new(Span::styled(escape_str(text), style)), area);
+        return;
+    }
+    let mut spans = Vec::new();
+    for table in keymap::tables(state.mode()) {
+        for b in table.iter().filter(|b| b.footer) {
+            spans.push(Span::styled(
+                format!(" {}", keymap::key_label(b)),
+                theme.key,
+            ));
+            spans.push(Span::raw(format!(" {} ", b.help)));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn render_help(frame: &mut Frame, area: Rect, state: &State) {
+    let mode = if state.view() == View::Produce {
+        Mode::Produce
+    } else {
+        mode_under_help(state)
+    };
+    let mut lines = Vec::new();
+    let mut seen = Vec::new();
+    for table in keymap::tables(mode) {
+        for b in table {
+            let label = keymap::key_label(b);
+            if seen.contains(&(label.clone(), b.help)) {
+                continue;
+            }
+            seen.push((label.clone(), b.help));
+            lines.push(Line::from(vec![
+                Span::styled(format!("{label:>8}  "), state.theme.key),
+                Span::raw(b.help),
+            ]));
+        }
+    }
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 64.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(" Keys (? or Esc closes) ")
+        .border_style(state.theme.title);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
+/// The mode the help overlay describes: the view's, as if help were closed.
+fn mode_under_help(state: &State) -> Mode {
+    match state.view() {
+        View::Overview => Mode::Overview,
+        View::Topics => Mode::Topics,
+        View::Topic => Mode::Topic,
+        View::Messages => Mode::Messages,
+        View::Produce => Mode::Produce,
+    }
+}
+
+/// A bordered block with a title, the focused one highlighted.
+pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, state: &State) -> Block<'a> {
+    let style: Style = if focused {
+        state.theme.title
+    } else {
+        state.theme.border
+    };
+    Block::bordered().title(title).border_style(style)
+}

@@ -1,0 +1,152 @@
+//! The overview: cluster totals with throughput, the brokers, and the busiest topics.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+
+use super::format::{count, rate};
+use super::panel;
+use super::text::escape_str;
+use crate::app::state::State;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let [top, bottom] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
+    let [totals, brokers] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    render_totals(frame, totals, state);
+    render_brokers(frame, brokers, state);
+    render_busiest(frame, bottom, state);
+}
+
+fn render_totals(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let block = panel(" Cluster ", false, state);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(cluster) = &state.cluster else {
+        frame.render_widget(Paragraph::new("waiting for cluster metadata…"), inner);
+        return;
+    };
+    let topics = cluster.topics.iter().filter(|t| !t.internal).count();
+    let partitions: usize = cluster.topics.iter().map(|t| t.partitions.len()).sum();
+    let under: usize = cluster
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .filter(|p| p.is_under_replicated())
+        .count();
+    let offline: usize = cluster
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .filter(|p| p.is_offline())
+        .count();
+    let flag = |n: usize, bad| if n > 0 { bad } else { theme.good };
+    let lines = vec![
+        Line::from(format!("topics {topics}   partitions {partitions}")),
+        Line::from(format!("messages {}", count(state.stats.total_messages))),
+        Line::from(vec![
+            Span::raw("under-replicated "),
+            Span::styled(under.to_string(), flag(under, theme.warn)),
+            Span::raw("   offline "),
+            Span::styled(offline.to_string(), flag(offline, theme.bad)),
+        ]),
+        Line::from(vec![
+            Span::raw("throughput "),
+            Span::styled(
+                format!("{} msg/s", rate(state.stats.cluster_rate)),
+                theme.header,
+            ),
+        ]),
+    ];
+    let [text, spark] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(lines), text);
+    let history = state.stats.cluster_history.last(spark.width as usize);
+    frame.render_widget(
+        Sparkline::default().data(&history).style(theme.sparkline),
+        spark,
+    );
+}
+
+fn render_brokers(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let Some(cluster) = &state.cluster else {
+        frame.render_widget(panel(" Brokers ", false, state), area);
+        return;
+    };
+    let rows = cluster.brokers.iter().map(|b| {
+        let role = if b.id == cluster.controller_id {
+            "controller"
+        } else {
+            ""
+        };
+        Row::new(vec![
+            b.id.to_string(),
+            escape_str(&b.addr()),
+            b.rack
+                .as_deref()
+                .map(escape_str)
+                .unwrap_or_else(|| "-".into()),
+            role.to_owned(),
+        ])
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Min(15),
+            Constraint::Length(8),
+            Constraint::Length(10),
+        ],
+    )
+    .header(Row::new(["ID", "HOST:PORT", "RACK", "ROLE"]).style(theme.header))
+    .block(panel(
+        format!(" Brokers ({}) ", cluster.brokers.len()),
+        false,
+        state,
+    ));
+    frame.render_widget(table, area);
+}
+
+fn render_busiest(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let mut topics: Vec<(&String, f64, i64)> = state
+        .stats
+        .topics
+        .iter()
+        .filter(|(name, _)| state.topic_info(name).is_some_and(|t| !t.internal))
+        .map(|(name, s)| (name, s.rate, s.messages))
+        .collect();
+    topics.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    let spark_width = area.width.saturating_sub(50).clamp(5, 60) as usize;
+    let rows = topics
+        .iter()
+        .take(area.height as usize)
+        .map(|(name, r, messages)| {
+            let history = state
+                .stats
+                .topics
+                .get(*name)
+                .map(|s| s.history.last(spark_width))
+                .unwrap_or_default();
+            Row::new(vec![
+                escape_str(name),
+                rate(*r),
+                count(*messages),
+                crate::app::stats::spark_text(&history, spark_width),
+            ])
+        });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(10),
+            Constraint::Length(14),
+            Constraint::Length(spark_width as u16),
+        ],
+    )
+    .header(Row::new(["TOPIC", "MSG/S", "MESSAGES", "TREND"]).style(theme.header))
+    .block(panel(" Busiest topics (t: all topics) ", false, state));
+    frame.render_widget(table, area);
+}

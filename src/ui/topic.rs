@@ -1,0 +1,210 @@
+//! One topic: partitions (leader, replicas, ISR, watermarks, throughput), a skew strip showing
+//! which partitions take the traffic, and the configs tab.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Tabs};
+
+use super::format::{count, rate};
+use super::panel;
+use super::text::escape_str;
+use crate::app::state::{State, TopicPane};
+use crate::app::stats::spark_text;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let name = &state.topic.name;
+    let [summary, tabs, body, skew] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let Some(info) = state.topic_info(name) else {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "topic {} is not in the cluster metadata",
+                escape_str(name)
+            )),
+            area,
+        );
+        return;
+    };
+    let stats = state.stats.topics.get(name);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!(" {} ", escape_str(name)), theme.title),
+            Span::raw(format!(
+                " partitions {}  replication {}  messages {}  {} msg/s{}",
+                info.partitions.len(),
+                info.replication_factor(),
+                stats.map_or_else(|| "-".into(), |s| count(s.messages)),
+                stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+                if info.internal { "  (internal)" } else { "" },
+            )),
+        ])),
+        summary,
+    );
+    let selected_tab = match state.topic.pane {
+        TopicPane::Partitions => 0,
+        TopicPane::Configs => 1,
+    };
+    frame.render_widget(
+        Tabs::new(["Partitions", "Configs"])
+            .select(selected_tab)
+            .highlight_style(theme.selected),
+        tabs,
+    );
+    match state.topic.pane {
+        TopicPane::Partitions => render_partitions(frame, body, state, info),
+        TopicPane::Configs => render_configs(frame, body, state),
+    }
+    // Skew: each partition's share of the traffic (of the messages when the topic is idle).
+    let rates: Vec<u64> = info
+        .partitions
+        .iter()
+        .map(|p| {
+            state
+                .stats
+                .partition(name, p.id)
+                .map_or(0, |s| s.rate.round() as u64)
+        })
+        .collect();
+    let (shares, what) = if rates.iter().any(|r| *r > 0) {
+        (rates, "msg/s")
+    } else {
+        let held = info
+            .partitions
+            .iter()
+            .map(|p| {
+                state
+                    .stats
+                    .partition(name, p.id)
+                    .map_or(0, |s| s.marks.messages() as u64)
+            })
+            .collect();
+        (held, "messages")
+    };
+    let width = (skew.width as usize).saturating_sub(30).min(shares.len());
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!(" skew by {what} (p0→p{}) ", shares.len().saturating_sub(1)),
+                theme.dim,
+            ),
+            Span::styled(spark_text(&shares[..width], width), theme.sparkline),
+        ])),
+        skew,
+    );
+}
+
+fn ids(v: &[i32]) -> String {
+    v.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate::kafka::TopicInfo) {
+    let theme = &state.theme;
+    let spark_width = area.width.saturating_sub(76).clamp(4, 40) as usize;
+    let rows = info.partitions.iter().map(|p| {
+        let stats = state.stats.partition(&info.name, p.id);
+        let row = Row::new(vec![
+            p.id.to_string(),
+            if p.is_offline() {
+                "none".into()
+            } else {
+                p.leader.to_string()
+            },
+            ids(&p.replicas),
+            ids(&p.isr),
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
+            stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+            spark_text(
+                &stats
+                    .map(|s| s.history.last(spark_width))
+                    .unwrap_or_default(),
+                spark_width,
+            ),
+        ]);
+        if p.is_offline() {
+            row.style(theme.bad)
+        } else if p.is_under_replicated() {
+            row.style(theme.warn)
+        } else {
+            row
+        }
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Length(6),
+            Constraint::Length(10),
+            Constraint::Length(10),
+            Constraint::Length(11),
+            Constraint::Length(11),
+            Constraint::Length(11),
+            Constraint::Length(8),
+            Constraint::Length(spark_width as u16),
+        ],
+    )
+    .header(
+        Row::new([
+            "P", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", "MSG/S", "TREND",
+        ])
+        .style(theme.header),
+    )
+    .row_highlight_style(theme.selected)
+    .block(panel(" Partitions (Enter: messages) ", true, state));
+    let mut table_state = TableState::default().with_selected(Some(state.topic.selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+fn render_configs(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let block = panel(" Configs (* = not default) ", true, state);
+    match &state.topic.configs {
+        None => frame.render_widget(Paragraph::new("loading…").block(block), area),
+        Some(Err(e)) => frame.render_widget(
+            Paragraph::new(escape_str(e)).style(theme.bad).block(block),
+            area,
+        ),
+        Some(Ok(configs)) => {
+            let rows = configs.iter().map(|c| {
+                let value = match (&c.value, c.is_sensitive) {
+                    (_, true) => "(sensitive)".to_owned(),
+                    (Some(v), _) => escape_str(v),
+                    (None, _) => "(null)".to_owned(),
+                };
+                let mark = if c.is_default { " " } else { "*" };
+                let row = Row::new(vec![
+                    format!("{mark} {}", escape_str(&c.name)),
+                    value,
+                    c.source.to_owned(),
+                ]);
+                if c.is_default {
+                    row
+                } else {
+                    row.style(theme.warn)
+                }
+            });
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Length(42),
+                    Constraint::Min(10),
+                    Constraint::Length(16),
+                ],
+            )
+            .header(Row::new(["NAME", "VALUE", "SOURCE"]).style(theme.header))
+            .row_highlight_style(theme.selected)
+            .block(block);
+            let mut table_state =
+                TableState::default().with_selected(Some(state.topic.config_selected));
+            frame.render_stateful_widget(table, area, &mut table_state);
+        }
+    }
+}

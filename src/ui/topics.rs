@@ -1,0 +1,93 @@
+//! The topics table: filterable, sortable, with a throughput sparkline per row.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Row, Table, TableState};
+
+use super::format::{bytes, count, rate};
+use super::panel;
+use super::text::escape_str;
+use crate::app::state::{State, TopicSort};
+use crate::app::stats::spark_text;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let view = &state.topics;
+    let spark_width = area.width.saturating_sub(70).clamp(4, 40) as usize;
+    let rows = view.order.iter().map(|name| {
+        let info = state.topic_info(name);
+        let stats = state.stats.topics.get(name);
+        let under = info.map_or(0, |t| {
+            t.partitions
+                .iter()
+                .filter(|p| p.is_under_replicated())
+                .count()
+        });
+        let row = Row::new(vec![
+            escape_str(name),
+            info.map_or(0, |t| t.partitions.len()).to_string(),
+            info.map_or(0, |t| t.replication_factor()).to_string(),
+            stats.map_or_else(|| "-".into(), |s| count(s.messages)),
+            stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+            state
+                .topic_sizes
+                .get(name)
+                .map_or_else(|| "-".into(), |b| bytes(*b)),
+            spark_text(
+                &stats
+                    .map(|s| s.history.last(spark_width))
+                    .unwrap_or_default(),
+                spark_width,
+            ),
+        ]);
+        if under > 0 {
+            row.style(theme.warn)
+        } else {
+            row
+        }
+    });
+    let arrow = if view.descending { "↓" } else { "↑" };
+    let header = ["TOPIC", "PARTS", "RF", "MESSAGES", "MSG/S", "SIZE", "TREND"]
+        .iter()
+        .map(|h| {
+            let sorted = matches!(
+                (view.sort, *h),
+                (TopicSort::Name, "TOPIC")
+                    | (TopicSort::Partitions, "PARTS")
+                    | (TopicSort::Messages, "MESSAGES")
+                    | (TopicSort::Rate, "MSG/S")
+                    | (TopicSort::Size, "SIZE")
+            );
+            if sorted {
+                format!("{h}{arrow}")
+            } else {
+                (*h).to_owned()
+            }
+        })
+        .collect::<Vec<_>>();
+    let mut title = format!(" Topics ({}) ", view.order.len());
+    if !view.filter.is_empty() {
+        title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
+    }
+    if view.show_internal {
+        title.push_str("+internal ");
+    }
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(6),
+            Constraint::Length(3),
+            Constraint::Length(13),
+            Constraint::Length(9),
+            Constraint::Length(10),
+            Constraint::Length(spark_width as u16),
+        ],
+    )
+    .header(Row::new(header).style(theme.header))
+    .row_highlight_style(theme.selected)
+    .block(panel(title, true, state));
+    let mut table_state =
+        TableState::default().with_selected((!view.order.is_empty()).then_some(view.selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
