@@ -115,10 +115,10 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State) {
             theme.bad,
         ),
     };
-    spans.push(conn);
     if state.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.warn));
     }
+    spans.push(conn);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -61,20 +61,25 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
-/// Whether bytes read better as a hex dump: not UTF-8, holding NUL bytes, or mostly control
-/// characters. Text with a few escape sequences stays text (shown escaped).
+/// Whether bytes read better as a hex dump than as escaped text: they hold a NUL, or a third
+/// or more of them are invalid UTF-8 or control characters. Text with a few escape sequences or
+/// stray bytes stays text, shown escaped.
 pub fn looks_binary(bytes: &[u8]) -> bool {
-    match std::str::from_utf8(bytes) {
-        Err(_) => true,
-        Ok(s) if s.contains('\0') => true,
-        Ok(s) => {
-            let controls = s
-                .chars()
-                .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-                .count();
-            controls * 3 > s.chars().count().max(1)
-        }
+    if bytes.contains(&0) {
+        return true;
     }
+    let (mut suspicious, mut total) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            total += 1;
+            if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+                suspicious += 1;
+            }
+        }
+        total += chunk.invalid().len();
+        suspicious += chunk.invalid().len();
+    }
+    suspicious * 3 >= total.max(1) && suspicious > 0
 }
 
 /// `hexdump -C` style lines: offset, 16 bytes in hex, printable ASCII.
@@ -215,6 +220,8 @@ mod tests {
     #[test]
     fn tells_binary_from_text() {
         assert!(looks_binary(&[0xff, 0x00, 0x10]));
+        assert!(looks_binary(&[0xfa, 0xfb, b'a', 0xfc]));
+        assert!(!looks_binary(b"mostly text \xff\xfe with two bad bytes"));
         assert!(looks_binary(&[0, 1, 2, 3, b'a']));
         assert!(looks_binary(b"ab\0cd"));
         assert!(!looks_binary(b"plain text\nwith lines"));

@@ -117,7 +117,8 @@ fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate:
                 p.leader.to_string()
             },
             ids(&p.replicas),
-            ids(&p.isr),
+            // Marked in text too, so it reads without colour (NO_COLOR).
+            if p.is_under_replicated() { format!("{} !", ids(&p.isr)) } else { ids(&p.isr) },
             stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
