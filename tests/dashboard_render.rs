@@ -12,7 +12,8 @@ use kview::app::event::{Command, ConnState, Event};
 use kview::app::state::{Msg, State, update};
 use kview::kafka::reader::Progress;
 use kview::kafka::{
-    BrokerInfo, ClusterMetadata, ConfigEntry, Header, Message, PartitionInfo, TimestampType, TopicInfo, Watermarks,
+    BrokerInfo, ClusterMetadata, ConfigEntry, Header, Message, PartitionInfo, TimestampType,
+    TopicInfo, Watermarks,
 };
 use kview::ui;
 use kview::ui::theme::Theme;
@@ -67,10 +68,27 @@ fn marks(orders: [i64; 3], payments: i64) -> Vec<((String, i32), Watermarks)> {
     let mut v: Vec<_> = orders
         .iter()
         .enumerate()
-        .map(|(i, high)| (("orders".to_string(), i as i32), Watermarks { low: 0, high: *high }))
+        .map(|(i, high)| {
+            (
+                ("orders".to_string(), i as i32),
+                Watermarks {
+                    low: 0,
+                    high: *high,
+                },
+            )
+        })
         .collect();
-    v.push((("payments".into(), 0), Watermarks { low: 5, high: payments }));
-    v.push((("__consumer_offsets".into(), 0), Watermarks { low: 0, high: 12 }));
+    v.push((
+        ("payments".into(), 0),
+        Watermarks {
+            low: 5,
+            high: payments,
+        },
+    ));
+    v.push((
+        ("__consumer_offsets".into(), 0),
+        Watermarks { low: 0, high: 12 },
+    ));
     v
 }
 
@@ -109,7 +127,14 @@ fn base_state() -> State {
     s.utc_offset = FixedOffset::east_opt(0);
     event(&mut s, Event::Connection(ConnState::Connected));
     event(&mut s, Event::Metadata(cluster()));
-    for (i, (o, p)) in [([100, 50, 10], 20), ([160, 60, 10], 25), ([400, 90, 12], 40)].into_iter().enumerate() {
+    for (i, (o, p)) in [
+        ([100, 50, 10], 20),
+        ([160, 60, 10], 25),
+        ([400, 90, 12], 40),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         event(
             &mut s,
             Event::Watermarks {
@@ -134,10 +159,25 @@ fn messages_state() -> State {
         Event::Messages {
             browse_id: id,
             messages: vec![
-                message(0, 398, Some(b"user-1"), Some(br#"{"id":1,"item":"book","price":12.5,"tags":["a","b"]}"#)),
+                message(
+                    0,
+                    398,
+                    Some(b"user-1"),
+                    Some(br#"{"id":1,"item":"book","price":12.5,"tags":["a","b"]}"#),
+                ),
                 message(1, 88, None, None),
-                message(2, 11, Some(b"k\x1b[2J"), Some(b"\x1b[31mred\x1b[0m and \xff\xfe bytes")),
-                message(0, 399, Some(b"user-2"), Some(&[0u8, 1, 2, 3, 250, 251, 252, 253, 0x1b, 0x9b])),
+                message(
+                    2,
+                    11,
+                    Some(b"k\x1b[2J"),
+                    Some(b"\x1b[31mred\x1b[0m and \xff\xfe bytes"),
+                ),
+                message(
+                    0,
+                    399,
+                    Some(b"user-2"),
+                    Some(&[0u8, 1, 2, 3, 250, 251, 252, 253, 0x1b, 0x9b]),
+                ),
             ],
             progress: Progress { read: 4, total: 4 },
             done: false,
@@ -291,7 +331,10 @@ fn escape_sequences_and_invalid_utf8_never_reach_the_terminal_raw() {
     let mut escaped = messages_state();
     act(&mut escaped, Action::Up);
     let screen = text(&render(&escaped, 160, 48));
-    assert!(screen.contains(r"\x1b[31mred\x1b[0m and \xff\xfe bytes"), "{screen}");
+    assert!(
+        screen.contains(r"\x1b[31mred\x1b[0m and \xff\xfe bytes"),
+        "{screen}"
+    );
     assert!(screen.contains(r"key: k\x1b[2J"), "{screen}");
 }
 
@@ -326,7 +369,11 @@ fn the_produce_form_keeps_input_on_error_and_sends_valid_input() {
     assert_eq!(request.headers.get("a").map(Vec::as_slice), Some(&b"1"[..]));
     assert!(s.produce.sending);
     event(&mut s, Event::Produced(Err("MESSAGE_TOO_LARGE".into())));
-    assert_eq!(s.produce.fields[3].text(), "hello", "input kept after an error");
+    assert_eq!(
+        s.produce.fields[3].text(),
+        "hello",
+        "input kept after an error"
+    );
 }
 
 #[test]

@@ -27,7 +27,7 @@ fn json_lines(bytes: &[u8]) -> Vec<Value> {
 async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
     let b = broker();
     let topic = unique("roundtrip");
-    create_topic(b, &topic, 1, 1);
+    let _topic = create_topic(b, &topic, 1, 1);
 
     // Records with exact timestamps, a tombstone and binary data, written by the data plane.
     let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
@@ -173,7 +173,7 @@ async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
 fn null_header_values_and_repeated_names_from_kcat_are_read_exactly() {
     let b = broker();
     let topic = unique("headers");
-    create_topic(b, &topic, 1, 1);
+    let _topic = create_topic(b, &topic, 1, 1);
     kcat(
         b,
         &[
@@ -220,7 +220,7 @@ fn sorted_lines(bytes: &[u8]) -> Vec<&[u8]> {
 fn hundred_thousand_messages_from_kcat_read_back_identically() {
     let b = broker();
     let topic = unique("from-kcat");
-    create_topic(b, &topic, 4, 1);
+    let _topic = create_topic(b, &topic, 4, 1);
     let input = numbered_lines(100_000, "kcat");
     kcat(b, &["-P", "-t", &topic, "-z", "lz4"], Some(&input));
     let out = kview_ok(b, &["consume", "-t", &topic, "-e"], None);
@@ -233,7 +233,7 @@ fn hundred_thousand_messages_from_kcat_read_back_identically() {
 fn hundred_thousand_messages_from_kview_read_back_identically_by_kcat() {
     let b = broker();
     let topic = unique("to-kcat");
-    create_topic(b, &topic, 1, 1);
+    let _topic = create_topic(b, &topic, 1, 1);
     let input = numbered_lines(100_000, "kview");
     kview_ok(b, &["produce", "-q", "-t", &topic], Some(&input));
     let out = kcat(b, &["-C", "-t", &topic, "-e", "-q", "-f", "%s\\n"], None);
@@ -331,7 +331,7 @@ fn lag_of_a_real_consumer_group_matches_kafkas_own_tool() {
     let b = broker();
     let topic = unique("lag");
     let group = unique("group");
-    create_topic(b, &topic, 2, 1);
+    let _topic = create_topic(b, &topic, 2, 1);
     let first: Vec<u8> = (0..100)
         .map(|i| format!("k{i}:v{i}\n"))
         .collect::<String>()
@@ -406,7 +406,7 @@ fn lag_of_a_real_consumer_group_matches_kafkas_own_tool() {
 fn errors_are_one_line_and_non_zero() {
     let b = broker();
     let topic = unique("errors");
-    create_topic(b, &topic, 2, 1);
+    let _topic = create_topic(b, &topic, 2, 1);
 
     let out = kview("127.0.0.1:9999", &["topics"], None);
     assert_eq!(out.status.code(), Some(1));
@@ -493,7 +493,7 @@ fn errors_are_one_line_and_non_zero() {
 fn three_broker_cluster_replicates_and_survives_a_broker_stop() {
     let c = cluster();
     let topic = unique("replicated");
-    create_topic(c, &topic, 3, 3);
+    let _topic = create_topic(c, &topic, 3, 3);
 
     let d = kview_json(c, &["describe", &topic, "--json"]);
     for p in d["partitions"].as_array().unwrap() {

@@ -118,7 +118,11 @@ fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate:
             },
             ids(&p.replicas),
             // Marked in text too, so it reads without colour (NO_COLOR).
-            if p.is_under_replicated() { format!("{} !", ids(&p.isr)) } else { ids(&p.isr) },
+            if p.is_under_replicated() {
+                format!("{} !", ids(&p.isr))
+            } else {
+                ids(&p.isr)
+            },
             stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),

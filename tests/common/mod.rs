@@ -129,19 +129,31 @@ pub fn kafka_tool(class: &str, args: &[&str]) -> Output {
     out
 }
 
-pub fn create_topic(brokers: &str, name: &str, partitions: u32, replication: u32) {
+/// A topic a test created; deleted when the test ends, passed or failed.
+pub struct TempTopic {
+    brokers: String,
+    name: String,
+}
+
+impl Drop for TempTopic {
+    fn drop(&mut self) {
+        let _ = kview(&self.brokers, &["delete-topic", &self.name, "--yes"], None);
+    }
+}
+
+#[must_use = "the topic is deleted when the guard drops"]
+pub fn create_topic(brokers: &str, name: &str, partitions: u32, replication: u32) -> TempTopic {
+    let partitions = partitions.to_string();
+    let replication = replication.to_string();
     kview_ok(
         brokers,
-        &[
-            "create-topic",
-            name,
-            "-p",
-            &partitions.to_string(),
-            "-r",
-            &replication.to_string(),
-        ],
+        &["create-topic", name, "-p", &partitions, "-r", &replication],
         None,
     );
+    TempTopic {
+        brokers: brokers.to_owned(),
+        name: name.to_owned(),
+    }
 }
 
 pub fn stderr_line(out: &Output) -> String {

@@ -1,0 +1,195 @@
+//! The real `kview` binary in a real terminal (tmux) against the real broker: open a topic, read
+//! a message's value off the screen, produce through the form, quit leaving the terminal sane.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(command: &str, width: u16, height: u16) -> Tmux {
+        let session = unique("kview-e2e");
+        let status = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .arg(command)
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux runs (scripts/test installs it)");
+        assert!(status.success());
+        Tmux { session }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &self.session, format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, key])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn type_text(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+#[test]
+fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
+    let b = broker();
+    let topic = unique("e2e");
+    let _topic = create_topic(b, &topic, 2, 1);
+    let marker = format!("value-{}", unique("seen"));
+    kview_ok(
+        b,
+        &[
+            "produce", "-q", "-t", &topic, "-p", "0", "-k", "first", &marker,
+        ],
+        None,
+    );
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &topic, "-p", "1", "-k", "evil"],
+        Some(b"\x1b[31mred\x1b[0m\x1b]0;title\x07\n"),
+    );
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let command = format!("{bin} -b {b}; echo KVIEW_EXIT=$?; stty -a; sleep 60");
+    let tmux = Tmux::start(&command, 100, 30);
+    tmux.wait_for("the connection", |s| {
+        s.contains("● connected") && s.contains("Busiest topics")
+    });
+
+    // :topics, filter to our topic, open it.
+    tmux.keys(&[":"]);
+    tmux.type_text("topics");
+    tmux.keys(&["Enter", "/"]);
+    tmux.type_text(&topic);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the filtered topic list", |s| {
+        s.contains("Topics (1)") && s.contains(&topic)
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the topic's partitions", |s| {
+        s.contains("Partitions (Enter: messages)")
+    });
+
+    // Partition 0's messages: the value is read off the detail pane.
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the message detail", |s| s.contains("key: first"));
+    assert!(screen.contains(&marker), "{screen}");
+
+    // Partition 1 holds escape sequences: they show escaped, and the screen is not repainted red.
+    tmux.keys(&["Escape", "j", "Enter"]);
+    let screen = tmux.wait_for("the escaped message", |s| s.contains("key: evil"));
+    assert!(
+        screen.contains(r"\x1b[31mred\x1b[0m\x1b]0;title\x07"),
+        "{screen}"
+    );
+    assert_ne!(
+        tmux.display("#{pane_title}"),
+        "title",
+        "an OSC sequence reached the terminal"
+    );
+
+    // Produce through the form.
+    let produced = format!("from-the-form-{}", unique("v"));
+    tmux.keys(&["p"]);
+    tmux.wait_for("the produce form", |s| s.contains("Ctrl+S sends"));
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.type_text("formkey");
+    tmux.keys(&["Tab"]);
+    tmux.type_text(&produced);
+    tmux.keys(&["C-s"]);
+    let screen = tmux.wait_for("the produce result", |s| s.contains("written to"));
+    assert!(screen.contains(&format!("written to {topic}/")), "{screen}");
+
+    // Quit: the terminal comes back sane (main screen, cooked mode, echo on).
+    tmux.keys(&["Escape", "Escape", "q"]);
+    let screen = tmux.wait_for("kview to exit", |s| s.contains("KVIEW_EXIT="));
+    assert!(screen.contains("KVIEW_EXIT=0"), "{screen}");
+    assert_eq!(tmux.display("#{alternate_on}"), "0");
+    assert_eq!(tmux.display("#{cursor_flag}"), "1");
+    assert!(
+        screen.contains(" icanon") && !screen.contains("-icanon"),
+        "raw mode left on:\n{screen}"
+    );
+    assert!(
+        screen.contains(" echo ") && !screen.contains("-echo "),
+        "echo left off:\n{screen}"
+    );
+
+    let lines = kview_ok(
+        b,
+        &["consume", "-t", &topic, "-e", "--format", "json"],
+        None,
+    );
+    let found = String::from_utf8(lines).unwrap().lines().any(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        v["key"] == "formkey" && v["value"] == produced.as_str()
+    });
+    assert!(
+        found,
+        "the message produced through the form is in the topic"
+    );
+}
