@@ -94,6 +94,13 @@ pub enum Command {
         #[arg(short = 'r', long, default_value_t = 1)]
         replication: i16,
     },
+    /// Raise a topic's partition count (Kafka cannot lower it)
+    AddPartitions {
+        name: String,
+        /// The new total number of partitions
+        #[arg(short = 'p', long)]
+        partitions: i32,
+    },
     /// Delete a topic (asks first, unless --yes)
     DeleteTopic {
         name: String,

@@ -212,6 +212,7 @@ fn states() -> Vec<(&'static str, State)> {
     act(&mut topics, Action::ShowTopics);
     v.push(("topics", topics.clone()));
     act(&mut topics, Action::CycleSort); // partitions
+    act(&mut topics, Action::CycleSort); // replication factor
     act(&mut topics, Action::CycleSort); // messages, largest first
     act(&mut topics, Action::ToggleInternal);
     v.push(("topics_sorted_internal", topics));

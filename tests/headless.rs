@@ -285,6 +285,15 @@ fn create_describe_and_delete_a_topic() {
     let meta: Value = serde_json::from_slice(&kcat(b, &["-L", "-J", "-t", &topic], None)).unwrap();
     assert_eq!(meta["topics"][0]["partitions"].as_array().unwrap().len(), 3);
 
+    // CreatePartitions: up only.
+    kview_ok(b, &["add-partitions", &topic, "-p", "5"], None);
+    let d = kview_json(b, &["describe", &topic, "--json"]);
+    assert_eq!(d["partitions"].as_array().unwrap().len(), 5);
+    let meta: Value = serde_json::from_slice(&kcat(b, &["-L", "-J", "-t", &topic], None)).unwrap();
+    assert_eq!(meta["topics"][0]["partitions"].as_array().unwrap().len(), 5);
+    let out = kview(b, &["add-partitions", &topic, "-p", "2"], None);
+    assert!(stderr_line(&out).contains("can only add partitions"));
+
     kview_ok(b, &["delete-topic", &topic, "--yes"], None);
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {

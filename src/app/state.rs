@@ -52,6 +52,7 @@ pub enum Notice {
 pub enum TopicSort {
     Name,
     Partitions,
+    Replication,
     Messages,
     Rate,
     Size,
@@ -62,6 +63,7 @@ impl TopicSort {
         match self {
             TopicSort::Name => "name",
             TopicSort::Partitions => "partitions",
+            TopicSort::Replication => "replication factor",
             TopicSort::Messages => "messages",
             TopicSort::Rate => "msg/s",
             TopicSort::Size => "size",
@@ -71,7 +73,8 @@ impl TopicSort {
     fn next(self) -> Self {
         match self {
             TopicSort::Name => TopicSort::Partitions,
-            TopicSort::Partitions => TopicSort::Messages,
+            TopicSort::Partitions => TopicSort::Replication,
+            TopicSort::Replication => TopicSort::Messages,
             TopicSort::Messages => TopicSort::Rate,
             TopicSort::Rate => TopicSort::Size,
             TopicSort::Size => TopicSort::Name,
@@ -251,6 +254,7 @@ impl State {
         match self.topics.sort {
             TopicSort::Name => topics.sort_by(|a, b| a.name.cmp(&b.name)),
             TopicSort::Partitions => topics.sort_by_key(|t| t.partitions.len()),
+            TopicSort::Replication => topics.sort_by_key(|t| t.replication_factor()),
             TopicSort::Messages => topics.sort_by_key(|t| messages(t)),
             TopicSort::Rate => topics.sort_by(|a, b| rate(a).total_cmp(&rate(b))),
             TopicSort::Size => topics.sort_by_key(|t| sizes.get(&t.name).copied().unwrap_or(-1)),

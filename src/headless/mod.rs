@@ -45,6 +45,10 @@ pub async fn run(
             refuse_if_read_only("create a topic")?;
             topics::create(client, name, *partitions, *replication, out).await
         }
+        Command::AddPartitions { name, partitions } => {
+            refuse_if_read_only("add partitions")?;
+            topics::add_partitions(client, name, *partitions, out).await
+        }
         Command::DeleteTopic { name, yes } => {
             refuse_if_read_only("delete a topic")?;
             topics::delete(client, name, *yes, out).await

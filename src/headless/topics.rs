@@ -17,6 +17,8 @@ struct TopicSummary<'a> {
     replication_factor: usize,
     under_replicated_partitions: usize,
     messages: i64,
+    /// Bytes on disk over all replicas; null where no broker answered DescribeLogDirs.
+    size_bytes: Option<i64>,
 }
 
 async fn marks_of(client: &KafkaClient, topics: &[&TopicInfo]) -> Result<Vec<Vec<Watermarks>>> {
@@ -40,6 +42,11 @@ pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Wr
     let meta = client.metadata(None).await?;
     let topics: Vec<&TopicInfo> = meta.topics.iter().filter(|t| all || !t.internal).collect();
     let marks = marks_of(client, &topics).await?;
+    let mut sizes: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let replicas = client.replica_sizes().await.unwrap_or_default();
+    for r in &replicas {
+        *sizes.entry(r.topic.as_str()).or_default() += r.bytes;
+    }
     let summaries: Vec<TopicSummary> = topics
         .iter()
         .zip(&marks)
@@ -54,6 +61,7 @@ pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Wr
                 .filter(|p| p.is_under_replicated())
                 .count(),
             messages: m.iter().map(Watermarks::messages).sum(),
+            size_bytes: sizes.get(t.name.as_str()).copied(),
         })
         .collect();
     if json {
@@ -221,6 +229,25 @@ pub async fn create(
     writeln!(
         out,
         "created topic {name} ({partitions} partitions, replication factor {replication})"
+    )?;
+    Ok(())
+}
+
+pub async fn add_partitions(
+    client: &KafkaClient,
+    name: &str,
+    partitions: i32,
+    out: &mut impl Write,
+) -> Result<()> {
+    let topic = client.topic(name).await?;
+    let current = topic.partitions.len() as i32;
+    if partitions <= current {
+        bail!("topic {name} already has {current} partitions; Kafka can only add partitions");
+    }
+    client.create_partitions(name, partitions).await?;
+    writeln!(
+        out,
+        "topic {name} now has {partitions} partitions (was {current})"
     )?;
     Ok(())
 }

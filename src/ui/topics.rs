@@ -54,6 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 (view.sort, *h),
                 (TopicSort::Name, "TOPIC")
                     | (TopicSort::Partitions, "PARTS")
+                    | (TopicSort::Replication, "RF")
                     | (TopicSort::Messages, "MESSAGES")
                     | (TopicSort::Rate, "MSG/S")
                     | (TopicSort::Size, "SIZE")
@@ -65,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             }
         })
         .collect::<Vec<_>>();
-    let mut title = format!(" Topics ({}) ", view.order.len());
+    let mut title = format!(" Topics ({}) by {} ", view.order.len(), view.sort.label());
     if !view.filter.is_empty() {
         title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
     }
