@@ -78,12 +78,33 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Committed offset, high watermark and lag per partition for one group or all
+    /// Lag per partition for one group or all: committed offset, high watermark, lag in
+    /// messages and time, status (Burrow's rules) and time to catch up
     Lag {
         group: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Refresh every few seconds until interrupted
+        #[arg(short = 'w', long)]
+        watch: bool,
+        /// Seconds between refreshes with --watch
+        #[arg(long, default_value_t = 5, value_name = "SECS")]
+        interval: u64,
+        /// Commits per partition the status is judged over
+        #[arg(long, default_value_t = 10)]
+        window: usize,
     },
+    /// Exit 0, 1 or 2 when the groups are OK, WARN or ERR, with one summary line (for cron and
+    /// monitoring); all groups when none are named
+    Check {
+        groups: Vec<String>,
+        /// Commits per partition the status is judged over
+        #[arg(long, default_value_t = 10)]
+        window: usize,
+    },
+    /// Move a group's committed offsets (the group must have no active members). Prints the
+    /// change per partition; applies it only with --execute
+    ResetOffsets(ResetArgs),
     /// Create a topic
     CreateTopic {
         name: String,
@@ -134,6 +155,31 @@ pub struct ProduceArgs {
     pub quiet: bool,
     /// Message values; stdin is read when none are given
     pub values: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(false)))]
+pub struct ResetArgs {
+    pub group: String,
+    /// Only this topic (default: every topic the group has committed on)
+    #[arg(short = 't', long)]
+    pub topic: Option<String>,
+    #[arg(long, group = "target")]
+    pub to_earliest: bool,
+    #[arg(long, group = "target")]
+    pub to_latest: bool,
+    #[arg(long, group = "target", value_name = "OFFSET")]
+    pub to_offset: Option<i64>,
+    /// RFC 3339 time or @UNIX_MS
+    #[arg(long, group = "target", value_name = "TIME")]
+    pub to_datetime: Option<String>,
+    #[arg(long, group = "target", value_name = "N", allow_hyphen_values = true)]
+    pub shift_by: Option<i64>,
+    /// Apply the change (without it, only the preview is printed)
+    #[arg(long)]
+    pub execute: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod collect;
 pub mod headless;
 pub mod kafka;
 pub mod lag;
@@ -31,8 +32,8 @@ pub fn conn_settings(global: &cli::GlobalOpts) -> Result<ConnSettings> {
     })
 }
 
-/// Runs what the command line asks for.
-pub async fn run(cli: Cli) -> Result<()> {
+/// Runs what the command line asks for; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<u8> {
     let settings = conn_settings(&cli.global)?;
     let brokers: Vec<String> = cli
         .global
@@ -49,7 +50,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             read_only: cli.global.read_only,
             mouse: cli.global.mouse,
         })
-        .await;
+        .await
+        .map(|()| 0);
     };
     logging::init_headless(cli.global.log_file.as_deref())?;
     let client = KafkaClient::connect(brokers, settings).await?;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(kview::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         // A closed pipe (`kview consume ... | head`) is the reader's choice, not a failure.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

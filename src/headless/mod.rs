@@ -8,26 +8,28 @@ pub mod table;
 pub mod topics;
 
 use std::io::Write;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 
 use crate::cli::{Command, GlobalOpts};
 use crate::kafka::KafkaClient;
 
-/// Runs one headless command against a connected client, writing to `out`.
+/// Runs one headless command against a connected client, writing to `out`; returns the exit
+/// code (0 unless `check` says otherwise).
 pub async fn run(
     client: &KafkaClient,
     global: &GlobalOpts,
     command: &Command,
     out: &mut impl Write,
-) -> Result<()> {
+) -> Result<u8> {
     let refuse_if_read_only = |what: &str| -> Result<()> {
         if global.read_only {
             bail!("read-only mode: refusing to {what}");
         }
         Ok(())
     };
-    match command {
+    let result = match command {
         Command::Topics { all, json } => topics::list(client, *all, *json, out).await,
         Command::Describe { topic, json } => topics::describe(client, topic, *json, out).await,
         Command::Produce(args) => {
@@ -36,7 +38,23 @@ pub async fn run(
         }
         Command::Consume(args) => consume::run(client, args, out).await,
         Command::Groups { json } => groups::list(client, *json, out).await,
-        Command::Lag { group, json } => groups::lag(client, group.as_deref(), *json, out).await,
+        Command::Lag {
+            group,
+            json,
+            watch,
+            interval,
+            window,
+        } => {
+            let every = watch.then(|| Duration::from_secs((*interval).max(1)));
+            groups::lag(client, group.as_deref(), *json, every, *window, out).await
+        }
+        Command::Check {
+            groups: named,
+            window,
+        } => return groups::check(client, named, *window, out).await,
+        Command::ResetOffsets(args) => {
+            groups::reset_offsets(client, args, global.read_only, out).await
+        }
         Command::CreateTopic {
             name,
             partitions,
@@ -53,5 +71,6 @@ pub async fn run(
             refuse_if_read_only("delete a topic")?;
             topics::delete(client, name, *yes, out).await
         }
-    }
+    };
+    result.map(|()| 0)
 }

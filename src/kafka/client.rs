@@ -437,6 +437,28 @@ impl KafkaClient {
             .map_err(|e| data_error(e, &ctx, Some(topic)))
     }
 
+    /// The timestamp of the record at `offset` (or the next one after it, if compacted away).
+    pub async fn timestamp_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<Option<i64>> {
+        let position = FetchPosition {
+            topic: topic.to_owned(),
+            partition,
+            offset,
+        };
+        let mut results = self.fetch(&[position], Duration::ZERO, 64 * 1024).await?;
+        let Some(mut result) = results.pop() else {
+            return Ok(None);
+        };
+        if let Some(e) = result.error.take() {
+            return Err(e);
+        }
+        Ok(result.messages.first().map(|m| m.timestamp_ms))
+    }
+
     /// Writes records to one partition; returns their offsets.
     pub async fn produce(
         &self,
@@ -669,6 +691,10 @@ impl KafkaClient {
 
     /// Every group on every broker.
     pub async fn list_groups(&self) -> Result<Vec<GroupListing>> {
+        self.list_groups_attempt(0).await
+    }
+
+    async fn list_groups_attempt(&self, attempt: u32) -> Result<Vec<GroupListing>> {
         let meta = self.metadata(Some(&[])).await?;
         let request = ListGroupsRequest::default();
         let answers = join_all(meta.brokers.iter().map(|b| {
@@ -683,6 +709,11 @@ impl KafkaClient {
         let mut groups = BTreeMap::new();
         for answer in answers {
             let (_, response) = answer?;
+            // A broker that just started loads its groups first: ask again shortly.
+            if matches!(response.error_code, 14 | 15) && attempt < 20 {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                return Box::pin(self.list_groups_attempt(attempt + 1)).await;
+            }
             KafkaError::check(response.error_code, None, || "list groups".into())?;
             for g in response.groups {
                 let id = g.group_id.0.to_string();

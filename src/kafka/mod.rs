@@ -2,6 +2,7 @@
 //! the headless commands and the dashboard both use it.
 
 pub mod client;
+pub mod commits;
 pub mod conn;
 pub mod error;
 pub mod partitioner;

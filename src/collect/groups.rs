@@ -1,0 +1,205 @@
+//! A consumer group as it stands now, and its recent commit history.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::future::join_all;
+
+use crate::kafka::commits::recent_commits;
+use crate::kafka::{CommittedOffset, GroupDescription, KafkaClient, KafkaError, Result};
+use crate::lag::reset::{self, ResetPlan, ResetTarget};
+use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
+
+/// Records read back from the end of the group's `__consumer_offsets` partition for history.
+const COMMIT_RECORDS_BACK: i64 = 20_000;
+
+/// Everything a report needs from the cluster right now, owned (it crosses task boundaries).
+#[derive(Debug, Clone)]
+pub struct OwnedGroupSnapshot {
+    pub group: String,
+    pub description: Option<GroupDescription>,
+    pub committed: Vec<CommittedOffset>,
+    pub high_watermarks: HashMap<(String, i32), i64>,
+    pub exact_times: HashMap<(String, i32), i64>,
+}
+
+impl OwnedGroupSnapshot {
+    pub fn borrow(&self) -> GroupSnapshot<'_> {
+        GroupSnapshot {
+            group: &self.group,
+            description: self.description.as_ref(),
+            committed: &self.committed,
+            high_watermarks: &self.high_watermarks,
+            exact_times: &self.exact_times,
+        }
+    }
+}
+
+/// Committed offsets, members and high watermarks of a group, and the timestamps of the records
+/// at its committed offsets where it lags (exact lag in time, one small fetch each).
+pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSnapshot> {
+    let committed = client.committed_offsets(group).await?;
+    let description = client.describe_group(group).await.ok();
+    let known = !committed.is_empty() || description.as_ref().is_some_and(|d| d.state != "Dead");
+    if !known {
+        return Err(KafkaError::Client(format!("unknown group {group:?}")));
+    }
+    let mut keys: BTreeSet<(String, i32)> = committed
+        .iter()
+        .map(|c| (c.topic.clone(), c.partition))
+        .collect();
+    if let Some(d) = &description {
+        for m in &d.members {
+            keys.extend(m.assignment.iter().cloned());
+        }
+    }
+    let keys: Vec<(String, i32)> = keys.into_iter().collect();
+    let marks = client.watermarks(&keys).await;
+    let mut high_watermarks = HashMap::with_capacity(keys.len());
+    for (key, marks) in keys.iter().zip(marks) {
+        high_watermarks.insert(key.clone(), marks?.high);
+    }
+    let lagging: Vec<&CommittedOffset> = committed
+        .iter()
+        .filter(|c| {
+            high_watermarks
+                .get(&(c.topic.clone(), c.partition))
+                .is_some_and(|h| *h > c.offset)
+        })
+        .collect();
+    let times = join_all(
+        lagging
+            .iter()
+            .map(|c| client.timestamp_at(&c.topic, c.partition, c.offset)),
+    )
+    .await;
+    let exact_times = lagging
+        .iter()
+        .zip(times)
+        .filter_map(|(c, t)| Some(((c.topic.clone(), c.partition), t.ok().flatten()?)))
+        .collect();
+    Ok(OwnedGroupSnapshot {
+        group: group.to_owned(),
+        description,
+        committed,
+        high_watermarks,
+        exact_times,
+    })
+}
+
+/// The group's last commits from `__consumer_offsets`, each with the high watermark of its
+/// time (the first offset produced at or after the commit, from ListOffsets by timestamp).
+pub async fn commit_history(
+    client: &KafkaClient,
+    group: &str,
+    window: usize,
+) -> Result<Vec<Commit>> {
+    let records = recent_commits(client, group, COMMIT_RECORDS_BACK).await?;
+    let mut per_partition: HashMap<(String, i32), Vec<_>> = HashMap::new();
+    for r in records {
+        per_partition
+            .entry((r.topic.clone(), r.partition))
+            .or_default()
+            .push(r);
+    }
+    let mut recent = Vec::new();
+    for (_, mut commits) in per_partition {
+        let keep = commits.len().saturating_sub(window);
+        recent.extend(commits.drain(keep..));
+    }
+    let highs = join_all(
+        recent
+            .iter()
+            .map(|c| client.offset_for_time(&c.topic, c.partition, c.commit_ms)),
+    )
+    .await;
+    Ok(recent
+        .into_iter()
+        .zip(highs)
+        .map(|(c, high)| Commit {
+            group: c.group,
+            topic: c.topic,
+            partition: c.partition,
+            offset: c.offset,
+            commit_ms: c.commit_ms,
+            high_watermark: high.ok(),
+        })
+        .collect())
+}
+
+/// A full report in one go, for the headless commands: snapshot plus commit history.
+pub async fn report(client: &KafkaClient, group: &str, window: usize) -> Result<GroupReport> {
+    let snapshot = snapshot(client, group).await?;
+    let mut tracker = LagTracker::new(window);
+    // Reading __consumer_offsets may be denied by ACLs: the report is then without windows.
+    match commit_history(client, group, window).await {
+        Ok(commits) => commits.iter().for_each(|c| tracker.observe_commit(c)),
+        Err(e) => tracing::warn!("no commit history for {group}: {e}"),
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    Ok(tracker.report(&snapshot.borrow(), now_ms))
+}
+
+/// What a reset would do to each partition: every partition of `topic`, or every partition
+/// the group has committed on.
+pub async fn plan_reset(
+    client: &KafkaClient,
+    group: &str,
+    topic: Option<&str>,
+    target: ResetTarget,
+) -> Result<Vec<ResetPlan>> {
+    let committed = client.committed_offsets(group).await?;
+    let keys: Vec<(String, i32)> = match topic {
+        Some(t) => client
+            .topic(t)
+            .await?
+            .partitions
+            .iter()
+            .map(|p| (t.to_owned(), p.id))
+            .collect(),
+        None => committed
+            .iter()
+            .map(|c| (c.topic.clone(), c.partition))
+            .collect(),
+    };
+    if keys.is_empty() {
+        return Err(KafkaError::Client(format!(
+            "group {group:?} has no committed offsets; name a topic with -t"
+        )));
+    }
+    let marks = client.watermarks(&keys).await;
+    let mut plans = Vec::with_capacity(keys.len());
+    for ((topic, partition), marks) in keys.into_iter().zip(marks) {
+        let marks = marks?;
+        let old = committed
+            .iter()
+            .find(|c| c.topic == topic && c.partition == partition)
+            .map(|c| c.offset);
+        let at_time = match target {
+            ResetTarget::Timestamp(ms) => {
+                Some(client.offset_for_time(&topic, partition, ms).await?)
+            }
+            _ => None,
+        };
+        plans.push(reset::plan(&topic, partition, target, old, marks, at_time));
+    }
+    Ok(plans)
+}
+
+/// Commits a planned reset; refused while the group has active members, whose own commits
+/// would overwrite it (and the broker rejects commits outside their generation).
+pub async fn apply_reset(client: &KafkaClient, group: &str, plans: &[ResetPlan]) -> Result<()> {
+    if let Ok(d) = client.describe_group(group).await
+        && !d.members.is_empty()
+    {
+        return Err(KafkaError::Client(format!(
+            "group {group:?} has {} active members (state {}); stop them before resetting offsets",
+            d.members.len(),
+            d.state
+        )));
+    }
+    let offsets: Vec<(String, i32, i64)> = plans
+        .iter()
+        .map(|p| (p.topic.clone(), p.partition, p.new_offset))
+        .collect();
+    client.commit_offsets(group, &offsets).await
+}

@@ -1,0 +1,258 @@
+//! A partition's history of (wall-clock time, high watermark) points, from which kview reads
+//! the high watermark at any past moment (lag at the time of a commit) and the produce time of
+//! any offset (lag in time), the way kafka-lag-exporter does, but saying how sure it is.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+/// Points kept per partition: ten minutes at one a second.
+pub const POINTS: usize = 600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub at_ms: i64,
+    pub high_watermark: i64,
+}
+
+/// How much to trust a lag in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeQuality {
+    /// From the timestamp of the record at the committed offset.
+    Exact,
+    /// Interpolated between two high-watermark samples around the offset.
+    Interpolated,
+    /// The offset is older than every sample: the lag is at least this much.
+    AtLeast,
+}
+
+impl TimeQuality {
+    pub fn marker(self) -> &'static str {
+        match self {
+            TimeQuality::Exact => "",
+            TimeQuality::Interpolated => "~",
+            TimeQuality::AtLeast => ">",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct WatermarkHistory {
+    points: VecDeque<Point>,
+}
+
+impl WatermarkHistory {
+    /// Adds a sample; samples arrive in time order (older ones are placed in order).
+    pub fn push(&mut self, at_ms: i64, high_watermark: i64) {
+        let point = Point {
+            at_ms,
+            high_watermark,
+        };
+        if self.points.back().is_none_or(|last| last.at_ms <= at_ms) {
+            if self.points.back().is_some_and(|last| *last == point) {
+                return;
+            }
+            self.points.push_back(point);
+        } else {
+            let i = self.points.partition_point(|p| p.at_ms <= at_ms);
+            self.points.insert(i, point);
+        }
+        if self.points.len() > POINTS {
+            self.points.pop_front();
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    pub fn latest(&self) -> Option<Point> {
+        self.points.back().copied()
+    }
+
+    /// The high watermark at a past moment, interpolated between samples; clamped to the first
+    /// and last samples outside their span.
+    pub fn high_watermark_at(&self, at_ms: i64) -> Option<i64> {
+        let first = self.points.front()?;
+        let last = self.points.back()?;
+        if at_ms <= first.at_ms {
+            return Some(first.high_watermark);
+        }
+        if at_ms >= last.at_ms {
+            return Some(last.high_watermark);
+        }
+        let i = self.points.partition_point(|p| p.at_ms <= at_ms);
+        let (a, b) = (self.points[i - 1], self.points[i]);
+        let fraction = (at_ms - a.at_ms) as f64 / (b.at_ms - a.at_ms).max(1) as f64;
+        Some(
+            a.high_watermark
+                + ((b.high_watermark - a.high_watermark) as f64 * fraction).floor() as i64,
+        )
+    }
+
+    /// When `offset` was produced: between the last sample that had not reached it and the first
+    /// that had, interpolated. None when the offset is not produced yet or there are no samples.
+    pub fn produce_time(&self, offset: i64) -> Option<(i64, TimeQuality)> {
+        let first = self.points.front()?;
+        if offset >= self.points.back()?.high_watermark {
+            return None;
+        }
+        if offset < first.high_watermark {
+            return Some((first.at_ms, TimeQuality::AtLeast));
+        }
+        // First sample whose high watermark passed the offset.
+        let i = self.points.partition_point(|p| p.high_watermark <= offset);
+        let (a, b) = (self.points[i - 1], self.points[i]);
+        let fraction =
+            (offset - a.high_watermark) as f64 / (b.high_watermark - a.high_watermark) as f64;
+        let at = a.at_ms + ((b.at_ms - a.at_ms) as f64 * fraction).round() as i64;
+        Some((at, TimeQuality::Interpolated))
+    }
+
+    /// Messages per second produced over the last `span_ms`.
+    pub fn produce_rate(&self, now_ms: i64, span_ms: i64) -> f64 {
+        let (Some(last), Some(then)) = (self.latest(), self.high_watermark_at(now_ms - span_ms))
+        else {
+            return 0.0;
+        };
+        let start = self
+            .points
+            .front()
+            .map_or(now_ms, |f| f.at_ms.max(now_ms - span_ms));
+        let seconds = (last.at_ms - start) as f64 / 1000.0;
+        if seconds <= 0.0 {
+            return 0.0;
+        }
+        (last.high_watermark - then).max(0) as f64 / seconds
+    }
+}
+
+/// When a lagging consumer will have caught up, at the current rates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "seconds", rename_all = "snake_case")]
+pub enum CatchUp {
+    CaughtUp,
+    Seconds(f64),
+    /// It consumes no faster than messages arrive.
+    Never,
+    /// Not enough commits seen to tell.
+    Unknown,
+}
+
+/// lag ÷ (consume rate − produce rate) when positive.
+pub fn catch_up(lag: i64, consume_rate: Option<f64>, produce_rate: f64) -> CatchUp {
+    if lag <= 0 {
+        return CatchUp::CaughtUp;
+    }
+    let Some(consume) = consume_rate else {
+        return CatchUp::Unknown;
+    };
+    let net = consume - produce_rate;
+    if net > 0.0 {
+        CatchUp::Seconds(lag as f64 / net)
+    } else {
+        CatchUp::Never
+    }
+}
+
+impl CatchUp {
+    pub fn text(self) -> String {
+        match self {
+            CatchUp::CaughtUp => "caught up".into(),
+            CatchUp::Seconds(s) => format!("~{}", duration(s as i64 * 1000)),
+            CatchUp::Never => "never at this rate".into(),
+            CatchUp::Unknown => "-".into(),
+        }
+    }
+}
+
+/// 95_000 ms → "1m35s".
+pub fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(points: &[(i64, i64)]) -> WatermarkHistory {
+        let mut h = WatermarkHistory::default();
+        for &(t, hw) in points {
+            h.push(t, hw);
+        }
+        h
+    }
+
+    #[test]
+    fn reads_the_high_watermark_at_a_past_moment() {
+        let h = history(&[(0, 100), (10_000, 200), (20_000, 200)]);
+        assert_eq!(h.high_watermark_at(5_000), Some(150));
+        assert_eq!(h.high_watermark_at(15_000), Some(200));
+        assert_eq!(h.high_watermark_at(-1), Some(100));
+        assert_eq!(h.high_watermark_at(99_000), Some(200));
+        assert_eq!(WatermarkHistory::default().high_watermark_at(0), None);
+    }
+
+    #[test]
+    fn interpolates_produce_times_and_flags_what_it_cannot_know() {
+        let h = history(&[(0, 100), (10_000, 200), (20_000, 300)]);
+        assert_eq!(
+            h.produce_time(150),
+            Some((5_000, TimeQuality::Interpolated))
+        );
+        assert_eq!(
+            h.produce_time(250),
+            Some((15_000, TimeQuality::Interpolated))
+        );
+        assert_eq!(h.produce_time(100), Some((0, TimeQuality::Interpolated)));
+        assert_eq!(
+            h.produce_time(50),
+            Some((0, TimeQuality::AtLeast)),
+            "older than the table"
+        );
+        assert_eq!(h.produce_time(300), None, "not produced yet");
+    }
+
+    #[test]
+    fn idle_stretches_do_not_smear_produce_times() {
+        // Offsets 100..200 arrived between 10 s and 11 s; the topic was idle before and after.
+        let h = history(&[(0, 100), (10_000, 100), (11_000, 200), (60_000, 200)]);
+        let (at, _) = h.produce_time(150).unwrap();
+        assert!((10_000..=11_000).contains(&at), "{at}");
+    }
+
+    #[test]
+    fn samples_arriving_out_of_order_are_placed_in_order_and_bounded() {
+        let mut h = history(&[(0, 1), (20_000, 3)]);
+        h.push(10_000, 2);
+        assert_eq!(h.high_watermark_at(10_000), Some(2));
+        for i in 0..(POINTS as i64 + 50) {
+            h.push(30_000 + i, 4 + i);
+        }
+        assert_eq!(h.points.len(), POINTS);
+    }
+
+    #[test]
+    fn produce_rate_over_a_span() {
+        let h = history(&[(0, 0), (10_000, 1000), (20_000, 3000)]);
+        assert_eq!(h.produce_rate(20_000, 10_000), 200.0);
+        assert_eq!(h.produce_rate(20_000, 20_000), 150.0);
+    }
+
+    #[test]
+    fn catch_up_is_lag_over_net_rate() {
+        assert_eq!(catch_up(0, None, 5.0), CatchUp::CaughtUp);
+        assert_eq!(catch_up(1000, Some(150.0), 50.0), CatchUp::Seconds(10.0));
+        assert_eq!(catch_up(1000, Some(50.0), 50.0), CatchUp::Never);
+        assert_eq!(catch_up(1000, None, 0.0), CatchUp::Unknown);
+        assert_eq!(CatchUp::Seconds(95.0).text(), "~1m35s");
+        assert_eq!(duration(7_200_000), "2h00m");
+    }
+}

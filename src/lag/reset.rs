@@ -1,0 +1,114 @@
+//! Planning an offset reset: where each partition's committed offset goes, and the lag after.
+
+use serde::Serialize;
+
+use crate::kafka::Watermarks;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetTarget {
+    Earliest,
+    Latest,
+    Offset(i64),
+    /// The first offset at or after this time (Unix ms); resolved by the broker.
+    Timestamp(i64),
+    /// Move by N (negative: back) from the committed offset.
+    Shift(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResetPlan {
+    pub topic: String,
+    pub partition: i32,
+    pub old_offset: Option<i64>,
+    pub new_offset: i64,
+    pub high_watermark: i64,
+    pub new_lag: i64,
+}
+
+/// The new offset for one partition, kept within its watermarks. `at_time` is the broker's
+/// answer for a timestamp target.
+pub fn new_offset(
+    target: ResetTarget,
+    old: Option<i64>,
+    marks: Watermarks,
+    at_time: Option<i64>,
+) -> i64 {
+    let wanted = match target {
+        ResetTarget::Earliest => marks.low,
+        ResetTarget::Latest => marks.high,
+        ResetTarget::Offset(o) => o,
+        ResetTarget::Timestamp(_) => at_time.unwrap_or(marks.high),
+        // Without a commit, a shift starts from the beginning, as Kafka's tool does.
+        ResetTarget::Shift(n) => old.unwrap_or(marks.low).saturating_add(n),
+    };
+    wanted.clamp(marks.low, marks.high)
+}
+
+pub fn plan(
+    topic: &str,
+    partition: i32,
+    target: ResetTarget,
+    old: Option<i64>,
+    marks: Watermarks,
+    at_time: Option<i64>,
+) -> ResetPlan {
+    let new = new_offset(target, old, marks, at_time);
+    ResetPlan {
+        topic: topic.to_owned(),
+        partition,
+        old_offset: old,
+        new_offset: new,
+        high_watermark: marks.high,
+        new_lag: marks.high - new,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARKS: Watermarks = Watermarks {
+        low: 100,
+        high: 500,
+    };
+
+    #[test]
+    fn targets_resolve_within_the_watermarks() {
+        assert_eq!(
+            new_offset(ResetTarget::Earliest, Some(300), MARKS, None),
+            100
+        );
+        assert_eq!(new_offset(ResetTarget::Latest, Some(300), MARKS, None), 500);
+        assert_eq!(
+            new_offset(ResetTarget::Offset(250), Some(300), MARKS, None),
+            250
+        );
+        assert_eq!(
+            new_offset(ResetTarget::Offset(9_999), Some(300), MARKS, None),
+            500
+        );
+        assert_eq!(new_offset(ResetTarget::Offset(0), None, MARKS, None), 100);
+        assert_eq!(
+            new_offset(ResetTarget::Shift(-50), Some(300), MARKS, None),
+            250
+        );
+        assert_eq!(
+            new_offset(ResetTarget::Shift(-500), Some(300), MARKS, None),
+            100
+        );
+        assert_eq!(new_offset(ResetTarget::Shift(10), None, MARKS, None), 110);
+        assert_eq!(
+            new_offset(ResetTarget::Timestamp(5), Some(300), MARKS, Some(420)),
+            420
+        );
+    }
+
+    #[test]
+    fn plans_show_the_lag_after() {
+        let p = plan("t", 2, ResetTarget::Shift(-100), Some(450), MARKS, None);
+        assert_eq!(
+            (p.old_offset, p.new_offset, p.new_lag),
+            (Some(450), 350, 150)
+        );
+    }
+}

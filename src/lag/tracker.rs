@@ -1,0 +1,442 @@
+//! What kview remembers about groups between polls — each partition's last commits and the
+//! high-watermark history of the partitions they read — and the report built from it: lag in
+//! messages and in time, status, rates and time to catch up.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+use serde::Serialize;
+
+use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
+use super::status::{GroupStatus, Observation, PartitionStatus, evaluate, group_status};
+use crate::kafka::{CommittedOffset, GroupDescription};
+
+/// Burrow's default window: the last ten commits of each partition.
+pub const DEFAULT_WINDOW: usize = 10;
+
+/// A commit the tracker is told about; `high_watermark` is the partition's high watermark when
+/// it was made, if the sender knows it (otherwise the tracker's history is asked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    pub group: String,
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub commit_ms: i64,
+    pub high_watermark: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LagTracker {
+    window: usize,
+    watermarks: HashMap<(String, i32), WatermarkHistory>,
+    commits: HashMap<(String, String, i32), VecDeque<Observation>>,
+}
+
+impl Default for LagTracker {
+    fn default() -> Self {
+        Self::new(DEFAULT_WINDOW)
+    }
+}
+
+/// Who owns a partition in the group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    pub member_id: String,
+    pub client_id: String,
+    pub host: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionReport {
+    pub topic: String,
+    pub partition: i32,
+    /// None when the group has never committed on this partition.
+    pub committed: Option<i64>,
+    pub high_watermark: i64,
+    pub lag: Option<i64>,
+    /// Age of the oldest unconsumed message, milliseconds.
+    pub lag_ms: Option<i64>,
+    pub lag_time_quality: Option<TimeQuality>,
+    pub owner: Option<Owner>,
+    /// Offsets committed per second over the window.
+    pub commit_rate: Option<f64>,
+    /// Messages produced per second over the window.
+    pub produce_rate: Option<f64>,
+    pub status: PartitionStatus,
+    /// Commits in this partition's window so far.
+    pub window: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupReport {
+    pub group: String,
+    pub state: String,
+    pub protocol: String,
+    pub members: usize,
+    pub topics: Vec<String>,
+    pub total_lag: i64,
+    pub status: GroupStatus,
+    /// Commits observed over commits the full windows hold.
+    pub window_fill: (usize, usize),
+    pub catch_up: CatchUp,
+    pub partitions: Vec<PartitionReport>,
+}
+
+/// Inputs of one report that come from the cluster right now.
+pub struct GroupSnapshot<'a> {
+    pub group: &'a str,
+    pub description: Option<&'a GroupDescription>,
+    pub committed: &'a [CommittedOffset],
+    pub high_watermarks: &'a HashMap<(String, i32), i64>,
+    /// Timestamps of the records at the committed offsets, where they were read.
+    pub exact_times: &'a HashMap<(String, i32), i64>,
+}
+
+impl LagTracker {
+    pub fn new(window: usize) -> Self {
+        LagTracker {
+            window: window.max(2),
+            watermarks: HashMap::new(),
+            commits: HashMap::new(),
+        }
+    }
+
+    pub fn window(&self) -> usize {
+        self.window
+    }
+
+    pub fn observe_watermark(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        at_ms: i64,
+        high_watermark: i64,
+    ) {
+        self.watermarks
+            .entry((topic.to_owned(), partition))
+            .or_default()
+            .push(at_ms, high_watermark);
+    }
+
+    pub fn watermark_history(&self, topic: &str, partition: i32) -> Option<&WatermarkHistory> {
+        self.watermarks.get(&(topic.to_owned(), partition))
+    }
+
+    /// Adds a commit to its partition's window; replays of a commit already seen are ignored.
+    pub fn observe_commit(&mut self, commit: &Commit) {
+        let high = commit.high_watermark.or_else(|| {
+            self.watermark_history(&commit.topic, commit.partition)
+                .and_then(|h| h.high_watermark_at(commit.commit_ms))
+        });
+        let Some(high) = high else {
+            return; // nothing to measure its lag against yet
+        };
+        let window = self
+            .commits
+            .entry((commit.group.clone(), commit.topic.clone(), commit.partition))
+            .or_default();
+        if window
+            .iter()
+            .any(|o| o.at_ms == commit.commit_ms && o.offset == commit.offset)
+        {
+            return;
+        }
+        let observation = Observation {
+            offset: commit.offset,
+            lag: (high - commit.offset).max(0),
+            at_ms: commit.commit_ms,
+        };
+        let at = window.partition_point(|o| o.at_ms <= observation.at_ms);
+        window.insert(at, observation);
+        while window.len() > self.window {
+            window.pop_front();
+        }
+    }
+
+    pub fn commits(&self, group: &str, topic: &str, partition: i32) -> Vec<Observation> {
+        self.commits
+            .get(&(group.to_owned(), topic.to_owned(), partition))
+            .map(|w| w.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets a group's windows (after an offset reset they describe another history).
+    pub fn forget_group(&mut self, group: &str) {
+        self.commits.retain(|(g, _, _), _| g != group);
+    }
+
+    pub fn report(&self, snapshot: &GroupSnapshot, now_ms: i64) -> GroupReport {
+        let mut keys: BTreeSet<(String, i32)> = snapshot
+            .committed
+            .iter()
+            .map(|c| (c.topic.clone(), c.partition))
+            .collect();
+        let mut owners: HashMap<(String, i32), Owner> = HashMap::new();
+        if let Some(d) = snapshot.description {
+            for m in &d.members {
+                for (topic, partition) in &m.assignment {
+                    keys.insert((topic.clone(), *partition));
+                    owners.insert(
+                        (topic.clone(), *partition),
+                        Owner {
+                            member_id: m.member_id.clone(),
+                            client_id: m.client_id.clone(),
+                            host: m.host.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        let mut partitions = Vec::with_capacity(keys.len());
+        let (mut consume_sum, mut produce_sum, mut rates_known) = (0.0, 0.0, true);
+        for (topic, partition) in keys {
+            let key = (topic.clone(), partition);
+            let committed = snapshot
+                .committed
+                .iter()
+                .find(|c| c.topic == topic && c.partition == partition)
+                .map(|c| c.offset);
+            let high = snapshot.high_watermarks.get(&key).copied().unwrap_or(0);
+            let lag = super::lag(committed, high);
+            let window = self.commits(snapshot.group, &topic, partition);
+            let (commit_rate, produce_rate) = rates(&window);
+            match (lag, commit_rate, produce_rate) {
+                (Some(0), _, _) => {}
+                (_, Some(c), Some(p)) => {
+                    consume_sum += c;
+                    produce_sum += p;
+                }
+                _ => rates_known = false,
+            }
+            let (lag_ms, lag_time_quality) = match (lag, committed) {
+                (Some(0), _) => (Some(0), Some(TimeQuality::Exact)),
+                (Some(_), Some(offset)) => match snapshot.exact_times.get(&key) {
+                    Some(ts) => (Some((now_ms - ts).max(0)), Some(TimeQuality::Exact)),
+                    None => self
+                        .watermark_history(&topic, partition)
+                        .and_then(|h| h.produce_time(offset))
+                        .map_or((None, None), |(at, q)| {
+                            (Some((now_ms - at).max(0)), Some(q))
+                        }),
+                },
+                _ => (None, None),
+            };
+            let status = match lag {
+                None => PartitionStatus::NoCommits,
+                Some(l) => evaluate(&window, l, now_ms),
+            };
+            partitions.push(PartitionReport {
+                owner: owners.remove(&key),
+                topic,
+                partition,
+                committed,
+                high_watermark: high,
+                lag,
+                lag_ms,
+                lag_time_quality,
+                commit_rate,
+                produce_rate,
+                status,
+                window: window.len(),
+            });
+        }
+        let total_lag = partitions.iter().filter_map(|p| p.lag).sum();
+        let mut topics: Vec<String> = partitions.iter().map(|p| p.topic.clone()).collect();
+        topics.dedup();
+        GroupReport {
+            group: snapshot.group.to_owned(),
+            state: snapshot
+                .description
+                .map_or_else(|| "Unknown".into(), |d| d.state.clone()),
+            protocol: snapshot
+                .description
+                .map_or_else(String::new, |d| d.protocol.clone()),
+            members: snapshot.description.map_or(0, |d| d.members.len()),
+            topics,
+            total_lag,
+            status: group_status(partitions.iter().map(|p| p.status)),
+            window_fill: (
+                partitions.iter().map(|p| p.window.min(self.window)).sum(),
+                partitions.len() * self.window,
+            ),
+            catch_up: catch_up(total_lag, rates_known.then_some(consume_sum), produce_sum),
+            partitions,
+        }
+    }
+}
+
+/// Consume and produce rates over a window of commits (each commit knows the high watermark
+/// of its time: offset + lag).
+fn rates(window: &[Observation]) -> (Option<f64>, Option<f64>) {
+    let (Some(first), Some(last)) = (window.first(), window.last()) else {
+        return (None, None);
+    };
+    let seconds = (last.at_ms - first.at_ms) as f64 / 1000.0;
+    if window.len() < 2 || seconds <= 0.0 {
+        return (None, None);
+    }
+    let consumed = (last.offset - first.offset).max(0) as f64 / seconds;
+    let produced = ((last.offset + last.lag) - (first.offset + first.lag)).max(0) as f64 / seconds;
+    (Some(consumed), Some(produced))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::GroupMember;
+
+    fn commit(offset: i64, commit_ms: i64, high: Option<i64>) -> Commit {
+        Commit {
+            group: "g".into(),
+            topic: "t".into(),
+            partition: 0,
+            offset,
+            commit_ms,
+            high_watermark: high,
+        }
+    }
+
+    fn snapshot_inputs(
+        committed: i64,
+        high: i64,
+    ) -> (Vec<CommittedOffset>, HashMap<(String, i32), i64>) {
+        (
+            vec![CommittedOffset {
+                topic: "t".into(),
+                partition: 0,
+                offset: committed,
+                metadata: None,
+            }],
+            HashMap::from([(("t".to_string(), 0), high)]),
+        )
+    }
+
+    #[test]
+    fn windows_are_bounded_ordered_and_ignore_replays() {
+        let mut t = LagTracker::new(3);
+        for (i, offset) in [10, 20, 30, 40].iter().enumerate() {
+            t.observe_commit(&commit(*offset, i as i64 * 1000, Some(100)));
+        }
+        t.observe_commit(&commit(40, 3000, Some(100)));
+        t.observe_commit(&commit(25, 2500, Some(100))); // late arrival
+        let w = t.commits("g", "t", 0);
+        assert_eq!(
+            w.iter().map(|o| o.offset).collect::<Vec<_>>(),
+            vec![30, 25, 40]
+        );
+        assert_eq!(w[2].lag, 60);
+    }
+
+    #[test]
+    fn lag_at_commit_comes_from_the_watermark_history_when_not_given() {
+        let mut t = LagTracker::default();
+        t.observe_commit(&commit(5, 500, None)); // no history yet: not measurable
+        assert!(t.commits("g", "t", 0).is_empty());
+        t.observe_watermark("t", 0, 0, 100);
+        t.observe_watermark("t", 0, 1000, 200);
+        t.observe_commit(&commit(120, 500, None));
+        assert_eq!(t.commits("g", "t", 0)[0].lag, 30);
+    }
+
+    #[test]
+    fn reports_lag_status_rates_and_catch_up() {
+        let mut t = LagTracker::default();
+        // Consuming 20/s while 10/s are produced: lag shrinks from 100 by 10 each second.
+        for i in 0..5 {
+            let offset = 1000 + i * 20;
+            let high = 1100 + i * 10;
+            t.observe_commit(&commit(offset, i * 1000, Some(high)));
+        }
+        let (committed, highs) = snapshot_inputs(1080, 1140);
+        let description = GroupDescription {
+            group_id: "g".into(),
+            state: "Stable".into(),
+            protocol_type: "consumer".into(),
+            protocol: "range".into(),
+            coordinator: 1,
+            members: vec![GroupMember {
+                member_id: "m-1".into(),
+                client_id: "c".into(),
+                host: "/127.0.0.1".into(),
+                assignment: vec![("t".into(), 0), ("t".into(), 1)],
+            }],
+        };
+        let exact = HashMap::new();
+        let report = t.report(
+            &GroupSnapshot {
+                group: "g",
+                description: Some(&description),
+                committed: &committed,
+                high_watermarks: &highs,
+                exact_times: &exact,
+            },
+            4_500,
+        );
+        assert_eq!(report.total_lag, 60);
+        assert_eq!(
+            report.partitions.len(),
+            2,
+            "assigned partition without commits is listed"
+        );
+        let p0 = &report.partitions[0];
+        assert_eq!(p0.lag, Some(60));
+        assert_eq!(p0.status, PartitionStatus::Ok);
+        assert_eq!(p0.commit_rate, Some(20.0));
+        assert_eq!(p0.produce_rate, Some(10.0));
+        assert_eq!(p0.owner.as_ref().unwrap().member_id, "m-1");
+        let p1 = &report.partitions[1];
+        assert_eq!(p1.status, PartitionStatus::NoCommits);
+        assert_eq!(p1.lag, None);
+        assert_eq!(report.status, GroupStatus::Ok);
+        assert_eq!(report.window_fill, (5, 20));
+        // p1 has no rate, so the group's catch-up cannot be told... unless p1 has no lag.
+        assert_eq!(report.catch_up, CatchUp::Unknown);
+    }
+
+    #[test]
+    fn catch_up_from_window_rates() {
+        let mut t = LagTracker::default();
+        for i in 0..5 {
+            t.observe_commit(&commit(1000 + i * 20, i * 1000, Some(1100 + i * 10)));
+        }
+        let (committed, highs) = snapshot_inputs(1080, 1140);
+        let exact = HashMap::from([(("t".to_string(), 0), 1_500)]);
+        let report = t.report(
+            &GroupSnapshot {
+                group: "g",
+                description: None,
+                committed: &committed,
+                high_watermarks: &highs,
+                exact_times: &exact,
+            },
+            4_500,
+        );
+        assert_eq!(report.catch_up, CatchUp::Seconds(6.0));
+        assert_eq!(report.partitions[0].lag_ms, Some(3_000));
+        assert_eq!(
+            report.partitions[0].lag_time_quality,
+            Some(TimeQuality::Exact)
+        );
+    }
+
+    #[test]
+    fn a_stopped_consumer_turns_stop_and_errs_the_group() {
+        let mut t = LagTracker::default();
+        for i in 0..4 {
+            t.observe_commit(&commit(100 + i, i * 5_000, Some(200 + i * 10)));
+        }
+        let (committed, highs) = snapshot_inputs(103, 400);
+        let exact = HashMap::new();
+        let snapshot = GroupSnapshot {
+            group: "g",
+            description: None,
+            committed: &committed,
+            high_watermarks: &highs,
+            exact_times: &exact,
+        };
+        assert_eq!(t.report(&snapshot, 16_000).status, GroupStatus::Warn);
+        let stopped = t.report(&snapshot, 15_000 + 16_000);
+        assert_eq!(stopped.partitions[0].status, PartitionStatus::Stop);
+        assert_eq!(stopped.status, GroupStatus::Err);
+    }
+}

@@ -1,0 +1,268 @@
+//! Lag status, estimates, `check` and offset resets against the real broker, with commit
+//! histories made by real commits (recorded by the broker in __consumer_offsets).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use kview::kafka::{ConnSettings, KafkaClient};
+use serde_json::Value;
+
+async fn client(b: &str) -> KafkaClient {
+    KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
+        .await
+        .unwrap()
+}
+
+fn produce(b: &str, topic: &str, n: usize) {
+    let lines: String = (0..n).map(|i| format!("m{i}\n")).collect();
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", topic, "-p", "0"],
+        Some(lines.as_bytes()),
+    );
+}
+
+fn lag_report(b: &str, group: &str) -> Value {
+    kview_json(b, &["lag", group, "--json"])
+}
+
+fn check(b: &str, group: &str) -> (i32, String) {
+    let out = kview(b, &["check", group], None);
+    let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert_eq!(line.lines().count(), 1, "one summary line: {line:?}");
+    (out.status.code().unwrap(), line)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consumer_falling_behind_turns_warn_then_stop_when_it_stops() {
+    let b = broker();
+    let topic = unique("falling");
+    let group = unique("slow");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let c = client(b).await;
+
+    // Production outpaces consumption: every round 20 arrive and the consumer commits 10 more.
+    produce(b, &topic, 20);
+    let mut committed = 0;
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        produce(b, &topic, 20);
+        committed += 10;
+        c.commit_offsets(&group, &[(topic.clone(), 0, committed)])
+            .await
+            .unwrap();
+    }
+    let report = lag_report(b, &group);
+    let p = &report["partitions"][0];
+    assert_eq!(p["committed"], committed);
+    assert_eq!(p["lag"], 140 - committed);
+    assert_eq!(p["status"], "WARN", "{report}");
+    assert_eq!(report["status"], "WARN");
+    assert!(p["window"].as_u64().unwrap() >= 5, "{report}");
+    assert_eq!(
+        report["catch_up"]["kind"], "never",
+        "consuming slower than producing: {report}"
+    );
+    let (code, line) = check(b, &group);
+    assert_eq!(code, 1, "{line}");
+    assert!(
+        line.starts_with("WARN: ") && line.contains(&group),
+        "{line}"
+    );
+
+    // The consumer stops; production goes on. Once the silence outlasts the window (here
+    // about 1.5 s of commits): STOP.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        produce(b, &topic, 5);
+        let report = lag_report(b, &group);
+        if report["partitions"][0]["status"] == "STOP" {
+            assert_eq!(report["status"], "ERR");
+            let (code, line) = check(b, &group);
+            assert_eq!(code, 2, "{line}");
+            assert!(line.starts_with("ERR: "), "{line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never turned STOP: {report}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_consumer_catching_up_shows_a_finite_estimate_that_shrinks() {
+    let b = broker();
+    let topic = unique("catching");
+    let group = unique("fast");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let c = client(b).await;
+    produce(b, &topic, 1000);
+
+    let mut committed = 0;
+    let mut estimates = Vec::new();
+    for round in 0..8 {
+        committed += 100;
+        c.commit_offsets(&group, &[(topic.clone(), 0, committed)])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if round >= 2 {
+            let report = lag_report(b, &group);
+            assert_eq!(report["total_lag"], 1000 - committed);
+            assert_eq!(report["status"], "OK", "catching up is OK: {report}");
+            assert_eq!(report["catch_up"]["kind"], "seconds", "{report}");
+            estimates.push(report["catch_up"]["seconds"].as_f64().unwrap());
+            let p = &report["partitions"][0];
+            assert_eq!(p["lag_time_quality"], "exact");
+            assert!(p["lag_ms"].as_i64().unwrap() >= 0);
+        }
+    }
+    assert!(estimates.iter().all(|e| e.is_finite() && *e > 0.0));
+    assert!(
+        estimates.last().unwrap() < estimates.first().unwrap(),
+        "the estimate shrinks as the lag does: {estimates:?}"
+    );
+    let (code, line) = check(b, &group);
+    assert_eq!(code, 0, "{line}");
+    assert!(line.starts_with("OK: 1 groups"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offset_resets_preview_then_apply_and_show_in_lag() {
+    let b = broker();
+    let topic = unique("reset");
+    let group = unique("resettable");
+    let _topic = create_topic(b, &topic, 2, 1);
+    produce(b, &topic, 50);
+    let c = client(b).await;
+    c.commit_offsets(&group, &[(topic.clone(), 0, 40), (topic.clone(), 1, 0)])
+        .await
+        .unwrap();
+
+    // Preview: nothing changes.
+    let preview: Value = serde_json::from_slice(&kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--shift-by",
+            "-15",
+            "--json",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(preview["executed"], false);
+    assert_eq!(preview["partitions"][0]["old_offset"], 40);
+    assert_eq!(preview["partitions"][0]["new_offset"], 25);
+    assert_eq!(preview["partitions"][0]["new_lag"], 25);
+    assert_eq!(lag_report(b, &group)["partitions"][0]["committed"], 40);
+
+    // Read-only refuses; --execute applies.
+    let out = kview(
+        b,
+        &[
+            "--read-only",
+            "reset-offsets",
+            &group,
+            "--to-earliest",
+            "--execute",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr_line(&out).contains("read-only"));
+    kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--shift-by",
+            "-15",
+            "--execute",
+        ],
+        None,
+    );
+    let report = lag_report(b, &group);
+    assert_eq!(report["partitions"][0]["committed"], 25);
+    assert_eq!(report["partitions"][0]["lag"], 25);
+
+    kview_ok(
+        b,
+        &["reset-offsets", &group, "--to-latest", "--execute"],
+        None,
+    );
+    assert_eq!(lag_report(b, &group)["total_lag"], 0);
+    kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--to-offset",
+            "10",
+            "--execute",
+        ],
+        None,
+    );
+    let report = lag_report(b, &group);
+    assert_eq!(report["partitions"][0]["committed"], 10);
+    assert_eq!(report["partitions"][0]["lag"], 40);
+    kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--to-datetime",
+            "@0",
+            "--execute",
+        ],
+        None,
+    );
+    assert_eq!(lag_report(b, &group)["total_lag"], 50);
+
+    // A group with an active member (a real balanced consumer, kcat -G) is refused.
+    let busy = unique("busy");
+    let mut member = std::process::Command::new("kcat")
+        .args(["-b", b, "-G", &busy, "-o", "beginning", "-q", &topic])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refused = loop {
+        let out = kview(
+            b,
+            &[
+                "reset-offsets",
+                &busy,
+                "-t",
+                &topic,
+                "--to-earliest",
+                "--execute",
+            ],
+            None,
+        );
+        if !out.status.success() && stderr_line(&out).contains("active members") {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let _ = member.kill();
+    let _ = member.wait();
+    assert!(
+        refused,
+        "a reset of a group with active members must be refused"
+    );
+}
