@@ -186,6 +186,83 @@ fn messages_state() -> State {
     s
 }
 
+/// Two groups: "billing" keeps up on orders, "audit" stopped committing long ago.
+fn groups_state() -> State {
+    use kview::collect::groups::OwnedGroupSnapshot;
+    use kview::kafka::{CommittedOffset, GroupDescription, GroupMember};
+    use kview::lag::tracker::Commit;
+    use std::collections::HashMap;
+
+    let mut s = base_state();
+    let commit = |group: &str, partition: i32, offset: i64, commit_ms: i64, high: i64| Commit {
+        group: group.into(),
+        topic: "orders".into(),
+        partition,
+        offset,
+        commit_ms,
+        high_watermark: Some(high),
+    };
+    let mut commits = Vec::new();
+    for i in 0..6 {
+        commits.push(commit("billing", 0, 300 + i * 16, i * 1000, 330 + i * 12));
+        commits.push(commit("billing", 1, 50 + i * 8, i * 1000, 60 + i * 6));
+    }
+    commits.push(commit("audit", 0, 10, -100_000, 40));
+    commits.push(commit("audit", 0, 10, -90_000, 60));
+    event(&mut s, Event::Commits(commits));
+    let offset = |partition: i32, offset: i64| CommittedOffset {
+        topic: "orders".into(),
+        partition,
+        offset,
+        metadata: None,
+    };
+    let highs = HashMap::from([
+        (("orders".to_string(), 0), 400),
+        (("orders".to_string(), 1), 90),
+        (("orders".to_string(), 2), 12),
+    ]);
+    let billing = OwnedGroupSnapshot {
+        group: "billing".into(),
+        description: Some(GroupDescription {
+            group_id: "billing".into(),
+            state: "Stable".into(),
+            protocol_type: "consumer".into(),
+            protocol: "range".into(),
+            coordinator: 1,
+            members: vec![GroupMember {
+                member_id: "m-1".into(),
+                client_id: "billing-1".into(),
+                host: "/10.0.0.7".into(),
+                assignment: vec![
+                    ("orders".into(), 0),
+                    ("orders".into(), 1),
+                    ("orders".into(), 2),
+                ],
+            }],
+        }),
+        committed: vec![offset(0, 380), offset(1, 90)],
+        high_watermarks: highs.clone(),
+        exact_times: HashMap::from([(("orders".to_string(), 0), 3_000)]),
+    };
+    let audit = OwnedGroupSnapshot {
+        group: "audit".into(),
+        description: None,
+        committed: vec![offset(0, 10)],
+        high_watermarks: highs,
+        exact_times: HashMap::new(),
+    };
+    event(
+        &mut s,
+        Event::Groups {
+            at_ms: 6_000,
+            snapshots: vec![billing, audit],
+        },
+    );
+    act(&mut s, Action::ShowGroups);
+    act(&mut s, Action::Down);
+    s
+}
+
 fn render(state: &State, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| ui::render(f, state)).unwrap();
@@ -278,6 +355,39 @@ fn states() -> Vec<(&'static str, State)> {
     act(&mut help, Action::ShowTopics);
     act(&mut help, Action::ToggleHelp);
     v.push(("help_topics", help));
+
+    let groups = groups_state();
+    v.push(("groups", groups.clone()));
+    let mut group = groups.clone();
+    act(&mut group, Action::Open);
+    v.push(("group_detail", group));
+    let mut group = groups.clone();
+    act(&mut group, Action::Up);
+    act(&mut group, Action::Open);
+    act(&mut group, Action::ResetOffsets);
+    for c in "-5".chars() {
+        act(&mut group, Action::Insert(c));
+    }
+    let commands = act(&mut group, Action::Submit);
+    assert!(
+        matches!(commands.as_slice(), [Command::PlanReset { .. }]),
+        "{commands:?}"
+    );
+    event(
+        &mut group,
+        Event::ResetPlanned {
+            group: "audit".into(),
+            result: Ok(vec![kview::lag::reset::ResetPlan {
+                topic: "orders".into(),
+                partition: 0,
+                old_offset: Some(10),
+                new_offset: 5,
+                high_watermark: 400,
+                new_lag: 395,
+            }]),
+        },
+    );
+    v.push(("group_reset_preview", group));
 
     let mut retrying = State::new("127.0.0.1:9999".into(), true, Theme::ansi());
     event(
@@ -387,6 +497,102 @@ fn read_only_mode_refuses_the_produce_form() {
 }
 
 #[test]
+fn group_statuses_and_the_reset_flow() {
+    let mut s = groups_state();
+    let billing = s.group_report("billing").unwrap();
+    assert_eq!(billing.status, kview::lag::status::GroupStatus::Ok);
+    assert_eq!(billing.total_lag, 20);
+    let audit = s.group_report("audit").unwrap();
+    assert_eq!(
+        audit.partitions[0].status,
+        kview::lag::status::PartitionStatus::Stop
+    );
+    assert_eq!(audit.status, kview::lag::status::GroupStatus::Err);
+
+    // billing has members: no reset.
+    act(&mut s, Action::Open);
+    assert_eq!(s.group.name, "billing");
+    act(&mut s, Action::ResetOffsets);
+    assert!(s.prompt.is_none());
+    assert!(text(&render(&s, 160, 48)).contains("active members"));
+
+    // audit has none: preview, then typed confirmation.
+    act(&mut s, Action::Back);
+    act(&mut s, Action::Up);
+    act(&mut s, Action::Open);
+    assert_eq!(s.group.name, "audit");
+    act(&mut s, Action::ResetOffsets);
+    act(&mut s, Action::Insert('x'));
+    assert!(
+        act(&mut s, Action::Submit).is_empty(),
+        "an invalid target plans nothing"
+    );
+    act(&mut s, Action::ResetOffsets);
+    for c in "earliest".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    assert_eq!(
+        act(&mut s, Action::Submit),
+        vec![Command::PlanReset {
+            group: "audit".into(),
+            target: kview::lag::reset::ResetTarget::Earliest
+        }]
+    );
+    let plan = kview::lag::reset::ResetPlan {
+        topic: "orders".into(),
+        partition: 0,
+        old_offset: Some(10),
+        new_offset: 0,
+        high_watermark: 400,
+        new_lag: 400,
+    };
+    event(
+        &mut s,
+        Event::ResetPlanned {
+            group: "audit".into(),
+            result: Ok(vec![plan.clone()]),
+        },
+    );
+    for c in "wrong".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    assert!(
+        act(&mut s, Action::Submit).is_empty(),
+        "a wrong name applies nothing"
+    );
+    act(&mut s, Action::ResetOffsets);
+    for c in "earliest".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Submit);
+    event(
+        &mut s,
+        Event::ResetPlanned {
+            group: "audit".into(),
+            result: Ok(vec![plan.clone()]),
+        },
+    );
+    for c in "audit".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    assert_eq!(
+        act(&mut s, Action::Submit),
+        vec![Command::ApplyReset {
+            group: "audit".into(),
+            plans: vec![plan]
+        }]
+    );
+
+    // Read-only refuses outright.
+    let mut ro = groups_state();
+    ro.read_only = true;
+    act(&mut ro, Action::Up);
+    act(&mut ro, Action::Open);
+    act(&mut ro, Action::ResetOffsets);
+    assert!(ro.prompt.is_none());
+}
+
+#[test]
 fn commands_and_escape_navigate_the_view_stack() {
     let mut s = messages_state();
     assert_eq!(s.view(), kview::app::state::View::Messages);
@@ -396,6 +602,10 @@ fn commands_and_escape_navigate_the_view_stack() {
     }
     assert_eq!(act(&mut s, Action::Submit), vec![Command::StopBrowse]);
     assert_eq!(s.view(), kview::app::state::View::Topics);
+    act(&mut s, Action::OpenCommand);
+    act(&mut s, Action::Insert('g'));
+    act(&mut s, Action::Submit);
+    assert_eq!(s.view(), kview::app::state::View::Groups);
     act(&mut s, Action::Back);
     assert_eq!(s.view(), kview::app::state::View::Overview);
     act(&mut s, Action::OpenCommand);

@@ -113,6 +113,22 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
         Some(b"\x1b[31mred\x1b[0m\x1b]0;title\x07\n"),
     );
 
+    // A group with a commit, for the groups view.
+    let group = unique("e2e-group");
+    kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--to-offset",
+            "0",
+            "--execute",
+        ],
+        None,
+    );
+
     let bin = env!("CARGO_BIN_EXE_kview");
     let command = format!("{bin} -b {b}; echo KVIEW_EXIT=$?; stty -a; sleep 60");
     let tmux = Tmux::start(&command, 100, 30);
@@ -164,8 +180,29 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
     let screen = tmux.wait_for("the produce result", |s| s.contains("written to"));
     assert!(screen.contains(&format!("written to {topic}/")), "{screen}");
 
+    // The groups view lists the group with its lag; its detail shows the partitions.
+    tmux.keys(&["Escape"]);
+    // A key right after Esc would read as Alt+key.
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.keys(&[":"]);
+    tmux.type_text("groups");
+    tmux.keys(&["Enter", "/"]);
+    tmux.type_text(&group);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the group in the groups view", |s| {
+        s.contains("Consumer groups (1)") && s.contains(&group[..16])
+    });
+    tmux.keys(&["Enter"]);
+    // The group committed offset 0 everywhere, so its lag is every message in the topic (the
+    // view catches up with the form's message within a poll).
+    let messages = kview_json(b, &["describe", &topic, "--json"])["messages"].clone();
+    let lag = format!("lag {messages}");
+    tmux.wait_for("the group's partitions and lag", |s| {
+        s.contains("COMMITTED") && s.contains(&lag)
+    });
+
     // Quit: the terminal comes back sane (main screen, cooked mode, echo on).
-    tmux.keys(&["Escape", "Escape", "q"]);
+    tmux.keys(&["q"]);
     let screen = tmux.wait_for("kview to exit", |s| s.contains("KVIEW_EXIT="));
     assert!(screen.contains("KVIEW_EXIT=0"), "{screen}");
     assert_eq!(tmux.display("#{alternate_on}"), "0");

@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::collect::groups::OwnedGroupSnapshot;
 use crate::kafka::reader::Progress;
 use crate::kafka::{ClusterMetadata, ConfigEntry, Message, ReplicaSize, StartAt, Watermarks};
+use crate::lag::reset::{ResetPlan, ResetTarget};
+use crate::lag::tracker::Commit;
 
 /// How the dashboard's link to the cluster stands; always shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,21 @@ pub enum Event {
         marks: Vec<((String, i32), Watermarks)>,
     },
     ReplicaSizes(Vec<ReplicaSize>),
+    /// Offset commits read from `__consumer_offsets`.
+    Commits(Vec<Commit>),
+    /// Every consumer group as it stands at `at_ms`.
+    Groups {
+        at_ms: i64,
+        snapshots: Vec<OwnedGroupSnapshot>,
+    },
+    ResetPlanned {
+        group: String,
+        result: Result<Vec<ResetPlan>, String>,
+    },
+    ResetApplied {
+        group: String,
+        result: Result<(), String>,
+    },
     Configs {
         topic: String,
         result: Result<Vec<ConfigEntry>, String>,
@@ -90,6 +108,14 @@ pub enum Command {
     WriteFile {
         path: PathBuf,
         lines: Vec<String>,
+    },
+    PlanReset {
+        group: String,
+        target: ResetTarget,
+    },
+    ApplyReset {
+        group: String,
+        plans: Vec<ResetPlan>,
     },
     Quit,
 }

@@ -13,6 +13,8 @@ pub enum Mode {
     Topic,
     Messages,
     Produce,
+    Groups,
+    Group,
     /// A one-line prompt (`:` command, `/` filter, offset, file name) has the keyboard.
     Prompt,
     Help,
@@ -131,11 +133,13 @@ const ALWAYS: &[Binding] = &[ctrl('c', "Ctrl+C", Action::Quit, "quit", false)];
 
 const OVERVIEW: &[Binding] = &[
     ch('t', Action::ShowTopics, "topics", true),
+    ch('c', Action::ShowGroups, "consumer groups", true),
     bind(KeyCode::Enter, "Enter", Action::ShowTopics, "topics", false),
     ch('p', Action::OpenProduce, "produce", true),
 ];
 
 const TOPICS: &[Binding] = &[
+    ch('c', Action::ShowGroups, "consumer groups", false),
     bind(KeyCode::Enter, "Enter", Action::Open, "open topic", true),
     ch('/', Action::OpenFilter, "filter by name", true),
     ch('s', Action::CycleSort, "sort by next column", true),
@@ -186,6 +190,19 @@ const MESSAGES: &[Binding] = &[
     ch('w', Action::WriteFile, "write shown records to file", true),
     ch('p', Action::OpenProduce, "produce", false),
 ];
+
+const GROUPS: &[Binding] = &[
+    bind(KeyCode::Enter, "Enter", Action::Open, "open group", true),
+    ch('/', Action::OpenFilter, "filter by name", true),
+    ch('s', Action::CycleSort, "sort: name, lag, status", true),
+];
+
+const GROUP: &[Binding] = &[ch(
+    'r',
+    Action::ResetOffsets,
+    "reset offsets (preview, then confirm)",
+    true,
+)];
 
 const PRODUCE: &[Binding] = &[
     bind(KeyCode::Tab, "Tab", Action::NextPane, "next field", true),
@@ -272,6 +289,8 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::Topic => TOPIC,
         Mode::Messages => MESSAGES,
         Mode::Produce => PRODUCE,
+        Mode::Groups => GROUPS,
+        Mode::Group => GROUP,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

@@ -204,6 +204,24 @@ impl Runtime {
                 }
             },
             Command::Copy(bytes) => copy_to_clipboard(&bytes),
+            Command::PlanReset { group, target } => match client {
+                Some(c) => self.spawn_event(tasks::plan_reset(c, group, target)),
+                None => self.spawn_event(async move {
+                    Event::ResetPlanned {
+                        group,
+                        result: Err("not connected yet".into()),
+                    }
+                }),
+            },
+            Command::ApplyReset { group, plans } => match client {
+                Some(c) => self.spawn_event(tasks::apply_reset(c, group, plans)),
+                None => self.spawn_event(async move {
+                    Event::ResetApplied {
+                        group,
+                        result: Err("not connected yet".into()),
+                    }
+                }),
+            },
             Command::WriteFile { path, lines } => {
                 self.spawn_event(async move {
                     let result = tokio::task::spawn_blocking({

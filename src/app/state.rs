@@ -9,9 +9,12 @@ use super::event::{BrowseRequest, Command, ConnState, Event, ProduceRequest};
 use super::input::TextInput;
 use super::keymap::Mode;
 use super::messages::{Filter, Focus, MessagesView};
+use super::stats::Series;
 use super::stats::Stats;
 use crate::headless::json::JsonMessage;
 use crate::kafka::{ClusterMetadata, ConfigEntry, StartAt, TopicInfo, validate_topic_name};
+use crate::lag::reset::{ResetPlan, ResetTarget};
+use crate::lag::tracker::{GroupReport, LagTracker};
 use crate::ui::theme::Theme;
 
 /// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
@@ -25,6 +28,8 @@ pub enum View {
     Topic,
     Messages,
     Produce,
+    Groups,
+    Group,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +39,10 @@ pub enum PromptKind {
     MessageFilter,
     Offset,
     WritePath,
+    GroupFilter,
+    ResetTarget,
+    /// Type the group's name to apply the previewed reset.
+    ResetConfirm,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +124,43 @@ pub const FIELD_VALUE: usize = 3;
 pub const FIELD_HEADERS: usize = 4;
 pub const FIELD_NAMES: [&str; 5] = ["Topic", "Partition", "Key", "Value", "Headers"];
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupSort {
+    Name,
+    Lag,
+    Status,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupsView {
+    pub filter: String,
+    pub sort: GroupSort,
+    pub selected: usize,
+    /// Group ids in display order.
+    pub order: Vec<String>,
+    pub reports: HashMap<String, GroupReport>,
+    /// Total lag per group, one point per poll.
+    pub lag_history: HashMap<String, Series>,
+    /// Lag per group partition, one point per poll.
+    pub partition_history: HashMap<(String, String, i32), Series>,
+    /// A first poll has answered (until then "loading", after it "no groups").
+    pub loaded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetState {
+    Planning,
+    Preview(Vec<ResetPlan>),
+    Applying,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupView {
+    pub name: String,
+    pub selected: usize,
+    pub reset: Option<ResetState>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ProduceForm {
     pub fields: [TextInput; 5],
@@ -138,6 +184,10 @@ pub struct State {
     pub topic: TopicView,
     pub messages: MessagesView,
     pub produce: ProduceForm,
+    pub groups: GroupsView,
+    pub group: GroupView,
+    /// Commit windows and high-watermark histories behind the lag reports.
+    pub tracker: LagTracker,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -185,6 +235,22 @@ impl State {
             },
             messages: MessagesView::default(),
             produce: ProduceForm::default(),
+            groups: GroupsView {
+                filter: String::new(),
+                sort: GroupSort::Name,
+                selected: 0,
+                order: Vec::new(),
+                reports: HashMap::new(),
+                lag_history: HashMap::new(),
+                partition_history: HashMap::new(),
+                loaded: false,
+            },
+            group: GroupView {
+                name: String::new(),
+                selected: 0,
+                reset: None,
+            },
+            tracker: LagTracker::default(),
             prompt: None,
             help: false,
             show_logs: false,
@@ -212,7 +278,43 @@ impl State {
             View::Topic => Mode::Topic,
             View::Messages => Mode::Messages,
             View::Produce => Mode::Produce,
+            View::Groups => Mode::Groups,
+            View::Group => Mode::Group,
         }
+    }
+
+    fn refresh_group_order(&mut self) {
+        let selected = self.groups.order.get(self.groups.selected).cloned();
+        let filter = self.groups.filter.to_lowercase();
+        let mut reports: Vec<&GroupReport> = self
+            .groups
+            .reports
+            .values()
+            .filter(|r| filter.is_empty() || r.group.to_lowercase().contains(&filter))
+            .collect();
+        match self.groups.sort {
+            GroupSort::Name => reports.sort_by(|a, b| a.group.cmp(&b.group)),
+            GroupSort::Lag => {
+                reports.sort_by(|a, b| b.total_lag.cmp(&a.total_lag).then(a.group.cmp(&b.group)))
+            }
+            GroupSort::Status => {
+                reports.sort_by(|a, b| b.status.cmp(&a.status).then(a.group.cmp(&b.group)))
+            }
+        }
+        self.groups.order = reports.into_iter().map(|r| r.group.clone()).collect();
+        if let Some(name) = selected
+            && let Some(i) = self.groups.order.iter().position(|n| *n == name)
+        {
+            self.groups.selected = i;
+        }
+        self.groups.selected = self
+            .groups
+            .selected
+            .min(self.groups.order.len().saturating_sub(1));
+    }
+
+    pub fn group_report(&self, group: &str) -> Option<&GroupReport> {
+        self.groups.reports.get(group)
     }
 
     pub fn topic_info(&self, name: &str) -> Option<&TopicInfo> {
@@ -340,6 +442,11 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             state.refresh_topic_order();
         }
         Event::Watermarks { at_ms, marks } => {
+            for ((topic, partition), m) in &marks {
+                state
+                    .tracker
+                    .observe_watermark(topic, *partition, at_ms, m.high);
+            }
             state.stats.record(at_ms, marks);
             if matches!(state.topics.sort, TopicSort::Messages | TopicSort::Rate) {
                 state.refresh_topic_order();
@@ -353,6 +460,67 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             state.topic_sizes = per_topic;
             if state.topics.sort == TopicSort::Size {
                 state.refresh_topic_order();
+            }
+        }
+        Event::Commits(commits) => {
+            for c in &commits {
+                state.tracker.observe_commit(c);
+            }
+        }
+        Event::Groups { at_ms, snapshots } => {
+            let mut reports = HashMap::with_capacity(snapshots.len());
+            for snapshot in &snapshots {
+                let report = state.tracker.report(&snapshot.borrow(), at_ms);
+                state
+                    .groups
+                    .lag_history
+                    .entry(report.group.clone())
+                    .or_default()
+                    .push(report.total_lag.max(0) as u64);
+                for p in &report.partitions {
+                    state
+                        .groups
+                        .partition_history
+                        .entry((report.group.clone(), p.topic.clone(), p.partition))
+                        .or_default()
+                        .push(p.lag.unwrap_or(0).max(0) as u64);
+                }
+                reports.insert(report.group.clone(), report);
+            }
+            state
+                .groups
+                .lag_history
+                .retain(|g, _| reports.contains_key(g));
+            state
+                .groups
+                .partition_history
+                .retain(|(g, _, _), _| reports.contains_key(g));
+            state.groups.reports = reports;
+            state.groups.loaded = true;
+            state.refresh_group_order();
+        }
+        Event::ResetPlanned { group, result } => {
+            if state.group.name == group && state.group.reset == Some(ResetState::Planning) {
+                match result {
+                    Ok(plans) => {
+                        state.group.reset = Some(ResetState::Preview(plans));
+                        open_prompt(state, PromptKind::ResetConfirm, "");
+                    }
+                    Err(e) => {
+                        state.group.reset = None;
+                        state.error(format!("cannot plan the reset: {e}"));
+                    }
+                }
+            }
+        }
+        Event::ResetApplied { group, result } => {
+            state.group.reset = None;
+            match result {
+                Ok(()) => {
+                    state.tracker.forget_group(&group);
+                    state.info(format!("offsets of group {group} reset"));
+                }
+                Err(e) => state.error(format!("reset of {group} failed: {e}")),
             }
         }
         Event::Configs { topic, result } => {
@@ -418,6 +586,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::ToggleLogs => state.show_logs = !state.show_logs,
         Action::OpenCommand => open_prompt(state, PromptKind::Command, ""),
         Action::ShowTopics => state.push_view(View::Topics),
+        Action::ShowGroups => state.push_view(View::Groups),
         Action::OpenProduce => open_produce(state),
         _ => {}
     }
@@ -425,6 +594,8 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Topics => topics_action(state, action),
         View::Topic => topic_action(state, action),
         View::Messages => messages_action(state, action),
+        View::Groups => groups_action(state, action),
+        View::Group => group_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }
@@ -664,7 +835,12 @@ fn on_prompt_action(state: &mut State, action: Action) -> Vec<Command> {
     };
     match action {
         Action::Quit => return vec![Command::Quit],
-        Action::Back => state.prompt = None,
+        Action::Back => {
+            if prompt.kind == PromptKind::ResetConfirm {
+                state.group.reset = None;
+            }
+            state.prompt = None;
+        }
         Action::Insert(c) => prompt.input.insert(c),
         Action::Backspace => prompt.input.backspace(),
         Action::Delete => prompt.input.delete(),
@@ -687,6 +863,34 @@ fn submit_prompt(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command
         PromptKind::TopicFilter => {
             state.topics.filter = text.to_owned();
             state.refresh_topic_order();
+        }
+        PromptKind::GroupFilter => {
+            state.groups.filter = text.to_owned();
+            state.refresh_group_order();
+        }
+        PromptKind::ResetTarget => match parse_reset_target(text) {
+            Ok(target) => {
+                state.group.reset = Some(ResetState::Planning);
+                return vec![Command::PlanReset {
+                    group: state.group.name.clone(),
+                    target,
+                }];
+            }
+            Err(e) => state.error(e),
+        },
+        PromptKind::ResetConfirm => {
+            let Some(ResetState::Preview(plans)) = state.group.reset.take() else {
+                return Vec::new();
+            };
+            if text != state.group.name {
+                state.info("reset cancelled: the group name was not typed");
+                return Vec::new();
+            }
+            state.group.reset = Some(ResetState::Applying);
+            return vec![Command::ApplyReset {
+                group: state.group.name.clone(),
+                plans,
+            }];
         }
         PromptKind::MessageFilter => match Filter::parse(text) {
             Ok(filter) => state.messages.set_filter(filter),
@@ -735,9 +939,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "topics" | "t" => state.views = vec![View::Overview, View::Topics],
         "brokers" | "b" | "overview" | "o" | "cluster" => state.views = vec![View::Overview],
         "produce" | "p" => open_produce(state),
-        "groups" | "g" => {
-            state.error("the consumer groups view is not part of this build yet; `kview lag` works")
-        }
+        "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.error("the machine-learning demo is not part of this build yet"),
         "sensors" => state.error("the sensor stream demo is not part of this build yet"),
         "" => {}
@@ -841,4 +1043,105 @@ pub fn build_produce_request(form: &ProduceForm) -> Result<ProduceRequest, Strin
         value: form.fields[FIELD_VALUE].text().as_bytes().to_vec(),
         headers,
     })
+}
+
+/// `earliest`, `latest`, an offset, `+N`/`-N` to shift, or a time (`@unix_ms`, RFC 3339).
+pub fn parse_reset_target(text: &str) -> Result<ResetTarget, String> {
+    let bad = || {
+        format!(
+            "invalid reset target {text:?}: use earliest, latest, OFFSET, +N, -N, @UNIX_MS or an RFC 3339 time"
+        )
+    };
+    match text {
+        "earliest" | "beginning" => return Ok(ResetTarget::Earliest),
+        "latest" | "end" => return Ok(ResetTarget::Latest),
+        _ => {}
+    }
+    if let Some(n) = text.strip_prefix('+') {
+        return n.parse().map(ResetTarget::Shift).map_err(|_| bad());
+    }
+    if text.starts_with('-') {
+        return text.parse().map(ResetTarget::Shift).map_err(|_| bad());
+    }
+    if let Ok(offset) = text.parse::<i64>() {
+        return Ok(ResetTarget::Offset(offset));
+    }
+    match parse_start(text) {
+        Ok(StartAt::Timestamp(ms)) => Ok(ResetTarget::Timestamp(ms)),
+        _ => Err(bad()),
+    }
+}
+
+fn groups_action(state: &mut State, action: Action) -> Vec<Command> {
+    let page = state.page();
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            state.groups.selected = step(
+                state.groups.selected,
+                state.groups.order.len(),
+                action,
+                page,
+            );
+        }
+        Action::Open => {
+            if let Some(name) = state.groups.order.get(state.groups.selected).cloned() {
+                state.group = GroupView {
+                    name,
+                    selected: 0,
+                    reset: None,
+                };
+                state.push_view(View::Group);
+            }
+        }
+        Action::OpenFilter => {
+            let current = state.groups.filter.clone();
+            open_prompt(state, PromptKind::GroupFilter, &current);
+        }
+        Action::CycleSort => {
+            state.groups.sort = match state.groups.sort {
+                GroupSort::Name => GroupSort::Lag,
+                GroupSort::Lag => GroupSort::Status,
+                GroupSort::Status => GroupSort::Name,
+            };
+            state.refresh_group_order();
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn group_action(state: &mut State, action: Action) -> Vec<Command> {
+    let page = state.page();
+    let partitions = state
+        .group_report(&state.group.name)
+        .map_or(0, |r| r.partitions.len());
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            state.group.selected = step(state.group.selected, partitions, action, page);
+        }
+        Action::ResetOffsets => {
+            if state.read_only {
+                state.error("read-only mode: offset resets are disabled");
+            } else if state
+                .group_report(&state.group.name)
+                .is_some_and(|r| r.members > 0)
+            {
+                state.error("the group has active members; stop them before resetting offsets");
+            } else {
+                open_prompt(state, PromptKind::ResetTarget, "");
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }

@@ -7,9 +7,15 @@ use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 
 use super::event::{BrowseRequest, ConnState, Event, ProduceRequest, Produced};
+use futures::future::join_all;
+
+use crate::collect::groups as collect_groups;
+use crate::kafka::commits::CommitTail;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
 use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient};
+use crate::lag::reset::{ResetPlan, ResetTarget};
+use crate::lag::tracker::Commit;
 
 /// The client, once the poller has connected; shared with the tasks that need it.
 pub type ClientCell = Arc<OnceLock<Arc<KafkaClient>>>;
@@ -17,6 +23,9 @@ pub type ClientCell = Arc<OnceLock<Arc<KafkaClient>>>;
 const METADATA_EVERY: Duration = Duration::from_secs(5);
 const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
+const GROUPS_EVERY: Duration = Duration::from_secs(5);
+/// Records read back per `__consumer_offsets` partition when the dashboard starts.
+const COMMITS_BACK: i64 = 500;
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_secs(1u64 << attempt.min(5).saturating_sub(1)).min(Duration::from_secs(30))
@@ -63,7 +72,15 @@ pub async fn poll_cluster(
     {
         return;
     }
+    // One task, three loops: aborting the poller stops them all.
+    tokio::join!(
+        poll_metadata(&client, &tx),
+        poll_groups(&client, &tx),
+        tail_commits(&client, &tx)
+    );
+}
 
+async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>) {
     let mut metadata: Option<ClusterMetadata> = None;
     let mut metadata_due = Instant::now();
     let mut sizes_due = Instant::now();
@@ -133,6 +150,90 @@ pub async fn poll_cluster(
             }
         }
         tokio::time::sleep(WATERMARKS_EVERY.saturating_sub(started.elapsed())).await;
+    }
+}
+
+/// Every consumer group's snapshot, every few seconds.
+async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>) {
+    loop {
+        match client.list_groups().await {
+            Ok(groups) => {
+                let consumer_groups: Vec<_> = groups
+                    .into_iter()
+                    .filter(|g| g.protocol_type.is_empty() || g.protocol_type == "consumer")
+                    .collect();
+                let snapshots = join_all(
+                    consumer_groups
+                        .iter()
+                        .map(|g| collect_groups::snapshot(client, &g.group_id)),
+                )
+                .await;
+                let event = Event::Groups {
+                    at_ms: now_ms(),
+                    snapshots: snapshots.into_iter().filter_map(|s| s.ok()).collect(),
+                };
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!("listing groups failed: {e}"),
+        }
+        tokio::time::sleep(GROUPS_EVERY).await;
+    }
+}
+
+/// Follows `__consumer_offsets`: every commit of every group, for the status windows. Commits
+/// made before the dashboard started get the high watermark of their time from the broker
+/// (ListOffsets by time); later ones are placed against the polled watermark history.
+async fn tail_commits(client: &KafkaClient, tx: &Sender<Event>) {
+    let started_ms = now_ms();
+    let mut tail = loop {
+        match CommitTail::open(client, COMMITS_BACK).await {
+            Ok(t) => break t,
+            Err(e) => {
+                tracing::warn!("cannot follow offset commits (group status needs them): {e}");
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    };
+    loop {
+        let records = match tail.next(client).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("following offset commits: {e}");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        if records.is_empty() {
+            continue;
+        }
+        let highs = join_all(records.iter().map(|r| async move {
+            if r.commit_ms < started_ms {
+                client
+                    .offset_for_time(&r.topic, r.partition, r.commit_ms)
+                    .await
+                    .ok()
+            } else {
+                None
+            }
+        }))
+        .await;
+        let commits = records
+            .into_iter()
+            .zip(highs)
+            .map(|(r, high_watermark)| Commit {
+                group: r.group,
+                topic: r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                commit_ms: r.commit_ms,
+                high_watermark,
+            })
+            .collect();
+        if tx.send(Event::Commits(commits)).await.is_err() {
+            return;
+        }
     }
 }
 
@@ -234,4 +335,22 @@ pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
         .await
         .map_err(|e| e.to_string());
     Event::Configs { topic, result }
+}
+
+pub async fn plan_reset(client: Arc<KafkaClient>, group: String, target: ResetTarget) -> Event {
+    let result = collect_groups::plan_reset(&client, &group, None, target)
+        .await
+        .map_err(|e| e.to_string());
+    Event::ResetPlanned { group, result }
+}
+
+pub async fn apply_reset(client: Arc<KafkaClient>, group: String, plans: Vec<ResetPlan>) -> Event {
+    let result = collect_groups::apply_reset(&client, &group, &plans)
+        .await
+        .map_err(|e| e.to_string());
+    match &result {
+        Ok(()) => tracing::info!("offsets of group {group} reset"),
+        Err(e) => tracing::warn!("offset reset of {group} failed: {e}"),
+    }
+    Event::ResetApplied { group, result }
 }

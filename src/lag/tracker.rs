@@ -201,7 +201,8 @@ impl LagTracker {
             let window = self.commits(snapshot.group, &topic, partition);
             let (commit_rate, produce_rate) = rates(&window);
             match (lag, commit_rate, produce_rate) {
-                (Some(0), _, _) => {}
+                // Caught up, or never committed: nothing to catch up on that rates could tell.
+                (Some(0) | None, _, _) => {}
                 (_, Some(c), Some(p)) => {
                     consume_sum += c;
                     produce_sum += p;
@@ -389,8 +390,8 @@ mod tests {
         assert_eq!(p1.lag, None);
         assert_eq!(report.status, GroupStatus::Ok);
         assert_eq!(report.window_fill, (5, 20));
-        // p1 has no rate, so the group's catch-up cannot be told... unless p1 has no lag.
-        assert_eq!(report.catch_up, CatchUp::Unknown);
+        // p1 never committed: it does not keep the estimate from p0's rates.
+        assert_eq!(report.catch_up, CatchUp::Seconds(6.0));
     }
 
     #[test]

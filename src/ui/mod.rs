@@ -9,6 +9,8 @@
 //! ```
 
 pub mod format;
+pub mod group;
+pub mod groups;
 pub mod messages;
 pub mod overview;
 pub mod produce;
@@ -57,6 +59,8 @@ pub fn render(frame: &mut Frame, state: &State) {
         View::Topic => topic::render(frame, body, state),
         View::Messages => messages::render(frame, body, state),
         View::Produce => produce::render(frame, body, state),
+        View::Groups => groups::render(frame, body, state),
+        View::Group => group::render(frame, body, state),
     }
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()
@@ -133,6 +137,11 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State) {
                 "start at (offset, -N, @unix_ms, RFC 3339 time, beginning, end): "
             }
             PromptKind::WritePath => "write shown records as JSON lines to: ",
+            PromptKind::GroupFilter => "filter groups: ",
+            PromptKind::ResetTarget => {
+                "reset to (earliest, latest, OFFSET, +N, -N, @unix_ms, RFC 3339 time): "
+            }
+            PromptKind::ResetConfirm => "type the group name to apply: ",
         };
         let text = escape_str(prompt.input.text());
         let line = Line::from(vec![Span::styled(label, theme.key), Span::raw(text)]);
@@ -208,6 +217,8 @@ fn mode_under_help(state: &State) -> Mode {
         View::Topic => Mode::Topic,
         View::Messages => Mode::Messages,
         View::Produce => Mode::Produce,
+        View::Groups => Mode::Groups,
+        View::Group => Mode::Group,
     }
 }
 

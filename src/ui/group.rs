@@ -1,0 +1,170 @@
+//! One consumer group: per partition committed offset, high watermark, lag in messages and time,
+//! owner, commit rate, status and a lag sparkline; the offset-reset preview.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
+
+use super::format::{count, rate};
+use super::groups::{group_style, partition_style};
+use super::panel;
+use super::text::escape_str;
+use crate::app::state::{ResetState, State};
+use crate::app::stats::spark_text;
+use crate::lag::history::duration;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let name = &state.group.name;
+    let Some(report) = state.group_report(name) else {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "group {} is not (or no longer) listed",
+                escape_str(name)
+            ))
+            .block(panel(" Group ", true, state)),
+            area,
+        );
+        return;
+    };
+    let [summary, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
+    let (filled, full) = report.window_fill;
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled(format!(" {} ", escape_str(&report.group)), theme.title),
+                Span::styled(format!(" {} ", report.status.label()), group_style(theme, report.status)),
+                Span::raw(format!(
+                    " lag {}  catch up {}  state {}  {} members  protocol {}",
+                    count(report.total_lag),
+                    report.catch_up.text(),
+                    escape_str(&report.state),
+                    report.members,
+                    escape_str(&report.protocol),
+                )),
+            ]),
+            Line::styled(
+                format!(
+                    " status over the last {} commits per partition: windows {filled}/{full} full · lag time: ~ interpolated, > at least",
+                    state.tracker.window()
+                ),
+                theme.dim,
+            ),
+        ]),
+        summary,
+    );
+    let spark_width = body.width.saturating_sub(110).clamp(4, 30) as usize;
+    let rows = report.partitions.iter().map(|p| {
+        let history = state
+            .groups
+            .partition_history
+            .get(&(report.group.clone(), p.topic.clone(), p.partition))
+            .map(|s| s.last(spark_width))
+            .unwrap_or_default();
+        let lag_time = match (p.lag_ms, p.lag_time_quality) {
+            (Some(ms), Some(q)) => format!("{}{}", q.marker(), duration(ms)),
+            _ => "-".into(),
+        };
+        Row::new(vec![
+            escape_str(&p.topic),
+            p.partition.to_string(),
+            p.committed.map_or_else(|| "-".into(), count),
+            count(p.high_watermark),
+            p.lag.map_or_else(|| "no commits".into(), count),
+            lag_time,
+            p.owner.as_ref().map_or_else(
+                || "-".into(),
+                |o| escape_str(&format!("{}@{}", o.client_id, o.host)),
+            ),
+            p.commit_rate.map_or_else(|| "-".into(), rate),
+            spark_text(&history, spark_width),
+            p.status.label().to_owned(),
+        ])
+        .style(partition_style(theme, p.status))
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(14),
+            Constraint::Length(4),
+            Constraint::Length(11),
+            Constraint::Length(11),
+            Constraint::Length(10),
+            Constraint::Length(9),
+            Constraint::Length(22),
+            Constraint::Length(8),
+            Constraint::Length(spark_width as u16),
+            Constraint::Length(10),
+        ],
+    )
+    .header(
+        Row::new([
+            "TOPIC",
+            "P",
+            "COMMITTED",
+            "HIGH",
+            "LAG",
+            "LAG TIME",
+            "OWNER",
+            "COMMIT/S",
+            "TREND",
+            "STATUS",
+        ])
+        .style(theme.header),
+    )
+    .row_highlight_style(theme.selected)
+    .block(panel(" Partitions ", true, state));
+    let mut table_state = TableState::default().with_selected(Some(state.group.selected));
+    frame.render_stateful_widget(table, body, &mut table_state);
+
+    if let Some(reset) = &state.group.reset {
+        render_reset(frame, body, state, reset);
+    }
+}
+
+fn render_reset(frame: &mut Frame, area: Rect, state: &State, reset: &ResetState) {
+    let theme = &state.theme;
+    let width = area.width.min(72);
+    let height = area.height.min(16);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let block = panel(" Offset reset ", true, state);
+    match reset {
+        ResetState::Planning => {
+            frame.render_widget(Paragraph::new("computing the preview…").block(block), popup)
+        }
+        ResetState::Applying => {
+            frame.render_widget(Paragraph::new("applying…").block(block), popup)
+        }
+        ResetState::Preview(plans) => {
+            let rows = plans.iter().map(|p| {
+                Row::new(vec![
+                    escape_str(&p.topic),
+                    p.partition.to_string(),
+                    p.old_offset.map_or_else(|| "-".into(), count),
+                    count(p.new_offset),
+                    count(p.new_lag),
+                ])
+            });
+            let table = Table::new(
+                rows,
+                [
+                    Constraint::Min(12),
+                    Constraint::Length(4),
+                    Constraint::Length(11),
+                    Constraint::Length(11),
+                    Constraint::Length(11),
+                ],
+            )
+            .header(Row::new(["TOPIC", "P", "OLD", "NEW", "LAG AFTER"]).style(theme.header))
+            .block(block.title_bottom(" type the group name below to apply, Esc cancels "));
+            frame.render_widget(table, popup);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Consumer groups: state, members, lag with its trend, status and time to catch up.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
+
+use super::format::count;
+use super::panel;
+use super::text::escape_str;
+use super::theme::Theme;
+use crate::app::state::{GroupSort, State};
+use crate::app::stats::spark_text;
+use crate::lag::status::{GroupStatus, PartitionStatus};
+
+pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
+    match status {
+        GroupStatus::Ok => theme.good,
+        GroupStatus::Warn => theme.warn,
+        GroupStatus::Err => theme.bad,
+    }
+}
+
+pub fn partition_style(theme: &Theme, status: PartitionStatus) -> Style {
+    match status {
+        PartitionStatus::Ok => theme.good,
+        PartitionStatus::NoCommits => theme.dim,
+        PartitionStatus::Warn => theme.warn,
+        PartitionStatus::Rewind | PartitionStatus::Stall | PartitionStatus::Stop => theme.bad,
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let view = &state.groups;
+    let sort = match view.sort {
+        GroupSort::Name => "name",
+        GroupSort::Lag => "lag",
+        GroupSort::Status => "status",
+    };
+    let mut title = format!(" Consumer groups ({}) by {sort} ", view.order.len());
+    if !view.filter.is_empty() {
+        title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
+    }
+    let block = panel(title, true, state);
+    if view.order.is_empty() {
+        let text = if view.loaded {
+            "no consumer groups"
+        } else {
+            "loading consumer groups…"
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let spark_width = area.width.saturating_sub(96).clamp(4, 30) as usize;
+    let rows = view
+        .order
+        .iter()
+        .filter_map(|g| view.reports.get(g))
+        .map(|r| {
+            let history = view
+                .lag_history
+                .get(&r.group)
+                .map(|s| s.last(spark_width))
+                .unwrap_or_default();
+            let (filled, full) = r.window_fill;
+            Row::new(vec![
+                escape_str(&r.group),
+                escape_str(&r.state),
+                r.members.to_string(),
+                escape_str(&r.topics.join(",")),
+                count(r.total_lag),
+                spark_text(&history, spark_width),
+                r.status.label().to_owned(),
+                r.catch_up.text(),
+                if full > 0 {
+                    format!("{}%", filled * 100 / full)
+                } else {
+                    "-".into()
+                },
+            ])
+            .style(if r.status == GroupStatus::Ok {
+                Style::default()
+            } else {
+                group_style(theme, r.status)
+            })
+        });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(16),
+            Constraint::Length(12),
+            Constraint::Length(7),
+            Constraint::Length(18),
+            Constraint::Length(11),
+            Constraint::Length(spark_width as u16),
+            Constraint::Length(6),
+            Constraint::Length(18),
+            Constraint::Length(6),
+        ],
+    )
+    .header(
+        Row::new([
+            "GROUP", "STATE", "MEMBERS", "TOPICS", "LAG", "TREND", "STATUS", "CATCH UP", "WINDOW",
+        ])
+        .style(theme.header),
+    )
+    .row_highlight_style(theme.selected)
+    .block(block);
+    let mut table_state = TableState::default().with_selected(Some(view.selected));
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
