@@ -73,11 +73,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 spark_text(&history, spark_width),
                 r.status.label().to_owned(),
                 r.catch_up.text(),
-                if full > 0 {
-                    format!("{}%", filled * 100 / full)
-                } else {
-                    "-".into()
-                },
+                (filled * 100)
+                    .checked_div(full)
+                    .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
             ])
             .style(if r.status == GroupStatus::Ok {
                 Style::default()
