@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod demo;
 pub mod headless;
 pub mod kafka;
 pub mod lag;

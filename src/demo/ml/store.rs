@@ -1,0 +1,91 @@
+//! Runs and their evaluations in SQLite, so a run can be reviewed after the fact.
+
+use std::path::Path;
+
+use rusqlite::{Connection, params};
+
+use super::pipeline::MetricRecord;
+
+pub struct MlStore {
+    db: Connection,
+}
+
+impl MlStore {
+    pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let db = Connection::open(path)?;
+        db.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             CREATE TABLE IF NOT EXISTS runs (
+                 run TEXT PRIMARY KEY,
+                 dataset TEXT NOT NULL,
+                 started_ms INTEGER NOT NULL,
+                 finished_ms INTEGER,
+                 test_samples INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS metrics (
+                 run TEXT NOT NULL REFERENCES runs(run),
+                 model TEXT NOT NULL,
+                 samples_seen INTEGER NOT NULL,
+                 epoch INTEGER NOT NULL,
+                 accuracy REAL NOT NULL,
+                 loss REAL NOT NULL,
+                 confusion TEXT NOT NULL,
+                 timestamp_ms INTEGER NOT NULL,
+                 PRIMARY KEY (run, model, samples_seen)
+             );",
+        )?;
+        Ok(MlStore { db })
+    }
+
+    pub fn start_run(
+        &self,
+        run: &str,
+        dataset: &str,
+        started_ms: i64,
+        test_samples: usize,
+    ) -> rusqlite::Result<()> {
+        self.db.execute(
+            "INSERT OR IGNORE INTO runs (run, dataset, started_ms, test_samples) VALUES (?1, ?2, ?3, ?4)",
+            params![run, dataset, started_ms, test_samples as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_run(&self, run: &str, finished_ms: i64) -> rusqlite::Result<()> {
+        self.db.execute(
+            "UPDATE runs SET finished_ms = ?2 WHERE run = ?1",
+            params![run, finished_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Idempotent: a replayed evaluation replaces itself.
+    pub fn record(&self, m: &MetricRecord) -> rusqlite::Result<()> {
+        self.db.execute(
+            "INSERT OR REPLACE INTO metrics (run, model, samples_seen, epoch, accuracy, loss, confusion, timestamp_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                m.run,
+                m.model,
+                m.samples_seen as i64,
+                m.epoch,
+                m.accuracy,
+                m.loss,
+                serde_json::to_string(&m.confusion).unwrap_or_default(),
+                m.timestamp
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The last accuracy of each model in a run.
+    pub fn final_accuracy(&self, run: &str) -> rusqlite::Result<Vec<(String, f64)>> {
+        let mut stmt = self.db.prepare(
+            "SELECT model, accuracy FROM metrics m WHERE run = ?1 AND samples_seen =
+                 (SELECT MAX(samples_seen) FROM metrics WHERE run = m.run AND model = m.model)
+             ORDER BY model",
+        )?;
+        let rows = stmt.query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+}
