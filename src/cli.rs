@@ -122,6 +122,9 @@ pub enum Command {
         #[arg(short = 'p', long)]
         partitions: i32,
     },
+    /// The demo pipelines kview comes from
+    #[command(subcommand)]
+    Demo(DemoCommand),
     /// Delete a topic (asks first, unless --yes)
     DeleteTopic {
         name: String,
@@ -213,4 +216,61 @@ pub enum Format {
     Raw,
     /// One JSON object per line with topic, partition, offset, timestamp, key, value, headers
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Machine learning over Kafka: stream a dataset, train online, publish accuracy
+    #[command(subcommand)]
+    Ml(MlCommand),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct MlTopicsArg {
+    /// Prefix for the ml.train, ml.test and ml.metrics topics
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MlCommand {
+    /// Stream one run: test samples to ml.test, then shuffled train samples to ml.train
+    Produce {
+        #[command(flatten)]
+        topics: MlTopicsArg,
+        /// digits (1,797 handwritten digits) or wine (178 wines)
+        #[arg(long, default_value = "digits")]
+        dataset: String,
+        #[arg(long, default_value_t = 3)]
+        epochs: u32,
+        /// Training samples per second (0: as fast as the broker takes them)
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+        /// Seed of the train/test split and the shuffles
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Share of each class held out for testing
+        #[arg(long, default_value_t = 0.2)]
+        test_fraction: f64,
+    },
+    /// Train online from ml.train, evaluate on ml.test, publish to ml.metrics; ends when a run
+    /// ends (unless --follow)
+    Train {
+        #[command(flatten)]
+        topics: MlTopicsArg,
+        /// SQLite file for runs and metrics
+        #[arg(long, default_value = "kview-ml.db")]
+        db: PathBuf,
+        /// Evaluate every N training samples
+        #[arg(long, default_value_t = 200)]
+        eval_every: u64,
+        /// Consumer group whose offsets the trainer commits
+        #[arg(long, default_value = "kview-ml-trainer")]
+        group: String,
+        /// Keep waiting for new runs instead of ending with the first
+        #[arg(long)]
+        follow: bool,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }

@@ -1,6 +1,7 @@
 //! The scriptable commands: plain text for people, `--json` for scripts.
 
 pub mod consume;
+pub mod demo;
 pub mod groups;
 pub mod json;
 pub mod produce;
@@ -66,6 +67,12 @@ pub async fn run(
         Command::AddPartitions { name, partitions } => {
             refuse_if_read_only("add partitions")?;
             topics::add_partitions(client, name, *partitions, out).await
+        }
+        Command::Demo(crate::cli::DemoCommand::Ml(ml)) => {
+            if matches!(ml, crate::cli::MlCommand::Produce { .. }) {
+                refuse_if_read_only("produce")?;
+            }
+            demo::ml(client, ml, out).await
         }
         Command::DeleteTopic { name, yes } => {
             refuse_if_read_only("delete a topic")?;

@@ -141,6 +141,15 @@ impl Drop for TempTopic {
     }
 }
 
+/// Deletes a topic that something else created when the test ends.
+#[must_use = "the topic is deleted when the guard drops"]
+pub fn delete_later(brokers: &str, name: &str) -> TempTopic {
+    TempTopic {
+        brokers: brokers.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
 #[must_use = "the topic is deleted when the guard drops"]
 pub fn create_topic(brokers: &str, name: &str, partitions: u32, replication: u32) -> TempTopic {
     let partitions = partitions.to_string();

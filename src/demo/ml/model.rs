@@ -37,6 +37,12 @@ pub struct LogisticRegression {
     bias: Vec<f32>,
     learning_rate: f32,
     l2: f32,
+    steps: u64,
+}
+
+/// Learning rate after `steps` updates: decays so late samples refine rather than shake.
+fn decayed(rate: f32, steps: u64) -> f32 {
+    rate / (1.0 + steps as f32 / 2000.0)
 }
 
 impl LogisticRegression {
@@ -48,6 +54,7 @@ impl LogisticRegression {
             bias: vec![0.0; classes],
             learning_rate: 0.1,
             l2: 1e-4,
+            steps: 0,
         }
     }
 
@@ -82,7 +89,8 @@ impl OnlineModel for LogisticRegression {
 
     fn learn(&mut self, x: &[f32], label: usize) {
         let grad = self.gradient(x, label);
-        let (lr, l2) = (self.learning_rate, self.l2);
+        let (lr, l2) = (decayed(self.learning_rate, self.steps), self.l2);
+        self.steps += 1;
         for (c, g) in grad.iter().enumerate() {
             let w = &mut self.weights[c * self.dim..(c + 1) * self.dim];
             for (w, x) in w.iter_mut().zip(x) {
@@ -104,6 +112,7 @@ pub struct Mlp {
     w2: Vec<f32>,
     b2: Vec<f32>,
     learning_rate: f32,
+    steps: u64,
 }
 
 impl Mlp {
@@ -124,6 +133,7 @@ impl Mlp {
             w2,
             b2: vec![0.0; classes],
             learning_rate: 0.05,
+            steps: 0,
         }
     }
 
@@ -157,7 +167,8 @@ impl OnlineModel for Mlp {
     fn learn(&mut self, x: &[f32], label: usize) {
         let (h, mut grad_out) = self.forward(x);
         grad_out[label] -= 1.0;
-        let lr = self.learning_rate;
+        let lr = decayed(self.learning_rate, self.steps);
+        self.steps += 1;
         // Hidden gradient uses the output weights before they change.
         let mut grad_h = vec![0.0f32; self.hidden];
         for (c, g) in grad_out.iter().enumerate() {
