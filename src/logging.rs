@@ -27,8 +27,9 @@ pub fn init_dashboard(log_file: Option<&Path>) -> Result<()> {
     tui_logger::init_logger(tui_logger::LevelFilter::Info)
         .map_err(|e| anyhow::anyhow!("cannot start the log panel: {e}"))?;
     tui_logger::set_default_level(tui_logger::LevelFilter::Info);
-    let panel =
-        tui_logger::TuiTracingSubscriberLayer.with_filter(EnvFilter::new("kview=info,warn"));
+    // rskafka logs expected conditions (a deleted topic) as errors; kview reports what matters.
+    let panel = tui_logger::TuiTracingSubscriberLayer
+        .with_filter(EnvFilter::new("kview=info,rskafka=off,warn"));
     tracing_subscriber::registry()
         .with(panel)
         .with(file_layer(log_file)?)

@@ -389,6 +389,62 @@ fn states() -> Vec<(&'static str, State)> {
     );
     v.push(("group_reset_preview", group));
 
+    let mut ml = base_state();
+    act(&mut ml, Action::ShowMl);
+    v.push(("ml_empty", ml.clone()));
+    let commands = act(&mut ml, Action::MlStart);
+    assert_eq!(
+        commands,
+        vec![Command::StartMl {
+            producer: true,
+            trainer: true
+        }]
+    );
+    let metric = |run: &str, model: &str, samples: u64, accuracy: f64| {
+        kview::demo::ml::pipeline::MetricRecord {
+            run: run.into(),
+            model: model.into(),
+            samples_seen: samples,
+            epoch: 1 + (samples / 1437) as u32,
+            accuracy,
+            loss: 2.3 * (1.0 - accuracy),
+            per_class_accuracy: vec![accuracy; 10],
+            confusion: (0..10)
+                .map(|t| {
+                    (0..10)
+                        .map(|p| if t == p { 33 } else { u32::from(t + p == 9) })
+                        .collect()
+                })
+                .collect(),
+            timestamp: 0,
+        }
+    };
+    let mut metrics = Vec::new();
+    for i in 1..=20u64 {
+        let x = i as f64 / 20.0;
+        metrics.push(metric(
+            "run-20261125-080000.000",
+            "logreg",
+            i * 200,
+            0.1 + 0.85 * x.sqrt(),
+        ));
+        metrics.push(metric(
+            "run-20261125-080000.000",
+            "mlp",
+            i * 200,
+            0.1 + 0.86 * x,
+        ));
+    }
+    event(&mut ml, Event::Metrics(metrics));
+    event(
+        &mut ml,
+        Event::MlTask {
+            producer: true,
+            status: kview::app::ml::TaskStatus::Running("run-20261125-080000.000".into()),
+        },
+    );
+    v.push(("ml_curves", ml));
+
     let mut retrying = State::new("127.0.0.1:9999".into(), true, Theme::ansi());
     event(
         &mut retrying,

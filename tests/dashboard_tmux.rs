@@ -71,7 +71,11 @@ impl Tmux {
     }
 
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_secs(what, 30, ok)
+    }
+
+    fn wait_for_secs(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             let screen = self.screen();
             if ok(&screen) {
@@ -229,4 +233,56 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
         found,
         "the message produced through the form is in the topic"
     );
+}
+
+#[test]
+fn the_ml_demo_trains_from_the_dashboard_to_90_percent_with_the_log_narrating() {
+    let b = broker();
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 140, 40);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("ml");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the ML view", |s| s.contains("producer"));
+    tmux.keys(&["s", "L"]);
+    // The newest run's logistic regression, shown in the confusion panel, climbs past 0.9.
+    // Three epochs at 200 samples/s take about 22 s.
+    let screen = tmux.wait_for_secs("accuracy of at least 0.9", 120, |s| {
+        s.contains("producer done")
+            && s.lines().any(|l| {
+                l.split("accuracy ")
+                    .nth(1)
+                    .and_then(|v| v.get(..5))
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .is_some_and(|a| a >= 0.9)
+            })
+    });
+    assert!(screen.contains("Accuracy on held-out samples"));
+    assert!(
+        screen.contains("accuracy 0."),
+        "the log panel narrates: {screen}"
+    );
+    let shown: f64 = screen
+        .lines()
+        .find_map(|l| {
+            l.split("│accuracy ")
+                .nth(1)
+                .and_then(|v| v.get(..5))
+                .and_then(|v| v.parse().ok())
+        })
+        .expect("the confusion panel's accuracy");
+
+    // kview consume shows the same figure on ml.metrics.
+    let metrics =
+        String::from_utf8(kview_ok(b, &["consume", "-t", "ml.metrics", "-e"], None)).unwrap();
+    assert!(
+        metrics.lines().any(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            v["model"] == "logreg"
+                && (v["accuracy"].as_f64().unwrap_or(-1.0) - shown).abs() < 0.0005
+        }),
+        "ml.metrics holds the accuracy shown ({shown})"
+    );
+    tmux.keys(&["x", "q"]);
 }

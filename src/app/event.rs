@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::ml::TaskStatus;
 use crate::collect::groups::OwnedGroupSnapshot;
+use crate::demo::ml::pipeline::MetricRecord;
 use crate::kafka::reader::Progress;
 use crate::kafka::{ClusterMetadata, ConfigEntry, Message, ReplicaSize, StartAt, Watermarks};
 use crate::lag::reset::{ResetPlan, ResetTarget};
@@ -40,6 +42,13 @@ pub enum Event {
     Groups {
         at_ms: i64,
         snapshots: Vec<OwnedGroupSnapshot>,
+    },
+    /// Evaluations read from `ml.metrics`.
+    Metrics(Vec<MetricRecord>),
+    /// The in-dashboard ML producer (or trainer) changed state.
+    MlTask {
+        producer: bool,
+        status: TaskStatus,
     },
     ResetPlanned {
         group: String,
@@ -112,6 +121,15 @@ pub enum Command {
     PlanReset {
         group: String,
         target: ResetTarget,
+    },
+    /// Start the ML pipeline's producer (a new run) and/or trainer inside the dashboard.
+    StartMl {
+        producer: bool,
+        trainer: bool,
+    },
+    StopMl {
+        producer: bool,
+        trainer: bool,
     },
     ApplyReset {
         group: String,

@@ -15,6 +15,7 @@ pub enum Mode {
     Produce,
     Groups,
     Group,
+    Ml,
     /// A one-line prompt (`:` command, `/` filter, offset, file name) has the keyboard.
     Prompt,
     Help,
@@ -134,6 +135,7 @@ const ALWAYS: &[Binding] = &[ctrl('c', "Ctrl+C", Action::Quit, "quit", false)];
 const OVERVIEW: &[Binding] = &[
     ch('t', Action::ShowTopics, "topics", true),
     ch('c', Action::ShowGroups, "consumer groups", true),
+    ch('l', Action::ShowMl, "machine-learning demo", true),
     bind(KeyCode::Enter, "Enter", Action::ShowTopics, "topics", false),
     ch('p', Action::OpenProduce, "produce", true),
 ];
@@ -203,6 +205,24 @@ const GROUP: &[Binding] = &[ch(
     "reset offsets (preview, then confirm)",
     true,
 )];
+
+const ML: &[Binding] = &[
+    ch(
+        's',
+        Action::MlStart,
+        "start a run (producer and trainer)",
+        true,
+    ),
+    ch('x', Action::MlStop, "stop producer and trainer", true),
+    ch('t', Action::MlTrainer, "start/stop the trainer", true),
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::NextPane,
+        "next run/model for the confusion matrix",
+        true,
+    ),
+];
 
 const PRODUCE: &[Binding] = &[
     bind(KeyCode::Tab, "Tab", Action::NextPane, "next field", true),
@@ -291,12 +311,13 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::Produce => PRODUCE,
         Mode::Groups => GROUPS,
         Mode::Group => GROUP,
+        Mode::Ml => ML,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };
     match mode {
         Mode::Produce | Mode::Prompt | Mode::Help => vec![own, ALWAYS],
-        Mode::Overview => vec![own, GLOBAL, ALWAYS],
+        Mode::Overview | Mode::Ml => vec![own, GLOBAL, ALWAYS],
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
     }
 }
@@ -398,6 +419,9 @@ mod tests {
             Mode::Topic,
             Mode::Messages,
             Mode::Produce,
+            Mode::Groups,
+            Mode::Group,
+            Mode::Ml,
             Mode::Prompt,
             Mode::Help,
         ] {

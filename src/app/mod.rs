@@ -6,6 +6,7 @@ pub mod event;
 pub mod input;
 pub mod keymap;
 pub mod messages;
+pub mod ml;
 pub mod runtime;
 pub mod state;
 pub mod stats;

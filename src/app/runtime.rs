@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use super::action::Action;
 use super::event::{Command, Event};
 use super::keymap;
+use super::ml::TaskStatus;
 use super::state::{Msg, State, update};
 use super::tasks::{self, ClientCell};
 use crate::kafka::ConnSettings;
@@ -53,6 +54,8 @@ struct Runtime {
     tx: mpsc::Sender<Event>,
     client: ClientCell,
     browse: Option<JoinHandle<()>>,
+    ml_producer: Option<JoinHandle<()>>,
+    ml_trainer: Option<JoinHandle<()>>,
     partitioner: Arc<Partitioner>,
 }
 
@@ -69,6 +72,8 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
         tx,
         client,
         browse: None,
+        ml_producer: None,
+        ml_trainer: None,
         partitioner: Arc::default(),
     };
     let mut state = State::new(
@@ -145,8 +150,15 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
         }
     };
     poller.abort();
-    if let Some(browse) = runtime.browse.take() {
-        browse.abort();
+    for task in [
+        runtime.browse.take(),
+        runtime.ml_producer.take(),
+        runtime.ml_trainer.take(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        task.abort();
     }
     outcome
 }
@@ -204,6 +216,34 @@ impl Runtime {
                 }
             },
             Command::Copy(bytes) => copy_to_clipboard(&bytes),
+            Command::StartMl { producer, trainer } => {
+                let Some(c) = client else {
+                    for producer in [true, false] {
+                        self.spawn_event(async move {
+                            Event::MlTask {
+                                producer,
+                                status: TaskStatus::Failed("not connected yet".into()),
+                            }
+                        });
+                    }
+                    return;
+                };
+                if trainer && self.ml_trainer.as_ref().is_none_or(|t| t.is_finished()) {
+                    self.ml_trainer =
+                        Some(tokio::spawn(tasks::ml_trainer(c.clone(), self.tx.clone())));
+                }
+                if producer && self.ml_producer.as_ref().is_none_or(|t| t.is_finished()) {
+                    self.ml_producer = Some(tokio::spawn(tasks::ml_producer(c, self.tx.clone())));
+                }
+            }
+            Command::StopMl { producer, trainer } => {
+                if producer && let Some(t) = self.ml_producer.take() {
+                    t.abort();
+                }
+                if trainer && let Some(t) = self.ml_trainer.take() {
+                    t.abort();
+                }
+            }
             Command::PlanReset { group, target } => match client {
                 Some(c) => self.spawn_event(tasks::plan_reset(c, group, target)),
                 None => self.spawn_event(async move {

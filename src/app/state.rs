@@ -9,6 +9,7 @@ use super::event::{BrowseRequest, Command, ConnState, Event, ProduceRequest};
 use super::input::TextInput;
 use super::keymap::Mode;
 use super::messages::{Filter, Focus, MessagesView};
+use super::ml::{MlView, TaskStatus};
 use super::stats::Series;
 use super::stats::Stats;
 use crate::headless::json::JsonMessage;
@@ -30,6 +31,7 @@ pub enum View {
     Produce,
     Groups,
     Group,
+    Ml,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +190,7 @@ pub struct State {
     pub group: GroupView,
     /// Commit windows and high-watermark histories behind the lag reports.
     pub tracker: LagTracker,
+    pub ml: MlView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -251,6 +254,7 @@ impl State {
                 reset: None,
             },
             tracker: LagTracker::default(),
+            ml: MlView::default(),
             prompt: None,
             help: false,
             show_logs: false,
@@ -280,6 +284,7 @@ impl State {
             View::Produce => Mode::Produce,
             View::Groups => Mode::Groups,
             View::Group => Mode::Group,
+            View::Ml => Mode::Ml,
         }
     }
 
@@ -462,6 +467,14 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                 state.refresh_topic_order();
             }
         }
+        Event::Metrics(metrics) => state.ml.record(metrics),
+        Event::MlTask { producer, status } => {
+            if producer {
+                state.ml.producer = status;
+            } else {
+                state.ml.trainer = status;
+            }
+        }
         Event::Commits(commits) => {
             for c in &commits {
                 state.tracker.observe_commit(c);
@@ -587,6 +600,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::OpenCommand => open_prompt(state, PromptKind::Command, ""),
         Action::ShowTopics => state.push_view(View::Topics),
         Action::ShowGroups => state.push_view(View::Groups),
+        Action::ShowMl => state.push_view(View::Ml),
         Action::OpenProduce => open_produce(state),
         _ => {}
     }
@@ -596,6 +610,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Messages => messages_action(state, action),
         View::Groups => groups_action(state, action),
         View::Group => group_action(state, action),
+        View::Ml => ml_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }
@@ -940,7 +955,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "brokers" | "b" | "overview" | "o" | "cluster" => state.views = vec![View::Overview],
         "produce" | "p" => open_produce(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
-        "ml" => state.error("the machine-learning demo is not part of this build yet"),
+        "ml" => state.views = vec![View::Overview, View::Ml],
         "sensors" => state.error("the sensor stream demo is not part of this build yet"),
         "" => {}
         other => state.error(format!(
@@ -1141,6 +1156,55 @@ fn group_action(state: &mut State, action: Action) -> Vec<Command> {
                 open_prompt(state, PromptKind::ResetTarget, "");
             }
         }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn ml_action(state: &mut State, action: Action) -> Vec<Command> {
+    let running = |s: &TaskStatus| matches!(s, TaskStatus::Running(_));
+    match action {
+        Action::MlStart | Action::MlTrainer if state.read_only => {
+            state.error("read-only mode: the ML demo writes to Kafka and is disabled");
+        }
+        Action::MlStart => {
+            if running(&state.ml.producer) {
+                state.error("a run is already being produced; x stops it");
+            } else {
+                let trainer = !running(&state.ml.trainer);
+                state.ml.producer = TaskStatus::Running("starting".into());
+                if trainer {
+                    state.ml.trainer = TaskStatus::Running("starting".into());
+                }
+                return vec![Command::StartMl {
+                    producer: true,
+                    trainer,
+                }];
+            }
+        }
+        Action::MlStop => {
+            state.ml.producer = TaskStatus::Idle;
+            state.ml.trainer = TaskStatus::Idle;
+            return vec![Command::StopMl {
+                producer: true,
+                trainer: true,
+            }];
+        }
+        Action::MlTrainer => {
+            if running(&state.ml.trainer) {
+                state.ml.trainer = TaskStatus::Idle;
+                return vec![Command::StopMl {
+                    producer: false,
+                    trainer: true,
+                }];
+            }
+            state.ml.trainer = TaskStatus::Running("starting".into());
+            return vec![Command::StartMl {
+                producer: false,
+                trainer: true,
+            }];
+        }
+        Action::NextPane => state.ml.select_next(),
         _ => {}
     }
     Vec::new()

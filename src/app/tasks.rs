@@ -9,7 +9,13 @@ use tokio::time::Instant;
 use super::event::{BrowseRequest, ConnState, Event, ProduceRequest, Produced};
 use futures::future::join_all;
 
+use super::ml::TaskStatus;
 use crate::collect::groups as collect_groups;
+use crate::demo::ml::pipeline::{
+    MetricRecord, ProducerOptions, Topics, TrainerOptions, new_run_id, produce as produce_ml,
+    train as train_ml,
+};
+use crate::kafka::StartAt;
 use crate::kafka::commits::CommitTail;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
@@ -76,7 +82,8 @@ pub async fn poll_cluster(
     tokio::join!(
         poll_metadata(&client, &tx),
         poll_groups(&client, &tx),
-        tail_commits(&client, &tx)
+        tail_commits(&client, &tx),
+        tail_metrics(&client, &tx)
     );
 }
 
@@ -353,4 +360,90 @@ pub async fn apply_reset(client: Arc<KafkaClient>, group: String, plans: Vec<Res
         Err(e) => tracing::warn!("offset reset of {group} failed: {e}"),
     }
     Event::ResetApplied { group, result }
+}
+
+/// Follows `ml.metrics` from its beginning once it exists; any job that writes the metric shape
+/// there is drawn.
+async fn tail_metrics(client: &KafkaClient, tx: &Sender<Event>) {
+    let topic = Topics::with_prefix("").metrics;
+    let mut reader = loop {
+        match Reader::open(client, &topic, None, StartAt::Beginning, false).await {
+            Ok(r) => break r,
+            Err(_) => tokio::time::sleep(Duration::from_secs(5)).await,
+        }
+    };
+    let mut batch = Vec::new();
+    loop {
+        batch.clear();
+        if let Err(e) = reader.next_batch(client, &mut batch).await {
+            tracing::warn!("following {topic}: {e}");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
+        }
+        let metrics: Vec<MetricRecord> = batch
+            .iter()
+            .filter_map(|m| serde_json::from_slice(m.value.as_deref()?).ok())
+            .collect();
+        if !metrics.is_empty() && tx.send(Event::Metrics(metrics)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Training samples per second of a run started from the dashboard: slow enough to watch the
+/// curves climb (about 20 s for three epochs of digits).
+const DASHBOARD_ML_RATE: f64 = 200.0;
+
+pub async fn ml_producer(client: Arc<KafkaClient>, tx: Sender<Event>) {
+    let options = ProducerOptions {
+        topics: Topics::with_prefix(""),
+        dataset: "digits".into(),
+        epochs: 3,
+        rate: DASHBOARD_ML_RATE,
+        seed: 42,
+        test_fraction: 0.2,
+    };
+    let run = new_run_id();
+    let status = |s| Event::MlTask {
+        producer: true,
+        status: s,
+    };
+    let _ = tx.send(status(TaskStatus::Running(run.clone()))).await;
+    let end = match produce_ml(&client, &options, &run).await {
+        Ok(s) => TaskStatus::Done(format!(
+            "{}: {} train, {} test samples sent",
+            s.run, s.train_sent, s.test_sent
+        )),
+        Err(e) => {
+            tracing::warn!("ML producer: {e}");
+            TaskStatus::Failed(e.to_string())
+        }
+    };
+    let _ = tx.send(status(end)).await;
+}
+
+pub async fn ml_trainer(client: Arc<KafkaClient>, tx: Sender<Event>) {
+    let options = TrainerOptions {
+        topics: Topics::with_prefix(""),
+        group: "kview-ml-trainer".into(),
+        eval_every: 100,
+        db: Some(crate::demo::data_file("kview-ml.db")),
+        exit_when_done: false,
+        seed: 42,
+    };
+    let status = |s| Event::MlTask {
+        producer: false,
+        status: s,
+    };
+    let _ = tx
+        .send(status(TaskStatus::Running("waiting for samples".into())))
+        .await;
+    let end = match train_ml(&client, &options).await {
+        Ok(_) => TaskStatus::Done("stopped".into()),
+        Err(e) => {
+            tracing::warn!("ML trainer: {e}");
+            TaskStatus::Failed(e.to_string())
+        }
+    };
+    let _ = tx.send(status(end)).await;
 }

@@ -55,9 +55,21 @@ pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSna
     let keys: Vec<(String, i32)> = keys.into_iter().collect();
     let marks = client.watermarks(&keys).await;
     let mut high_watermarks = HashMap::with_capacity(keys.len());
+    let mut deleted = Vec::new();
     for (key, marks) in keys.iter().zip(marks) {
-        high_watermarks.insert(key.clone(), marks?.high);
+        match marks {
+            Ok(m) => {
+                high_watermarks.insert(key.clone(), m.high);
+            }
+            // Commits can outlive their topic; such partitions are no lag of anyone's.
+            Err(KafkaError::UnknownTopic(_)) => deleted.push(key.clone()),
+            Err(e) => return Err(e),
+        }
     }
+    let committed: Vec<CommittedOffset> = committed
+        .into_iter()
+        .filter(|c| !deleted.contains(&(c.topic.clone(), c.partition)))
+        .collect();
     let lagging: Vec<&CommittedOffset> = committed
         .iter()
         .filter(|c| {

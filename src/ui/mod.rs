@@ -12,6 +12,7 @@ pub mod format;
 pub mod group;
 pub mod groups;
 pub mod messages;
+pub mod ml;
 pub mod overview;
 pub mod produce;
 pub mod text;
@@ -61,6 +62,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         View::Produce => produce::render(frame, body, state),
         View::Groups => groups::render(frame, body, state),
         View::Group => group::render(frame, body, state),
+        View::Ml => ml::render(frame, body, state),
     }
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()
@@ -219,6 +221,7 @@ fn mode_under_help(state: &State) -> Mode {
         View::Produce => Mode::Produce,
         View::Groups => Mode::Groups,
         View::Group => Mode::Group,
+        View::Ml => Mode::Ml,
     }
 }
 

@@ -5,6 +5,8 @@ use ratatui::style::{Color, Modifier, Style};
 
 #[derive(Debug, Clone)]
 pub struct Theme {
+    /// False under NO_COLOR: widgets that pick their own colours (chart lines) go plain.
+    pub colors: bool,
     pub title: Style,
     pub border: Style,
     pub header: Style,
@@ -32,6 +34,7 @@ impl Theme {
 
     pub fn ansi() -> Self {
         Theme {
+            colors: true,
             title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             border: Style::new().fg(Color::DarkGray),
             header: Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
@@ -52,6 +55,7 @@ impl Theme {
     pub fn plain() -> Self {
         let bold = Style::new().add_modifier(Modifier::BOLD);
         Theme {
+            colors: false,
             title: bold,
             border: Style::new(),
             header: bold,

@@ -169,13 +169,17 @@ pub async fn produce(
 
     let mut sent = 0;
     let mut order = train.clone();
-    let pace = (options.rate > 0.0).then(|| Duration::from_millis(100));
+    // A ticker, not a sleep after each send, so the time a send takes does not slow the rate.
+    let mut pace = (options.rate > 0.0).then(|| tokio::time::interval(Duration::from_millis(100)));
     let per_tick = (options.rate / 10.0).max(1.0);
     let mut owed = 0.0;
     for epoch in 1..=options.epochs {
         Rng::new(options.seed.wrapping_add(u64::from(epoch))).shuffle(&mut order);
         let mut pending = order.iter();
         loop {
+            if let Some(ticker) = pace.as_mut() {
+                ticker.tick().await;
+            }
             let take = match pace {
                 Some(_) => {
                     owed += per_tick;
@@ -197,9 +201,6 @@ pub async fn produce(
             client
                 .produce(&options.topics.train, 0, batch, Compression::NoCompression)
                 .await?;
-            if let Some(tick) = pace {
-                tokio::time::sleep(tick).await;
-            }
         }
         tracing::info!("run {run}: epoch {epoch} sent");
     }

@@ -2,12 +2,15 @@
 
 use std::path::Path;
 
+use std::sync::Mutex;
+
 use rusqlite::{Connection, params};
 
 use super::pipeline::MetricRecord;
 
+/// The connection sits behind a mutex so the trainer's future can move between threads.
 pub struct MlStore {
-    db: Connection,
+    db: Mutex<Connection>,
 }
 
 impl MlStore {
@@ -34,7 +37,11 @@ impl MlStore {
                  PRIMARY KEY (run, model, samples_seen)
              );",
         )?;
-        Ok(MlStore { db })
+        Ok(MlStore { db: Mutex::new(db) })
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn start_run(
@@ -44,7 +51,7 @@ impl MlStore {
         started_ms: i64,
         test_samples: usize,
     ) -> rusqlite::Result<()> {
-        self.db.execute(
+        self.db().execute(
             "INSERT OR IGNORE INTO runs (run, dataset, started_ms, test_samples) VALUES (?1, ?2, ?3, ?4)",
             params![run, dataset, started_ms, test_samples as i64],
         )?;
@@ -52,7 +59,7 @@ impl MlStore {
     }
 
     pub fn finish_run(&self, run: &str, finished_ms: i64) -> rusqlite::Result<()> {
-        self.db.execute(
+        self.db().execute(
             "UPDATE runs SET finished_ms = ?2 WHERE run = ?1",
             params![run, finished_ms],
         )?;
@@ -61,7 +68,7 @@ impl MlStore {
 
     /// Idempotent: a replayed evaluation replaces itself.
     pub fn record(&self, m: &MetricRecord) -> rusqlite::Result<()> {
-        self.db.execute(
+        self.db().execute(
             "INSERT OR REPLACE INTO metrics (run, model, samples_seen, epoch, accuracy, loss, confusion, timestamp_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
@@ -80,7 +87,8 @@ impl MlStore {
 
     /// The last accuracy of each model in a run.
     pub fn final_accuracy(&self, run: &str) -> rusqlite::Result<Vec<(String, f64)>> {
-        let mut stmt = self.db.prepare(
+        let db = self.db();
+        let mut stmt = db.prepare(
             "SELECT model, accuracy FROM metrics m WHERE run = ?1 AND samples_seen =
                  (SELECT MAX(samples_seen) FROM metrics WHERE run = m.run AND model = m.model)
              ORDER BY model",
