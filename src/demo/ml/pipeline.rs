@@ -385,7 +385,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                         tracing::info!("run {}: epoch {epoch} begins", s.run);
                         s.epoch = epoch;
                     }
-                    if s.samples_seen % options.eval_every.max(1) == 0 {
+                    if s.samples_seen.is_multiple_of(options.eval_every.max(1)) {
                         publish_evaluation(client, &options.topics, store.as_ref(), s).await?;
                     }
                 }
