@@ -2,6 +2,7 @@
 //! over Kafka, and a real-time sensor stream.
 
 pub mod ml;
+pub mod sensors;
 
 /// A file in kview's data folder (`$XDG_DATA_HOME/kview`, else `~/.local/share/kview`), created
 /// on demand; the current folder when there is no home.

@@ -66,6 +66,17 @@ impl Reader {
         start: StartAt,
         stop_at_end: bool,
     ) -> Result<Self> {
+        Self::open_each(client, topic, partition, |_| start, stop_at_end).await
+    }
+
+    /// Like `open`, with a start position per partition (a consumer resuming from commits).
+    pub async fn open_each(
+        client: &KafkaClient,
+        topic: &str,
+        partition: Option<i32>,
+        start_for: impl Fn(i32) -> StartAt,
+        stop_at_end: bool,
+    ) -> Result<Self> {
         let info = client.topic(topic).await?;
         let partitions: Vec<i32> = match partition {
             Some(p) => vec![info.partition(p)?.id],
@@ -76,7 +87,7 @@ impl Reader {
         let mut cursors = Vec::with_capacity(partitions.len());
         for (&partition, marks) in partitions.iter().zip(marks) {
             let marks = marks?;
-            let offset = match start {
+            let offset = match start_for(partition) {
                 StartAt::Timestamp(ms) => client.offset_for_time(&info.name, partition, ms).await?,
                 start => start_offset(start, marks)
                     .map_err(|e| KafkaError::Client(format!("{}/{partition}: {e}", info.name)))?,

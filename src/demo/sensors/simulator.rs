@@ -1,0 +1,249 @@
+//! The sensor simulator: readings for N sensors at a chosen rate (or as fast as the broker takes
+//! them), keyed by sensor id, with every send counted — produced, acknowledged or failed.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use futures::future::join_all;
+use rskafka::client::partition::Compression;
+use rskafka::record::Record;
+
+use super::signal::{Anomaly, Sensor};
+use crate::kafka::partitioner::Partitioner;
+use crate::kafka::{KafkaClient, KafkaError, Result};
+
+pub const DEFAULT_TOPIC: &str = "sensors";
+pub const PARTITIONS: i32 = 4;
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub topic: String,
+    pub sensors: usize,
+    /// Readings per second over all sensors; 0 means as fast as the broker takes them.
+    pub rate: f64,
+    pub duration: Option<Duration>,
+    /// Stop after this many readings.
+    pub count: Option<u64>,
+    /// Chance per reading that a random anomaly starts.
+    pub anomaly_probability: f64,
+    pub seed: u64,
+}
+
+/// Counts shared with whoever watches the simulator (the dashboard, the command's summary).
+#[derive(Debug, Default)]
+pub struct SimCounters {
+    pub produced: AtomicU64,
+    pub acknowledged: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+impl SimCounters {
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.produced.load(Ordering::Relaxed),
+            self.acknowledged.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Steering a running simulator: its rate, anomalies to inject, stop.
+#[derive(Debug, Default)]
+pub struct SimControl {
+    rate_bits: AtomicU64,
+    injections: Mutex<Vec<(usize, Anomaly)>>,
+    stop: AtomicBool,
+}
+
+impl SimControl {
+    pub fn new(rate: f64) -> Self {
+        let control = SimControl::default();
+        control.set_rate(rate);
+        control
+    }
+
+    pub fn rate(&self) -> f64 {
+        f64::from_bits(self.rate_bits.load(Ordering::Relaxed))
+    }
+
+    pub fn set_rate(&self, rate: f64) {
+        self.rate_bits
+            .store(rate.max(0.0).to_bits(), Ordering::Relaxed);
+    }
+
+    pub fn inject(&self, sensor: usize, anomaly: Anomaly) {
+        self.injections
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((sensor, anomaly));
+    }
+
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    fn take_injections(&self) -> Vec<(usize, Anomaly)> {
+        std::mem::take(&mut *self.injections.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Creates the readings topic (keyed, several partitions) unless it exists.
+pub async fn ensure_topic(client: &KafkaClient, topic: &str, partitions: i32) -> Result<()> {
+    match client.topic(topic).await {
+        Ok(_) => Ok(()),
+        Err(KafkaError::UnknownTopic(_)) => match client.create_topic(topic, partitions, 1).await {
+            Err(e) if !e.to_string().contains("TOPIC_ALREADY_EXISTS") => Err(e),
+            _ => Ok(()),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs until the duration or count is reached, or `control.stop()`.
+pub async fn simulate(
+    client: &KafkaClient,
+    options: &SimOptions,
+    counters: &SimCounters,
+    control: &SimControl,
+) -> Result<()> {
+    ensure_topic(client, &options.topic, PARTITIONS).await?;
+    let partitions = client.topic(&options.topic).await?.partitions.len();
+    let partitioner = Partitioner::default();
+    let mut sensors: Vec<Sensor> = (0..options.sensors.max(1))
+        .map(|i| Sensor::new(i, options.seed))
+        .collect();
+    let started = tokio::time::Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_millis(100));
+    let mut owed = 0.0;
+    let mut next_sensor = 0;
+    let sensor_count = sensors.len();
+    tracing::info!(
+        "simulating {} sensors into {}",
+        sensors.len(),
+        options.topic
+    );
+    loop {
+        if control.stop.load(Ordering::Relaxed)
+            || options.duration.is_some_and(|d| started.elapsed() >= d)
+            || options
+                .count
+                .is_some_and(|c| counters.produced.load(Ordering::Relaxed) >= c)
+        {
+            break;
+        }
+        let rate = control.rate();
+        let due = if rate > 0.0 {
+            ticker.tick().await;
+            owed += rate / 10.0;
+            let n = owed.floor();
+            owed -= n;
+            n as u64
+        } else {
+            5_000
+        };
+        let due = match options.count {
+            Some(c) => due.min(c - counters.produced.load(Ordering::Relaxed)),
+            None => due,
+        };
+        for (sensor, anomaly) in control.take_injections() {
+            if let Some(s) = sensors.get_mut(sensor) {
+                tracing::info!("injecting a {} into {}", anomaly.name(), s.id);
+                s.inject(anomaly);
+            }
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut by_partition: BTreeMap<i32, Vec<Record>> = BTreeMap::new();
+        for _ in 0..due {
+            let sensor = &mut sensors[next_sensor];
+            next_sensor = (next_sensor + 1) % sensor_count;
+            let reading = sensor.read(now, options.anomaly_probability);
+            let key = reading.sensor.as_bytes().to_vec();
+            let partition = partitioner.partition(Some(&key), partitions);
+            by_partition.entry(partition).or_default().push(Record {
+                key: Some(key),
+                value: Some(serde_json::to_vec(&reading).expect("readings serialize")),
+                headers: Default::default(),
+                timestamp: chrono::Utc::now(),
+            });
+        }
+        counters.produced.fetch_add(due, Ordering::Relaxed);
+        let sends = by_partition
+            .into_iter()
+            .map(|(partition, records)| async move {
+                let n = records.len() as u64;
+                (
+                    n,
+                    client
+                        .produce(
+                            &options.topic,
+                            partition,
+                            records,
+                            Compression::NoCompression,
+                        )
+                        .await,
+                )
+            });
+        for (n, result) in join_all(sends).await {
+            match result {
+                Ok(_) => counters.acknowledged.fetch_add(n, Ordering::Relaxed),
+                Err(e) => {
+                    // Counted and reported: a reading that was not written is never hidden.
+                    tracing::warn!("{n} readings not written: {e}");
+                    counters.failed.fetch_add(n, Ordering::Relaxed)
+                }
+            };
+        }
+    }
+    Ok(())
+}
+
+/// "30s", "5m", "2h" or plain seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<Duration, String> {
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: use 30s, 5m, 2h"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration {text:?}: use 30s, 5m, 2h")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("invalid duration {text:?}: must be positive"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn control_carries_rate_and_injections() {
+        let c = SimControl::new(100.0);
+        assert_eq!(c.rate(), 100.0);
+        c.set_rate(-5.0);
+        assert_eq!(c.rate(), 0.0);
+        c.inject(2, Anomaly::Spike);
+        assert_eq!(c.take_injections(), vec![(2, Anomaly::Spike)]);
+        assert!(c.take_injections().is_empty());
+    }
+}
