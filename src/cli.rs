@@ -125,6 +125,12 @@ pub enum Command {
     /// The demo pipelines kview comes from
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Simulate load: realistic sensor readings (kview simulate sensors)
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
+    /// Process a stream: sensor readings into windows, alerts and SQLite (kview process sensors)
+    #[command(subcommand)]
+    Process(ProcessCommand),
     /// Delete a topic (asks first, unless --yes)
     DeleteTopic {
         name: String,
@@ -272,5 +278,54 @@ pub enum MlCommand {
         follow: bool,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimulateCommand {
+    /// Readings of temperature, humidity, pressure and vibration sensors, keyed by sensor id
+    Sensors {
+        #[arg(long, default_value_t = 8)]
+        sensors: usize,
+        /// Readings per second over all sensors (0: as fast as the broker takes them)
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        /// Stop after this long: 30s, 5m, 2h
+        #[arg(long, value_parser = crate::demo::sensors::simulator::parse_duration)]
+        duration: Option<std::time::Duration>,
+        /// Stop after this many readings
+        #[arg(long)]
+        count: Option<u64>,
+        #[arg(long, default_value = "sensors")]
+        topic: String,
+        /// Chance per reading that an anomaly (spike, stuck, dropout, drift) starts
+        #[arg(long, default_value_t = 0.002)]
+        anomaly_probability: f64,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProcessCommand {
+    /// Windowed statistics, anomaly detection and storage of sensor readings
+    Sensors {
+        /// SQLite file for readings, window aggregates and alerts
+        #[arg(long, default_value = "kview-sensors.db")]
+        db: PathBuf,
+        #[arg(long, default_value = "sensors")]
+        topic: String,
+        #[arg(long, default_value = "sensors.alerts")]
+        alerts_topic: String,
+        #[arg(long, default_value = "kview-sensor-processor")]
+        group: String,
+        /// Tumbling window length
+        #[arg(long, default_value = "10s", value_parser = crate::demo::sensors::simulator::parse_duration)]
+        window: std::time::Duration,
+        /// Stop once caught up with the topic
+        #[arg(long)]
+        exit_when_idle: bool,
+        #[arg(long)]
+        json: bool,
     },
 }

@@ -4,8 +4,14 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::cli::MlCommand;
+use std::sync::atomic::Ordering;
+
+use crate::cli::{MlCommand, ProcessCommand, SimulateCommand};
 use crate::demo::ml::pipeline::{self, ProducerOptions, Topics, TrainerOptions};
+use crate::demo::sensors::processor::{self, ProcessorCounters, ProcessorOptions};
+use crate::demo::sensors::signal::Anomaly;
+use crate::demo::sensors::simulator::{self, SimControl, SimCounters, SimOptions};
+use crate::demo::sensors::store::{self, SensorStore};
 use crate::kafka::KafkaClient;
 
 pub async fn ml(client: &KafkaClient, command: &MlCommand, out: &mut impl Write) -> Result<()> {
@@ -72,6 +78,127 @@ pub async fn ml(client: &KafkaClient, command: &MlCommand, out: &mut impl Write)
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+pub async fn simulate(
+    client: &KafkaClient,
+    command: &SimulateCommand,
+    out: &mut impl Write,
+) -> Result<()> {
+    let SimulateCommand::Sensors {
+        sensors,
+        rate,
+        duration,
+        count,
+        topic,
+        anomaly_probability,
+        seed,
+    } = command;
+    if !(0.0..=1.0).contains(anomaly_probability) {
+        anyhow::bail!("--anomaly-probability must be between 0 and 1");
+    }
+    let options = SimOptions {
+        topic: topic.clone(),
+        sensors: *sensors,
+        rate: *rate,
+        duration: *duration,
+        count: *count,
+        anomaly_probability: *anomaly_probability,
+        seed: *seed,
+    };
+    let counters = SimCounters::default();
+    let control = SimControl::new(*rate);
+    let run = simulator::simulate(client, &options, &counters, &control);
+    // Ctrl+C stops cleanly: the summary still prints.
+    tokio::select! {
+        result = run => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    let (produced, acknowledged, failed) = counters.snapshot();
+    writeln!(
+        out,
+        "produced {produced}, acknowledged {acknowledged}, failed {failed} ({topic})"
+    )?;
+    if failed > 0 {
+        anyhow::bail!("{failed} readings could not be written");
+    }
+    Ok(())
+}
+
+pub async fn process(
+    client: &KafkaClient,
+    command: &ProcessCommand,
+    out: &mut impl Write,
+) -> Result<()> {
+    let ProcessCommand::Sensors {
+        db,
+        topic,
+        alerts_topic,
+        group,
+        window,
+        exit_when_idle,
+        json,
+    } = command;
+    let options = ProcessorOptions {
+        topic: topic.clone(),
+        alerts_topic: alerts_topic.clone(),
+        group: group.clone(),
+        db: db.clone(),
+        window_ms: window.as_millis() as i64,
+        exit_when_idle: *exit_when_idle,
+    };
+    let counters = ProcessorCounters::default();
+    tokio::select! {
+        result = processor::process(client, &options, &counters, |_| {}) => result?,
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    let sensor_db = SensorStore::open(db)?;
+    let scores: Vec<store::Score> = Anomaly::ALL
+        .iter()
+        .filter(|a| **a != Anomaly::Drift)
+        .map(|a| store::score(sensor_db.connection(), a.name()))
+        .collect::<Result<_, _>>()?;
+    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    if *json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "processed": get(&counters.processed),
+                "stored": get(&counters.stored),
+                "duplicates": get(&counters.duplicates),
+                "invalid": get(&counters.invalid),
+                "alerts": get(&counters.alerts),
+                "readings_in_db": sensor_db.count_readings()?,
+                "detection": scores,
+            }),
+        )?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "processed {}, stored {} new ({} replayed), {} invalid, {} alerts; {} readings in {}",
+        get(&counters.processed),
+        get(&counters.stored),
+        get(&counters.duplicates),
+        get(&counters.invalid),
+        get(&counters.alerts),
+        sensor_db.count_readings()?,
+        db.display()
+    )?;
+    let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0));
+    for s in scores {
+        writeln!(
+            out,
+            "{:<8} injected {:>5}  alerted {:>5}  precision {:>6}  recall {:>6}",
+            s.kind,
+            s.injected,
+            s.alerted,
+            pct(s.precision),
+            pct(s.recall)
+        )?;
     }
     Ok(())
 }

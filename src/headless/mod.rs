@@ -74,6 +74,11 @@ pub async fn run(
             }
             demo::ml(client, ml, out).await
         }
+        Command::Simulate(sim) => {
+            refuse_if_read_only("produce")?;
+            demo::simulate(client, sim, out).await
+        }
+        Command::Process(process) => demo::process(client, process, out).await,
         Command::DeleteTopic { name, yes } => {
             refuse_if_read_only("delete a topic")?;
             topics::delete(client, name, *yes, out).await

@@ -7,8 +7,9 @@
 //! reading is in the database exactly once.
 //!
 //! Detection, per sensor, online:
-//! - spike: an exponentially weighted mean and variance (α = 0.05, after 20 readings of warm-up)
-//!   give a z-score; a reading more than 6 σ off is held for one reading: if the next one is back
+//! - spike: an exponentially weighted mean and variance (α = 0.05, after 20 readings of warm-up;
+//!   a deviation beyond 3 σ moves the mean by at most 3 σ and not the variance, so drifts cannot
+//!   widen the band) give a z-score; a reading more than 6 σ off is held for one reading: if the next one is back
 //!   to normal it was a spike (alert); if the next is off the same way the level moved
 //!   (a machine starting up) and the average restarts there (no alert);
 //! - stuck: five identical values in a row (real sensors never repeat exactly);
@@ -56,8 +57,16 @@ impl Detector {
         if self.n == 0 {
             self.mean = x;
             self.var = 0.0;
+            self.n = 1;
+            return;
+        }
+        let diff = x - self.mean;
+        let limit = 3.0 * self.var.sqrt();
+        if self.n >= WARMUP && diff.abs() > limit {
+            // A deviation beyond 3 σ moves the mean by at most 3 σ and leaves the variance
+            // alone: a drift or a burst cannot widen the band enough to hide the next spike.
+            self.mean += ALPHA * diff.clamp(-limit, limit);
         } else {
-            let diff = x - self.mean;
             self.mean += ALPHA * diff;
             self.var = (1.0 - ALPHA) * (self.var + ALPHA * diff * diff);
         }

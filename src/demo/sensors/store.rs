@@ -142,28 +142,61 @@ pub fn close_window(
     Ok(stats)
 }
 
-/// Precision and recall of the alerts against the injected labels, per anomaly kind.
+/// Precision and recall of the alerts against the injected labels, per anomaly kind. An
+/// anomaly that spans readings (a stuck run) is one episode, caught when any of its readings
+/// raised an alert of its kind.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Score {
     pub kind: String,
+    /// Injected episodes.
     pub injected: i64,
     pub alerted: i64,
-    pub true_positives: i64,
+    /// Episodes caught.
+    pub caught: i64,
+    /// Alerts that landed on a reading labelled with their kind.
+    pub true_alerts: i64,
     pub precision: Option<f64>,
     pub recall: Option<f64>,
 }
 
 pub fn score(db: &Connection, kind: &str) -> rusqlite::Result<Score> {
-    let injected: i64 = db.query_row(
-        "SELECT COUNT(*) FROM readings WHERE anomaly = ?1",
-        [kind],
-        |r| r.get(0),
+    let mut labelled = db.prepare(
+        "SELECT r.sensor, r.seq, EXISTS (SELECT 1 FROM alerts a WHERE a.sensor = r.sensor AND a.seq = r.seq AND a.kind = ?1)
+         FROM readings r WHERE r.anomaly = ?1 ORDER BY r.sensor, r.seq",
     )?;
+    let rows = labelled.query_map([kind], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, bool>(2)?,
+        ))
+    })?;
+    let (mut injected, mut caught) = (0i64, 0i64);
+    let mut episode: Option<(String, i64, bool)> = None;
+    for row in rows {
+        let (sensor, seq, hit) = row?;
+        match &mut episode {
+            Some((s, last, any)) if *s == sensor && *last + 1 == seq => {
+                *last = seq;
+                *any |= hit;
+            }
+            _ => {
+                if let Some((_, _, any)) = episode.take() {
+                    caught += i64::from(any);
+                }
+                injected += 1;
+                episode = Some((sensor, seq, hit));
+            }
+        }
+    }
+    if let Some((_, _, any)) = episode {
+        caught += i64::from(any);
+    }
     let alerted: i64 =
         db.query_row("SELECT COUNT(*) FROM alerts WHERE kind = ?1", [kind], |r| {
             r.get(0)
         })?;
-    let true_positives: i64 = db.query_row(
+    let true_alerts: i64 = db.query_row(
         "SELECT COUNT(*) FROM alerts a JOIN readings r USING (sensor, seq) WHERE a.kind = ?1 AND r.anomaly = ?1",
         [kind],
         |r| r.get(0),
@@ -173,9 +206,10 @@ pub fn score(db: &Connection, kind: &str) -> rusqlite::Result<Score> {
         kind: kind.to_owned(),
         injected,
         alerted,
-        true_positives,
-        precision: ratio(true_positives, alerted),
-        recall: ratio(true_positives, injected),
+        caught,
+        true_alerts,
+        precision: ratio(true_alerts, alerted),
+        recall: ratio(caught, injected),
     })
 }
 
