@@ -8,6 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
+use kview::demo::sensors::store::WindowStats;
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -220,18 +221,19 @@ fn window_statistics_equal_a_direct_computation_over_the_stored_rows() {
             "SELECT sensor, window_start, window_ms, count, min, max, mean, stddev FROM aggregates",
         )
         .unwrap();
-    let rows: Vec<(String, i64, i64, i64, f64, f64, f64, f64)> = windows
+    // (stats, window length)
+    let rows: Vec<(WindowStats, i64)> = windows
         .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            let stats = WindowStats {
+                sensor: r.get(0)?,
+                window_start: r.get(1)?,
+                count: r.get(3)?,
+                min: r.get(4)?,
+                max: r.get(5)?,
+                mean: r.get(6)?,
+                stddev: r.get(7)?,
+            };
+            Ok((stats, r.get(2)?))
         })
         .unwrap()
         .map(Result::unwrap)
@@ -241,12 +243,19 @@ fn window_statistics_equal_a_direct_computation_over_the_stored_rows() {
         "several windows per sensor: {}",
         rows.len()
     );
-    let total: i64 = rows.iter().map(|r| r.3).sum();
+    let total: i64 = rows.iter().map(|r| r.0.count).sum();
     assert!(
         total >= 4900,
         "windows cover the readings with values: {total}"
     );
-    for (sensor, start, len, n, min, max, mean, stddev) in rows {
+    for (w, len) in rows {
+        let (sensor, start, n) = (w.sensor, w.window_start, w.count);
+        let (min, max, mean, stddev) = (
+            w.min.unwrap(),
+            w.max.unwrap(),
+            w.mean.unwrap(),
+            w.stddev.unwrap(),
+        );
         let values: Vec<f64> = conn
             .prepare("SELECT value FROM readings WHERE sensor = ?1 AND timestamp >= ?2 AND timestamp < ?3 AND value IS NOT NULL")
             .unwrap()
