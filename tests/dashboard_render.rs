@@ -445,6 +445,66 @@ fn states() -> Vec<(&'static str, State)> {
     );
     v.push(("ml_curves", ml));
 
+    let mut sensors = base_state();
+    act(&mut sensors, Action::ShowSensors);
+    v.push(("sensors_empty", sensors.clone()));
+    assert_eq!(
+        act(&mut sensors, Action::SensorsStart),
+        vec![Command::StartSensors {
+            simulator: true,
+            processor: true
+        }]
+    );
+    let mut sim: Vec<kview::demo::sensors::signal::Sensor> = (0..4)
+        .map(|i| kview::demo::sensors::signal::Sensor::new(i, 11))
+        .collect();
+    let mut readings = Vec::new();
+    for t in 0..120i64 {
+        for s in sim.iter_mut() {
+            if t == 100 {
+                s.inject(kview::demo::sensors::signal::Anomaly::Spike);
+            }
+            readings.push(s.read(1_764_000_000_000 + t * 500, 0.0));
+        }
+    }
+    let alerts = vec![kview::demo::sensors::store::Alert {
+        sensor: "temp-000".into(),
+        seq: 100,
+        kind: "spike".into(),
+        timestamp: 1_764_000_050_000,
+        value: Some(27.5),
+        score: 12.3,
+    }];
+    event(&mut sensors, Event::SensorBatch { readings, alerts });
+    event(
+        &mut sensors,
+        Event::SensorCounts(kview::app::sensors::Conservation {
+            produced: 480,
+            acknowledged: 480,
+            failed: 0,
+            processed: 470,
+            stored: 470,
+            replayed: 0,
+            alerts: 1,
+        }),
+    );
+    let commands = act(
+        &mut sensors,
+        Action::Inject(kview::demo::sensors::signal::Anomaly::Spike),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::InjectAnomaly {
+            sensor: 1, // hum-001 sorts first
+            anomaly: kview::demo::sensors::signal::Anomaly::Spike
+        }]
+    );
+    assert_eq!(
+        act(&mut sensors, Action::RateUp),
+        vec![Command::SetSensorRate(100.0)]
+    );
+    v.push(("sensors_running", sensors));
+
     let mut retrying = State::new("127.0.0.1:9999".into(), true, Theme::ansi());
     event(
         &mut retrying,

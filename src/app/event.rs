@@ -5,8 +5,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::ml::TaskStatus;
+use super::sensors::Conservation;
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::demo::ml::pipeline::MetricRecord;
+use crate::demo::sensors::signal::{Anomaly, Reading};
+use crate::demo::sensors::store::Alert;
 use crate::kafka::reader::Progress;
 use crate::kafka::{ClusterMetadata, ConfigEntry, Message, ReplicaSize, StartAt, Watermarks};
 use crate::lag::reset::{ResetPlan, ResetTarget};
@@ -42,6 +45,17 @@ pub enum Event {
     Groups {
         at_ms: i64,
         snapshots: Vec<OwnedGroupSnapshot>,
+    },
+    /// What the in-dashboard sensor processor just handled (readings may be sampled).
+    SensorBatch {
+        readings: Vec<Reading>,
+        alerts: Vec<Alert>,
+    },
+    SensorCounts(Conservation),
+    /// The in-dashboard simulator (or processor) changed state.
+    SensorTask {
+        simulator: bool,
+        status: TaskStatus,
     },
     /// Evaluations read from `ml.metrics`.
     Metrics(Vec<MetricRecord>),
@@ -106,7 +120,7 @@ pub struct ProduceRequest {
 }
 
 /// From the update step to the runtime, which owns every side effect.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadConfigs(String),
     Browse(BrowseRequest),
@@ -130,6 +144,16 @@ pub enum Command {
     StopMl {
         producer: bool,
         trainer: bool,
+    },
+    StartSensors {
+        simulator: bool,
+        processor: bool,
+    },
+    StopSensors,
+    SetSensorRate(f64),
+    InjectAnomaly {
+        sensor: usize,
+        anomaly: Anomaly,
     },
     ApplyReset {
         group: String,

@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use crate::demo::sensors::signal::Anomaly;
 
 /// Which table applies, derived from the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,7 @@ pub enum Mode {
     Groups,
     Group,
     Ml,
+    Sensors,
     /// A one-line prompt (`:` command, `/` filter, offset, file name) has the keyboard.
     Prompt,
     Help,
@@ -136,6 +138,7 @@ const OVERVIEW: &[Binding] = &[
     ch('t', Action::ShowTopics, "topics", true),
     ch('c', Action::ShowGroups, "consumer groups", true),
     ch('l', Action::ShowMl, "machine-learning demo", true),
+    ch('r', Action::ShowSensors, "sensor stream demo", true),
     bind(KeyCode::Enter, "Enter", Action::ShowTopics, "topics", false),
     ch('p', Action::OpenProduce, "produce", true),
 ];
@@ -222,6 +225,37 @@ const ML: &[Binding] = &[
         "next run/model for the confusion matrix",
         true,
     ),
+];
+
+const SENSORS: &[Binding] = &[
+    ch(
+        's',
+        Action::SensorsStart,
+        "start simulator and processor",
+        true,
+    ),
+    ch('x', Action::SensorsStop, "stop both", true),
+    ch('+', Action::RateUp, "rate ×2", true),
+    ch('-', Action::RateDown, "rate ÷2", false),
+    ch(
+        '1',
+        Action::Inject(Anomaly::Spike),
+        "inject a spike into the selected sensor",
+        true,
+    ),
+    ch(
+        '2',
+        Action::Inject(Anomaly::Stuck),
+        "inject a stuck value",
+        false,
+    ),
+    ch(
+        '3',
+        Action::Inject(Anomaly::Dropout),
+        "inject a dropout",
+        false,
+    ),
+    ch('4', Action::Inject(Anomaly::Drift), "inject a drift", false),
 ];
 
 const PRODUCE: &[Binding] = &[
@@ -312,12 +346,14 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::Groups => GROUPS,
         Mode::Group => GROUP,
         Mode::Ml => ML,
+        Mode::Sensors => SENSORS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };
     match mode {
         Mode::Produce | Mode::Prompt | Mode::Help => vec![own, ALWAYS],
         Mode::Overview | Mode::Ml => vec![own, GLOBAL, ALWAYS],
+        // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
     }
 }
@@ -422,6 +458,7 @@ mod tests {
             Mode::Groups,
             Mode::Group,
             Mode::Ml,
+            Mode::Sensors,
             Mode::Prompt,
             Mode::Help,
         ] {

@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod messages;
 pub mod ml;
 pub mod runtime;
+pub mod sensors;
 pub mod state;
 pub mod stats;
 pub mod tasks;

@@ -19,8 +19,10 @@ use super::action::Action;
 use super::event::{Command, Event};
 use super::keymap;
 use super::ml::TaskStatus;
+use super::state::SENSOR_RATE;
 use super::state::{Msg, State, update};
 use super::tasks::{self, ClientCell};
+use crate::demo::sensors::simulator::SimControl;
 use crate::kafka::ConnSettings;
 use crate::kafka::partitioner::Partitioner;
 use crate::ui;
@@ -56,6 +58,10 @@ struct Runtime {
     browse: Option<JoinHandle<()>>,
     ml_producer: Option<JoinHandle<()>>,
     ml_trainer: Option<JoinHandle<()>>,
+    sensors: tasks::SensorPipeline,
+    simulator: Option<JoinHandle<()>>,
+    processor: Option<JoinHandle<()>>,
+    sensor_counts: Option<JoinHandle<()>>,
     partitioner: Arc<Partitioner>,
 }
 
@@ -74,6 +80,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
         browse: None,
         ml_producer: None,
         ml_trainer: None,
+        sensors: tasks::SensorPipeline::new(SENSOR_RATE),
+        simulator: None,
+        processor: None,
+        sensor_counts: None,
         partitioner: Arc::default(),
     };
     let mut state = State::new(
@@ -154,6 +164,9 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
         runtime.browse.take(),
         runtime.ml_producer.take(),
         runtime.ml_trainer.take(),
+        runtime.simulator.take(),
+        runtime.processor.take(),
+        runtime.sensor_counts.take(),
     ]
     .into_iter()
     .flatten()
@@ -235,6 +248,60 @@ impl Runtime {
                 if producer && self.ml_producer.as_ref().is_none_or(|t| t.is_finished()) {
                     self.ml_producer = Some(tokio::spawn(tasks::ml_producer(c, self.tx.clone())));
                 }
+            }
+            Command::StartSensors {
+                simulator,
+                processor,
+            } => {
+                let Some(c) = client else {
+                    for simulator in [true, false] {
+                        self.spawn_event(async move {
+                            Event::SensorTask {
+                                simulator,
+                                status: TaskStatus::Failed("not connected yet".into()),
+                            }
+                        });
+                    }
+                    return;
+                };
+                if simulator && self.simulator.as_ref().is_none_or(|t| t.is_finished()) {
+                    // A fresh control: a stop from an earlier run must not stop this one.
+                    self.sensors.control = Arc::new(SimControl::new(self.sensors.control.rate()));
+                    self.simulator = Some(tokio::spawn(tasks::sensor_simulator(
+                        c.clone(),
+                        self.sensors.control.clone(),
+                        self.sensors.sim_counters.clone(),
+                        self.tx.clone(),
+                    )));
+                }
+                if processor && self.processor.as_ref().is_none_or(|t| t.is_finished()) {
+                    self.sensors.drain = Arc::default();
+                    self.processor = Some(tokio::spawn(tasks::sensor_processor(
+                        c,
+                        self.sensors.proc_counters.clone(),
+                        self.sensors.drain.clone(),
+                        self.tx.clone(),
+                    )));
+                }
+                if self.sensor_counts.is_none() {
+                    self.sensor_counts = Some(tokio::spawn(tasks::report_sensor_counts(
+                        self.sensors.sim_counters.clone(),
+                        self.sensors.proc_counters.clone(),
+                        self.tx.clone(),
+                    )));
+                }
+            }
+            Command::StopSensors => {
+                // The simulator stops after its current send; the processor drains what was
+                // acknowledged and then stops, so the counts close (nothing in flight).
+                self.sensors.control.stop();
+                self.sensors
+                    .drain
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            Command::SetSensorRate(rate) => self.sensors.control.set_rate(rate),
+            Command::InjectAnomaly { sensor, anomaly } => {
+                self.sensors.control.inject(sensor, anomaly)
             }
             Command::StopMl { producer, trainer } => {
                 if producer && let Some(t) = self.ml_producer.take() {

@@ -10,6 +10,7 @@ use super::input::TextInput;
 use super::keymap::Mode;
 use super::messages::{Filter, Focus, MessagesView};
 use super::ml::{MlView, TaskStatus};
+use super::sensors::SensorsView;
 use super::stats::Series;
 use super::stats::Stats;
 use crate::headless::json::JsonMessage;
@@ -17,6 +18,9 @@ use crate::kafka::{ClusterMetadata, ConfigEntry, StartAt, TopicInfo, validate_to
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::{GroupReport, LagTracker};
 use crate::ui::theme::Theme;
+
+/// Readings per second when the simulator starts from the dashboard.
+pub const SENSOR_RATE: f64 = 50.0;
 
 /// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
 pub const CLIPBOARD_LIMIT: usize = 74_000;
@@ -32,6 +36,7 @@ pub enum View {
     Groups,
     Group,
     Ml,
+    Sensors,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +196,7 @@ pub struct State {
     /// Commit windows and high-watermark histories behind the lag reports.
     pub tracker: LagTracker,
     pub ml: MlView,
+    pub sensors: SensorsView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -255,6 +261,7 @@ impl State {
             },
             tracker: LagTracker::default(),
             ml: MlView::default(),
+            sensors: SensorsView::new(SENSOR_RATE),
             prompt: None,
             help: false,
             show_logs: false,
@@ -285,6 +292,7 @@ impl State {
             View::Groups => Mode::Groups,
             View::Group => Mode::Group,
             View::Ml => Mode::Ml,
+            View::Sensors => Mode::Sensors,
         }
     }
 
@@ -468,6 +476,15 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::Metrics(metrics) => state.ml.record(metrics),
+        Event::SensorBatch { readings, alerts } => state.sensors.record(&readings, &alerts),
+        Event::SensorCounts(counts) => state.sensors.counts = counts,
+        Event::SensorTask { simulator, status } => {
+            if simulator {
+                state.sensors.simulator = status;
+            } else {
+                state.sensors.processor = status;
+            }
+        }
         Event::MlTask { producer, status } => {
             if producer {
                 state.ml.producer = status;
@@ -601,6 +618,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::ShowTopics => state.push_view(View::Topics),
         Action::ShowGroups => state.push_view(View::Groups),
         Action::ShowMl => state.push_view(View::Ml),
+        Action::ShowSensors => state.push_view(View::Sensors),
         Action::OpenProduce => open_produce(state),
         _ => {}
     }
@@ -611,6 +629,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Groups => groups_action(state, action),
         View::Group => group_action(state, action),
         View::Ml => ml_action(state, action),
+        View::Sensors => sensors_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }
@@ -956,7 +975,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "produce" | "p" => open_produce(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],
-        "sensors" => state.error("the sensor stream demo is not part of this build yet"),
+        "sensors" => state.views = vec![View::Overview, View::Sensors],
         "" => {}
         other => state.error(format!(
             "unknown command :{other} (try :topics, :brokers, :q)"
@@ -1205,6 +1224,76 @@ fn ml_action(state: &mut State, action: Action) -> Vec<Command> {
             }];
         }
         Action::NextPane => state.ml.select_next(),
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn sensors_action(state: &mut State, action: Action) -> Vec<Command> {
+    let running = |s: &TaskStatus| matches!(s, TaskStatus::Running(_));
+    let v = &mut state.sensors;
+    match action {
+        Action::Up
+        | Action::Down
+        | Action::Top
+        | Action::Bottom
+        | Action::PageUp
+        | Action::PageDown => {
+            v.selected = step(v.selected, v.series.len(), action, 10);
+        }
+        Action::SensorsStart | Action::RateUp | Action::RateDown | Action::Inject(_)
+            if state.read_only =>
+        {
+            state.error("read-only mode: the sensor simulator writes to Kafka and is disabled");
+        }
+        Action::SensorsStart => {
+            let simulator = !running(&v.simulator);
+            let processor = !running(&v.processor);
+            if !simulator && !processor {
+                state.error("simulator and processor are already running; x stops them");
+                return Vec::new();
+            }
+            if simulator {
+                v.simulator = TaskStatus::Running("starting".into());
+            }
+            if processor {
+                v.processor = TaskStatus::Running("starting".into());
+            }
+            return vec![Command::StartSensors {
+                simulator,
+                processor,
+            }];
+        }
+        Action::SensorsStop => {
+            v.simulator = TaskStatus::Running("stopping".into());
+            v.processor = TaskStatus::Running("draining".into());
+            return vec![Command::StopSensors];
+        }
+        Action::RateUp | Action::RateDown => {
+            v.rate = if action == Action::RateUp {
+                (v.rate * 2.0).min(100_000.0)
+            } else {
+                (v.rate / 2.0).max(1.0)
+            };
+            return vec![Command::SetSensorRate(v.rate)];
+        }
+        Action::Inject(anomaly) => {
+            if !running(&v.simulator) {
+                state.error("start the simulator first (s)");
+                return Vec::new();
+            }
+            match v.selected_index() {
+                Some(sensor) => {
+                    let name = v
+                        .selected_sensor()
+                        .map(|(id, _)| id.clone())
+                        .unwrap_or_default();
+                    state.info(format!("injecting a {} into {name}", anomaly.name()));
+                    return vec![Command::InjectAnomaly { sensor, anomaly }];
+                }
+                None => state.error("no sensor selected yet"),
+            }
+        }
         _ => {}
     }
     Vec::new()

@@ -9,11 +9,19 @@ use tokio::time::Instant;
 use super::event::{BrowseRequest, ConnState, Event, ProduceRequest, Produced};
 use futures::future::join_all;
 
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+
 use super::ml::TaskStatus;
+use super::sensors::Conservation;
 use crate::collect::groups as collect_groups;
 use crate::demo::ml::pipeline::{
     MetricRecord, ProducerOptions, Topics, TrainerOptions, new_run_id, produce as produce_ml,
     train as train_ml,
+};
+use crate::demo::sensors::processor::{BatchOutcome, ProcessorCounters, ProcessorOptions, process};
+use crate::demo::sensors::simulator::{
+    DEFAULT_TOPIC as SENSOR_TOPIC, SimControl, SimCounters, SimOptions, simulate,
 };
 use crate::kafka::StartAt;
 use crate::kafka::commits::CommitTail;
@@ -444,6 +452,147 @@ pub async fn ml_trainer(client: Arc<KafkaClient>, tx: Sender<Event>) {
             tracing::warn!("ML trainer: {e}");
             TaskStatus::Failed(e.to_string())
         }
+    };
+    let _ = tx.send(status(end)).await;
+}
+
+/// What the dashboard's sensor pipeline shares with the runtime.
+pub struct SensorPipeline {
+    pub control: Arc<SimControl>,
+    /// Set to let the processor stop once it has caught up.
+    pub drain: Arc<AtomicBool>,
+    pub sim_counters: Arc<SimCounters>,
+    pub proc_counters: Arc<ProcessorCounters>,
+}
+
+impl SensorPipeline {
+    pub fn new(rate: f64) -> Self {
+        SensorPipeline {
+            control: Arc::new(SimControl::new(rate)),
+            drain: Arc::default(),
+            sim_counters: Arc::default(),
+            proc_counters: Arc::default(),
+        }
+    }
+
+    pub fn counts(&self) -> Conservation {
+        let (produced, acknowledged, failed) = self.sim_counters.snapshot();
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        Conservation {
+            produced,
+            acknowledged,
+            failed,
+            processed: get(&self.proc_counters.processed),
+            stored: get(&self.proc_counters.stored),
+            replayed: get(&self.proc_counters.duplicates),
+            alerts: get(&self.proc_counters.alerts),
+        }
+    }
+}
+
+/// Sends the pipeline's counts twice a second, for the conservation line.
+pub async fn report_sensor_counts(
+    sim: Arc<SimCounters>,
+    proc: Arc<ProcessorCounters>,
+    tx: Sender<Event>,
+) {
+    let pipeline = SensorPipeline {
+        control: Arc::default(),
+        drain: Arc::default(),
+        sim_counters: sim,
+        proc_counters: proc,
+    };
+    loop {
+        if tx
+            .send(Event::SensorCounts(pipeline.counts()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+pub async fn sensor_simulator(
+    client: Arc<KafkaClient>,
+    control: Arc<SimControl>,
+    counters: Arc<SimCounters>,
+    tx: Sender<Event>,
+) {
+    let options = SimOptions {
+        topic: SENSOR_TOPIC.into(),
+        sensors: 8,
+        rate: control.rate(),
+        duration: None,
+        count: None,
+        anomaly_probability: 0.002,
+        seed: 7,
+    };
+    let status = |s| Event::SensorTask {
+        simulator: true,
+        status: s,
+    };
+    let _ = tx
+        .send(status(TaskStatus::Running(format!(
+            "{} sensors",
+            options.sensors
+        ))))
+        .await;
+    let end = match simulate(&client, &options, &counters, &control).await {
+        Ok(()) => TaskStatus::Done("stopped".into()),
+        Err(e) => TaskStatus::Failed(e.to_string()),
+    };
+    let _ = tx.send(status(end)).await;
+}
+
+/// Readings forwarded to the view per sensor per batch: enough for the charts, bounded however
+/// fast the stream runs (the counts stay exact).
+const READINGS_PER_SENSOR_SHOWN: usize = 20;
+
+pub async fn sensor_processor(
+    client: Arc<KafkaClient>,
+    counters: Arc<ProcessorCounters>,
+    drain: Arc<AtomicBool>,
+    tx: Sender<Event>,
+) {
+    let options = ProcessorOptions {
+        topic: SENSOR_TOPIC.into(),
+        alerts_topic: format!("{SENSOR_TOPIC}.alerts"),
+        group: "kview-sensor-processor".into(),
+        db: crate::demo::data_file("kview-sensors.db"),
+        window_ms: 10_000,
+        exit_when_idle: false,
+    };
+    let status = |s| Event::SensorTask {
+        simulator: false,
+        status: s,
+    };
+    let _ = tx
+        .send(status(TaskStatus::Running(
+            options.db.display().to_string(),
+        )))
+        .await;
+    let forward = |outcome: &BatchOutcome| {
+        let mut per_sensor: HashMap<&str, usize> = HashMap::new();
+        let mut readings = Vec::new();
+        for r in outcome.readings.iter().rev() {
+            let n = per_sensor.entry(&r.sensor).or_default();
+            if *n < READINGS_PER_SENSOR_SHOWN {
+                *n += 1;
+                readings.push(r.clone());
+            }
+        }
+        readings.reverse();
+        // A full channel drops chart points, never data: the pipeline itself is unaffected.
+        let _ = tx.try_send(Event::SensorBatch {
+            readings,
+            alerts: outcome.alerts.clone(),
+        });
+    };
+    let end = match process(&client, &options, &counters, &drain, forward).await {
+        Ok(()) => TaskStatus::Done(format!("stopped, all caught up ({})", options.db.display())),
+        Err(e) => TaskStatus::Failed(e.to_string()),
     };
     let _ = tx.send(status(end)).await;
 }

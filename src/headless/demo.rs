@@ -150,8 +150,9 @@ pub async fn process(
         exit_when_idle: *exit_when_idle,
     };
     let counters = ProcessorCounters::default();
+    let never_drain = std::sync::atomic::AtomicBool::new(false);
     tokio::select! {
-        result = processor::process(client, &options, &counters, |_| {}) => result?,
+        result = processor::process(client, &options, &counters, &never_drain, |_| {}) => result?,
         _ = tokio::signal::ctrl_c() => {}
     }
     let sensor_db = SensorStore::open(db)?;

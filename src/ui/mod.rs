@@ -15,6 +15,7 @@ pub mod messages;
 pub mod ml;
 pub mod overview;
 pub mod produce;
+pub mod sensors;
 pub mod text;
 pub mod theme;
 pub mod topic;
@@ -63,6 +64,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         View::Groups => groups::render(frame, body, state),
         View::Group => group::render(frame, body, state),
         View::Ml => ml::render(frame, body, state),
+        View::Sensors => sensors::render(frame, body, state),
     }
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()
@@ -222,6 +224,7 @@ fn mode_under_help(state: &State) -> Mode {
         View::Groups => Mode::Groups,
         View::Group => Mode::Group,
         View::Ml => Mode::Ml,
+        View::Sensors => Mode::Sensors,
     }
 }
 

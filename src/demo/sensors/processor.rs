@@ -295,11 +295,13 @@ fn parse(batch: &[Message], counters: &ProcessorCounters) -> Vec<Reading> {
         .collect()
 }
 
-/// Runs the processor; `watch` sees every batch's outcome.
+/// Runs the processor; `watch` sees every batch's outcome. Once `drain` is set it stops at the
+/// first moment it has caught up (how the dashboard stops it without leaving readings behind).
 pub async fn process(
     client: &KafkaClient,
     options: &ProcessorOptions,
     counters: &ProcessorCounters,
+    drain: &std::sync::atomic::AtomicBool,
     mut watch: impl FnMut(&BatchOutcome),
 ) -> Result<()> {
     ensure_topic(client, &options.topic, PARTITIONS).await?;
@@ -337,6 +339,9 @@ pub async fn process(
         batch.clear();
         reader.next_batch(client, &mut batch).await?;
         if batch.is_empty() {
+            if drain.load(Ordering::Relaxed) {
+                break;
+            }
             continue;
         }
         let mut next_offsets: HashMap<i32, i64> = HashMap::new();

@@ -86,7 +86,8 @@ pub struct Reading {
     pub unit: String,
     /// Unix milliseconds.
     pub timestamp: i64,
-    /// Per sensor, from 0, no gaps: a lost or duplicated reading is visible.
+    /// Per sensor, consecutive from the simulator run's start value (its start time in µs, so
+    /// runs never reuse a number): a lost or duplicated reading is visible.
     pub seq: u64,
     /// None for a dropout.
     pub value: Option<f64>,
@@ -112,6 +113,11 @@ pub struct Sensor {
 
 impl Sensor {
     pub fn new(index: usize, seed: u64) -> Self {
+        Self::starting_at(index, seed, 0)
+    }
+
+    /// A sensor whose sequence numbers start at `first_seq`.
+    pub fn starting_at(index: usize, seed: u64, first_seq: u64) -> Self {
         let kind = Kind::ALL[index % Kind::ALL.len()];
         let mut rng = Rng::new(seed ^ (index as u64).wrapping_mul(0x9e37_79b9));
         let phase = rng.next_f32() as f64 * std::f64::consts::TAU;
@@ -119,7 +125,7 @@ impl Sensor {
             id: format!("{}-{index:03}", kind_prefix(kind)),
             site: format!("site-{}", (b'a' + (index / 4 % 26) as u8) as char),
             kind,
-            seq: 0,
+            seq: first_seq,
             rng,
             drift: 0.0,
             burst: 0,

@@ -111,8 +111,10 @@ pub async fn simulate(
     ensure_topic(client, &options.topic, PARTITIONS).await?;
     let partitions = client.topic(&options.topic).await?.partitions.len();
     let partitioner = Partitioner::default();
+    // Sequence numbers start at the run's start time in µs, so runs never collide.
+    let run_start = chrono::Utc::now().timestamp_micros().max(0) as u64;
     let mut sensors: Vec<Sensor> = (0..options.sensors.max(1))
-        .map(|i| Sensor::new(i, options.seed))
+        .map(|i| Sensor::starting_at(i, options.seed, run_start))
         .collect();
     let started = tokio::time::Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_millis(100));
