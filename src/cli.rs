@@ -51,6 +51,10 @@ pub struct GlobalOpts {
     /// Let the dashboard take mouse input (scrolling); off so the terminal's own selection works
     #[arg(long)]
     pub mouse: bool,
+
+    /// Start both demo pipelines (sensor stream, ML training) when the dashboard connects
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]

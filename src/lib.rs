@@ -50,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             settings,
             read_only: cli.global.read_only,
             mouse: cli.global.mouse,
+            demo: cli.global.demo,
         })
         .await
         .map(|()| 0);

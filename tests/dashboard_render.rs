@@ -709,6 +709,22 @@ fn group_statuses_and_the_reset_flow() {
 }
 
 #[test]
+fn demo_mode_starts_both_pipelines_once_connected() {
+    let mut s = State::new("b:9092".into(), false, Theme::plain());
+    s.start_demos_on_connect = true;
+    let commands = update(&mut s, Msg::Event(Event::Connection(ConnState::Connecting)));
+    assert!(commands.is_empty());
+    let commands = update(&mut s, Msg::Event(Event::Connection(ConnState::Connected)));
+    assert_eq!(commands.len(), 2);
+    assert!(commands.contains(&Command::StartMl {
+        producer: true,
+        trainer: true
+    }));
+    // Only once: a reconnection does not start a second set.
+    assert!(update(&mut s, Msg::Event(Event::Connection(ConnState::Connected))).is_empty());
+}
+
+#[test]
 fn commands_and_escape_navigate_the_view_stack() {
     let mut s = messages_state();
     assert_eq!(s.view(), kview::app::state::View::Messages);

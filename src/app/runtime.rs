@@ -33,6 +33,8 @@ pub struct DashboardOptions {
     pub settings: ConnSettings,
     pub read_only: bool,
     pub mouse: bool,
+    /// Start the demo pipelines once connected.
+    pub demo: bool,
 }
 
 /// At most this many frames a second; nothing is drawn when nothing changed.
@@ -91,6 +93,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
         options.read_only,
         Theme::from_env(),
     );
+    state.start_demos_on_connect = options.demo && !options.read_only;
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
 

@@ -205,6 +205,8 @@ pub struct State {
     pub utc_offset: Option<FixedOffset>,
     /// Terminal size, for paging.
     pub screen: (u16, u16),
+    /// `--demo`: start both pipelines on the first connection.
+    pub start_demos_on_connect: bool,
     next_browse_id: u64,
 }
 
@@ -268,6 +270,7 @@ impl State {
             notice: None,
             utc_offset: None,
             screen: (80, 24),
+            start_demos_on_connect: false,
             next_browse_id: 1,
         }
     }
@@ -449,7 +452,27 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
 
 fn on_event(state: &mut State, event: Event) -> Vec<Command> {
     match event {
-        Event::Connection(conn) => state.conn = conn,
+        Event::Connection(conn) => {
+            let connected = conn == ConnState::Connected;
+            state.conn = conn;
+            if connected && std::mem::take(&mut state.start_demos_on_connect) {
+                state.sensors.simulator = TaskStatus::Running("starting".into());
+                state.sensors.processor = TaskStatus::Running("starting".into());
+                state.ml.producer = TaskStatus::Running("starting".into());
+                state.ml.trainer = TaskStatus::Running("starting".into());
+                state.info("demo pipelines started: :sensors and :ml show them");
+                return vec![
+                    Command::StartSensors {
+                        simulator: true,
+                        processor: true,
+                    },
+                    Command::StartMl {
+                        producer: true,
+                        trainer: true,
+                    },
+                ];
+            }
+        }
         Event::Metadata(meta) => {
             state.cluster = Some(meta);
             state.refresh_topic_order();
