@@ -51,3 +51,18 @@ pub enum Action {
     Home,
     End,
 }
+
+impl Action {
+    /// Moving a selection: up, down, first, last, a page either way.
+    pub fn is_navigation(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+        )
+    }
+}

@@ -39,6 +39,23 @@ pub enum View {
     Sensors,
 }
 
+impl View {
+    /// The key table a view uses when no prompt or overlay has the keyboard.
+    pub fn mode(self) -> Mode {
+        match self {
+            View::Overview => Mode::Overview,
+            View::Topics => Mode::Topics,
+            View::Topic => Mode::Topic,
+            View::Messages => Mode::Messages,
+            View::Produce => Mode::Produce,
+            View::Groups => Mode::Groups,
+            View::Group => Mode::Group,
+            View::Ml => Mode::Ml,
+            View::Sensors => Mode::Sensors,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
     Command,
@@ -286,17 +303,7 @@ impl State {
         if self.prompt.is_some() {
             return Mode::Prompt;
         }
-        match self.view() {
-            View::Overview => Mode::Overview,
-            View::Topics => Mode::Topics,
-            View::Topic => Mode::Topic,
-            View::Messages => Mode::Messages,
-            View::Produce => Mode::Produce,
-            View::Groups => Mode::Groups,
-            View::Group => Mode::Group,
-            View::Ml => Mode::Ml,
-            View::Sensors => Mode::Sensors,
-        }
+        self.view().mode()
     }
 
     fn refresh_group_order(&mut self) {
@@ -712,12 +719,7 @@ fn step(selected: usize, len: usize, action: Action, page: usize) -> usize {
 fn topics_action(state: &mut State, action: Action) -> Vec<Command> {
     let page = state.page();
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        a if a.is_navigation() => {
             state.topics.selected = step(
                 state.topics.selected,
                 state.topics.order.len(),
@@ -776,12 +778,7 @@ fn topic_action(state: &mut State, action: Action) -> Vec<Command> {
         _ => 0,
     };
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => match state.topic.pane {
+        a if a.is_navigation() => match state.topic.pane {
             TopicPane::Partitions => {
                 state.topic.selected = step(state.topic.selected, partitions, action, page)
             }
@@ -819,12 +816,7 @@ fn messages_action(state: &mut State, action: Action) -> Vec<Command> {
     let page = state.page();
     let m = &mut state.messages;
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => match m.focus {
+        a if a.is_navigation() => match m.focus {
             Focus::List => {
                 let next = step(m.selected, m.visible_len(), action, page);
                 m.select(next);
@@ -1132,12 +1124,7 @@ pub fn parse_reset_target(text: &str) -> Result<ResetTarget, String> {
 fn groups_action(state: &mut State, action: Action) -> Vec<Command> {
     let page = state.page();
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        a if a.is_navigation() => {
             state.groups.selected = step(
                 state.groups.selected,
                 state.groups.order.len(),
@@ -1178,12 +1165,7 @@ fn group_action(state: &mut State, action: Action) -> Vec<Command> {
         .group_report(&state.group.name)
         .map_or(0, |r| r.partitions.len());
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        a if a.is_navigation() => {
             state.group.selected = step(state.group.selected, partitions, action, page);
         }
         Action::ResetOffsets => {
@@ -1256,12 +1238,7 @@ fn sensors_action(state: &mut State, action: Action) -> Vec<Command> {
     let running = |s: &TaskStatus| matches!(s, TaskStatus::Running(_));
     let v = &mut state.sensors;
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        a if a.is_navigation() => {
             v.selected = step(v.selected, v.series.len(), action, 10);
         }
         Action::SensorsStart | Action::RateUp | Action::RateDown | Action::Inject(_)

@@ -474,14 +474,17 @@ impl KafkaClient {
             .map_err(|e| data_error(e, &ctx, Some(topic)))
     }
 
+    async fn controller(&self) -> Result<rskafka::client::controller::ControllerClient> {
+        self.data_plane()
+            .await?
+            .controller_client()
+            .map_err(|e| data_error(e, "controller", None))
+    }
+
     /// Creates a topic and waits until every partition has a leader.
     pub async fn create_topic(&self, name: &str, partitions: i32, replication: i16) -> Result<()> {
         validate_topic_name(name)?;
-        let controller = self
-            .data_plane()
-            .await?
-            .controller_client()
-            .map_err(|e| data_error(e, "controller", None))?;
+        let controller = self.controller().await?;
         let ctx = format!("create topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
         self.timed(
@@ -514,11 +517,7 @@ impl KafkaClient {
 
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         validate_topic_name(name)?;
-        let controller = self
-            .data_plane()
-            .await?
-            .controller_client()
-            .map_err(|e| data_error(e, "controller", None))?;
+        let controller = self.controller().await?;
         let ctx = format!("delete topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
         self.timed(&ctx, controller.delete_topic(name, timeout_ms))

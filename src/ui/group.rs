@@ -125,14 +125,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
 
 fn render_reset(frame: &mut Frame, area: Rect, state: &State, reset: &ResetState) {
     let theme = &state.theme;
-    let width = area.width.min(72);
-    let height = area.height.min(16);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = super::centered(area, 72, 16);
     frame.render_widget(Clear, popup);
     let block = panel(" Offset reset ", true, state);
     match reset {

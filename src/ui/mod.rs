@@ -28,7 +28,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::event::ConnState;
-use crate::app::keymap::{self, Mode};
+use crate::app::keymap;
 use crate::app::state::{Notice, PromptKind, State, View};
 use text::escape_str;
 
@@ -177,11 +177,8 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State) {
 }
 
 fn render_help(frame: &mut Frame, area: Rect, state: &State) {
-    let mode = if state.view() == View::Produce {
-        Mode::Produce
-    } else {
-        mode_under_help(state)
-    };
+    // The keys of the view under the overlay, as if help were closed.
+    let mode = state.view().mode();
     let mut lines = Vec::new();
     let mut seen = Vec::new();
     for table in keymap::tables(mode) {
@@ -197,14 +194,7 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State) {
             ]));
         }
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let width = 64.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, 64, lines.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -213,18 +203,14 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-/// The mode the help overlay describes: the view's, as if help were closed.
-fn mode_under_help(state: &State) -> Mode {
-    match state.view() {
-        View::Overview => Mode::Overview,
-        View::Topics => Mode::Topics,
-        View::Topic => Mode::Topic,
-        View::Messages => Mode::Messages,
-        View::Produce => Mode::Produce,
-        View::Groups => Mode::Groups,
-        View::Group => Mode::Group,
-        View::Ml => Mode::Ml,
-        View::Sensors => Mode::Sensors,
+/// A rectangle of at most `width`×`height` in the middle of `area`, for overlays.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
     }
 }
 
