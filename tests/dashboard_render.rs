@@ -566,6 +566,22 @@ fn escape_sequences_and_invalid_utf8_never_reach_the_terminal_raw() {
 }
 
 #[test]
+fn no_color_means_no_colour_anywhere() {
+    use ratatui::style::Color;
+    for (name, mut state) in states() {
+        state.set_theme(Theme::plain());
+        let buffer = render(&state, 160, 48);
+        for cell in buffer.content() {
+            assert!(
+                cell.fg == Color::Reset && cell.bg == Color::Reset,
+                "{name}: a coloured cell {:?} under NO_COLOR",
+                cell.symbol()
+            );
+        }
+    }
+}
+
+#[test]
 fn the_produce_form_keeps_input_on_error_and_sends_valid_input() {
     let mut s = base_state();
     act(&mut s, Action::ShowTopics);

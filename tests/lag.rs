@@ -266,3 +266,40 @@ async fn offset_resets_preview_then_apply_and_show_in_lag() {
         "a reset of a group with active members must be refused"
     );
 }
+
+#[test]
+fn lag_watch_refreshes_until_stopped() {
+    let b = broker();
+    let topic = unique("watched");
+    let group = unique("watcher");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 10);
+    kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--to-offset",
+            "4",
+            "--execute",
+        ],
+        None,
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kview"))
+        .args(["-b", b, "lag", &group, "--watch", "--interval", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(3500));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // One summary line per refresh: "<group> STATUS: lag 6 (...)".
+    let summaries = text
+        .lines()
+        .filter(|l| l.starts_with(&group) && l.contains(": lag 6"))
+        .count();
+    assert!(summaries >= 2, "at least two refreshes in 3.5 s:\n{text}");
+}

@@ -269,6 +269,11 @@ impl MessagesView {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
+    /// Forgets the detail pane, so the next refresh redraws it (its lines carry the theme).
+    pub fn invalidate_detail(&mut self) {
+        self.detail = None;
+    }
+
     /// Recomputes the detail of the selected row when the selection changed.
     pub fn refresh_detail(&mut self, theme: &Theme) {
         let Some(row) = self.selected_row() else {

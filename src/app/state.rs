@@ -292,6 +292,13 @@ impl State {
         }
     }
 
+    /// Changes the colours, including those already baked into derived text.
+    pub fn set_theme(&mut self, theme: Theme) {
+        self.theme = theme;
+        self.messages.invalidate_detail();
+        self.messages.refresh_detail(&self.theme);
+    }
+
     pub fn view(&self) -> View {
         *self.views.last().unwrap_or(&View::Overview)
     }
