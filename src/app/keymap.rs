@@ -284,6 +284,12 @@ const PRODUCE: &[Binding] = &[
         false,
     ),
     bind(KeyCode::Esc, "Esc", Action::Back, "close", true),
+    bind(KeyCode::Up, "↑", Action::Up, "line up", false),
+    bind(KeyCode::Down, "↓", Action::Down, "line down", false),
+];
+
+/// Editing typed text, in prompts and form fields alike.
+const TEXT_EDITING: &[Binding] = &[
     bind(
         KeyCode::Backspace,
         "Bksp",
@@ -300,33 +306,13 @@ const PRODUCE: &[Binding] = &[
     ),
     bind(KeyCode::Left, "←", Action::Left, "cursor left", false),
     bind(KeyCode::Right, "→", Action::Right, "cursor right", false),
-    bind(KeyCode::Home, "Home", Action::Home, "line start", false),
-    bind(KeyCode::End, "End", Action::End, "line end", false),
-    bind(KeyCode::Up, "↑", Action::Up, "line up", false),
-    bind(KeyCode::Down, "↓", Action::Down, "line down", false),
+    bind(KeyCode::Home, "Home", Action::Home, "start of line", false),
+    bind(KeyCode::End, "End", Action::End, "end of line", false),
 ];
 
 const PROMPT: &[Binding] = &[
     bind(KeyCode::Enter, "Enter", Action::Submit, "accept", true),
     bind(KeyCode::Esc, "Esc", Action::Back, "cancel", true),
-    bind(
-        KeyCode::Backspace,
-        "Bksp",
-        Action::Backspace,
-        "delete left",
-        false,
-    ),
-    bind(
-        KeyCode::Delete,
-        "Del",
-        Action::Delete,
-        "delete right",
-        false,
-    ),
-    bind(KeyCode::Left, "←", Action::Left, "cursor left", false),
-    bind(KeyCode::Right, "→", Action::Right, "cursor right", false),
-    bind(KeyCode::Home, "Home", Action::Home, "start", false),
-    bind(KeyCode::End, "End", Action::End, "end", false),
 ];
 
 const HELP: &[Binding] = &[
@@ -351,7 +337,8 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::Help => HELP,
     };
     match mode {
-        Mode::Produce | Mode::Prompt | Mode::Help => vec![own, ALWAYS],
+        Mode::Produce | Mode::Prompt => vec![own, TEXT_EDITING, ALWAYS],
+        Mode::Help => vec![own, ALWAYS],
         Mode::Overview | Mode::Ml => vec![own, GLOBAL, ALWAYS],
         // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
