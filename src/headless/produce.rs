@@ -14,8 +14,8 @@ use crate::kafka::KafkaClient;
 use crate::kafka::partitioner::Partitioner;
 
 /// Records gathered before a write; bounds memory when stdin is long.
-const BATCH_RECORDS: usize = 10_000;
-const BATCH_BYTES: usize = 4 * 1024 * 1024;
+const BATCH_RECORDS: usize = 50_000;
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
 
 /// Parses `-H name=value` flags. Kafka allows repeated names and null values, but the writer
 /// underneath keeps one non-null value per name, so those are refused rather than changed.

@@ -153,6 +153,37 @@ pub struct ReplicaSize {
     pub bytes: i64,
 }
 
+/// Bytes of records per produce request: under the broker's default `message.max.bytes`
+/// (1 MiB with overhead), so a batch is never refused for its size (a single larger record
+/// still is, with MESSAGE_TOO_LARGE).
+const MAX_BATCH_BYTES: usize = 900 * 1024;
+/// Per-record framing on top of key, value and headers, roughly.
+const RECORD_OVERHEAD: usize = 32;
+
+/// Splits records, in order, into batches of at most `max_bytes` (a lone larger record forms
+/// its own batch).
+fn request_batches(
+    records: Vec<rskafka::record::Record>,
+    max_bytes: usize,
+) -> Vec<Vec<rskafka::record::Record>> {
+    let mut batches = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0;
+    for record in records {
+        let bytes = record.approximate_size() + RECORD_OVERHEAD;
+        if !current.is_empty() && size + bytes > max_bytes {
+            batches.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += bytes;
+        current.push(record);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
 /// Error codes after which a fetch or produce should look the leader up again.
 const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
 /// Capped so requests name topics rather than topic ids (Fetch v13+ needs ids).
@@ -459,7 +490,8 @@ impl KafkaClient {
         Ok(result.messages.first().map(|m| m.timestamp_ms))
     }
 
-    /// Writes records to one partition; returns their offsets.
+    /// Writes records to one partition, in order; returns their offsets. Records go out in
+    /// batches that fit the broker's default size limit, so callers need not count bytes.
     pub async fn produce(
         &self,
         topic: &str,
@@ -469,9 +501,15 @@ impl KafkaClient {
     ) -> Result<Vec<i64>> {
         let pc = self.partition_client(topic, partition).await?;
         let ctx = format!("produce to {topic}/{partition}");
-        self.timed(&ctx, pc.produce(records, compression))
-            .await?
-            .map_err(|e| data_error(e, &ctx, Some(topic)))
+        let mut offsets = Vec::with_capacity(records.len());
+        for batch in request_batches(records, MAX_BATCH_BYTES) {
+            let written = self
+                .timed(&ctx, pc.produce(batch, compression))
+                .await?
+                .map_err(|e| data_error(e, &ctx, Some(topic)))?;
+            offsets.extend(written);
+        }
+        Ok(offsets)
     }
 
     async fn controller(&self) -> Result<rskafka::client::controller::ControllerClient> {
@@ -1076,5 +1114,41 @@ fn data_error(e: rskafka::client::error::Error, context: &str, topic: Option<&st
             }
         }
         other => KafkaError::Client(format!("{context}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value_len: usize) -> rskafka::record::Record {
+        rskafka::record::Record {
+            key: None,
+            value: Some(vec![b'x'; value_len]),
+            headers: Default::default(),
+            timestamp: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn produce_batches_respect_the_size_limit_and_keep_order() {
+        let records: Vec<_> = (0..100).map(|i| record(60 + i)).collect();
+        let batches = request_batches(records, 1_000);
+        assert!(batches.len() > 5);
+        let mut expected = 60;
+        for b in &batches {
+            let size: usize = b
+                .iter()
+                .map(|r| r.approximate_size() + RECORD_OVERHEAD)
+                .sum();
+            assert!(size <= 1_000 || b.len() == 1);
+            for r in b {
+                assert_eq!(r.value.as_ref().unwrap().len(), expected);
+                expected += 1;
+            }
+        }
+        let huge = request_batches(vec![record(10), record(5_000), record(10)], 1_000);
+        assert_eq!(huge.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert!(request_batches(vec![], 1_000).is_empty());
     }
 }
