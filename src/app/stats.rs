@@ -21,10 +21,6 @@ impl Series {
         self.0.push_back(value);
     }
 
-    pub fn values(&self) -> impl DoubleEndedIterator<Item = u64> + ExactSizeIterator + '_ {
-        self.0.iter().copied()
-    }
-
     /// The last `n` values, oldest first.
     pub fn last(&self, n: usize) -> Vec<u64> {
         self.0
@@ -196,7 +192,7 @@ mod tests {
             series.push(i);
         }
         assert_eq!(series.len(), HISTORY);
-        assert_eq!(series.values().next(), Some(30));
+        assert_eq!(series.last(HISTORY)[0], 30);
     }
 
     #[test]

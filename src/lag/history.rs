@@ -49,6 +49,15 @@ impl WatermarkHistory {
             at_ms,
             high_watermark,
         };
+        // A high watermark that went down is a recreated or truncated partition: its history
+        // describes other offsets.
+        if self
+            .points
+            .back()
+            .is_some_and(|last| last.at_ms <= at_ms && last.high_watermark > high_watermark)
+        {
+            self.points.clear();
+        }
         if self.points.back().is_none_or(|last| last.at_ms <= at_ms) {
             if self.points.back().is_some_and(|last| *last == point) {
                 return;
@@ -103,28 +112,14 @@ impl WatermarkHistory {
         }
         // First sample whose high watermark passed the offset.
         let i = self.points.partition_point(|p| p.high_watermark <= offset);
+        if i == 0 || i >= self.points.len() {
+            return None;
+        }
         let (a, b) = (self.points[i - 1], self.points[i]);
         let fraction =
             (offset - a.high_watermark) as f64 / (b.high_watermark - a.high_watermark) as f64;
         let at = a.at_ms + ((b.at_ms - a.at_ms) as f64 * fraction).round() as i64;
         Some((at, TimeQuality::Interpolated))
-    }
-
-    /// Messages per second produced over the last `span_ms`.
-    pub fn produce_rate(&self, now_ms: i64, span_ms: i64) -> f64 {
-        let (Some(last), Some(then)) = (self.latest(), self.high_watermark_at(now_ms - span_ms))
-        else {
-            return 0.0;
-        };
-        let start = self
-            .points
-            .front()
-            .map_or(now_ms, |f| f.at_ms.max(now_ms - span_ms));
-        let seconds = (last.at_ms - start) as f64 / 1000.0;
-        if seconds <= 0.0 {
-            return 0.0;
-        }
-        (last.high_watermark - then).max(0) as f64 / seconds
     }
 }
 
@@ -240,10 +235,13 @@ mod tests {
     }
 
     #[test]
-    fn produce_rate_over_a_span() {
-        let h = history(&[(0, 0), (10_000, 1000), (20_000, 3000)]);
-        assert_eq!(h.produce_rate(20_000, 10_000), 200.0);
-        assert_eq!(h.produce_rate(20_000, 20_000), 150.0);
+    fn a_shrinking_high_watermark_starts_the_history_over() {
+        let h = history(&[(0, 100), (10_000, 200), (20_000, 5), (30_000, 50)]);
+        assert_eq!(h.high_watermark_at(0), Some(5), "the old points are gone");
+        assert_eq!(
+            h.produce_time(20),
+            Some((23_333, TimeQuality::Interpolated))
+        );
     }
 
     #[test]

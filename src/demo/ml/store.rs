@@ -84,16 +84,4 @@ impl MlStore {
         )?;
         Ok(())
     }
-
-    /// The last accuracy of each model in a run.
-    pub fn final_accuracy(&self, run: &str) -> rusqlite::Result<Vec<(String, f64)>> {
-        let db = self.db();
-        let mut stmt = db.prepare(
-            "SELECT model, accuracy FROM metrics m WHERE run = ?1 AND samples_seen =
-                 (SELECT MAX(samples_seen) FROM metrics WHERE run = m.run AND model = m.model)
-             ORDER BY model",
-        )?;
-        let rows = stmt.query_map(params![run], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect()
-    }
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use super::signal::Reading;
 
@@ -211,28 +211,4 @@ pub fn score(db: &Connection, kind: &str) -> rusqlite::Result<Score> {
         precision: ratio(true_alerts, alerted),
         recall: ratio(caught, injected),
     })
-}
-
-/// The stored statistics of one window, if it was closed.
-pub fn stored_window(
-    db: &Connection,
-    sensor: &str,
-    window_start: i64,
-) -> rusqlite::Result<Option<WindowStats>> {
-    db.query_row(
-        "SELECT count, min, max, mean, stddev FROM aggregates WHERE sensor = ?1 AND window_start = ?2",
-        params![sensor, window_start],
-        |r| {
-            Ok(WindowStats {
-                sensor: sensor.to_owned(),
-                window_start,
-                count: r.get(0)?,
-                min: r.get(1)?,
-                max: r.get(2)?,
-                mean: r.get(3)?,
-                stddev: r.get(4)?,
-            })
-        },
-    )
-    .optional()
 }
