@@ -35,7 +35,7 @@ pub async fn run(
         Command::Describe { topic, json } => topics::describe(client, topic, *json, out).await,
         Command::Produce(args) => {
             refuse_if_read_only("produce")?;
-            produce::run(client, args, std::io::stdin().lock(), out).await
+            produce::run(client, args, std::io::stdin(), out).await
         }
         Command::Consume(args) => consume::run(client, args, out).await,
         Command::Groups { json } => groups::list(client, *json, out).await,

@@ -1,7 +1,7 @@
 //! `kview produce`: write messages from arguments or stdin lines.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use anyhow::{Result, bail};
 use chrono::Utc;
@@ -50,7 +50,7 @@ struct Pending {
 pub async fn run(
     client: &KafkaClient,
     args: &ProduceArgs,
-    stdin: impl BufRead,
+    stdin: impl Read + Send + 'static,
     out: &mut impl Write,
 ) -> Result<()> {
     let headers = parse_headers(&args.headers).map_err(anyhow::Error::msg)?;
@@ -82,27 +82,17 @@ pub async fn run(
     };
 
     let mut batch: Vec<Pending> = Vec::new();
-    let mut batch_bytes = 0;
     let mut written = 0u64;
     if args.values.is_empty() {
-        let mut stdin = stdin;
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            if stdin.read_until(b'\n', &mut line)? == 0 {
-                break;
-            }
-            if line.last() == Some(&b'\n') {
-                line.pop();
-            }
-            let pending = make(std::mem::take(&mut line));
-            batch_bytes += pending.record.approximate_size();
-            batch.push(pending);
-            if batch.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
-                written += flush(client, &topic.name, &mut batch, args, out).await?;
-                batch_bytes = 0;
-            }
+        // A thread reads stdin ahead while the previous batch is being sent; the small bounded
+        // channel keeps memory to a few batches however long the input is.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Vec<u8>>>>(2);
+        let reader = std::thread::spawn(move || read_line_batches(stdin, &tx));
+        while let Some(lines) = rx.recv().await {
+            batch.extend(lines?.into_iter().map(&make));
+            written += flush(client, &topic.name, &mut batch, args, out).await?;
         }
+        let _ = reader.join();
     } else {
         batch.extend(args.values.iter().map(|v| make(v.as_bytes().to_vec())));
     }
@@ -111,6 +101,43 @@ pub async fn run(
         bail!("nothing to write: give values as arguments or lines on stdin");
     }
     Ok(())
+}
+
+/// Reads lines (without their `\n`) in batches bounded by count and bytes, until end of input
+/// or until the receiver is gone.
+fn read_line_batches(
+    input: impl Read,
+    tx: &tokio::sync::mpsc::Sender<std::io::Result<Vec<Vec<u8>>>>,
+) {
+    let mut input = std::io::BufReader::with_capacity(1 << 20, input);
+    let mut lines = Vec::new();
+    let mut bytes = 0;
+    loop {
+        let mut line = Vec::new();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                bytes += line.len();
+                lines.push(line);
+                if lines.len() >= BATCH_RECORDS || bytes >= BATCH_BYTES {
+                    if tx.blocking_send(Ok(std::mem::take(&mut lines))).is_err() {
+                        return;
+                    }
+                    bytes = 0;
+                }
+            }
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e));
+                return;
+            }
+        }
+    }
+    if !lines.is_empty() {
+        let _ = tx.blocking_send(Ok(lines));
+    }
 }
 
 fn split_key(mut line: Vec<u8>, delim: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
