@@ -24,12 +24,12 @@ use crate::demo::sensors::simulator::{
     DEFAULT_TOPIC as SENSOR_TOPIC, SimControl, SimCounters, SimOptions, simulate,
 };
 use crate::kafka::StartAt;
-use crate::kafka::commits::CommitTail;
+use crate::kafka::commits::{CommitRecord, CommitTail};
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
 use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient};
 use crate::lag::reset::{ResetPlan, ResetTarget};
-use crate::lag::tracker::Commit;
+use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
 
 /// The client, once the poller has connected; shared with the tasks that need it.
 pub type ClientCell = Arc<OnceLock<Arc<KafkaClient>>>;
@@ -223,6 +223,7 @@ async fn tail_commits(client: &KafkaClient, tx: &Sender<Event>) {
         if records.is_empty() {
             continue;
         }
+        let records = last_per_partition(records, DEFAULT_WINDOW);
         let highs = join_all(records.iter().map(|r| async move {
             if r.commit_ms < started_ms {
                 client
@@ -250,6 +251,25 @@ async fn tail_commits(client: &KafkaClient, tx: &Sender<Event>) {
             return;
         }
     }
+}
+
+/// The last `keep` commits of each group partition, in their order: older ones would leave the
+/// status window anyway, and each backlog commit costs a ListOffsets request.
+fn last_per_partition(records: Vec<CommitRecord>, keep: usize) -> Vec<CommitRecord> {
+    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
+    let mut kept: Vec<CommitRecord> = records
+        .into_iter()
+        .rev()
+        .filter(|r| {
+            let n = seen
+                .entry((r.group.clone(), r.topic.clone(), r.partition))
+                .or_default();
+            *n += 1;
+            *n <= keep
+        })
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// Reads messages for the browser until the range is done (or forever when following).
@@ -595,4 +615,32 @@ pub async fn sensor_processor(
         Err(e) => TaskStatus::Failed(e.to_string()),
     };
     let _ = tx.send(status(end)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_commits_of_each_partition_in_order() {
+        let commit = |group: &str, partition: i32, offset: i64| CommitRecord {
+            group: group.into(),
+            topic: "t".into(),
+            partition,
+            offset,
+            commit_ms: offset,
+        };
+        let records = vec![
+            commit("a", 0, 1),
+            commit("a", 0, 2),
+            commit("b", 0, 3),
+            commit("a", 1, 4),
+            commit("a", 0, 5),
+        ];
+        let kept: Vec<i64> = last_per_partition(records, 2)
+            .iter()
+            .map(|c| c.offset)
+            .collect();
+        assert_eq!(kept, vec![2, 3, 4, 5]);
+    }
 }
