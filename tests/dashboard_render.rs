@@ -440,7 +440,7 @@ fn states() -> Vec<(&'static str, State)> {
         &mut ml,
         Event::MlTask {
             producer: true,
-            status: kview::app::ml::TaskStatus::Running("run-20261125-080000.000".into()),
+            status: kview::app::event::TaskStatus::Running("run-20261125-080000.000".into()),
         },
     );
     v.push(("ml_curves", ml));

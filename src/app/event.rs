@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::ml::TaskStatus;
 use super::sensors::Conservation;
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::demo::ml::pipeline::MetricRecord;
@@ -26,6 +25,15 @@ pub enum ConnState {
         attempt: u32,
         retry_in_secs: u64,
     },
+}
+
+/// What a demo task (ML producer or trainer, sensor simulator or processor) is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskStatus {
+    Idle,
+    Running(String),
+    Done(String),
+    Failed(String),
 }
 
 /// From background tasks to the update step.

@@ -3,20 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use super::event::TaskStatus;
 use crate::demo::ml::pipeline::MetricRecord;
 
 /// Points kept per series; older ones are thinned out by dropping every other point.
 const SERIES_POINTS: usize = 400;
 /// Runs kept; the oldest is forgotten when a new one appears.
 const RUNS_KEPT: usize = 6;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskStatus {
-    Idle,
-    Running(String),
-    Done(String),
-    Failed(String),
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct Series {

@@ -16,9 +16,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::action::Action;
+use super::event::TaskStatus;
 use super::event::{Command, Event};
 use super::keymap;
-use super::ml::TaskStatus;
 use super::state::SENSOR_RATE;
 use super::state::{Msg, State, update};
 use super::tasks::{self, ClientCell};

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::ml::TaskStatus;
+use super::event::TaskStatus;
 use crate::demo::sensors::signal::Reading;
 use crate::demo::sensors::store::Alert;
 
@@ -33,7 +33,13 @@ impl SensorSeries {
         if self.points.len() > POINTS {
             self.points.pop_front();
         }
-        // Statistics over what the chart shows; recomputed here, not while drawing.
+    }
+
+    /// Statistics over what the chart shows: once per batch, not per reading or while drawing.
+    fn refresh_stats(&mut self) {
+        if self.points.is_empty() {
+            return;
+        }
         let (mut min, mut max, mut sum) = (f64::INFINITY, f64::NEG_INFINITY, 0.0);
         for (_, v) in &self.points {
             min = min.min(*v);
@@ -90,7 +96,9 @@ impl SensorsView {
     }
 
     pub fn record(&mut self, readings: &[Reading], alerts: &[Alert]) {
+        let mut touched = std::collections::BTreeSet::new();
         for r in readings {
+            touched.insert(r.sensor.as_str());
             let series = self
                 .series
                 .entry(r.sensor.clone())
@@ -103,6 +111,11 @@ impl SensorsView {
                     ..SensorSeries::default()
                 });
             series.push(r.timestamp, r.value);
+        }
+        for sensor in touched {
+            if let Some(s) = self.series.get_mut(sensor) {
+                s.refresh_stats();
+            }
         }
         for a in alerts {
             if let Some(s) = self.series.get_mut(&a.sensor) {

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::FixedOffset;
 
 use super::action::Action;
+use super::event::TaskStatus;
 use super::event::{BrowseRequest, Command, ConnState, Event, ProduceRequest};
 use super::input::TextInput;
 use super::keymap::Mode;
 use super::messages::{Filter, Focus, MessagesView};
-use super::ml::{MlView, TaskStatus};
+use super::ml::MlView;
 use super::sensors::SensorsView;
 use super::stats::Series;
 use super::stats::Stats;

@@ -12,7 +12,7 @@ use futures::future::join_all;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 
-use super::ml::TaskStatus;
+use super::event::TaskStatus;
 use super::sensors::Conservation;
 use crate::collect::groups as collect_groups;
 use crate::demo::ml::pipeline::{

@@ -530,8 +530,27 @@ impl KafkaClient {
             controller.create_topic(name, partitions, replication, timeout_ms),
         )
         .await?
-        .map_err(|e| data_error(e, &ctx, None))?;
+        .map_err(|e| match e {
+            rskafka::client::error::Error::ServerError {
+                protocol_error: rskafka::client::error::ProtocolError::TopicAlreadyExists,
+                ..
+            } => KafkaError::TopicExists(name.to_owned()),
+            e => data_error(e, &ctx, None),
+        })?;
         self.wait_for_leaders(name, partitions as usize).await
+    }
+
+    /// Creates a topic unless it exists (the demos call this on start; two may race).
+    pub async fn ensure_topic(&self, name: &str, partitions: i32) -> Result<()> {
+        match self.topic(name).await {
+            Err(KafkaError::UnknownTopic(_)) => {
+                match self.create_topic(name, partitions, 1).await {
+                    Err(KafkaError::TopicExists(_)) => Ok(()),
+                    other => other,
+                }
+            }
+            other => other.map(|_| ()),
+        }
     }
 
     async fn wait_for_leaders(&self, name: &str, partitions: usize) -> Result<()> {

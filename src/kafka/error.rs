@@ -21,6 +21,9 @@ pub enum KafkaError {
     #[error("unknown topic {0:?}")]
     UnknownTopic(String),
 
+    #[error("topic {0:?} already exists")]
+    TopicExists(String),
+
     #[error("topic {topic:?} has no partition {partition} (partitions 0..{count})")]
     UnknownPartition {
         topic: String,

@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph};
 
 use super::format::rate;
-use super::panel;
 use super::text::escape_str;
-use crate::app::ml::{Series, TaskStatus};
+use super::{panel, task_status};
+use crate::app::ml::Series;
 use crate::app::state::State;
 
 const LINE_COLORS: [Color; 6] = [
@@ -22,15 +22,6 @@ const LINE_COLORS: [Color; 6] = [
     Color::Blue,
     Color::Red,
 ];
-
-fn status_text(s: &TaskStatus) -> String {
-    match s {
-        TaskStatus::Idle => "idle".into(),
-        TaskStatus::Running(what) => format!("running ({})", escape_str(what)),
-        TaskStatus::Done(what) => format!("done: {}", escape_str(what)),
-        TaskStatus::Failed(e) => format!("failed: {}", escape_str(e)),
-    }
-}
 
 /// "run-20261125-083400.277" → "08:34:00"; other ids as they are.
 fn short_run(run: &str) -> String {
@@ -51,9 +42,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Paragraph::new(vec![
             Line::from(vec![
                 Span::styled(" producer ", theme.header),
-                Span::raw(status_text(&ml.producer)),
+                Span::raw(task_status(&ml.producer)),
                 Span::styled("  trainer ", theme.header),
-                Span::raw(status_text(&ml.trainer)),
+                Span::raw(task_status(&ml.trainer)),
             ]),
             Line::styled(
                 format!(

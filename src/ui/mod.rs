@@ -203,6 +203,17 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
+/// What a demo task is doing, as one phrase.
+pub fn task_status(s: &crate::app::event::TaskStatus) -> String {
+    use crate::app::event::TaskStatus;
+    match s {
+        TaskStatus::Idle => "idle".into(),
+        TaskStatus::Running(what) => format!("running ({})", escape_str(what)),
+        TaskStatus::Done(what) => format!("done: {}", escape_str(what)),
+        TaskStatus::Failed(e) => format!("failed: {}", escape_str(e)),
+    }
+}
+
 /// A rectangle of at most `width`×`height` in the middle of `area`, for overlays.
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let (width, height) = (width.min(area.width), height.min(area.height));

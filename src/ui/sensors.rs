@@ -9,19 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState};
 
 use super::format::{count, rate};
-use super::panel;
 use super::text::escape_str;
-use crate::app::ml::TaskStatus;
+use super::{panel, task_status};
 use crate::app::state::State;
-
-fn status(s: &TaskStatus) -> String {
-    match s {
-        TaskStatus::Idle => "idle".into(),
-        TaskStatus::Running(what) => format!("running ({})", escape_str(what)),
-        TaskStatus::Done(what) => escape_str(what),
-        TaskStatus::Failed(e) => format!("failed: {}", escape_str(e)),
-    }
-}
 
 fn value(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -46,9 +36,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Paragraph::new(vec![
             Line::from(vec![
                 Span::styled(" simulator ", theme.header),
-                Span::raw(format!("{} at {}/s", status(&v.simulator), rate(v.rate))),
+                Span::raw(format!(
+                    "{} at {}/s",
+                    task_status(&v.simulator),
+                    rate(v.rate)
+                )),
                 Span::styled("  processor ", theme.header),
-                Span::raw(status(&v.processor)),
+                Span::raw(task_status(&v.processor)),
             ]),
             Line::from(vec![
                 Span::raw(format!(

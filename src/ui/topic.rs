@@ -10,7 +10,7 @@ use super::format::{count, rate};
 use super::panel;
 use super::text::escape_str;
 use crate::app::state::{State, TopicPane};
-use crate::app::stats::spark_text;
+use crate::app::stats::{PartitionStats, spark_text};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
@@ -62,30 +62,17 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         TopicPane::Configs => render_configs(frame, body, state),
     }
     // Skew: each partition's share of the traffic (of the messages when the topic is idle).
-    let rates: Vec<u64> = info
-        .partitions
-        .iter()
-        .map(|p| {
-            state
-                .stats
-                .partition(name, p.id)
-                .map_or(0, |s| s.rate.round() as u64)
-        })
-        .collect();
+    let per_partition = |of: fn(&PartitionStats) -> u64| -> Vec<u64> {
+        info.partitions
+            .iter()
+            .map(|p| state.stats.partition(name, p.id).map_or(0, of))
+            .collect()
+    };
+    let rates = per_partition(|s| s.rate.round() as u64);
     let (shares, what) = if rates.iter().any(|r| *r > 0) {
         (rates, "msg/s")
     } else {
-        let held = info
-            .partitions
-            .iter()
-            .map(|p| {
-                state
-                    .stats
-                    .partition(name, p.id)
-                    .map_or(0, |s| s.marks.messages() as u64)
-            })
-            .collect();
-        (held, "messages")
+        (per_partition(|s| s.marks.messages() as u64), "messages")
     };
     let width = (skew.width as usize).saturating_sub(30).min(shares.len());
     frame.render_widget(

@@ -76,19 +76,6 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Creates a single-partition topic unless it exists (one partition keeps the stream in order).
-pub async fn ensure_topic(client: &KafkaClient, name: &str) -> Result<()> {
-    match client.topic(name).await {
-        Ok(_) => Ok(()),
-        Err(KafkaError::UnknownTopic(_)) => match client.create_topic(name, 1, 1).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.to_string().contains("TOPIC_ALREADY_EXISTS") => Ok(()),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    }
-}
-
 fn json_record(value: &impl Serialize) -> Record {
     Record {
         key: None,
@@ -132,7 +119,8 @@ pub async fn produce(
         &options.topics.test,
         &options.topics.metrics,
     ] {
-        ensure_topic(client, topic).await?;
+        // One partition keeps the stream in order.
+        client.ensure_topic(topic, 1).await?;
     }
     let (train, test) = stratified_split(
         &dataset.labels,
@@ -300,7 +288,8 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
         &options.topics.test,
         &options.topics.metrics,
     ] {
-        ensure_topic(client, topic).await?;
+        // One partition keeps the stream in order.
+        client.ensure_topic(topic, 1).await?;
     }
     let store = match &options.db {
         Some(path) => Some(

@@ -23,7 +23,7 @@ use rskafka::client::partition::Compression;
 use rskafka::record::Record;
 
 use super::signal::Reading;
-use super::simulator::{PARTITIONS, ensure_topic};
+use super::simulator::PARTITIONS;
 use super::store::{self, Alert, SensorStore, WindowStats};
 use crate::kafka::reader::Reader;
 use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
@@ -304,8 +304,8 @@ pub async fn process(
     drain: &std::sync::atomic::AtomicBool,
     mut watch: impl FnMut(&BatchOutcome),
 ) -> Result<()> {
-    ensure_topic(client, &options.topic, PARTITIONS).await?;
-    ensure_topic(client, &options.alerts_topic, 1).await?;
+    client.ensure_topic(&options.topic, PARTITIONS).await?;
+    client.ensure_topic(&options.alerts_topic, 1).await?;
     let mut processor = Processor {
         store: SensorStore::open(&options.db).map_err(db_error)?,
         detectors: HashMap::new(),

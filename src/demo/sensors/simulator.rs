@@ -12,7 +12,7 @@ use rskafka::record::Record;
 
 use super::signal::{Anomaly, Sensor};
 use crate::kafka::partitioner::Partitioner;
-use crate::kafka::{KafkaClient, KafkaError, Result};
+use crate::kafka::{KafkaClient, Result};
 
 pub const DEFAULT_TOPIC: &str = "sensors";
 pub const PARTITIONS: i32 = 4;
@@ -89,18 +89,6 @@ impl SimControl {
     }
 }
 
-/// Creates the readings topic (keyed, several partitions) unless it exists.
-pub async fn ensure_topic(client: &KafkaClient, topic: &str, partitions: i32) -> Result<()> {
-    match client.topic(topic).await {
-        Ok(_) => Ok(()),
-        Err(KafkaError::UnknownTopic(_)) => match client.create_topic(topic, partitions, 1).await {
-            Err(e) if !e.to_string().contains("TOPIC_ALREADY_EXISTS") => Err(e),
-            _ => Ok(()),
-        },
-        Err(e) => Err(e),
-    }
-}
-
 /// Runs until the duration or count is reached, or `control.stop()`.
 pub async fn simulate(
     client: &KafkaClient,
@@ -108,7 +96,7 @@ pub async fn simulate(
     counters: &SimCounters,
     control: &SimControl,
 ) -> Result<()> {
-    ensure_topic(client, &options.topic, PARTITIONS).await?;
+    client.ensure_topic(&options.topic, PARTITIONS).await?;
     let partitions = client.topic(&options.topic).await?.partitions.len();
     let partitioner = Partitioner::default();
     // Sequence numbers start at the run's start time in µs, so runs never collide.
