@@ -725,6 +725,88 @@ fn group_statuses_and_the_reset_flow() {
 }
 
 #[test]
+fn the_browser_copies_writes_and_jumps() {
+    let mut s = messages_state();
+    act(&mut s, Action::Top);
+    // y: the selected value, as bytes, for OSC 52.
+    let commands = act(&mut s, Action::Copy);
+    let [Command::Copy(bytes)] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(
+        bytes.as_slice(),
+        br#"{"id":1,"item":"book","price":12.5,"tags":["a","b"]}"#
+    );
+
+    // w: every shown record as a JSON line, to the typed path.
+    act(&mut s, Action::OpenFilter);
+    for c in "book".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Submit);
+    act(&mut s, Action::WriteFile);
+    let commands = act(&mut s, Action::Submit);
+    let [Command::WriteFile { path, lines }] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(path.to_str(), Some("kview-orders.jsonl"));
+    assert_eq!(lines.len(), 1, "only the filtered record");
+    let line: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(
+        (line["partition"].as_i64(), line["offset"].as_i64()),
+        (Some(0), Some(398))
+    );
+
+    // o: an RFC 3339 time restarts the browse there; nonsense is refused.
+    act(&mut s, Action::JumpToOffset);
+    for c in "2025-11-24T16:00:00Z".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    let commands = act(&mut s, Action::Submit);
+    let [Command::Browse(request)] = commands.as_slice() else {
+        panic!("{commands:?}");
+    };
+    assert_eq!(
+        request.start,
+        kview::kafka::StartAt::Timestamp(1_764_000_000_000)
+    );
+    assert!(!request.follow, "a jump reads a range");
+    act(&mut s, Action::JumpToOffset);
+    act(&mut s, Action::Insert('?'));
+    assert!(act(&mut s, Action::Submit).is_empty());
+    assert!(text(&render(&s, 80, 24)).contains("invalid offset"));
+}
+
+#[test]
+fn read_only_mode_refuses_the_demos_and_resets() {
+    let mut s = base_state();
+    s.read_only = true;
+    act(&mut s, Action::ShowMl);
+    assert!(act(&mut s, Action::MlStart).is_empty());
+    assert!(act(&mut s, Action::MlTrainer).is_empty());
+    assert!(text(&render(&s, 80, 24)).contains("read-only mode"));
+    act(&mut s, Action::Back);
+    act(&mut s, Action::ShowSensors);
+    assert!(act(&mut s, Action::SensorsStart).is_empty());
+    assert!(
+        act(
+            &mut s,
+            Action::Inject(kview::demo::sensors::signal::Anomaly::Spike)
+        )
+        .is_empty()
+    );
+    let mut demo = State::new("b:9092".into(), true, Theme::plain());
+    demo.start_demos_on_connect = false; // --demo is ignored with --read-only by the runtime
+    assert!(
+        update(
+            &mut demo,
+            Msg::Event(Event::Connection(ConnState::Connected))
+        )
+        .is_empty()
+    );
+}
+
+#[test]
 fn demo_mode_starts_both_pipelines_once_connected() {
     let mut s = State::new("b:9092".into(), false, Theme::plain());
     s.start_demos_on_connect = true;

@@ -424,6 +424,22 @@ fn errors_are_one_line_and_non_zero() {
         "kview: cannot reach 127.0.0.1:9999: connection refused"
     );
 
+    // Brokers from the environment when -b is not given.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kview"));
+    cmd.args(["topics", "--json"]).env("KVIEW_BROKERS", b);
+    let out = run(cmd, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kview"));
+    cmd.args(["topics"]).env("KVIEW_BROKERS", "127.0.0.1:9999");
+    assert_eq!(
+        stderr_line(&run(cmd, None)),
+        "kview: cannot reach 127.0.0.1:9999: connection refused"
+    );
+
     // A listener that never answers: the stated timeout ends the wait.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap().to_string();

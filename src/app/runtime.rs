@@ -366,5 +366,26 @@ fn write_lines(path: &Path, lines: &[String]) -> Result<usize, String> {
         }
         file.flush()
     };
-    write(path).map(|()| lines.len()).map_err(|e| e.to_string())
+    write(path)
+        .map(|()| lines.len())
+        .map_err(|e| crate::kafka::conn::io_reason(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_one_line_per_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let lines = vec!["{\"a\":1}".to_owned(), "{\"b\":2}".to_owned()];
+        assert_eq!(write_lines(&path, &lines), Ok(2));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"a\":1}\n{\"b\":2}\n"
+        );
+        let err = write_lines(&dir.path().join("missing/dir/x"), &lines).unwrap_err();
+        assert!(err.contains("no such file"), "{err}");
+    }
 }
