@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{TimeZone, Utc};
+use bytes::Bytes;
 use common::*;
-use kview::kafka::{ConnSettings, KafkaClient};
-use rskafka::client::partition::Compression;
-use rskafka::record::Record;
+use kview::kafka::{Compression, ConnSettings, Header, KafkaClient, ProduceRecord};
 use serde_json::Value;
 
 fn json_lines(bytes: &[u8]) -> Vec<Value> {
@@ -34,28 +32,32 @@ async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
         .await
         .unwrap();
     let binary: Vec<u8> = (0..=255u8).rev().collect();
+    let header = |name: &str, value: &[u8]| Header {
+        name: name.into(),
+        value: Some(Bytes::copy_from_slice(value)),
+    };
     let records = vec![
-        Record {
-            key: Some(b"user-1".to_vec()),
-            value: Some(b"{\"n\":1}".to_vec()),
-            headers: BTreeMap::from([("trace".to_owned(), b"abc".to_vec())]),
-            timestamp: Utc.timestamp_millis_opt(1_600_000_000_123).unwrap(),
+        ProduceRecord {
+            key: Some(Bytes::from_static(b"user-1")),
+            value: Some(Bytes::from_static(b"{\"n\":1}")),
+            headers: vec![header("trace", b"abc")],
+            timestamp_ms: 1_600_000_000_123,
         },
-        Record {
-            key: Some(b"user-1".to_vec()),
+        ProduceRecord {
+            key: Some(Bytes::from_static(b"user-1")),
             value: None,
-            headers: BTreeMap::new(),
-            timestamp: Utc.timestamp_millis_opt(1_600_000_000_456).unwrap(),
+            headers: vec![],
+            timestamp_ms: 1_600_000_000_456,
         },
-        Record {
-            key: Some(vec![0xff, 0x00, 0x1b]),
-            value: Some(binary.clone()),
-            headers: BTreeMap::from([("bin".to_owned(), vec![0x80, 0x81])]),
-            timestamp: Utc.timestamp_millis_opt(1_600_000_000_789).unwrap(),
+        ProduceRecord {
+            key: Some(Bytes::from_static(&[0xff, 0x00, 0x1b])),
+            value: Some(Bytes::from(binary.clone())),
+            headers: vec![header("bin", &[0x80, 0x81])],
+            timestamp_ms: 1_600_000_000_789,
         },
     ];
     let offsets = client
-        .produce(&topic, 0, records, Compression::NoCompression)
+        .produce(&topic, 0, records, Compression::None)
         .await
         .unwrap();
     assert_eq!(offsets, vec![0, 1, 2]);

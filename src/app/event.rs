@@ -1,7 +1,6 @@
 //! What flows into and out of the update step: events from background tasks (owned data, by
 //! value) and commands for the runtime to carry out.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::sensors::Conservation;
@@ -10,7 +9,9 @@ use crate::demo::ml::pipeline::MetricRecord;
 use crate::demo::sensors::signal::{Anomaly, Reading};
 use crate::demo::sensors::store::Alert;
 use crate::kafka::reader::Progress;
-use crate::kafka::{ClusterMetadata, ConfigEntry, Message, ReplicaSize, StartAt, Watermarks};
+use crate::kafka::{
+    ClusterMetadata, ConfigEntry, Header, Message, ReplicaSize, StartAt, Watermarks,
+};
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::Commit;
 
@@ -124,7 +125,7 @@ pub struct ProduceRequest {
     pub partition: Option<i32>,
     pub key: Option<Vec<u8>>,
     pub value: Vec<u8>,
-    pub headers: BTreeMap<String, Vec<u8>>,
+    pub headers: Vec<Header>,
 }
 
 /// From the update step to the runtime, which owns every side effect.

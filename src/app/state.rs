@@ -1,6 +1,6 @@
 //! The dashboard's whole state and the one place it changes: [`update`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::FixedOffset;
 
@@ -15,7 +15,7 @@ use super::sensors::SensorsView;
 use super::stats::Series;
 use super::stats::Stats;
 use crate::headless::json::JsonMessage;
-use crate::kafka::{ClusterMetadata, ConfigEntry, StartAt, TopicInfo, validate_topic_name};
+use crate::kafka::{ClusterMetadata, ConfigEntry, Header, StartAt, TopicInfo, validate_topic_name};
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::{GroupReport, LagTracker};
 use crate::ui::theme::Theme;
@@ -1077,22 +1077,12 @@ pub fn build_produce_request(form: &ProduceForm) -> Result<ProduceRequest, Strin
     let key = Some(form.fields[FIELD_KEY].text())
         .filter(|k| !k.is_empty())
         .map(|k| k.as_bytes().to_vec());
-    let mut headers = BTreeMap::new();
-    for line in form.fields[FIELD_HEADERS]
+    let headers = form.fields[FIELD_HEADERS]
         .text()
         .lines()
         .filter(|l| !l.trim().is_empty())
-    {
-        let (name, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("header line {line:?} is not name=value"))?;
-        if headers
-            .insert(name.trim().to_owned(), value.as_bytes().to_vec())
-            .is_some()
-        {
-            return Err(format!("header {:?} is given twice", name.trim()));
-        }
-    }
+        .map(Header::parse)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(ProduceRequest {
         topic,
         partition,

@@ -27,7 +27,7 @@ use crate::kafka::StartAt;
 use crate::kafka::commits::{CommitRecord, CommitTail};
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
-use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient};
+use crate::kafka::{ClusterMetadata, Compression, ConnSettings, KafkaClient, ProduceRecord};
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
 
@@ -331,19 +331,14 @@ pub async fn produce(
             Some(p) => topic.partition(p)?.id,
             None => partitioner.partition(request.key.as_deref(), topic.partitions.len()),
         };
-        let record = rskafka::record::Record {
-            key: request.key,
-            value: Some(request.value),
+        let record = ProduceRecord {
+            key: request.key.map(Into::into),
+            value: Some(request.value.into()),
             headers: request.headers,
-            timestamp: chrono::Utc::now(),
+            timestamp_ms: chrono::Utc::now().timestamp_millis(),
         };
         let offsets = client
-            .produce(
-                &topic.name,
-                partition,
-                vec![record],
-                rskafka::client::partition::Compression::NoCompression,
-            )
+            .produce(&topic.name, partition, vec![record], Compression::None)
             .await?;
         Ok::<_, crate::kafka::KafkaError>(Produced {
             topic: topic.name,

@@ -4,47 +4,24 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Write};
 
 use anyhow::{Result, bail};
-use chrono::Utc;
 use futures::future::join_all;
-use rskafka::client::partition::Compression;
-use rskafka::record::Record;
 
 use crate::cli::ProduceArgs;
-use crate::kafka::KafkaClient;
 use crate::kafka::partitioner::Partitioner;
+use crate::kafka::{Compression, Header, KafkaClient, ProduceRecord};
 
 /// Records gathered before a write; bounds memory when stdin is long.
 const BATCH_RECORDS: usize = 50_000;
 const BATCH_BYTES: usize = 16 * 1024 * 1024;
 
-/// Parses `-H name=value` flags. Kafka allows repeated names and null values, but the writer
-/// underneath keeps one non-null value per name, so those are refused rather than changed.
-pub fn parse_headers(flags: &[String]) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let mut headers = BTreeMap::new();
-    for flag in flags {
-        let Some((name, value)) = flag.split_once('=') else {
-            return Err(format!(
-                "header {flag:?} has no '=': write it as name=value (kview cannot write null header values yet)"
-            ));
-        };
-        if name.is_empty() {
-            return Err(format!("header {flag:?} has an empty name"));
-        }
-        if headers
-            .insert(name.to_owned(), value.as_bytes().to_vec())
-            .is_some()
-        {
-            return Err(format!(
-                "header {name:?} is given twice (kview cannot write repeated header names yet)"
-            ));
-        }
-    }
-    Ok(headers)
+/// Parses `-H` flags in order (`name=value`, or `name` alone for a null value).
+pub fn parse_headers(flags: &[String]) -> Result<Vec<Header>, String> {
+    flags.iter().map(|f| Header::parse(f)).collect()
 }
 
 struct Pending {
     partition: i32,
-    record: Record,
+    record: ProduceRecord,
 }
 
 pub async fn run(
@@ -72,11 +49,11 @@ pub async fn run(
             .unwrap_or_else(|| partitioner.partition(key.as_deref(), partition_count));
         Pending {
             partition,
-            record: Record {
-                key,
-                value: Some(value),
+            record: ProduceRecord {
+                key: key.map(Into::into),
+                value: Some(value.into()),
                 headers: headers.clone(),
-                timestamp: Utc::now(),
+                timestamp_ms: chrono::Utc::now().timestamp_millis(),
             },
         }
     };
@@ -163,7 +140,7 @@ async fn flush(
     if batch.is_empty() {
         return Ok(0);
     }
-    let mut by_partition: BTreeMap<i32, (Vec<usize>, Vec<Record>)> = BTreeMap::new();
+    let mut by_partition: BTreeMap<i32, (Vec<usize>, Vec<ProduceRecord>)> = BTreeMap::new();
     for (i, p) in batch.drain(..).enumerate() {
         let entry = by_partition.entry(p.partition).or_default();
         entry.0.push(i);
@@ -174,7 +151,7 @@ async fn flush(
         .into_iter()
         .map(|(partition, (indexes, records))| async move {
             let offsets = client
-                .produce(topic, partition, records, Compression::NoCompression)
+                .produce(topic, partition, records, Compression::None)
                 .await?;
             Ok::<_, anyhow::Error>((partition, indexes, offsets))
         });
@@ -207,21 +184,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn headers_parse_and_refuse_what_cannot_be_written() {
-        let h = parse_headers(&["a=1".into(), "b=x=y".into(), "c=".into()]).unwrap();
-        assert_eq!(h["a"], b"1");
-        assert_eq!(h["b"], b"x=y");
-        assert_eq!(h["c"], b"");
-        assert!(
-            parse_headers(&["nullish".into()])
-                .unwrap_err()
-                .contains("no '='")
-        );
-        assert!(
-            parse_headers(&["a=1".into(), "a=2".into()])
-                .unwrap_err()
-                .contains("twice")
-        );
+    fn headers_keep_their_order_and_nulls() {
+        let h = parse_headers(&["a=1".into(), "b=x=y".into(), "c=".into(), "n".into()]).unwrap();
+        let names: Vec<&str> = h.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "n"]);
+        assert_eq!(h[1].value.as_deref(), Some(&b"x=y"[..]));
+        assert_eq!(h[2].value.as_deref(), Some(&b""[..]));
+        assert_eq!(h[3].value, None);
         assert!(parse_headers(&["=v".into()]).is_err());
     }
 

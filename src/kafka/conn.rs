@@ -160,29 +160,6 @@ impl BrokerConn {
         Ok(both.max)
     }
 
-    /// Sends a request at the best common version and returns that version with the response.
-    pub async fn call<R: Request>(
-        &mut self,
-        request: &R,
-        cap: Option<i16>,
-    ) -> Result<(i16, R::Response)> {
-        self.call_with_wait(request, cap, Duration::ZERO).await
-    }
-
-    /// Like `call`, for requests the broker may hold for up to `broker_wait` (fetch long-polls).
-    pub async fn call_with_wait<R: Request>(
-        &mut self,
-        request: &R,
-        cap: Option<i16>,
-        broker_wait: Duration,
-    ) -> Result<(i16, R::Response)> {
-        let version = self.version_for::<R>(cap)?;
-        let response = self
-            .send_versioned(request, version, Some(broker_wait))
-            .await?;
-        Ok((version, response))
-    }
-
     /// Sends a request at a version the caller picked with `version_for`.
     pub async fn send_versioned<R: Request>(
         &mut self,

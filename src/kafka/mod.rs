@@ -6,12 +6,14 @@ pub mod commits;
 pub mod conn;
 pub mod error;
 pub mod partitioner;
+mod pool;
 pub mod reader;
 pub mod records;
+pub mod retry;
 pub mod types;
 
 pub use client::{FetchPosition, KafkaClient, PartitionFetch, ReplicaSize};
 pub use conn::ConnSettings;
 pub use error::{KafkaError, Result};
-pub use records::{Header, Message, TimestampType};
+pub use records::{Compression, Header, Message, ProduceRecord, TimestampType};
 pub use types::*;

@@ -6,13 +6,14 @@ use std::time::Duration;
 use super::client::{FetchPosition, KafkaClient};
 use super::error::{KafkaError, Result};
 use super::records::Message;
+use super::retry::{Pauses, RetryPolicy};
 use super::types::{StartAt, Watermarks};
 
 /// Bytes asked per partition per fetch: large enough to stream, small enough to bound memory.
 const PARTITION_FETCH_BYTES: i32 = 4 * 1024 * 1024;
 /// Fetches that failed for reasons that pass (leader moved, broker restarting) in a row before
 /// the reader gives up.
-const TRANSIENT_RETRIES: u32 = 50;
+const TRANSIENT_RETRIES: usize = 10;
 
 /// Resolves a start position against a partition's watermarks (timestamps excepted: the broker
 /// resolves those).
@@ -52,7 +53,8 @@ pub struct Progress {
 pub struct Reader {
     cursors: Vec<Cursor>,
     stop_at_end: bool,
-    transient_failures: u32,
+    /// Pauses after transient failures in a row; reset by a fetch that works.
+    retries: Option<Pauses>,
     max_wait: Duration,
 }
 
@@ -106,7 +108,7 @@ impl Reader {
         Ok(Reader {
             cursors,
             stop_at_end,
-            transient_failures: 0,
+            retries: None,
             max_wait: Duration::from_millis(500),
         })
     }
@@ -168,19 +170,21 @@ impl Reader {
             Some(e) if is_transient(&e) => self.pause_after(e).await,
             Some(e) => Err(e),
             None => {
-                self.transient_failures = 0;
+                self.retries = None;
                 Ok(())
             }
         }
     }
 
     async fn pause_after(&mut self, e: KafkaError) -> Result<()> {
-        self.transient_failures += 1;
-        if self.transient_failures > TRANSIENT_RETRIES {
+        let pauses = self
+            .retries
+            .get_or_insert_with(|| RetryPolicy::transient(TRANSIENT_RETRIES).pauses());
+        let Some(pause) = pauses.next_pause() else {
             return Err(e);
-        }
+        };
         tracing::warn!("fetch will be retried: {e}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(pause).await;
         Ok(())
     }
 }

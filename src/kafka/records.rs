@@ -16,6 +16,74 @@ pub struct Header {
     pub value: Option<Bytes>,
 }
 
+impl Header {
+    /// Parses `name=value` (split at the first `=`; the value may be empty) or a bare `name`,
+    /// which gives a null value. The name is trimmed and must not be empty.
+    pub fn parse(text: &str) -> Result<Header, String> {
+        let (name, value) = match text.split_once('=') {
+            Some((name, value)) => (name.trim(), Some(Bytes::copy_from_slice(value.as_bytes()))),
+            None => (text.trim(), None),
+        };
+        if name.is_empty() {
+            return Err(format!("header {text:?} has an empty name"));
+        }
+        Ok(Header {
+            name: name.to_owned(),
+            value,
+        })
+    }
+}
+
+/// A record to write: kview's own type, so no caller depends on the client crate underneath.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceRecord {
+    pub key: Option<Bytes>,
+    pub value: Option<Bytes>,
+    /// In order; Kafka allows repeated names and null values.
+    pub headers: Vec<Header>,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: i64,
+}
+
+impl ProduceRecord {
+    /// A record with only a value, stamped now.
+    pub fn value(value: impl Into<Bytes>) -> Self {
+        ProduceRecord {
+            key: None,
+            value: Some(value.into()),
+            headers: Vec::new(),
+            timestamp_ms: chrono::Utc::now().timestamp_millis(),
+        }
+    }
+
+    pub fn with_key(mut self, key: Option<impl Into<Bytes>>) -> Self {
+        self.key = key.map(Into::into);
+        self
+    }
+
+    /// Bytes of key, value and headers.
+    pub fn payload_size(&self) -> usize {
+        self.key.as_ref().map_or(0, Bytes::len)
+            + self.value.as_ref().map_or(0, Bytes::len)
+            + self
+                .headers
+                .iter()
+                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
+                .sum::<usize>()
+    }
+}
+
+/// How a produced batch is compressed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimestampType {
     CreateTime,
@@ -350,6 +418,21 @@ mod tests {
         let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
         assert_eq!(offsets, (0..out.len() as i64).collect::<Vec<_>>());
         assert_eq!(decoded.next_offset, out.last().map(|m| m.offset + 1));
+    }
+
+    #[test]
+    fn headers_parse_from_name_equals_value() {
+        let h = Header::parse("a=x=y").unwrap();
+        assert_eq!(
+            (h.name.as_str(), h.value.as_deref()),
+            ("a", Some(&b"x=y"[..]))
+        );
+        assert_eq!(
+            Header::parse(" b =").unwrap().value.as_deref(),
+            Some(&b""[..])
+        );
+        assert_eq!(Header::parse("bare").unwrap().value, None);
+        assert!(Header::parse("=v").unwrap_err().contains("empty name"));
     }
 
     #[test]

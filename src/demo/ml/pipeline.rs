@@ -7,15 +7,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rskafka::client::partition::Compression;
-use rskafka::record::Record;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::{Dataset, Rng, stratified_split};
 use super::model::{OnlineModel, evaluate, models};
 use super::store::MlStore;
 use crate::kafka::reader::Reader;
-use crate::kafka::{KafkaClient, KafkaError, Result, StartAt};
+use crate::kafka::{Compression, KafkaClient, KafkaError, ProduceRecord, Result, StartAt};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topics {
@@ -76,13 +74,8 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn json_record(value: &impl Serialize) -> Record {
-    Record {
-        key: None,
-        value: Some(serde_json::to_vec(value).expect("records serialize")),
-        headers: Default::default(),
-        timestamp: chrono::Utc::now(),
-    }
+fn json_record(value: &impl Serialize) -> ProduceRecord {
+    ProduceRecord::value(serde_json::to_vec(value).expect("records serialize"))
 }
 
 #[derive(Debug, Clone)]
@@ -149,10 +142,11 @@ pub async fn produce(
         dataset: dataset.name.to_owned(),
         samples,
     };
-    let mut records: Vec<Record> = test.iter().map(|&i| json_record(&sample(i, 0))).collect();
+    let mut records: Vec<ProduceRecord> =
+        test.iter().map(|&i| json_record(&sample(i, 0))).collect();
     records.push(json_record(&end(test.len())));
     client
-        .produce(&options.topics.test, 0, records, Compression::NoCompression)
+        .produce(&options.topics.test, 0, records, Compression::None)
         .await?;
 
     let mut sent = 0;
@@ -177,7 +171,7 @@ pub async fn produce(
                 }
                 None => 500,
             };
-            let batch: Vec<Record> = pending
+            let batch: Vec<ProduceRecord> = pending
                 .by_ref()
                 .take(take)
                 .map(|&i| json_record(&sample(i, epoch)))
@@ -187,7 +181,7 @@ pub async fn produce(
             }
             sent += batch.len();
             client
-                .produce(&options.topics.train, 0, batch, Compression::NoCompression)
+                .produce(&options.topics.train, 0, batch, Compression::None)
                 .await?;
         }
         tracing::info!("run {run}: epoch {epoch} sent");
@@ -197,7 +191,7 @@ pub async fn produce(
             &options.topics.train,
             0,
             vec![json_record(&end(sent))],
-            Compression::NoCompression,
+            Compression::None,
         )
         .await?;
     Ok(ProduceSummary {
@@ -454,7 +448,7 @@ async fn publish_evaluation(
     }
     let records = out.iter().map(json_record).collect();
     client
-        .produce(&topics.metrics, 0, records, Compression::NoCompression)
+        .produce(&topics.metrics, 0, records, Compression::None)
         .await?;
     Ok(out)
 }

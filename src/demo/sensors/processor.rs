@@ -19,14 +19,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rskafka::client::partition::Compression;
-use rskafka::record::Record;
-
 use super::signal::Reading;
 use super::simulator::PARTITIONS;
 use super::store::{self, Alert, SensorStore, WindowStats};
 use crate::kafka::reader::Reader;
-use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
+use crate::kafka::{Compression, KafkaClient, KafkaError, Message, ProduceRecord, Result, StartAt};
 
 const ALPHA: f64 = 0.05;
 const WARMUP: u64 = 20;
@@ -371,22 +368,18 @@ async fn publish_alerts(client: &KafkaClient, topic: &str, alerts: &[Alert]) -> 
     }
     let records = alerts
         .iter()
-        .map(|a| Record {
-            key: Some(a.sensor.as_bytes().to_vec()),
-            value: Some(
+        .map(|a| {
+            ProduceRecord::value(
                 serde_json::to_vec(&serde_json::json!({
                     "sensor": a.sensor, "seq": a.seq, "kind": a.kind,
                     "timestamp": a.timestamp, "value": a.value, "score": a.score,
                 }))
                 .expect("alerts serialize"),
-            ),
-            headers: Default::default(),
-            timestamp: chrono::Utc::now(),
+            )
+            .with_key(Some(a.sensor.clone().into_bytes()))
         })
         .collect();
-    client
-        .produce(topic, 0, records, Compression::NoCompression)
-        .await?;
+    client.produce(topic, 0, records, Compression::None).await?;
     Ok(())
 }
 

@@ -7,12 +7,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures::future::join_all;
-use rskafka::client::partition::Compression;
-use rskafka::record::Record;
 
 use super::signal::{Anomaly, Sensor};
 use crate::kafka::partitioner::Partitioner;
-use crate::kafka::{KafkaClient, Result};
+use crate::kafka::{Compression, KafkaClient, ProduceRecord, Result};
 
 pub const DEFAULT_TOPIC: &str = "sensors";
 pub const PARTITIONS: i32 = 4;
@@ -144,19 +142,17 @@ pub async fn simulate(
             }
         }
         let now = chrono::Utc::now().timestamp_millis();
-        let mut by_partition: BTreeMap<i32, Vec<Record>> = BTreeMap::new();
+        let mut by_partition: BTreeMap<i32, Vec<ProduceRecord>> = BTreeMap::new();
         for _ in 0..due {
             let sensor = &mut sensors[next_sensor];
             next_sensor = (next_sensor + 1) % sensor_count;
             let reading = sensor.read(now, options.anomaly_probability);
             let key = reading.sensor.as_bytes().to_vec();
             let partition = partitioner.partition(Some(&key), partitions);
-            by_partition.entry(partition).or_default().push(Record {
-                key: Some(key),
-                value: Some(serde_json::to_vec(&reading).expect("readings serialize")),
-                headers: Default::default(),
-                timestamp: chrono::Utc::now(),
-            });
+            by_partition.entry(partition).or_default().push(
+                ProduceRecord::value(serde_json::to_vec(&reading).expect("readings serialize"))
+                    .with_key(Some(key)),
+            );
         }
         counters.produced.fetch_add(due, Ordering::Relaxed);
         let sends = by_partition
@@ -166,12 +162,7 @@ pub async fn simulate(
                 (
                     n,
                     client
-                        .produce(
-                            &options.topic,
-                            partition,
-                            records,
-                            Compression::NoCompression,
-                        )
+                        .produce(&options.topic, partition, records, Compression::None)
                         .await,
                 )
             });

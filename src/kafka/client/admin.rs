@@ -1,0 +1,195 @@
+//! Administration: topics (created and deleted through rskafka's controller client),
+//! partitions, configs and log-dir sizes (kafka-protocol, which rskafka lacks).
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use kafka_protocol::messages::{
+    CreatePartitionsRequest, DescribeConfigsRequest, DescribeLogDirsRequest, TopicName,
+    create_partitions_request::CreatePartitionsTopic,
+    describe_configs_request::DescribeConfigsResource,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::KafkaClient;
+use super::data::data_error;
+use crate::kafka::error::{KafkaError, Result};
+use crate::kafka::pool::Lane;
+use crate::kafka::retry::RetryPolicy;
+use crate::kafka::types::*;
+
+/// Size on disk of one replica of one partition.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReplicaSize {
+    pub broker: i32,
+    pub topic: String,
+    pub partition: i32,
+    pub bytes: i64,
+}
+
+impl KafkaClient {
+    /// Creates a topic and waits until every partition has a leader.
+    pub async fn create_topic(&self, name: &str, partitions: i32, replication: i16) -> Result<()> {
+        validate_topic_name(name)?;
+        let controller = self.controller().await?;
+        let ctx = format!("create topic {name:?}");
+        let timeout_ms = self.settings().request_timeout.as_millis() as i32;
+        self.timed(
+            &ctx,
+            controller.create_topic(name, partitions, replication, timeout_ms),
+        )
+        .await?
+        .map_err(|e| match e {
+            rskafka::client::error::Error::ServerError {
+                protocol_error: rskafka::client::error::ProtocolError::TopicAlreadyExists,
+                ..
+            } => KafkaError::TopicExists(name.to_owned()),
+            e => data_error(e, &ctx, None),
+        })?;
+        self.wait_for_leaders(name, partitions as usize).await
+    }
+
+    /// Creates a topic unless it exists (the demos call this on start; two may race).
+    pub async fn ensure_topic(&self, name: &str, partitions: i32) -> Result<()> {
+        match self.topic(name).await {
+            Err(KafkaError::UnknownTopic(_)) => {
+                match self.create_topic(name, partitions, 1).await {
+                    Err(KafkaError::TopicExists(_)) => Ok(()),
+                    other => other,
+                }
+            }
+            other => other.map(|_| ()),
+        }
+    }
+
+    async fn wait_for_leaders(&self, name: &str, partitions: usize) -> Result<()> {
+        let within = self.settings().request_timeout;
+        let mut pauses = RetryPolicy::quick(within).pauses();
+        loop {
+            if let Ok(t) = self.topic(name).await
+                && t.partitions.len() >= partitions
+                && t.partitions.iter().all(|p| p.leader >= 0)
+            {
+                return Ok(());
+            }
+            if !pauses.wait().await {
+                return Err(KafkaError::Timeout {
+                    what: format!("leaders of new topic {name:?}"),
+                    after: within,
+                });
+            }
+        }
+    }
+
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        validate_topic_name(name)?;
+        let controller = self.controller().await?;
+        let ctx = format!("delete topic {name:?}");
+        let timeout_ms = self.settings().request_timeout.as_millis() as i32;
+        self.timed(&ctx, controller.delete_topic(name, timeout_ms))
+            .await?
+            .map_err(|e| data_error(e, &ctx, Some(name)))?;
+        self.forget_partition_clients(name).await;
+        Ok(())
+    }
+
+    pub async fn topic_configs(&self, topic: &str) -> Result<Vec<ConfigEntry>> {
+        validate_topic_name(topic)?;
+        let request = DescribeConfigsRequest::default().with_resources(vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_string(topic.to_owned()))
+                .with_configuration_keys(None),
+        ]);
+        let response = self.call_any(&request, None).await?;
+        let mut out = Vec::new();
+        for r in response.results {
+            if r.error_code == 3 {
+                return Err(KafkaError::UnknownTopic(topic.to_owned()));
+            }
+            KafkaError::check(r.error_code, r.error_message.as_deref(), || {
+                format!("configs of topic {topic:?}")
+            })?;
+            for c in r.configs {
+                out.push(ConfigEntry {
+                    name: c.name.to_string(),
+                    value: c.value.map(|v| v.to_string()),
+                    is_default: c.config_source == 5,
+                    is_sensitive: c.is_sensitive,
+                    read_only: c.read_only,
+                    source: config_source(c.config_source),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Size on disk of every replica, asking every broker; brokers that fail are skipped.
+    pub async fn replica_sizes(&self) -> Result<Vec<ReplicaSize>> {
+        let meta = self.metadata(Some(&[])).await?;
+        let request = DescribeLogDirsRequest::default().with_topics(None);
+        let answers = join_all(meta.brokers.iter().map(|b| {
+            let request = &request;
+            async move {
+                (
+                    b.id,
+                    self.pool
+                        .call(&b.addr(), Lane::Admin, request, None, Duration::ZERO)
+                        .await,
+                )
+            }
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (broker, answer) in answers {
+            let Ok((_, response)) = answer else { continue };
+            for dir in response.results.iter().filter(|d| d.error_code == 0) {
+                for t in &dir.topics {
+                    for p in t.partitions.iter().filter(|p| !p.is_future_key) {
+                        out.push(ReplicaSize {
+                            broker,
+                            topic: t.name.0.to_string(),
+                            partition: p.partition_index,
+                            bytes: p.partition_size,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Raises a topic's partition count to `count`.
+    pub async fn create_partitions(&self, topic: &str, count: i32) -> Result<()> {
+        validate_topic_name(topic)?;
+        let request = CreatePartitionsRequest::default()
+            .with_topics(vec![
+                CreatePartitionsTopic::default()
+                    .with_name(TopicName(StrBytes::from_string(topic.to_owned())))
+                    .with_count(count)
+                    .with_assignments(None),
+            ])
+            .with_timeout_ms(self.settings().request_timeout.as_millis() as i32);
+        let response = self.call_any(&request, None).await?;
+        for r in response.results {
+            KafkaError::check(r.error_code, r.error_message.as_deref(), || {
+                format!("create partitions of {topic:?}")
+            })?;
+        }
+        self.forget_partition_clients(topic).await;
+        self.wait_for_leaders(topic, count as usize).await
+    }
+}
+
+fn config_source(code: i8) -> &'static str {
+    match code {
+        1 => "topic",
+        2 => "broker",
+        3 => "cluster default",
+        4 => "broker file",
+        5 => "default",
+        6 => "broker logger",
+        _ => "unknown",
+    }
+}

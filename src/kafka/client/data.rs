@@ -1,0 +1,308 @@
+//! The data plane through rskafka: produce, and list offsets (watermarks, offsets for a time).
+//! rskafka has no request timeout, so every call is wrapped in one; its retry loop gets a
+//! deadline. Its types stay inside this file: callers speak kview's `ProduceRecord`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::join_all;
+use rskafka::client::partition::{OffsetAt, UnknownTopicHandling};
+
+use super::KafkaClient;
+use crate::kafka::error::{KafkaError, Result, screaming_snake};
+use crate::kafka::records::{Compression, ProduceRecord};
+use crate::kafka::types::Watermarks;
+
+pub(super) use rskafka::client::partition::PartitionClient;
+
+/// Bytes of records per produce request: under the broker's default `message.max.bytes`
+/// (1 MiB with overhead), so a batch is never refused for its size (a single larger record
+/// still is, with MESSAGE_TOO_LARGE).
+const MAX_BATCH_BYTES: usize = 900 * 1024;
+/// Per-record framing on top of key, value and headers, roughly.
+const RECORD_OVERHEAD: usize = 32;
+
+/// Splits records, in order, into batches of at most `max_bytes` (a lone larger record forms
+/// its own batch).
+fn request_batches(records: Vec<ProduceRecord>, max_bytes: usize) -> Vec<Vec<ProduceRecord>> {
+    let mut batches = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0;
+    for record in records {
+        let bytes = record.payload_size() + RECORD_OVERHEAD;
+        if !current.is_empty() && size + bytes > max_bytes {
+            batches.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += bytes;
+        current.push(record);
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
+/// rskafka's record keeps one non-null value per header name; what it cannot hold is refused
+/// rather than changed.
+fn to_rskafka(record: ProduceRecord) -> Result<rskafka::record::Record> {
+    let mut headers = BTreeMap::new();
+    for h in record.headers {
+        let Some(value) = h.value else {
+            return Err(KafkaError::Client(format!(
+                "header {:?} has no value (kview cannot write null header values yet)",
+                h.name
+            )));
+        };
+        if headers.insert(h.name.clone(), value.to_vec()).is_some() {
+            return Err(KafkaError::Client(format!(
+                "header {:?} is given twice (kview cannot write repeated header names yet)",
+                h.name
+            )));
+        }
+    }
+    let timestamp =
+        chrono::DateTime::from_timestamp_millis(record.timestamp_ms).ok_or_else(|| {
+            KafkaError::Client(format!("timestamp {} is out of range", record.timestamp_ms))
+        })?;
+    Ok(rskafka::record::Record {
+        key: record.key.map(|k| k.to_vec()),
+        value: record.value.map(|v| v.to_vec()),
+        headers,
+        timestamp,
+    })
+}
+
+fn compression(c: Compression) -> rskafka::client::partition::Compression {
+    use rskafka::client::partition::Compression as R;
+    match c {
+        Compression::None => R::NoCompression,
+        Compression::Gzip => R::Gzip,
+        Compression::Snappy => R::Snappy,
+        Compression::Lz4 => R::Lz4,
+        Compression::Zstd => R::Zstd,
+    }
+}
+
+impl KafkaClient {
+    pub(super) async fn data_plane(&self) -> Result<&rskafka::client::Client> {
+        self.data_plane
+            .get_or_try_init(|| async {
+                let settings = self.settings();
+                let backoff = rskafka::BackoffConfig {
+                    init_backoff: Duration::from_millis(100),
+                    max_backoff: Duration::from_secs(2),
+                    base: 2.0,
+                    deadline: Some(settings.connect_timeout),
+                };
+                let build = rskafka::client::ClientBuilder::new(self.bootstrap.clone())
+                    .client_id(settings.client_id.clone())
+                    .backoff_config(backoff)
+                    .build();
+                match tokio::time::timeout(settings.connect_timeout * 2, build).await {
+                    Ok(Ok(client)) => Ok(client),
+                    Ok(Err(e)) => Err(data_error(e, "connecting", None)),
+                    Err(_) => Err(KafkaError::Timeout {
+                        what: "the data-plane connection".into(),
+                        after: settings.connect_timeout * 2,
+                    }),
+                }
+            })
+            .await
+    }
+
+    async fn partition_client(&self, topic: &str, partition: i32) -> Result<Arc<PartitionClient>> {
+        let key = (topic.to_owned(), partition);
+        if let Some(pc) = self.partition_clients.lock().await.get(&key) {
+            return Ok(pc.clone());
+        }
+        let client = self.data_plane().await?;
+        let pc = self
+            .timed(
+                "a partition leader",
+                client.partition_client(topic, partition, UnknownTopicHandling::Error),
+            )
+            .await?
+            .map_err(|e| data_error(e, &format!("{topic}/{partition}"), Some(topic)))?;
+        let pc = Arc::new(pc);
+        self.partition_clients.lock().await.insert(key, pc.clone());
+        Ok(pc)
+    }
+
+    /// Drops cached partition clients of a topic (deleted, or its partitions changed).
+    pub(super) async fn forget_partition_clients(&self, topic: &str) {
+        self.partition_clients
+            .lock()
+            .await
+            .retain(|(t, _), _| t != topic);
+    }
+
+    pub(super) async fn timed<F: std::future::Future>(
+        &self,
+        what: &str,
+        f: F,
+    ) -> Result<F::Output> {
+        let after = self.settings().request_timeout;
+        tokio::time::timeout(after, f)
+            .await
+            .map_err(|_| KafkaError::Timeout {
+                what: what.to_owned(),
+                after,
+            })
+    }
+
+    /// Low and high watermarks, one result per requested partition, asked concurrently.
+    pub async fn watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<Watermarks>> {
+        join_all(partitions.iter().map(|(topic, partition)| async move {
+            let pc = self.partition_client(topic, *partition).await?;
+            let ctx = format!("offsets of {topic}/{partition}");
+            let (low, high) = self
+                .timed(&ctx, async {
+                    futures::join!(
+                        pc.get_offset(OffsetAt::Earliest),
+                        pc.get_offset(OffsetAt::Latest)
+                    )
+                })
+                .await?;
+            Ok(Watermarks {
+                low: low.map_err(|e| data_error(e, &ctx, Some(topic)))?,
+                high: high.map_err(|e| data_error(e, &ctx, Some(topic)))?,
+            })
+        }))
+        .await
+    }
+
+    /// The first offset whose timestamp is at or after `unix_ms`; the high watermark if none.
+    pub async fn offset_for_time(&self, topic: &str, partition: i32, unix_ms: i64) -> Result<i64> {
+        let pc = self.partition_client(topic, partition).await?;
+        let at = chrono::DateTime::from_timestamp_millis(unix_ms)
+            .ok_or_else(|| KafkaError::Client(format!("timestamp {unix_ms} is out of range")))?;
+        let ctx = format!("offset for time in {topic}/{partition}");
+        let offset = self
+            .timed(&ctx, pc.get_offset(OffsetAt::Timestamp(at)))
+            .await?
+            .map_err(|e| data_error(e, &ctx, Some(topic)))?;
+        if offset >= 0 {
+            return Ok(offset);
+        }
+        self.timed(&ctx, pc.get_offset(OffsetAt::Latest))
+            .await?
+            .map_err(|e| data_error(e, &ctx, Some(topic)))
+    }
+
+    /// Writes records to one partition, in order; returns their offsets. Records go out in
+    /// batches that fit the broker's default size limit, so callers need not count bytes.
+    pub async fn produce(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        codec: Compression,
+    ) -> Result<Vec<i64>> {
+        let pc = self.partition_client(topic, partition).await?;
+        let ctx = format!("produce to {topic}/{partition}");
+        let mut offsets = Vec::with_capacity(records.len());
+        for batch in request_batches(records, MAX_BATCH_BYTES) {
+            let batch = batch
+                .into_iter()
+                .map(to_rskafka)
+                .collect::<Result<Vec<_>>>()?;
+            let written = self
+                .timed(&ctx, pc.produce(batch, compression(codec)))
+                .await?
+                .map_err(|e| data_error(e, &ctx, Some(topic)))?;
+            offsets.extend(written);
+        }
+        Ok(offsets)
+    }
+
+    pub(super) async fn controller(&self) -> Result<rskafka::client::controller::ControllerClient> {
+        self.data_plane()
+            .await?
+            .controller_client()
+            .map_err(|e| data_error(e, "controller", None))
+    }
+}
+
+/// Words an rskafka error for one line; an unknown topic becomes `UnknownTopic`.
+pub(super) fn data_error(
+    e: rskafka::client::error::Error,
+    context: &str,
+    topic: Option<&str>,
+) -> KafkaError {
+    use rskafka::client::error::{Error, ProtocolError};
+    match e {
+        Error::ServerError {
+            protocol_error: ProtocolError::UnknownTopicOrPartition,
+            ..
+        } if topic.is_some() => KafkaError::UnknownTopic(topic.unwrap_or_default().to_owned()),
+        Error::ServerError {
+            protocol_error,
+            error_message,
+            ..
+        } => {
+            let name = screaming_snake(&format!("{protocol_error:?}"));
+            match error_message {
+                Some(m) if !m.is_empty() => KafkaError::Client(format!("{context}: {name} ({m})")),
+                _ => KafkaError::Client(format!("{context}: {name}")),
+            }
+        }
+        other => KafkaError::Client(format!("{context}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn record(value_len: usize) -> ProduceRecord {
+        ProduceRecord::value(vec![b'x'; value_len])
+    }
+
+    #[test]
+    fn produce_batches_respect_the_size_limit_and_keep_order() {
+        let records: Vec<_> = (0..100).map(|i| record(60 + i)).collect();
+        let batches = request_batches(records, 1_000);
+        assert!(batches.len() > 5);
+        let mut expected = 60;
+        for b in &batches {
+            let size: usize = b.iter().map(|r| r.payload_size() + RECORD_OVERHEAD).sum();
+            assert!(size <= 1_000 || b.len() == 1);
+            for r in b {
+                assert_eq!(r.value.as_ref().unwrap().len(), expected);
+                expected += 1;
+            }
+        }
+        let huge = request_batches(vec![record(10), record(5_000), record(10)], 1_000);
+        assert_eq!(huge.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert!(request_batches(vec![], 1_000).is_empty());
+    }
+
+    #[test]
+    fn headers_rskafka_cannot_hold_are_refused_not_changed() {
+        use crate::kafka::records::Header;
+        let header = |name: &str, value: Option<&'static [u8]>| Header {
+            name: name.into(),
+            value: value.map(Bytes::from_static),
+        };
+        let mut r = record(1);
+        r.headers = vec![header("a", Some(b"1")), header("b", Some(b"2"))];
+        assert_eq!(to_rskafka(r.clone()).unwrap().headers.len(), 2);
+        r.headers.push(header("a", Some(b"3")));
+        assert!(
+            to_rskafka(r.clone())
+                .unwrap_err()
+                .to_string()
+                .contains("given twice")
+        );
+        r.headers = vec![header("n", None)];
+        assert!(
+            to_rskafka(r)
+                .unwrap_err()
+                .to_string()
+                .contains("null header")
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! Consumer groups through kafka-protocol: listing (every broker), and what each group's
+//! coordinator knows (description, committed offsets, standalone commits).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::join_all;
+use kafka_protocol::messages::{
+    ConsumerProtocolAssignment, DescribeGroupsRequest, FindCoordinatorRequest, GroupId,
+    ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
+    offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic},
+};
+use kafka_protocol::protocol::{Decodable, Request, StrBytes};
+
+use super::KafkaClient;
+use crate::kafka::error::{KafkaError, Result};
+use crate::kafka::pool::Lane;
+use crate::kafka::retry::RetryPolicy;
+use crate::kafka::types::*;
+
+/// COORDINATOR_LOAD_IN_PROGRESS and COORDINATOR_NOT_AVAILABLE: a fresh broker settles soon.
+fn coordinator_settling(code: i16) -> bool {
+    matches!(code, 14 | 15)
+}
+
+impl KafkaClient {
+    /// Every group on every broker.
+    pub async fn list_groups(&self) -> Result<Vec<GroupListing>> {
+        let mut pauses = RetryPolicy::quick(self.settings().request_timeout).pauses();
+        loop {
+            match self.list_groups_once().await? {
+                Ok(groups) => return Ok(groups),
+                // A broker that just started loads its groups first: ask again shortly.
+                Err(code) if pauses.wait().await => {
+                    tracing::debug!("list groups: coordinator settling (code {code})")
+                }
+                Err(code) => {
+                    KafkaError::check(code, None, || "list groups".into())?;
+                }
+            }
+        }
+    }
+
+    /// The groups, or the error code of a broker whose coordinator is still settling.
+    async fn list_groups_once(&self) -> Result<std::result::Result<Vec<GroupListing>, i16>> {
+        let meta = self.metadata(Some(&[])).await?;
+        let request = ListGroupsRequest::default();
+        let answers = join_all(meta.brokers.iter().map(|b| {
+            let request = &request;
+            async move {
+                self.pool
+                    .call(&b.addr(), Lane::Admin, request, None, Duration::ZERO)
+                    .await
+            }
+        }))
+        .await;
+        let mut groups = BTreeMap::new();
+        for answer in answers {
+            let (_, response) = answer?;
+            if coordinator_settling(response.error_code) {
+                return Ok(Err(response.error_code));
+            }
+            KafkaError::check(response.error_code, None, || "list groups".into())?;
+            for g in response.groups {
+                let id = g.group_id.0.to_string();
+                groups.insert(
+                    id.clone(),
+                    GroupListing {
+                        group_id: id,
+                        protocol_type: g.protocol_type.to_string(),
+                        state: g.group_state.to_string(),
+                        group_type: g.group_type.to_string(),
+                    },
+                );
+            }
+        }
+        Ok(Ok(groups.into_values().collect()))
+    }
+
+    /// The address of the broker that coordinates a group, retried while coordinators load.
+    async fn coordinator(&self, group: &str) -> Result<(i32, String)> {
+        let key = StrBytes::from_string(group.to_owned());
+        let build = |version: i16| {
+            let request = FindCoordinatorRequest::default().with_key_type(0);
+            if version >= 4 {
+                request.with_coordinator_keys(vec![key.clone()])
+            } else {
+                request.with_key(key.clone())
+            }
+        };
+        let mut pauses = RetryPolicy::quick(self.settings().request_timeout).pauses();
+        loop {
+            let response = self.call_any_built(None, build).await?;
+            let (code, message, node, host, port) = match response.coordinators.first() {
+                Some(c) => (
+                    c.error_code,
+                    c.error_message.clone(),
+                    c.node_id.0,
+                    c.host.clone(),
+                    c.port,
+                ),
+                None => (
+                    response.error_code,
+                    response.error_message.clone(),
+                    response.node_id.0,
+                    response.host.clone(),
+                    response.port,
+                ),
+            };
+            if coordinator_settling(code) && pauses.wait().await {
+                continue;
+            }
+            KafkaError::check(code, message.as_deref(), || {
+                format!("find coordinator of group {group:?}")
+            })?;
+            return Ok((node, format!("{host}:{port}")));
+        }
+    }
+
+    /// Sends a group request to the group's coordinator, finding it again while it moves or
+    /// loads (after a broker restart); `coordinator_code` reads the response's group-level code.
+    async fn call_coordinator<R: Request + Clone>(
+        &self,
+        group: &str,
+        request: &R,
+        cap: Option<i16>,
+        coordinator_code: impl Fn(&R::Response) -> i16,
+    ) -> Result<(i32, R::Response)> {
+        let mut pauses = RetryPolicy::quick(self.settings().request_timeout).pauses();
+        loop {
+            let (node, addr) = self.coordinator(group).await?;
+            let (_, response) = self
+                .pool
+                .call(&addr, Lane::Admin, request, cap, Duration::ZERO)
+                .await?;
+            // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
+            if matches!(coordinator_code(&response), 14..=16) && pauses.wait().await {
+                continue;
+            }
+            return Ok((node, response));
+        }
+    }
+
+    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
+        let request = DescribeGroupsRequest::default()
+            .with_groups(vec![GroupId(StrBytes::from_string(group.to_owned()))]);
+        let (coordinator, response) = self
+            .call_coordinator(group, &request, None, |r| {
+                r.groups.first().map_or(0, |g| g.error_code)
+            })
+            .await?;
+        let g = response
+            .groups
+            .into_iter()
+            .next()
+            .ok_or_else(|| KafkaError::Client(format!("no description of group {group:?}")))?;
+        KafkaError::check(g.error_code, g.error_message.as_deref(), || {
+            format!("describe group {group:?}")
+        })?;
+        let members = g
+            .members
+            .iter()
+            .map(|m| GroupMember {
+                member_id: m.member_id.to_string(),
+                client_id: m.client_id.to_string(),
+                host: m.client_host.to_string(),
+                assignment: if g.protocol_type.as_str() == "consumer" {
+                    decode_assignment(&m.member_assignment)
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
+        Ok(GroupDescription {
+            group_id: g.group_id.0.to_string(),
+            state: g.group_state.to_string(),
+            protocol_type: g.protocol_type.to_string(),
+            protocol: g.protocol_data.to_string(),
+            coordinator,
+            members,
+        })
+    }
+
+    /// Every committed offset of a group (partitions without a commit are left out).
+    pub async fn committed_offsets(&self, group: &str) -> Result<Vec<CommittedOffset>> {
+        // v7 is the last version with one group per request; v8+ batches groups in another
+        // shape, which kview does not need.
+        let request = OffsetFetchRequest::default()
+            .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+            .with_topics(None);
+        let (_, response) = self
+            .call_coordinator(group, &request, Some(7), |r| r.error_code)
+            .await?;
+        let ctx = || format!("committed offsets of group {group:?}");
+        KafkaError::check(response.error_code, None, ctx)?;
+        let mut out = Vec::new();
+        for t in response.topics {
+            for p in t.partitions {
+                KafkaError::check(p.error_code, None, ctx)?;
+                if p.committed_offset >= 0 {
+                    out.push(CommittedOffset {
+                        topic: t.name.0.to_string(),
+                        partition: p.partition_index,
+                        offset: p.committed_offset,
+                        metadata: p.metadata.map(|m| m.to_string()),
+                    });
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        Ok(out)
+    }
+
+    /// Commits offsets for a group outside any generation (a "standalone" commit), as
+    /// kview's own demo consumers and offset resets do. The group must have no active members.
+    pub async fn commit_offsets(&self, group: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
+        let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
+        for (topic, partition, offset) in offsets {
+            let p = OffsetCommitRequestPartition::default()
+                .with_partition_index(*partition)
+                .with_committed_offset(*offset)
+                .with_committed_leader_epoch(-1);
+            match topics.iter_mut().find(|t| t.name.0.as_str() == topic) {
+                Some(t) => t.partitions.push(p),
+                None => topics.push(
+                    OffsetCommitRequestTopic::default()
+                        .with_name(TopicName(StrBytes::from_string(topic.clone())))
+                        .with_partitions(vec![p]),
+                ),
+            }
+        }
+        let request = OffsetCommitRequest::default()
+            .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
+            .with_generation_id_or_member_epoch(-1)
+            .with_member_id(StrBytes::from_static_str(""))
+            .with_retention_time_ms(-1)
+            .with_topics(topics);
+        let (_, response) = self
+            .call_coordinator(group, &request, None, |r| {
+                r.topics
+                    .first()
+                    .and_then(|t| t.partitions.first())
+                    .map_or(0, |p| p.error_code)
+            })
+            .await?;
+        for t in response.topics {
+            for p in t.partitions {
+                KafkaError::check(p.error_code, None, || {
+                    format!(
+                        "commit offset of group {group:?} on {}/{}",
+                        t.name.0, p.partition_index
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The partitions in a consumer-protocol assignment; empty when it is not one.
+fn decode_assignment(bytes: &Bytes) -> Vec<(String, i32)> {
+    if bytes.len() < 2 {
+        return Vec::new();
+    }
+    let mut buf = bytes.clone();
+    let version = i16::from_be_bytes([buf[0], buf[1]]);
+    let _ = bytes::Buf::get_i16(&mut buf);
+    match ConsumerProtocolAssignment::decode(&mut buf, version.clamp(0, 3)) {
+        Ok(a) => a
+            .assigned_partitions
+            .iter()
+            .flat_map(|tp| tp.partitions.iter().map(|p| (tp.topic.0.to_string(), *p)))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}

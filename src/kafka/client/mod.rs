@@ -1,0 +1,240 @@
+//! `KafkaClient`: the one handle on a cluster that the headless commands and the dashboard share.
+//!
+//! Split by plane, each an `impl KafkaClient` block of its own:
+//! - [`data`]: produce, list offsets (watermarks, offsets for a time) through rskafka;
+//! - [`fetch`]: reading records through kafka-protocol and kview's own decoder (see
+//!   `records.rs` for why);
+//! - [`groups`]: group listing, descriptions, committed offsets and commits;
+//! - [`admin`]: topics, partitions, configs, log dirs.
+//!
+//! This file holds what they share: the pool, the broker and leader maps, and metadata.
+
+mod admin;
+mod data;
+mod fetch;
+mod groups;
+
+pub use admin::ReplicaSize;
+pub use fetch::{FetchPosition, PartitionFetch};
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+use kafka_protocol::messages::{
+    MetadataRequest, TopicName, metadata_request::MetadataRequestTopic,
+};
+use kafka_protocol::protocol::{Request, StrBytes};
+use tokio::sync::{Mutex, OnceCell};
+
+use super::conn::ConnSettings;
+use super::error::{KafkaError, Result};
+use super::pool::{Lane, Pool};
+use super::types::*;
+
+impl KafkaError {
+    /// Errors after which the connection is in an unknown state and another broker may answer.
+    pub fn is_transport(&self) -> bool {
+        matches!(
+            self,
+            KafkaError::Unreachable { .. }
+                | KafkaError::ConnectionLost { .. }
+                | KafkaError::Timeout { .. }
+                | KafkaError::Protocol { .. }
+        )
+    }
+}
+
+pub struct KafkaClient {
+    bootstrap: Vec<String>,
+    pool: Pool,
+    brokers: RwLock<BTreeMap<i32, String>>,
+    leaders: RwLock<HashMap<(String, i32), i32>>,
+    data_plane: OnceCell<rskafka::client::Client>,
+    partition_clients: Mutex<HashMap<(String, i32), std::sync::Arc<data::PartitionClient>>>,
+}
+
+impl std::fmt::Debug for KafkaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaClient")
+            .field("bootstrap", &self.bootstrap)
+            .finish()
+    }
+}
+
+impl KafkaClient {
+    /// Connects to the first bootstrap broker that answers.
+    pub async fn connect(bootstrap: Vec<String>, settings: ConnSettings) -> Result<Self> {
+        if bootstrap.is_empty() {
+            return Err(KafkaError::Client("no bootstrap brokers given".into()));
+        }
+        let client = KafkaClient {
+            bootstrap,
+            pool: Pool::new(settings),
+            brokers: Default::default(),
+            leaders: Default::default(),
+            data_plane: OnceCell::new(),
+            partition_clients: Default::default(),
+        };
+        client.metadata(Some(&[])).await?;
+        Ok(client)
+    }
+
+    fn settings(&self) -> &ConnSettings {
+        self.pool.settings()
+    }
+
+    /// Known broker addresses first (they answered before), then the bootstrap list.
+    fn candidate_addrs(&self) -> Vec<String> {
+        let mut addrs: Vec<String> = self
+            .brokers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        for b in &self.bootstrap {
+            if !addrs.contains(b) {
+                addrs.push(b.clone());
+            }
+        }
+        addrs
+    }
+
+    /// Sends a request to whichever broker answers; only transport failures move on.
+    async fn call_any<R: Request + Clone>(
+        &self,
+        request: &R,
+        cap: Option<i16>,
+    ) -> Result<R::Response> {
+        self.call_any_built(cap, |_| request.clone()).await
+    }
+
+    async fn call_any_built<R: Request>(
+        &self,
+        cap: Option<i16>,
+        build: impl Fn(i16) -> R,
+    ) -> Result<R::Response> {
+        let mut first_error = None;
+        for addr in self.candidate_addrs() {
+            match self
+                .pool
+                .call_built(&addr, Lane::Admin, cap, std::time::Duration::ZERO, &build)
+                .await
+            {
+                Ok((_, response)) => return Ok(response),
+                Err(e) if e.is_transport() => {
+                    tracing::debug!("{addr}: {e}");
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(first_error.unwrap_or_else(|| KafkaError::Client("no broker to ask".into())))
+    }
+
+    fn broker_addr(&self, id: i32) -> Result<String> {
+        self.brokers
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| {
+                KafkaError::Client(format!("broker {id} is not in the cluster metadata"))
+            })
+    }
+
+    fn leader_of(&self, topic: &str, partition: i32) -> Option<i32> {
+        self.leaders
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(topic.to_owned(), partition))
+            .copied()
+            .filter(|l| *l >= 0)
+    }
+
+    /// Forgets every leader, so the next request looks them up again.
+    fn forget_leaders(&self) {
+        self.leaders
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Cluster metadata; `topics` None means every topic, Some(&[]) brokers only.
+    pub async fn metadata(&self, topics: Option<&[String]>) -> Result<ClusterMetadata> {
+        let request = MetadataRequest::default()
+            .with_topics(topics.map(|names| {
+                names
+                    .iter()
+                    .map(|n| {
+                        MetadataRequestTopic::default()
+                            .with_name(Some(TopicName(StrBytes::from_string(n.clone()))))
+                    })
+                    .collect()
+            }))
+            .with_allow_auto_topic_creation(false);
+        let response = self.call_any(&request, Some(12)).await?;
+
+        let brokers: Vec<BrokerInfo> = response
+            .brokers
+            .iter()
+            .map(|b| BrokerInfo {
+                id: b.node_id.0,
+                host: b.host.to_string(),
+                port: b.port,
+                rack: b.rack.as_ref().map(|r| r.to_string()),
+            })
+            .collect();
+        {
+            let mut known = self.brokers.write().unwrap_or_else(|p| p.into_inner());
+            known.clear();
+            known.extend(brokers.iter().map(|b| (b.id, b.addr())));
+        }
+
+        let mut out_topics = Vec::with_capacity(response.topics.len());
+        let mut leaders = self.leaders.write().unwrap_or_else(|p| p.into_inner());
+        for t in &response.topics {
+            let name = t.name.as_ref().map(|n| n.0.to_string()).unwrap_or_default();
+            if t.error_code == 3 {
+                return Err(KafkaError::UnknownTopic(name));
+            }
+            if t.error_code != 0 && t.partitions.is_empty() {
+                KafkaError::check(t.error_code, None, || format!("metadata of topic {name:?}"))?;
+            }
+            let mut partitions: Vec<PartitionInfo> = t
+                .partitions
+                .iter()
+                .map(|p| PartitionInfo {
+                    id: p.partition_index,
+                    leader: p.leader_id.0,
+                    replicas: p.replica_nodes.iter().map(|b| b.0).collect(),
+                    isr: p.isr_nodes.iter().map(|b| b.0).collect(),
+                    offline_replicas: p.offline_replicas.iter().map(|b| b.0).collect(),
+                })
+                .collect();
+            partitions.sort_by_key(|p| p.id);
+            for p in &partitions {
+                leaders.insert((name.clone(), p.id), p.leader);
+            }
+            out_topics.push(TopicInfo {
+                name,
+                internal: t.is_internal,
+                partitions,
+            });
+        }
+        out_topics.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(ClusterMetadata {
+            cluster_id: response.cluster_id.as_ref().map(|c| c.to_string()),
+            controller_id: response.controller_id.0,
+            brokers,
+            topics: out_topics,
+        })
+    }
+
+    /// Metadata of one topic; `UnknownTopic` when it does not exist.
+    pub async fn topic(&self, name: &str) -> Result<TopicInfo> {
+        validate_topic_name(name)?;
+        let meta = self.metadata(Some(&[name.to_owned()])).await?;
+        meta.topic(name).cloned()
+    }
+}
