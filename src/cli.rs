@@ -55,6 +55,15 @@ pub struct GlobalOpts {
     /// Start both demo pipelines (sensor stream, ML training) when the dashboard connects
     #[arg(long)]
     pub demo: bool,
+
+    /// Prefix for the dashboard demos' topic and group names (keeps them apart from others')
+    #[arg(
+        long,
+        env = "KVIEW_DEMO_PREFIX",
+        default_value = "",
+        value_name = "PREFIX"
+    )]
+    pub demo_prefix: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,7 +304,7 @@ pub enum SimulateCommand {
         #[arg(long, default_value_t = 50.0)]
         rate: f64,
         /// Stop after this long: 30s, 5m, 2h
-        #[arg(long, value_parser = crate::demo::sensors::simulator::parse_duration)]
+        #[arg(long, value_parser = crate::human::parse_duration)]
         duration: Option<std::time::Duration>,
         /// Stop after this many readings
         #[arg(long)]
@@ -324,7 +333,7 @@ pub enum ProcessCommand {
         #[arg(long, default_value = "kview-sensor-processor")]
         group: String,
         /// Tumbling window length
-        #[arg(long, default_value = "10s", value_parser = crate::demo::sensors::simulator::parse_duration)]
+        #[arg(long, default_value = "10s", value_parser = crate::human::parse_duration)]
         window: std::time::Duration,
         /// Stop once caught up with the topic
         #[arg(long)]

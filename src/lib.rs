@@ -6,8 +6,10 @@
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod decode;
 pub mod demo;
 pub mod headless;
+pub mod human;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
@@ -51,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             read_only: cli.global.read_only,
             mouse: cli.global.mouse,
             demo: cli.global.demo,
+            demo_names: demo::DemoNames::new(&cli.global.demo_prefix),
         })
         .await
         .map(|()| 0);

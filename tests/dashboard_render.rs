@@ -123,7 +123,7 @@ fn event(state: &mut State, e: Event) {
 
 /// A connected dashboard with two throughput samples taken.
 fn base_state() -> State {
-    let mut s = State::new("127.0.0.1:9092".into(), false, Theme::ansi());
+    let mut s = State::new("127.0.0.1:9092".into(), false);
     s.utc_offset = FixedOffset::east_opt(0);
     event(&mut s, Event::Connection(ConnState::Connected));
     event(&mut s, Event::Metadata(cluster()));
@@ -264,8 +264,16 @@ fn groups_state() -> State {
 }
 
 fn render(state: &State, width: u16, height: u16) -> Buffer {
+    render_in(state, &Theme::ansi(), width, height)
+}
+
+fn render_in(state: &State, theme: &Theme, width: u16, height: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::render(f, state)).unwrap();
+    terminal
+        .draw(|f| {
+            ui::render(f, state, theme);
+        })
+        .unwrap();
     terminal.backend().buffer().clone()
 }
 
@@ -439,7 +447,7 @@ fn states() -> Vec<(&'static str, State)> {
     event(
         &mut ml,
         Event::MlTask {
-            producer: true,
+            task: kview::app::event::MlTask::Producer,
             status: kview::app::event::TaskStatus::Running("run-20261125-080000.000".into()),
         },
     );
@@ -478,7 +486,7 @@ fn states() -> Vec<(&'static str, State)> {
     event(&mut sensors, Event::SensorBatch { readings, alerts });
     event(
         &mut sensors,
-        Event::SensorCounts(kview::app::sensors::Conservation {
+        Event::SensorCounts(kview::demo::sensors::Conservation {
             produced: 480,
             acknowledged: 480,
             failed: 0,
@@ -505,7 +513,7 @@ fn states() -> Vec<(&'static str, State)> {
     );
     v.push(("sensors_running", sensors));
 
-    let mut retrying = State::new("127.0.0.1:9999".into(), true, Theme::ansi());
+    let mut retrying = State::new("127.0.0.1:9999".into(), true);
     event(
         &mut retrying,
         Event::Connection(ConnState::Retrying {
@@ -568,9 +576,8 @@ fn escape_sequences_and_invalid_utf8_never_reach_the_terminal_raw() {
 #[test]
 fn no_color_means_no_colour_anywhere() {
     use ratatui::style::Color;
-    for (name, mut state) in states() {
-        state.set_theme(Theme::plain());
-        let buffer = render(&state, 160, 48);
+    for (name, state) in states() {
+        let buffer = render_in(&state, &Theme::plain(), 160, 48);
         for cell in buffer.content() {
             assert!(
                 cell.fg == Color::Reset && cell.bg == Color::Reset,
@@ -623,20 +630,20 @@ fn the_produce_form_keeps_input_on_error_and_sends_valid_input() {
 
 #[test]
 fn read_only_mode_refuses_the_produce_form() {
-    let mut s = State::new("b:9092".into(), true, Theme::plain());
+    let mut s = State::new("b:9092".into(), true);
     event(&mut s, Event::Metadata(cluster()));
     act(&mut s, Action::OpenProduce);
-    assert_eq!(s.view(), kview::app::state::View::Overview);
+    assert_eq!(s.view(), kview::app::views::View::Overview);
     assert!(text(&render(&s, 80, 24)).contains("read-only mode: producing is disabled"));
 }
 
 #[test]
 fn group_statuses_and_the_reset_flow() {
     let mut s = groups_state();
-    let billing = s.group_report("billing").unwrap();
+    let billing = s.groups.report("billing").unwrap();
     assert_eq!(billing.status, kview::lag::status::GroupStatus::Ok);
     assert_eq!(billing.total_lag, 20);
-    let audit = s.group_report("audit").unwrap();
+    let audit = s.groups.report("audit").unwrap();
     assert_eq!(
         audit.partitions[0].status,
         kview::lag::status::PartitionStatus::Stop
@@ -719,7 +726,7 @@ fn group_statuses_and_the_reset_flow() {
 
     // Read-only refuses outright.
     let mut ro = groups_state();
-    ro.read_only = true;
+    ro.session.read_only = true;
     act(&mut ro, Action::Up);
     act(&mut ro, Action::Open);
     act(&mut ro, Action::ResetOffsets);
@@ -782,7 +789,7 @@ fn the_browser_copies_writes_and_jumps() {
 #[test]
 fn read_only_mode_refuses_the_demos_and_resets() {
     let mut s = base_state();
-    s.read_only = true;
+    s.session.read_only = true;
     act(&mut s, Action::ShowMl);
     assert!(act(&mut s, Action::MlStart).is_empty());
     assert!(act(&mut s, Action::MlTrainer).is_empty());
@@ -797,7 +804,7 @@ fn read_only_mode_refuses_the_demos_and_resets() {
         )
         .is_empty()
     );
-    let mut demo = State::new("b:9092".into(), true, Theme::plain());
+    let mut demo = State::new("b:9092".into(), true);
     demo.start_demos_on_connect = false; // --demo is ignored with --read-only by the runtime
     assert!(
         update(
@@ -810,7 +817,7 @@ fn read_only_mode_refuses_the_demos_and_resets() {
 
 #[test]
 fn demo_mode_starts_both_pipelines_once_connected() {
-    let mut s = State::new("b:9092".into(), false, Theme::plain());
+    let mut s = State::new("b:9092".into(), false);
     s.start_demos_on_connect = true;
     let commands = update(&mut s, Msg::Event(Event::Connection(ConnState::Connecting)));
     assert!(commands.is_empty());
@@ -827,19 +834,19 @@ fn demo_mode_starts_both_pipelines_once_connected() {
 #[test]
 fn commands_and_escape_navigate_the_view_stack() {
     let mut s = messages_state();
-    assert_eq!(s.view(), kview::app::state::View::Messages);
+    assert_eq!(s.view(), kview::app::views::View::Messages);
     act(&mut s, Action::OpenCommand);
     for c in "topics".chars() {
         act(&mut s, Action::Insert(c));
     }
     assert_eq!(act(&mut s, Action::Submit), vec![Command::StopBrowse]);
-    assert_eq!(s.view(), kview::app::state::View::Topics);
+    assert_eq!(s.view(), kview::app::views::View::Topics);
     act(&mut s, Action::OpenCommand);
     act(&mut s, Action::Insert('g'));
     act(&mut s, Action::Submit);
-    assert_eq!(s.view(), kview::app::state::View::Groups);
+    assert_eq!(s.view(), kview::app::views::View::Groups);
     act(&mut s, Action::Back);
-    assert_eq!(s.view(), kview::app::state::View::Overview);
+    assert_eq!(s.view(), kview::app::views::View::Overview);
     act(&mut s, Action::OpenCommand);
     act(&mut s, Action::Insert('q'));
     assert_eq!(act(&mut s, Action::Submit), vec![Command::Quit]);

@@ -247,7 +247,14 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
 fn the_ml_demo_trains_from_the_dashboard_to_90_percent_with_the_log_narrating() {
     let b = broker();
     let bin = env!("CARGO_BIN_EXE_kview");
-    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 140, 40);
+    let prefix = format!("{}.", unique("ml-e2e"));
+    let _cleanup =
+        ["ml.train", "ml.test", "ml.metrics"].map(|t| delete_later(b, &format!("{prefix}{t}")));
+    let tmux = Tmux::start(
+        &format!("{bin} -b {b} --demo-prefix {prefix}; sleep 60"),
+        140,
+        40,
+    );
     tmux.wait_for("the connection", |s| s.contains("● connected"));
     tmux.keys(&[":"]);
     tmux.type_text("ml");
@@ -282,8 +289,12 @@ fn the_ml_demo_trains_from_the_dashboard_to_90_percent_with_the_log_narrating() 
         .expect("the confusion panel's accuracy");
 
     // kview consume shows the same figure on ml.metrics.
-    let metrics =
-        String::from_utf8(kview_ok(b, &["consume", "-t", "ml.metrics", "-e"], None)).unwrap();
+    let metrics = String::from_utf8(kview_ok(
+        b,
+        &["consume", "-t", &format!("{prefix}ml.metrics"), "-e"],
+        None,
+    ))
+    .unwrap();
     assert!(
         metrics.lines().any(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
@@ -298,25 +309,17 @@ fn the_ml_demo_trains_from_the_dashboard_to_90_percent_with_the_log_narrating() 
 #[test]
 fn the_sensor_demo_flags_an_injected_spike_and_its_counts_match_the_database() {
     let b = broker();
-    // The dashboard's demo uses the `sensors` topic: start it empty.
-    let _ = kview(b, &["delete-topic", "sensors", "--yes"], None);
-    let _ = kview(b, &["delete-topic", "sensors.alerts", "--yes"], None);
+    // The dashboard's demo topics and group under a prefix of this test's own: the user's
+    // `sensors` topic is left alone.
+    let prefix = format!("{}.", unique("sensors-e2e"));
     let _cleanup = [
-        delete_later(b, "sensors"),
-        delete_later(b, "sensors.alerts"),
+        delete_later(b, &format!("{prefix}sensors")),
+        delete_later(b, &format!("{prefix}sensors.alerts")),
     ];
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while kview(b, &["describe", "sensors"], None).status.success() {
-        assert!(
-            Instant::now() < deadline,
-            "the old sensors topic did not go away"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
     let data = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_kview");
     let tmux = Tmux::start_with_env(
-        &format!("{bin} -b {b}; sleep 60"),
+        &format!("{bin} -b {b} --demo-prefix {prefix}; sleep 60"),
         140,
         40,
         &[("XDG_DATA_HOME", data.path().to_str().unwrap())],

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use super::sensors::Conservation;
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::demo::ml::pipeline::MetricRecord;
+use crate::demo::sensors::Conservation;
 use crate::demo::sensors::signal::{Anomaly, Reading};
 use crate::demo::sensors::store::Alert;
 use crate::kafka::reader::Progress;
@@ -37,6 +37,20 @@ pub enum TaskStatus {
     Failed(String),
 }
 
+/// The two halves of the sensor demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SensorTask {
+    Simulator,
+    Processor,
+}
+
+/// The two halves of the ML demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MlTask {
+    Producer,
+    Trainer,
+}
+
 /// From background tasks to the update step.
 #[derive(Debug)]
 pub enum Event {
@@ -61,16 +75,16 @@ pub enum Event {
         alerts: Vec<Alert>,
     },
     SensorCounts(Conservation),
-    /// The in-dashboard simulator (or processor) changed state.
+    /// The in-dashboard simulator or processor changed state.
     SensorTask {
-        simulator: bool,
+        task: SensorTask,
         status: TaskStatus,
     },
     /// Evaluations read from `ml.metrics`.
     Metrics(Vec<MetricRecord>),
-    /// The in-dashboard ML producer (or trainer) changed state.
+    /// The in-dashboard ML producer or trainer changed state.
     MlTask {
-        producer: bool,
+        task: MlTask,
         status: TaskStatus,
     },
     ResetPlanned {

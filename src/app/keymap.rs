@@ -4,20 +4,14 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::views::View;
 use crate::demo::sensors::signal::Anomaly;
 
-/// Which table applies, derived from the state.
+/// Which table applies, derived from the state: the view's own, unless a prompt or the help
+/// overlay has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    Overview,
-    Topics,
-    Topic,
-    Messages,
-    Produce,
-    Groups,
-    Group,
-    Ml,
-    Sensors,
+    View(View),
     /// A one-line prompt (`:` command, `/` filter, offset, file name) has the keyboard.
     Prompt,
     Help,
@@ -26,7 +20,15 @@ pub enum Mode {
 impl Mode {
     /// Modes where printable keys are typed text rather than commands.
     pub fn takes_text(self) -> bool {
-        matches!(self, Mode::Produce | Mode::Prompt)
+        matches!(self, Mode::View(View::Produce) | Mode::Prompt)
+    }
+
+    /// Every mode, for checks over all tables.
+    pub fn all() -> impl Iterator<Item = Mode> {
+        View::ALL
+            .into_iter()
+            .map(Mode::View)
+            .chain([Mode::Prompt, Mode::Help])
     }
 }
 
@@ -324,22 +326,22 @@ const HELP: &[Binding] = &[
 /// The tables that apply in a mode, most specific first.
 pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
     let own: &'static [Binding] = match mode {
-        Mode::Overview => OVERVIEW,
-        Mode::Topics => TOPICS,
-        Mode::Topic => TOPIC,
-        Mode::Messages => MESSAGES,
-        Mode::Produce => PRODUCE,
-        Mode::Groups => GROUPS,
-        Mode::Group => GROUP,
-        Mode::Ml => ML,
-        Mode::Sensors => SENSORS,
+        Mode::View(View::Overview) => OVERVIEW,
+        Mode::View(View::Topics) => TOPICS,
+        Mode::View(View::Topic) => TOPIC,
+        Mode::View(View::Messages) => MESSAGES,
+        Mode::View(View::Produce) => PRODUCE,
+        Mode::View(View::Groups) => GROUPS,
+        Mode::View(View::Group) => GROUP,
+        Mode::View(View::Ml) => ML,
+        Mode::View(View::Sensors) => SENSORS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };
     match mode {
-        Mode::Produce | Mode::Prompt => vec![own, TEXT_EDITING, ALWAYS],
+        Mode::View(View::Produce) | Mode::Prompt => vec![own, TEXT_EDITING, ALWAYS],
         Mode::Help => vec![own, ALWAYS],
-        Mode::Overview | Mode::Ml => vec![own, GLOBAL, ALWAYS],
+        Mode::View(View::Overview | View::Ml) => vec![own, GLOBAL, ALWAYS],
         // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
     }
@@ -399,24 +401,27 @@ mod tests {
     #[test]
     fn keys_map_to_actions_per_mode() {
         assert_eq!(
-            action_for(Mode::Topics, key(KeyCode::Char('j'))),
+            action_for(Mode::View(View::Topics), key(KeyCode::Char('j'))),
             Some(Action::Down)
         );
         assert_eq!(
-            action_for(Mode::Topics, key(KeyCode::Char('q'))),
+            action_for(Mode::View(View::Topics), key(KeyCode::Char('q'))),
             Some(Action::Quit)
         );
         assert_eq!(
-            action_for(Mode::Topics, key(KeyCode::Char('/'))),
+            action_for(Mode::View(View::Topics), key(KeyCode::Char('/'))),
             Some(Action::OpenFilter)
         );
         assert_eq!(
-            action_for(Mode::Topics, KeyEvent::new(KeyCode::Char('G'), SHIFT)),
+            action_for(
+                Mode::View(View::Topics),
+                KeyEvent::new(KeyCode::Char('G'), SHIFT)
+            ),
             Some(Action::Bottom)
         );
         // Typing text: q is a letter, not quit; Ctrl+C still quits.
         assert_eq!(
-            action_for(Mode::Produce, key(KeyCode::Char('q'))),
+            action_for(Mode::View(View::Produce), key(KeyCode::Char('q'))),
             Some(Action::Insert('q'))
         );
         assert_eq!(
@@ -428,27 +433,21 @@ mod tests {
             Some(Action::Quit)
         );
         assert_eq!(
-            action_for(Mode::Produce, KeyEvent::new(KeyCode::Char('s'), CTRL)),
+            action_for(
+                Mode::View(View::Produce),
+                KeyEvent::new(KeyCode::Char('s'), CTRL)
+            ),
             Some(Action::Submit)
         );
-        assert_eq!(action_for(Mode::Overview, key(KeyCode::Char('z'))), None);
+        assert_eq!(
+            action_for(Mode::View(View::Overview), key(KeyCode::Char('z'))),
+            None
+        );
     }
 
     #[test]
     fn no_key_is_bound_twice_in_one_mode() {
-        for mode in [
-            Mode::Overview,
-            Mode::Topics,
-            Mode::Topic,
-            Mode::Messages,
-            Mode::Produce,
-            Mode::Groups,
-            Mode::Group,
-            Mode::Ml,
-            Mode::Sensors,
-            Mode::Prompt,
-            Mode::Help,
-        ] {
+        for mode in Mode::all() {
             let all: Vec<&Binding> = tables(mode).into_iter().flatten().collect();
             for (i, a) in all.iter().enumerate() {
                 for b in &all[i + 1..] {

@@ -1,14 +1,14 @@
-//! The dashboard: state and its one update step, key bindings, and the runtime that owns the
-//! terminal and the background tasks.
+//! The dashboard: state and its one update step, views, key bindings, background jobs, and the
+//! runtime that owns the terminal.
 
 pub mod action;
 pub mod event;
 pub mod input;
+pub mod jobs;
 pub mod keymap;
-pub mod messages;
-pub mod ml;
+pub mod list;
+pub mod prompt;
 pub mod runtime;
-pub mod sensors;
 pub mod state;
 pub mod stats;
-pub mod tasks;
+pub mod views;

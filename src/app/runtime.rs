@@ -1,8 +1,8 @@
-//! The dashboard's runtime: owns the terminal, turns key presses into actions and task results
-//! into events, runs the update step, and redraws on change at a capped frame rate.
+//! The dashboard's runtime: owns the terminal, turns key presses into actions and job results
+//! into events, runs the update step, carries out its commands through the job registry, and
+//! redraws on change at a capped frame rate.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,16 +12,17 @@ use crossterm::event::{Event as TermEvent, EventStream, MouseEventKind};
 use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::action::Action;
-use super::event::TaskStatus;
-use super::event::{Command, Event};
+use super::event::{Command, Event, MlTask, SensorTask, TaskStatus};
+use super::jobs::demos::{self, SensorPipeline};
+use super::jobs::poller::{self, ClientCell};
+use super::jobs::{JobKind, Jobs, requests};
 use super::keymap;
-use super::state::SENSOR_RATE;
 use super::state::{Msg, State, update};
-use super::tasks::{self, ClientCell};
+use super::views::sensors::SENSOR_RATE;
+use crate::demo::DemoNames;
 use crate::demo::sensors::simulator::SimControl;
 use crate::kafka::ConnSettings;
 use crate::kafka::partitioner::Partitioner;
@@ -35,6 +36,7 @@ pub struct DashboardOptions {
     pub mouse: bool,
     /// Start the demo pipelines once connected.
     pub demo: bool,
+    pub demo_names: DemoNames,
 }
 
 /// At most this many frames a second; nothing is drawn when nothing changed.
@@ -54,45 +56,36 @@ pub async fn run(options: DashboardOptions) -> Result<()> {
     result
 }
 
+/// What carries out the update step's commands.
 struct Runtime {
-    tx: mpsc::Sender<Event>,
+    jobs: Jobs,
     client: ClientCell,
-    browse: Option<JoinHandle<()>>,
-    ml_producer: Option<JoinHandle<()>>,
-    ml_trainer: Option<JoinHandle<()>>,
-    sensors: tasks::SensorPipeline,
-    simulator: Option<JoinHandle<()>>,
-    processor: Option<JoinHandle<()>>,
-    sensor_counts: Option<JoinHandle<()>>,
+    names: DemoNames,
+    sensors: SensorPipeline,
     partitioner: Arc<Partitioner>,
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) -> Result<()> {
     let (tx, mut rx) = mpsc::channel::<Event>(256);
-    let client: ClientCell = Arc::default();
-    let poller = tokio::spawn(tasks::poll_cluster(
-        options.brokers.clone(),
-        options.settings.clone(),
-        tx.clone(),
-        client.clone(),
-    ));
     let mut runtime = Runtime {
-        tx,
-        client,
-        browse: None,
-        ml_producer: None,
-        ml_trainer: None,
-        sensors: tasks::SensorPipeline::new(SENSOR_RATE),
-        simulator: None,
-        processor: None,
-        sensor_counts: None,
+        jobs: Jobs::new(tx),
+        client: ClientCell::default(),
+        names: options.demo_names.clone(),
+        sensors: SensorPipeline::new(SENSOR_RATE),
         partitioner: Arc::default(),
     };
-    let mut state = State::new(
-        options.brokers.join(","),
-        options.read_only,
-        Theme::from_env(),
+    runtime.jobs.start(
+        JobKind::Poller,
+        poller::poll_cluster(
+            options.brokers.clone(),
+            options.settings.clone(),
+            runtime.jobs.events(),
+            runtime.client.clone(),
+            runtime.names.clone(),
+        ),
     );
+    let theme = Theme::from_env();
+    let mut state = State::new(options.brokers.join(","), options.read_only);
     state.start_demos_on_connect = options.demo && !options.read_only;
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
@@ -105,7 +98,13 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
             if state.show_logs {
                 tui_logger::move_events();
             }
-            terminal.draw(|frame| ui::render(frame, &state))?;
+            let mut drawn = ui::Drawn::default();
+            terminal.draw(|frame| drawn = ui::render(frame, &state, &theme))?;
+            if drawn.list_rows != state.list_rows
+                && let Some(rows) = drawn.list_rows
+            {
+                update(&mut state, Msg::ListRows(rows));
+            }
             dirty = false;
             last_draw = Instant::now();
         }
@@ -162,138 +161,102 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
             runtime.carry_out(command);
         }
     };
-    poller.abort();
-    for task in [
-        runtime.browse.take(),
-        runtime.ml_producer.take(),
-        runtime.ml_trainer.take(),
-        runtime.simulator.take(),
-        runtime.processor.take(),
-        runtime.sensor_counts.take(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        task.abort();
-    }
+    runtime.jobs.stop_all();
     outcome
 }
 
 impl Runtime {
-    /// Sends an event from a task, ignoring a closed channel (the dashboard is exiting).
-    fn spawn_event(&self, future: impl Future<Output = Event> + Send + 'static) {
-        let tx = self.tx.clone();
-        tokio::spawn(async move {
-            let _ = tx.send(future.await).await;
-        });
+    /// Answers a request at once with the event `not_connected` makes, when there is no client.
+    fn with_client<F>(
+        &mut self,
+        not_connected: impl FnOnce(String) -> Event + Send + 'static,
+        request: impl FnOnce(Arc<crate::kafka::KafkaClient>) -> F,
+    ) where
+        F: Future<Output = Event> + Send + 'static,
+    {
+        match self.client.get().cloned() {
+            Some(client) => self.jobs.request(request(client)),
+            None => self
+                .jobs
+                .request(async move { not_connected("not connected yet".into()) }),
+        }
     }
 
     fn carry_out(&mut self, command: Command) {
-        let client = self.client.get().cloned();
+        let tx = self.jobs.events();
         match command {
             Command::Quit => {}
-            Command::LoadConfigs(topic) => match client {
-                Some(c) => self.spawn_event(tasks::load_configs(c, topic)),
-                None => self.spawn_event(async move {
-                    Event::Configs {
-                        topic,
-                        result: Err("not connected yet".into()),
-                    }
-                }),
-            },
-            Command::Browse(request) => {
-                if let Some(old) = self.browse.take() {
-                    old.abort();
-                }
-                match client {
-                    Some(c) => {
-                        self.browse = Some(tokio::spawn(tasks::browse(c, request, self.tx.clone())))
-                    }
-                    None => {
-                        let id = request.id;
-                        self.spawn_event(async move {
-                            Event::BrowseFailed {
-                                browse_id: id,
-                                error: "not connected yet".into(),
-                            }
-                        })
-                    }
-                }
+            Command::LoadConfigs(topic) => {
+                let t = topic.clone();
+                self.with_client(
+                    move |e| Event::Configs {
+                        topic: t,
+                        result: Err(e),
+                    },
+                    |c| requests::load_configs(c, topic),
+                )
             }
-            Command::StopBrowse => {
-                if let Some(old) = self.browse.take() {
-                    old.abort();
-                }
-            }
-            Command::Produce(request) => match client {
-                Some(c) => self.spawn_event(tasks::produce(c, request, self.partitioner.clone())),
+            Command::Browse(request) => match self.client.get().cloned() {
+                Some(c) => self
+                    .jobs
+                    .start(JobKind::Browse, requests::browse(c, request, tx)),
                 None => {
-                    self.spawn_event(async { Event::Produced(Err("not connected yet".into())) })
+                    self.jobs.stop(JobKind::Browse);
+                    let browse_id = request.id;
+                    self.jobs.request(async move {
+                        Event::BrowseFailed {
+                            browse_id,
+                            error: "not connected yet".into(),
+                        }
+                    })
                 }
             },
+            Command::StopBrowse => self.jobs.stop(JobKind::Browse),
+            Command::Produce(request) => {
+                let partitioner = self.partitioner.clone();
+                self.with_client(
+                    |e| Event::Produced(Err(e)),
+                    |c| requests::produce(c, request, partitioner),
+                )
+            }
             Command::Copy(bytes) => copy_to_clipboard(&bytes),
             Command::StartMl { producer, trainer } => {
-                let Some(c) = client else {
-                    for producer in [true, false] {
-                        self.spawn_event(async move {
+                let Some(c) = self.client.get().cloned() else {
+                    for task in [MlTask::Producer, MlTask::Trainer] {
+                        self.jobs.request(async move {
                             Event::MlTask {
-                                producer,
+                                task,
                                 status: TaskStatus::Failed("not connected yet".into()),
                             }
                         });
                     }
                     return;
                 };
-                if trainer && self.ml_trainer.as_ref().is_none_or(|t| t.is_finished()) {
-                    self.ml_trainer =
-                        Some(tokio::spawn(tasks::ml_trainer(c.clone(), self.tx.clone())));
+                if trainer {
+                    self.jobs.start_if_idle(
+                        JobKind::MlTrainer,
+                        demos::ml_trainer(c.clone(), self.names.clone(), tx.clone()),
+                    );
                 }
-                if producer && self.ml_producer.as_ref().is_none_or(|t| t.is_finished()) {
-                    self.ml_producer = Some(tokio::spawn(tasks::ml_producer(c, self.tx.clone())));
+                if producer {
+                    self.jobs.start_if_idle(
+                        JobKind::MlProducer,
+                        demos::ml_producer(c, self.names.clone(), tx),
+                    );
+                }
+            }
+            Command::StopMl { producer, trainer } => {
+                if producer {
+                    self.jobs.stop(JobKind::MlProducer);
+                }
+                if trainer {
+                    self.jobs.stop(JobKind::MlTrainer);
                 }
             }
             Command::StartSensors {
                 simulator,
                 processor,
-            } => {
-                let Some(c) = client else {
-                    for simulator in [true, false] {
-                        self.spawn_event(async move {
-                            Event::SensorTask {
-                                simulator,
-                                status: TaskStatus::Failed("not connected yet".into()),
-                            }
-                        });
-                    }
-                    return;
-                };
-                if simulator && self.simulator.as_ref().is_none_or(|t| t.is_finished()) {
-                    // A fresh control: a stop from an earlier run must not stop this one.
-                    self.sensors.control = Arc::new(SimControl::new(self.sensors.control.rate()));
-                    self.simulator = Some(tokio::spawn(tasks::sensor_simulator(
-                        c.clone(),
-                        self.sensors.control.clone(),
-                        self.sensors.sim_counters.clone(),
-                        self.tx.clone(),
-                    )));
-                }
-                if processor && self.processor.as_ref().is_none_or(|t| t.is_finished()) {
-                    self.sensors.drain = Arc::default();
-                    self.processor = Some(tokio::spawn(tasks::sensor_processor(
-                        c,
-                        self.sensors.proc_counters.clone(),
-                        self.sensors.drain.clone(),
-                        self.tx.clone(),
-                    )));
-                }
-                if self.sensor_counts.is_none() {
-                    self.sensor_counts = Some(tokio::spawn(tasks::report_sensor_counts(
-                        self.sensors.sim_counters.clone(),
-                        self.sensors.proc_counters.clone(),
-                        self.tx.clone(),
-                    )));
-                }
-            }
+            } => self.start_sensors(simulator, processor),
             Command::StopSensors => {
                 // The simulator stops after its current send; the processor drains what was
                 // acknowledged and then stops, so the counts close (nothing in flight).
@@ -306,45 +269,80 @@ impl Runtime {
             Command::InjectAnomaly { sensor, anomaly } => {
                 self.sensors.control.inject(sensor, anomaly)
             }
-            Command::StopMl { producer, trainer } => {
-                if producer && let Some(t) = self.ml_producer.take() {
-                    t.abort();
-                }
-                if trainer && let Some(t) = self.ml_trainer.take() {
-                    t.abort();
-                }
+            Command::PlanReset { group, target } => {
+                let g = group.clone();
+                self.with_client(
+                    move |e| Event::ResetPlanned {
+                        group: g,
+                        result: Err(e),
+                    },
+                    |c| requests::plan_reset(c, group, target),
+                )
             }
-            Command::PlanReset { group, target } => match client {
-                Some(c) => self.spawn_event(tasks::plan_reset(c, group, target)),
-                None => self.spawn_event(async move {
-                    Event::ResetPlanned {
-                        group,
-                        result: Err("not connected yet".into()),
-                    }
-                }),
-            },
-            Command::ApplyReset { group, plans } => match client {
-                Some(c) => self.spawn_event(tasks::apply_reset(c, group, plans)),
-                None => self.spawn_event(async move {
-                    Event::ResetApplied {
-                        group,
-                        result: Err("not connected yet".into()),
-                    }
-                }),
-            },
+            Command::ApplyReset { group, plans } => {
+                let g = group.clone();
+                self.with_client(
+                    move |e| Event::ResetApplied {
+                        group: g,
+                        result: Err(e),
+                    },
+                    |c| requests::apply_reset(c, group, plans),
+                )
+            }
             Command::WriteFile { path, lines } => {
-                self.spawn_event(async move {
-                    let result = tokio::task::spawn_blocking({
-                        let path = path.clone();
-                        move || write_lines(&path, &lines)
-                    })
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r);
-                    Event::Wrote { path, result }
-                });
+                self.jobs.request(requests::write_file(path, lines))
             }
         }
+    }
+
+    fn start_sensors(&mut self, simulator: bool, processor: bool) {
+        let tx = self.jobs.events();
+        let Some(c) = self.client.get().cloned() else {
+            for task in [SensorTask::Simulator, SensorTask::Processor] {
+                self.jobs.request(async move {
+                    Event::SensorTask {
+                        task,
+                        status: TaskStatus::Failed("not connected yet".into()),
+                    }
+                });
+            }
+            return;
+        };
+        if simulator && !self.jobs.is_running(JobKind::SensorSimulator) {
+            // A fresh control: a stop from an earlier run must not stop this one.
+            self.sensors.control = Arc::new(SimControl::new(self.sensors.control.rate()));
+            self.jobs.start(
+                JobKind::SensorSimulator,
+                demos::sensor_simulator(
+                    c.clone(),
+                    self.names.clone(),
+                    self.sensors.control.clone(),
+                    self.sensors.sim_counters.clone(),
+                    tx.clone(),
+                ),
+            );
+        }
+        if processor && !self.jobs.is_running(JobKind::SensorProcessor) {
+            self.sensors.drain = Arc::default();
+            self.jobs.start(
+                JobKind::SensorProcessor,
+                demos::sensor_processor(
+                    c,
+                    self.names.clone(),
+                    self.sensors.proc_counters.clone(),
+                    self.sensors.drain.clone(),
+                    tx.clone(),
+                ),
+            );
+        }
+        self.jobs.start_if_idle(
+            JobKind::SensorCounts,
+            demos::report_sensor_counts(
+                self.sensors.sim_counters.clone(),
+                self.sensors.proc_counters.clone(),
+                tx,
+            ),
+        );
     }
 }
 
@@ -355,37 +353,4 @@ fn copy_to_clipboard(bytes: &[u8]) {
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07");
     let _ = out.flush();
-}
-
-fn write_lines(path: &Path, lines: &[String]) -> Result<usize, String> {
-    let write = |path: &Path| -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-        for line in lines {
-            file.write_all(line.as_bytes())?;
-            file.write_all(b"\n")?;
-        }
-        file.flush()
-    };
-    write(path)
-        .map(|()| lines.len())
-        .map_err(|e| crate::kafka::conn::io_reason(&e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_one_line_per_record() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.jsonl");
-        let lines = vec!["{\"a\":1}".to_owned(), "{\"b\":2}".to_owned()];
-        assert_eq!(write_lines(&path, &lines), Ok(2));
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "{\"a\":1}\n{\"b\":2}\n"
-        );
-        let err = write_lines(&dir.path().join("missing/dir/x"), &lines).unwrap_err();
-        assert!(err.contains("no such file"), "{err}");
-    }
 }

@@ -9,11 +9,11 @@ use crate::kafka::Watermarks;
 /// Samples kept per series: two minutes at one sample a second.
 pub const HISTORY: usize = 120;
 
-/// A fixed-size history of rates, oldest first.
+/// The last values of something (a rate, a lag), oldest first, for a sparkline.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Series(VecDeque<u64>);
+pub struct Trend(VecDeque<u64>);
 
-impl Series {
+impl Trend {
     pub fn push(&mut self, value: u64) {
         if self.0.len() == HISTORY {
             self.0.pop_front();
@@ -44,14 +44,14 @@ pub struct PartitionStats {
     pub marks: Watermarks,
     /// Messages per second over the last sample interval.
     pub rate: f64,
-    pub history: Series,
+    pub history: Trend,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TopicStats {
     pub messages: i64,
     pub rate: f64,
-    pub history: Series,
+    pub history: Trend,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -61,7 +61,7 @@ pub struct Stats {
     pub topics: HashMap<String, TopicStats>,
     pub total_messages: i64,
     pub cluster_rate: f64,
-    pub cluster_history: Series,
+    pub cluster_history: Trend,
 }
 
 impl Stats {
@@ -111,26 +111,6 @@ impl Stats {
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionStats> {
         self.partitions.get(&(topic.to_owned(), partition))
     }
-}
-
-/// A one-line sparkline of block characters, scaled to the series' own maximum.
-pub fn spark_text(values: &[u64], width: usize) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let values = &values[values.len().saturating_sub(width)..];
-    let max = values.iter().copied().max().unwrap_or(0);
-    let mut out: String = values
-        .iter()
-        .map(|&v| {
-            if max == 0 || v == 0 {
-                ' '
-            } else {
-                BARS[((v * 7) / max) as usize]
-            }
-        })
-        .collect();
-    let pad = width.saturating_sub(values.len());
-    out.insert_str(0, &" ".repeat(pad));
-    out
 }
 
 #[cfg(test)]
@@ -187,18 +167,11 @@ mod tests {
 
     #[test]
     fn history_is_bounded() {
-        let mut series = Series::default();
+        let mut series = Trend::default();
         for i in 0..(HISTORY as u64 + 30) {
             series.push(i);
         }
         assert_eq!(series.len(), HISTORY);
         assert_eq!(series.last(HISTORY)[0], 30);
-    }
-
-    #[test]
-    fn spark_text_scales_to_its_maximum() {
-        assert_eq!(spark_text(&[0, 1, 2, 4], 4), " ▂▄█");
-        assert_eq!(spark_text(&[5, 5], 4), "  ██");
-        assert_eq!(spark_text(&[], 3), "   ");
     }
 }

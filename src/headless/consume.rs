@@ -7,7 +7,7 @@ use anyhow::Result;
 use crate::cli::{ConsumeArgs, Format};
 use crate::kafka::{KafkaClient, Message, reader::Reader};
 
-use super::json::JsonMessage;
+use crate::decode::json::JsonMessage;
 
 pub async fn run(client: &KafkaClient, args: &ConsumeArgs, out: &mut impl Write) -> Result<()> {
     let mut reader = Reader::open(

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::cli::ResetArgs;
 use crate::collect::groups as collect;
+use crate::human::duration;
 use crate::kafka::KafkaClient;
-use crate::lag::history::duration;
 use crate::lag::reset::ResetTarget;
 use crate::lag::status::GroupStatus;
 use crate::lag::tracker::GroupReport;
@@ -176,7 +176,7 @@ fn summary(g: &GroupReport) -> String {
         g.status.label(),
         g.total_lag,
         g.state,
-        g.catch_up.text(),
+        crate::human::catch_up(g.catch_up),
         g.members,
         g.window_fill.0,
         g.window_fill.1
@@ -233,7 +233,7 @@ fn reset_target(args: &ResetArgs) -> Result<ResetTarget> {
         ResetArgs {
             to_datetime: Some(t),
             ..
-        } => match crate::app::state::parse_start(t) {
+        } => match t.parse::<crate::kafka::StartAt>() {
             Ok(crate::kafka::StartAt::Timestamp(ms)) => ResetTarget::Timestamp(ms),
             _ => bail!("invalid time {t:?}: use RFC 3339 (2026-11-25T08:00:00Z) or @UNIX_MS"),
         },

@@ -3,7 +3,6 @@
 pub mod consume;
 pub mod demo;
 pub mod groups;
-pub mod json;
 pub mod produce;
 pub mod table;
 pub mod topics;

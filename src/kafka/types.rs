@@ -157,12 +157,16 @@ pub enum StartAt {
 impl std::str::FromStr for StartAt {
     type Err = String;
 
+    /// `beginning`/`end`, an offset, `-N` (N before the end), `@UNIX_MS` or an RFC 3339 time.
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let bad = || {
             format!(
-                "invalid offset {s:?}: use beginning, end, a number, -N (N before the end) or @UNIX_MS"
+                "invalid offset {s:?}: use beginning, end, a number, -N (N before the end), @UNIX_MS or an RFC 3339 time"
             )
         };
+        if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+            return Ok(StartAt::Timestamp(t.timestamp_millis()));
+        }
         match s {
             "beginning" | "earliest" | "start" => Ok(StartAt::Beginning),
             "end" | "latest" => Ok(StartAt::End),
@@ -230,6 +234,10 @@ mod tests {
         );
         assert!("@x".parse::<StartAt>().is_err());
         assert!("@-5".parse::<StartAt>().is_err());
+        assert_eq!(
+            "2023-11-14T22:13:20Z".parse(),
+            Ok(StartAt::Timestamp(1_700_000_000_000))
+        );
     }
 
     #[test]

@@ -76,10 +76,6 @@ impl WatermarkHistory {
         self.points.is_empty()
     }
 
-    pub fn latest(&self) -> Option<Point> {
-        self.points.back().copied()
-    }
-
     /// The high watermark at a past moment, interpolated between samples; clamped to the first
     /// and last samples outside their span.
     pub fn high_watermark_at(&self, at_ms: i64) -> Option<i64> {
@@ -148,28 +144,6 @@ pub fn catch_up(lag: i64, consume_rate: Option<f64>, produce_rate: f64) -> Catch
         CatchUp::Seconds(lag as f64 / net)
     } else {
         CatchUp::Never
-    }
-}
-
-impl CatchUp {
-    pub fn text(self) -> String {
-        match self {
-            CatchUp::CaughtUp => "caught up".into(),
-            CatchUp::Seconds(s) => format!("~{}", duration(s as i64 * 1000)),
-            CatchUp::Never => "never at this rate".into(),
-            CatchUp::Unknown => "-".into(),
-        }
-    }
-}
-
-/// 95_000 ms → "1m35s".
-pub fn duration(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{}d{:02}h", s / 86400, (s % 86400) / 3600),
     }
 }
 
@@ -250,7 +224,5 @@ mod tests {
         assert_eq!(catch_up(1000, Some(150.0), 50.0), CatchUp::Seconds(10.0));
         assert_eq!(catch_up(1000, Some(50.0), 50.0), CatchUp::Never);
         assert_eq!(catch_up(1000, None, 0.0), CatchUp::Unknown);
-        assert_eq!(CatchUp::Seconds(95.0).text(), "~1m35s");
-        assert_eq!(duration(7_200_000), "2h00m");
     }
 }

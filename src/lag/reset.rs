@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::kafka::Watermarks;
+use crate::kafka::{StartAt, Watermarks};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResetTarget {
@@ -13,6 +13,37 @@ pub enum ResetTarget {
     Timestamp(i64),
     /// Move by N (negative: back) from the committed offset.
     Shift(i64),
+}
+
+impl std::str::FromStr for ResetTarget {
+    type Err = String;
+
+    /// `earliest`, `latest`, an offset, `+N`/`-N` to shift, or a time (`@UNIX_MS`, RFC 3339).
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "invalid reset target {text:?}: use earliest, latest, OFFSET, +N, -N, @UNIX_MS or an RFC 3339 time"
+            )
+        };
+        match text {
+            "earliest" | "beginning" => return Ok(ResetTarget::Earliest),
+            "latest" | "end" => return Ok(ResetTarget::Latest),
+            _ => {}
+        }
+        if let Some(n) = text.strip_prefix('+') {
+            return n.parse().map(ResetTarget::Shift).map_err(|_| bad());
+        }
+        if text.starts_with('-') {
+            return text.parse().map(ResetTarget::Shift).map_err(|_| bad());
+        }
+        if let Ok(offset) = text.parse::<i64>() {
+            return Ok(ResetTarget::Offset(offset));
+        }
+        match text.parse::<StartAt>() {
+            Ok(StartAt::Timestamp(ms)) => Ok(ResetTarget::Timestamp(ms)),
+            _ => Err(bad()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

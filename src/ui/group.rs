@@ -4,29 +4,31 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Clear, Paragraph, Row, Table};
 
-use super::format::{count, rate};
 use super::groups::{group_style, partition_style};
-use super::panel;
-use super::text::escape_str;
-use crate::app::state::{ResetState, State};
-use crate::app::stats::spark_text;
-use crate::lag::history::duration;
+use super::spark::spark_text;
+use super::theme::Theme;
+use super::{list_table, panel};
+use crate::app::state::State;
+use crate::app::views::group::ResetState;
+use crate::decode::text::escape_str;
+use crate::human::duration;
+use crate::human::{count, rate};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+/// Returns the rows the partitions table had room for.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let name = &state.group.name;
-    let Some(report) = state.group_report(name) else {
+    let Some(report) = state.groups.report(name) else {
         frame.render_widget(
             Paragraph::new(format!(
                 "group {} is not (or no longer) listed",
                 escape_str(name)
             ))
-            .block(panel(" Group ", true, state)),
+            .block(panel(" Group ", true, theme)),
             area,
         );
-        return;
+        return area.height.saturating_sub(3) as usize;
     };
     let [summary, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(3)]).areas(area);
     let (filled, full) = report.window_fill;
@@ -38,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 Span::raw(format!(
                     " lag {}  catch up {}  state {}  {} members  protocol {}",
                     count(report.total_lag),
-                    report.catch_up.text(),
+                    crate::human::catch_up(report.catch_up),
                     escape_str(&report.state),
                     report.members,
                     escape_str(&report.protocol),
@@ -47,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             Line::styled(
                 format!(
                     " status over the last {} commits per partition: windows {filled}/{full} full · lag time: ~ interpolated, > at least",
-                    state.tracker.window()
+                    state.session.tracker.window()
                 ),
                 theme.dim,
             ),
@@ -55,7 +57,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         summary,
     );
     let spark_width = body.width.saturating_sub(110).clamp(4, 30) as usize;
-    let rows = report.partitions.iter().map(|p| {
+    let make_row = |i: usize| {
+        let p = &report.partitions[i];
         let history = state
             .groups
             .partition_history
@@ -82,9 +85,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             p.status.label().to_owned(),
         ])
         .style(partition_style(theme, p.status))
-    });
+    };
     let table = Table::new(
-        rows,
+        Vec::<Row>::new(),
         [
             Constraint::Min(14),
             Constraint::Length(4),
@@ -114,20 +117,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         .style(theme.header),
     )
     .row_highlight_style(theme.selected)
-    .block(panel(" Partitions ", true, state));
-    let mut table_state = TableState::default().with_selected(Some(state.group.selected));
-    frame.render_stateful_widget(table, body, &mut table_state);
-
+    .block(panel(" Partitions ", true, theme));
+    let len = report.partitions.len();
+    let room = list_table(frame, body, table, &state.group.list, len, make_row);
     if let Some(reset) = &state.group.reset {
-        render_reset(frame, body, state, reset);
+        render_reset(frame, body, theme, reset);
     }
+    room
 }
 
-fn render_reset(frame: &mut Frame, area: Rect, state: &State, reset: &ResetState) {
-    let theme = &state.theme;
+fn render_reset(frame: &mut Frame, area: Rect, theme: &Theme, reset: &ResetState) {
     let popup = super::centered(area, 72, 16);
     frame.render_widget(Clear, popup);
-    let block = panel(" Offset reset ", true, state);
+    let block = panel(" Offset reset ", true, theme);
     match reset {
         ResetState::Planning => {
             frame.render_widget(Paragraph::new("computing the preview…").block(block), popup)

@@ -3,14 +3,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::format::count;
-use super::panel;
-use super::text::escape_str;
+use super::spark::spark_text;
 use super::theme::Theme;
-use crate::app::state::{GroupSort, State};
-use crate::app::stats::spark_text;
+use super::{list_table, panel};
+use crate::app::state::State;
+use crate::app::views::groups::GroupSort;
+use crate::decode::text::escape_str;
+use crate::human::count;
 use crate::lag::status::{GroupStatus, PartitionStatus};
 
 pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
@@ -30,8 +31,8 @@ pub fn partition_style(theme: &Theme, status: PartitionStatus) -> Style {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+/// Returns the rows the table had room for.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let view = &state.groups;
     let sort = match view.sort {
         GroupSort::Name => "name",
@@ -42,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     if !view.filter.is_empty() {
         title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
     }
-    let block = panel(title, true, state);
+    let block = panel(title, true, theme);
     if view.order.is_empty() {
         let text = if view.loaded {
             "no consumer groups"
@@ -50,14 +51,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             "loading consumer groups…"
         };
         frame.render_widget(Paragraph::new(text).block(block), area);
-        return;
+        return area.height.saturating_sub(3) as usize;
     }
     let spark_width = area.width.saturating_sub(96).clamp(4, 30) as usize;
-    let rows = view
-        .order
-        .iter()
-        .filter_map(|g| view.reports.get(g))
-        .map(|r| {
+    // The order is made from the reports, so every name in it has one.
+    let make_row = |i: usize| {
+        let r = &view.reports[&view.order[i]];
+        {
             let history = view
                 .lag_history
                 .get(&r.group)
@@ -72,7 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                 count(r.total_lag),
                 spark_text(&history, spark_width),
                 r.status.label().to_owned(),
-                r.catch_up.text(),
+                crate::human::catch_up(r.catch_up),
                 (filled * 100)
                     .checked_div(full)
                     .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
@@ -82,9 +82,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             } else {
                 group_style(theme, r.status)
             })
-        });
+        }
+    };
     let table = Table::new(
-        rows,
+        Vec::<Row>::new(),
         [
             Constraint::Min(16),
             Constraint::Length(12),
@@ -105,6 +106,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     )
     .row_highlight_style(theme.selected)
     .block(block);
-    let mut table_state = TableState::default().with_selected(Some(view.selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    list_table(frame, area, table, &view.list, view.order.len(), make_row)
 }

@@ -3,13 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Row, Table, Wrap};
 
-use super::format::count;
-use super::panel;
-use super::text::escape_str;
-use crate::app::messages::{Filter, Focus};
+use super::theme::Theme;
+use super::{list_table, panel};
 use crate::app::state::State;
+use crate::app::views::messages::{Filter, Focus};
+use crate::decode::text::escape_str;
+use crate::human::count;
 use crate::kafka::StartAt;
 
 fn start_label(start: StartAt) -> String {
@@ -18,12 +19,12 @@ fn start_label(start: StartAt) -> String {
         StartAt::End => "end".into(),
         StartAt::Offset(o) => format!("offset {o}"),
         StartAt::FromEnd(n) => format!("last {n}"),
-        StartAt::Timestamp(ms) => format!("time {}", crate::app::messages::format_time(ms, None)),
+        StartAt::Timestamp(ms) => format!("time {}", crate::human::time(ms, None)),
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+/// Returns the rows the message list had room for.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let m = &state.messages;
     let [status, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
 
@@ -84,7 +85,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body)
     };
 
-    let rows = m.visible_rows().map(|r| {
+    let shown = m
+        .list
+        .visible(m.visible_len(), list.height.saturating_sub(3) as usize);
+    let mut rows = m.visible_from(shown.start);
+    let make_row = |_| {
+        let r = rows
+            .next()
+            .expect("the shown range is within the visible rows");
         Row::new(vec![
             r.message.partition.to_string(),
             r.message.offset.to_string(),
@@ -92,9 +100,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             r.key.clone(),
             r.value.clone(),
         ])
-    });
+    };
     let table = Table::new(
-        rows,
+        Vec::<Row>::new(),
         [
             Constraint::Length(3),
             Constraint::Length(9),
@@ -105,13 +113,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     )
     .header(Row::new(["P", "OFFSET", "TIME", "KEY", "VALUE"]).style(theme.header))
     .row_highlight_style(theme.selected)
-    .block(panel(" Messages ", m.focus == Focus::List, state));
-    let selected = (m.visible_len() > 0).then_some(m.selected);
-    let mut table_state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, list, &mut table_state);
+    .block(panel(" Messages ", m.focus == Focus::List, theme));
+    let room = list_table(frame, list, table, &m.list, m.visible_len(), make_row);
 
-    let detail_block = panel(" Detail ", m.focus == Focus::Detail, state);
-    let lines: Vec<Line> = m.detail_lines().to_vec();
+    let detail_block = panel(" Detail ", m.focus == Focus::Detail, theme);
+    let lines: Vec<Line> = m
+        .detail_lines()
+        .iter()
+        .map(|l| super::styled::line(l, theme))
+        .collect();
     let paragraph = if lines.is_empty() {
         Paragraph::new(if m.is_empty() {
             "no messages yet"
@@ -124,4 +134,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             .scroll((m.detail_scroll, 0))
     };
     frame.render_widget(paragraph.block(detail_block), detail);
+    room
 }

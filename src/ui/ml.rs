@@ -8,11 +8,12 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition, Paragraph};
 
-use super::format::rate;
-use super::text::escape_str;
+use super::theme::Theme;
 use super::{panel, task_status};
-use crate::app::ml::Series;
 use crate::app::state::State;
+use crate::app::views::ml::RunCurves;
+use crate::decode::text::escape_str;
+use crate::human::rate;
 
 const LINE_COLORS: [Color; 6] = [
     Color::Green,
@@ -33,11 +34,10 @@ fn short_run(run: &str) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let ml = &state.ml;
     let [status, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(4)]).areas(area);
-    let stream_rate = |t: &str| state.stats.topics.get(t).map_or(0.0, |s| s.rate);
+    let stream_rate = |t: &str| state.session.stats.topics.get(t).map_or(0.0, |s| s.rate);
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(vec![
@@ -65,7 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         frame.render_widget(
             Paragraph::new(text)
                 .wrap(ratatui::widgets::Wrap { trim: true })
-                .block(panel(" Machine learning ", true, state)),
+                .block(panel(" Machine learning ", true, theme)),
             body,
         );
         return;
@@ -74,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
     let [accuracy, loss] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
-    let series: Vec<(&(String, String), &Series)> = ml.series.iter().collect();
+    let series: Vec<(&(String, String), &RunCurves)> = ml.series.iter().collect();
     let max_x = series
         .iter()
         .filter_map(|(_, s)| s.accuracy.last().map(|p| p.0))
@@ -87,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         .iter()
         .map(|((run, model), _)| format!("{} {model}", short_run(run)))
         .collect();
-    let datasets = |pick: fn(&Series) -> &Vec<(f64, f64)>| -> Vec<Dataset> {
+    let datasets = |pick: fn(&RunCurves) -> &Vec<(f64, f64)>| -> Vec<Dataset> {
         series
             .iter()
             .enumerate()
@@ -116,7 +116,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Chart::new(datasets(|s| &s.accuracy))
             .legend_position(Some(LegendPosition::BottomRight))
             .hidden_legend_constraints((Constraint::Ratio(2, 3), Constraint::Ratio(2, 3)))
-            .block(panel(" Accuracy on held-out samples ", true, state))
+            .block(panel(" Accuracy on held-out samples ", true, theme))
             .x_axis(x_axis("samples seen"))
             .y_axis(
                 Axis::default()
@@ -128,7 +128,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     );
     frame.render_widget(
         Chart::new(datasets(|s| &s.loss))
-            .block(panel(" Loss (cross-entropy) ", false, state))
+            .block(panel(" Loss (cross-entropy) ", false, theme))
             .x_axis(x_axis("samples seen"))
             .y_axis(
                 Axis::default()
@@ -138,17 +138,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             ),
         loss,
     );
-    render_confusion(frame, side, state);
+    render_confusion(frame, side, state, theme);
 }
 
-fn render_confusion(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+fn render_confusion(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some(((run, model), series)) = state.ml.selected_series() else {
         return;
     };
     let title = format!(" {} {model} (Tab: next) ", short_run(run));
     let Some(latest) = &series.latest else {
-        frame.render_widget(panel(title, false, state), area);
+        frame.render_widget(panel(title, false, theme), area);
         return;
     };
     let classes = latest.confusion.len();
@@ -186,7 +185,7 @@ fn render_confusion(frame: &mut Frame, area: Rect, state: &State) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(
-        Paragraph::new(lines).block(panel(title, false, state)),
+        Paragraph::new(lines).block(panel(title, false, theme)),
         area,
     );
 }

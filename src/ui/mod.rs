@@ -8,7 +8,6 @@
 //! └ footer: prompt, notice, or the current mode's keys               ┘
 //! ```
 
-pub mod format;
 pub mod group;
 pub mod groups;
 pub mod messages;
@@ -16,7 +15,8 @@ pub mod ml;
 pub mod overview;
 pub mod produce;
 pub mod sensors;
-pub mod text;
+pub mod spark;
+pub mod styled;
 pub mod theme;
 pub mod topic;
 pub mod topics;
@@ -25,22 +25,33 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::event::ConnState;
-use crate::app::keymap;
-use crate::app::state::{Notice, PromptKind, State, View};
-use text::escape_str;
+use crate::app::keymap::{self, Mode};
+use crate::app::list::ListSelection;
+use crate::app::prompt::PromptKind;
+use crate::app::state::{Notice, State};
+use crate::app::views::View;
+use crate::decode::text::escape_str;
+use theme::Theme;
 
 /// Below this the dashboard shows a notice instead of squeezing panels.
 pub const MIN_WIDTH: u16 = 50;
 pub const MIN_HEIGHT: u16 = 12;
 
-pub fn render(frame: &mut Frame, state: &State) {
+/// What a frame showed that the update step needs to know (to page and scroll by it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// Rows the current view's main list showed.
+    pub list_rows: Option<usize>,
+}
+
+pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         render_too_small(frame, area);
-        return;
+        return Drawn::default();
     }
     let log_height = if state.show_logs {
         (area.height / 3).max(5)
@@ -54,34 +65,43 @@ pub fn render(frame: &mut Frame, state: &State) {
         Constraint::Length(1),
     ])
     .areas(area);
-    render_header(frame, header, state);
-    match state.view() {
-        View::Overview => overview::render(frame, body, state),
-        View::Topics => topics::render(frame, body, state),
-        View::Topic => topic::render(frame, body, state),
-        View::Messages => messages::render(frame, body, state),
-        View::Produce => produce::render(frame, body, state),
-        View::Groups => groups::render(frame, body, state),
-        View::Group => group::render(frame, body, state),
-        View::Ml => ml::render(frame, body, state),
-        View::Sensors => sensors::render(frame, body, state),
-    }
+    render_header(frame, header, state, theme);
+    let list_rows = match state.view() {
+        View::Overview => {
+            overview::render(frame, body, state, theme);
+            None
+        }
+        View::Topics => Some(topics::render(frame, body, state, theme)),
+        View::Topic => Some(topic::render(frame, body, state, theme)),
+        View::Messages => Some(messages::render(frame, body, state, theme)),
+        View::Produce => {
+            produce::render(frame, body, state, theme);
+            None
+        }
+        View::Groups => Some(groups::render(frame, body, state, theme)),
+        View::Group => Some(group::render(frame, body, state, theme)),
+        View::Ml => {
+            ml::render(frame, body, state, theme);
+            None
+        }
+        View::Sensors => {
+            sensors::render(frame, body, state, theme);
+            None
+        }
+    };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()
-            .block(
-                Block::bordered()
-                    .title(" Log ")
-                    .border_style(state.theme.border),
-            )
+            .block(Block::bordered().title(" Log ").border_style(theme.border))
             .output_target(false)
             .output_file(false)
             .output_line(false);
         frame.render_widget(widget, logs);
     }
-    render_footer(frame, footer, state);
+    render_footer(frame, footer, state, theme);
     if state.help {
-        render_help(frame, body, state);
+        render_help(frame, body, state, theme);
     }
+    Drawn { list_rows }
 }
 
 fn render_too_small(frame: &mut Frame, area: Rect) {
@@ -92,10 +112,10 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
-fn render_header(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = vec![Span::styled(" kview ", theme.title)];
-    if let Some(cluster) = &state.cluster {
+    let session = &state.session;
+    if let Some(cluster) = &session.cluster {
         if let Some(id) = &cluster.cluster_id {
             spans.push(Span::styled(
                 format!(" cluster {} ", escape_str(id)),
@@ -105,10 +125,10 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::raw(format!(" {} brokers ", cluster.brokers.len())));
     }
     spans.push(Span::styled(
-        format!(" {} ", escape_str(&state.brokers)),
+        format!(" {} ", escape_str(&session.brokers)),
         theme.dim,
     ));
-    let conn = match &state.conn {
+    let conn = match &session.conn {
         ConnState::Connecting => Span::styled(" ◌ connecting… ", theme.warn),
         ConnState::Connected => Span::styled(" ● connected ", theme.good),
         ConnState::Retrying {
@@ -123,15 +143,14 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State) {
             theme.bad,
         ),
     };
-    if state.read_only {
+    if session.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.warn));
     }
     spans.push(conn);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn render_footer(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     if let Some(prompt) = &state.prompt {
         let label = match prompt.kind {
             PromptKind::Command => ":",
@@ -176,9 +195,9 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn render_help(frame: &mut Frame, area: Rect, state: &State) {
+fn render_help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     // The keys of the view under the overlay, as if help were closed.
-    let mode = state.view().mode();
+    let mode = Mode::View(state.view());
     let mut lines = Vec::new();
     let mut seen = Vec::new();
     for table in keymap::tables(mode) {
@@ -189,7 +208,7 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State) {
             }
             seen.push((label.clone(), b.help));
             lines.push(Line::from(vec![
-                Span::styled(format!("{label:>8}  "), state.theme.key),
+                Span::styled(format!("{label:>8}  "), theme.key),
                 Span::raw(b.help),
             ]));
         }
@@ -199,7 +218,7 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" Keys (? or Esc closes) ")
-        .border_style(state.theme.title);
+        .border_style(theme.title);
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
@@ -225,12 +244,27 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Draws a bordered table with a header, building rows only for the part of the list that is
+/// shown (`make_row(i)` makes row `i`); returns how many rows it had room for.
+pub fn list_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    table: Table<'a>,
+    list: &ListSelection,
+    len: usize,
+    make_row: impl FnMut(usize) -> Row<'a>,
+) -> usize {
+    let room = area.height.saturating_sub(3) as usize; // two borders and the header
+    let shown = list.visible(len, room);
+    let first = shown.start;
+    let selected = (len > 0).then(|| list.selected.min(len - 1) - first);
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table.rows(shown.map(make_row)), area, &mut table_state);
+    room
+}
+
 /// A bordered block with a title, the focused one highlighted.
-pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, state: &State) -> Block<'a> {
-    let style: Style = if focused {
-        state.theme.title
-    } else {
-        state.theme.border
-    };
+pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
+    let style: Style = if focused { theme.title } else { theme.border };
     Block::bordered().title(title).border_style(style)
 }

@@ -5,26 +5,26 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
 
-use super::format::{count, rate};
 use super::panel;
-use super::text::escape_str;
+use super::theme::Theme;
 use crate::app::state::State;
+use crate::decode::text::escape_str;
+use crate::human::{count, rate};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let [top, bottom] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(area);
     let [totals, brokers] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-    render_totals(frame, totals, state);
-    render_brokers(frame, brokers, state);
-    render_busiest(frame, bottom, state);
+    render_totals(frame, totals, state, theme);
+    render_brokers(frame, brokers, state, theme);
+    render_busiest(frame, bottom, state, theme);
 }
 
-fn render_totals(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
-    let block = panel(" Cluster ", false, state);
+fn render_totals(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let block = panel(" Cluster ", false, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(cluster) = &state.cluster else {
+    let Some(cluster) = &state.session.cluster else {
         frame.render_widget(Paragraph::new("waiting for cluster metadata…"), inner);
         return;
     };
@@ -45,7 +45,10 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State) {
     let flag = |n: usize, bad| if n > 0 { bad } else { theme.good };
     let lines = vec![
         Line::from(format!("topics {topics}   partitions {partitions}")),
-        Line::from(format!("messages {}", count(state.stats.total_messages))),
+        Line::from(format!(
+            "messages {}",
+            count(state.session.stats.total_messages)
+        )),
         Line::from(vec![
             Span::raw("under-replicated "),
             Span::styled(under.to_string(), flag(under, theme.warn)),
@@ -55,24 +58,27 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State) {
         Line::from(vec![
             Span::raw("throughput "),
             Span::styled(
-                format!("{} msg/s", rate(state.stats.cluster_rate)),
+                format!("{} msg/s", rate(state.session.stats.cluster_rate)),
                 theme.header,
             ),
         ]),
     ];
     let [text, spark] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(inner);
     frame.render_widget(Paragraph::new(lines), text);
-    let history = state.stats.cluster_history.last(spark.width as usize);
+    let history = state
+        .session
+        .stats
+        .cluster_history
+        .last(spark.width as usize);
     frame.render_widget(
         Sparkline::default().data(&history).style(theme.sparkline),
         spark,
     );
 }
 
-fn render_brokers(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
-    let Some(cluster) = &state.cluster else {
-        frame.render_widget(panel(" Brokers ", false, state), area);
+fn render_brokers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let Some(cluster) = &state.session.cluster else {
+        frame.render_widget(panel(" Brokers ", false, theme), area);
         return;
     };
     let rows = cluster.brokers.iter().map(|b| {
@@ -104,14 +110,14 @@ fn render_brokers(frame: &mut Frame, area: Rect, state: &State) {
     .block(panel(
         format!(" Brokers ({}) ", cluster.brokers.len()),
         false,
-        state,
+        theme,
     ));
     frame.render_widget(table, area);
 }
 
-fn render_busiest(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+fn render_busiest(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut topics: Vec<(&String, f64, i64)> = state
+        .session
         .stats
         .topics
         .iter()
@@ -125,6 +131,7 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State) {
         .take(area.height as usize)
         .map(|(name, r, messages)| {
             let history = state
+                .session
                 .stats
                 .topics
                 .get(*name)
@@ -134,7 +141,7 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State) {
                 escape_str(name),
                 rate(*r),
                 count(*messages),
-                crate::app::stats::spark_text(&history, spark_width),
+                super::spark::spark_text(&history, spark_width),
             ])
         });
     let table = Table::new(
@@ -147,6 +154,6 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State) {
         ],
     )
     .header(Row::new(["TOPIC", "MSG/S", "MESSAGES", "TREND"]).style(theme.header))
-    .block(panel(" Busiest topics (t: all topics) ", false, state));
+    .block(panel(" Busiest topics (t: all topics) ", false, theme));
     frame.render_widget(table, area);
 }

@@ -6,11 +6,12 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::panel;
-use super::text::escape_str;
-use crate::app::state::{FIELD_NAMES, State};
+use super::theme::Theme;
+use crate::app::state::State;
+use crate::app::views::produce::FIELD_NAMES;
+use crate::decode::text::escape_str;
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let form = &state.produce;
     let areas: [Rect; 6] = Layout::vertical([
         Constraint::Length(3),
@@ -30,7 +31,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     ];
     for (i, field) in form.fields.iter().enumerate() {
         let focused = form.focus == i;
-        let block = panel(hints[i], focused, state);
+        let block = panel(hints[i], focused, theme);
         let inner = block.inner(areas[i]);
         let (cursor_line, cursor_col) = field.cursor_position();
         // Keep the cursor's line in view in the multi-line fields.

@@ -8,10 +8,11 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState};
 
-use super::format::{count, rate};
-use super::text::escape_str;
+use super::theme::Theme;
 use super::{panel, task_status};
 use crate::app::state::State;
+use crate::decode::text::escape_str;
+use crate::human::{count, rate};
 
 fn value(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -21,8 +22,7 @@ fn value(v: f64) -> String {
     }
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let v = &state.sensors;
     let c = v.counts;
     let [head, body, feed] = Layout::vertical([
@@ -83,7 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     } else {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body)
     };
-    render_chart(frame, chart_area, state);
+    render_chart(frame, chart_area, state, theme);
 
     let rows = v.series.iter().map(|(id, s)| {
         let row = Row::new(vec![
@@ -113,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     )
     .header(Row::new(["SENSOR", "NOW", "MIN", "MAX", "MEAN", "ALERTS"]).style(theme.header))
     .row_highlight_style(theme.selected)
-    .block(panel(" Sensors (j/k select) ", true, state));
+    .block(panel(" Sensors (j/k select) ", true, theme));
     let mut table_state =
         TableState::default().with_selected((!v.series.is_empty()).then_some(v.selected));
     frame.render_stateful_widget(table, table_area, &mut table_state);
@@ -129,7 +129,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
                     " {} #{} at {} value {} (score {:.1})",
                     escape_str(&a.sensor),
                     a.seq,
-                    crate::app::messages::format_time(a.timestamp, state.utc_offset),
+                    crate::human::time(a.timestamp, state.utc_offset),
                     a.value.map_or_else(|| "none".into(), value),
                     a.score
                 )),
@@ -142,23 +142,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         Paragraph::new(lines)
     };
     frame.render_widget(
-        feed_widget.block(panel(" Alerts (sensors.alerts) ", false, state)),
+        feed_widget.block(panel(" Alerts (sensors.alerts) ", false, theme)),
         feed,
     );
 }
 
-fn render_chart(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+fn render_chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let Some((id, series)) = state.sensors.selected_sensor() else {
         frame.render_widget(
             Paragraph::new("s starts the simulator and the processor")
-                .block(panel(" Sensor ", false, state)),
+                .block(panel(" Sensor ", false, theme)),
             area,
         );
         return;
     };
     let Some(&(last_ms, _)) = series.points.back() else {
-        frame.render_widget(panel(format!(" {} ", escape_str(id)), false, state), area);
+        frame.render_widget(panel(format!(" {} ", escape_str(id)), false, theme), area);
         return;
     };
     let first_ms = series.points.front().map_or(last_ms, |p| p.0);
@@ -188,7 +187,7 @@ fn render_chart(frame: &mut Frame, area: Rect, state: &State) {
                 escape_str(&series.unit)
             ),
             false,
-            state,
+            theme,
         ))
         .x_axis(
             Axis::default()

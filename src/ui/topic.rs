@@ -4,16 +4,19 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState, Tabs};
+use ratatui::widgets::{Paragraph, Row, Table, Tabs};
 
-use super::format::{count, rate};
-use super::panel;
-use super::text::escape_str;
-use crate::app::state::{State, TopicPane};
-use crate::app::stats::{PartitionStats, spark_text};
+use super::spark::spark_text;
+use super::theme::Theme;
+use super::{list_table, panel};
+use crate::app::state::State;
+use crate::app::stats::PartitionStats;
+use crate::app::views::topic::TopicPane;
+use crate::decode::text::escape_str;
+use crate::human::{count, rate};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+/// Returns the rows the shown table had room for.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let name = &state.topic.name;
     let [summary, tabs, body, skew] = Layout::vertical([
         Constraint::Length(1),
@@ -30,9 +33,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             )),
             area,
         );
-        return;
+        return body.height.saturating_sub(3) as usize;
     };
-    let stats = state.stats.topics.get(name);
+    let stats = state.session.stats.topics.get(name);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!(" {} ", escape_str(name)), theme.title),
@@ -57,15 +60,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             .highlight_style(theme.selected),
         tabs,
     );
-    match state.topic.pane {
-        TopicPane::Partitions => render_partitions(frame, body, state, info),
-        TopicPane::Configs => render_configs(frame, body, state),
-    }
+    let room = match state.topic.pane {
+        TopicPane::Partitions => render_partitions(frame, body, state, theme, info),
+        TopicPane::Configs => render_configs(frame, body, state, theme),
+    };
     // Skew: each partition's share of the traffic (of the messages when the topic is idle).
     let per_partition = |of: fn(&PartitionStats) -> u64| -> Vec<u64> {
         info.partitions
             .iter()
-            .map(|p| state.stats.partition(name, p.id).map_or(0, of))
+            .map(|p| state.session.stats.partition(name, p.id).map_or(0, of))
             .collect()
     };
     let rates = per_partition(|s| s.rate.round() as u64);
@@ -85,17 +88,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         ])),
         skew,
     );
+    room
 }
 
 fn ids(v: &[i32]) -> String {
     v.iter().map(i32::to_string).collect::<Vec<_>>().join(",")
 }
 
-fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate::kafka::TopicInfo) {
-    let theme = &state.theme;
+fn render_partitions(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    theme: &Theme,
+    info: &crate::kafka::TopicInfo,
+) -> usize {
     let spark_width = area.width.saturating_sub(76).clamp(4, 40) as usize;
-    let rows = info.partitions.iter().map(|p| {
-        let stats = state.stats.partition(&info.name, p.id);
+    let make_row = |i: usize| {
+        let p = &info.partitions[i];
+        let stats = state.session.stats.partition(&info.name, p.id);
         let row = Row::new(vec![
             p.id.to_string(),
             if p.is_offline() {
@@ -128,9 +138,9 @@ fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate:
         } else {
             row
         }
-    });
+    };
     let table = Table::new(
-        rows,
+        Vec::<Row>::new(),
         [
             Constraint::Length(4),
             Constraint::Length(6),
@@ -150,22 +160,28 @@ fn render_partitions(frame: &mut Frame, area: Rect, state: &State, info: &crate:
         .style(theme.header),
     )
     .row_highlight_style(theme.selected)
-    .block(panel(" Partitions (Enter: messages) ", true, state));
-    let mut table_state = TableState::default().with_selected(Some(state.topic.selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    .block(panel(" Partitions (Enter: messages) ", true, theme));
+    let len = info.partitions.len();
+    list_table(frame, area, table, &state.topic.partitions, len, make_row)
 }
 
-fn render_configs(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
-    let block = panel(" Configs (* = not default) ", true, state);
+fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
+    let block = panel(" Configs (* = not default) ", true, theme);
     match &state.topic.configs {
-        None => frame.render_widget(Paragraph::new("loading…").block(block), area),
-        Some(Err(e)) => frame.render_widget(
-            Paragraph::new(escape_str(e)).style(theme.bad).block(block),
-            area,
-        ),
+        None => {
+            frame.render_widget(Paragraph::new("loading…").block(block), area);
+            area.height.saturating_sub(3) as usize
+        }
+        Some(Err(e)) => {
+            frame.render_widget(
+                Paragraph::new(escape_str(e)).style(theme.bad).block(block),
+                area,
+            );
+            area.height.saturating_sub(3) as usize
+        }
         Some(Ok(configs)) => {
-            let rows = configs.iter().map(|c| {
+            let make_row = |i: usize| {
+                let c = &configs[i];
                 let value = match (&c.value, c.is_sensitive) {
                     (_, true) => "(sensitive)".to_owned(),
                     (Some(v), _) => escape_str(v),
@@ -182,9 +198,9 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State) {
                 } else {
                     row.style(theme.warn)
                 }
-            });
+            };
             let table = Table::new(
-                rows,
+                Vec::<Row>::new(),
                 [
                     Constraint::Length(42),
                     Constraint::Min(10),
@@ -194,9 +210,8 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State) {
             .header(Row::new(["NAME", "VALUE", "SOURCE"]).style(theme.header))
             .row_highlight_style(theme.selected)
             .block(block);
-            let mut table_state =
-                TableState::default().with_selected(Some(state.topic.config_selected));
-            frame.render_stateful_widget(table, area, &mut table_state);
+            let list = &state.topic.config_list;
+            list_table(frame, area, table, list, configs.len(), make_row)
         }
     }
 }

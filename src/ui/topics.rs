@@ -2,21 +2,24 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Row, Table, TableState};
+use ratatui::widgets::{Row, Table};
 
-use super::format::{bytes, count, rate};
-use super::panel;
-use super::text::escape_str;
-use crate::app::state::{State, TopicSort};
-use crate::app::stats::spark_text;
+use super::spark::spark_text;
+use super::theme::Theme;
+use super::{list_table, panel};
+use crate::app::state::State;
+use crate::app::views::topics::TopicSort;
+use crate::decode::text::escape_str;
+use crate::human::{bytes, count, rate};
 
-pub fn render(frame: &mut Frame, area: Rect, state: &State) {
-    let theme = &state.theme;
+/// Returns the rows the table had room for.
+pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let view = &state.topics;
     let spark_width = area.width.saturating_sub(70).clamp(4, 40) as usize;
-    let rows = view.order.iter().map(|name| {
+    let make_row = |i: usize| {
+        let name = &view.order[i];
         let info = state.topic_info(name);
-        let stats = state.stats.topics.get(name);
+        let stats = state.session.stats.topics.get(name);
         let under = info.map_or(0, |t| {
             t.partitions
                 .iter()
@@ -30,6 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
             stats.map_or_else(|| "-".into(), |s| count(s.messages)),
             stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
             state
+                .session
                 .topic_sizes
                 .get(name)
                 .map_or_else(|| "-".into(), |b| bytes(*b)),
@@ -45,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         } else {
             row
         }
-    });
+    };
     let arrow = if view.descending { "↓" } else { "↑" };
     let header = ["TOPIC", "PARTS", "RF", "MESSAGES", "MSG/S", "SIZE", "TREND"]
         .iter()
@@ -74,7 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
         title.push_str("+internal ");
     }
     let table = Table::new(
-        rows,
+        Vec::<Row>::new(),
         [
             Constraint::Min(16),
             Constraint::Length(6),
@@ -87,8 +91,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State) {
     )
     .header(Row::new(header).style(theme.header))
     .row_highlight_style(theme.selected)
-    .block(panel(title, true, state));
-    let mut table_state =
-        TableState::default().with_selected((!view.order.is_empty()).then_some(view.selected));
-    frame.render_stateful_widget(table, area, &mut table_state);
+    .block(panel(title, true, theme));
+    list_table(frame, area, table, &view.list, view.order.len(), make_row)
 }

@@ -3,9 +3,15 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::event::TaskStatus;
+use super::super::action::Action;
+use super::super::event::{Command, SensorTask, TaskStatus};
+use super::super::state::State;
+use crate::demo::sensors::Conservation;
 use crate::demo::sensors::signal::Reading;
 use crate::demo::sensors::store::Alert;
+
+/// Readings per second when the simulator starts from the dashboard.
+pub const SENSOR_RATE: f64 = 50.0;
 
 /// Values kept per sensor for its chart.
 const POINTS: usize = 600;
@@ -52,25 +58,6 @@ impl SensorSeries {
     }
 }
 
-/// Pipeline counts: produced = acknowledged + failed; acknowledged = processed + in flight.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Conservation {
-    pub produced: u64,
-    pub acknowledged: u64,
-    pub failed: u64,
-    pub processed: u64,
-    pub stored: u64,
-    pub replayed: u64,
-    pub alerts: u64,
-}
-
-impl Conservation {
-    /// Acknowledged readings the processor has not reached yet.
-    pub fn in_flight(&self) -> i64 {
-        self.acknowledged as i64 - self.processed as i64
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct SensorsView {
     pub series: BTreeMap<String, SensorSeries>,
@@ -82,8 +69,8 @@ pub struct SensorsView {
     pub rate: f64,
 }
 
-impl SensorsView {
-    pub fn new(rate: f64) -> Self {
+impl Default for SensorsView {
+    fn default() -> Self {
         SensorsView {
             series: BTreeMap::new(),
             feed: VecDeque::new(),
@@ -91,7 +78,16 @@ impl SensorsView {
             counts: Conservation::default(),
             simulator: TaskStatus::Idle,
             processor: TaskStatus::Idle,
-            rate,
+            rate: SENSOR_RATE,
+        }
+    }
+}
+
+impl SensorsView {
+    pub fn set_status(&mut self, task: SensorTask, status: TaskStatus) {
+        match task {
+            SensorTask::Simulator => self.simulator = status,
+            SensorTask::Processor => self.processor = status,
         }
     }
 
@@ -136,6 +132,77 @@ impl SensorsView {
     }
 }
 
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let running = |s: &TaskStatus| matches!(s, TaskStatus::Running(_));
+    let read_only = state.read_only();
+    let v = &mut state.sensors;
+    match action {
+        a if a.is_navigation() => {
+            let mut list = super::super::list::ListSelection {
+                selected: v.selected,
+                offset: 0,
+            };
+            list.step(action, v.series.len(), 10);
+            v.selected = list.selected;
+        }
+        Action::SensorsStart | Action::RateUp | Action::RateDown | Action::Inject(_)
+            if read_only =>
+        {
+            state.error("read-only mode: the sensor simulator writes to Kafka and is disabled");
+        }
+        Action::SensorsStart => {
+            let simulator = !running(&v.simulator);
+            let processor = !running(&v.processor);
+            if !simulator && !processor {
+                state.error("simulator and processor are already running; x stops them");
+                return Vec::new();
+            }
+            if simulator {
+                v.simulator = TaskStatus::Running("starting".into());
+            }
+            if processor {
+                v.processor = TaskStatus::Running("starting".into());
+            }
+            return vec![Command::StartSensors {
+                simulator,
+                processor,
+            }];
+        }
+        Action::SensorsStop => {
+            v.simulator = TaskStatus::Running("stopping".into());
+            v.processor = TaskStatus::Running("draining".into());
+            return vec![Command::StopSensors];
+        }
+        Action::RateUp | Action::RateDown => {
+            v.rate = if action == Action::RateUp {
+                (v.rate * 2.0).min(100_000.0)
+            } else {
+                (v.rate / 2.0).max(1.0)
+            };
+            return vec![Command::SetSensorRate(v.rate)];
+        }
+        Action::Inject(anomaly) => {
+            if !running(&v.simulator) {
+                state.error("start the simulator first (s)");
+                return Vec::new();
+            }
+            match v.selected_index() {
+                Some(sensor) => {
+                    let name = v
+                        .selected_sensor()
+                        .map(|(id, _)| id.clone())
+                        .unwrap_or_default();
+                    state.info(format!("injecting a {} into {name}", anomaly.name()));
+                    return vec![Command::InjectAnomaly { sensor, anomaly }];
+                }
+                None => state.error("no sensor selected yet"),
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +210,7 @@ mod tests {
 
     #[test]
     fn keeps_bounded_series_with_their_statistics() {
-        let mut v = SensorsView::new(10.0);
+        let mut v = SensorsView::default();
         let mut s = Sensor::new(5, 1);
         let readings: Vec<Reading> = (0..1000).map(|t| s.read(t, 0.0)).collect();
         v.record(&readings, &[]);
@@ -157,19 +224,5 @@ mod tests {
         );
         assert!((series.mean - values.iter().sum::<f64>() / values.len() as f64).abs() < 1e-9);
         assert_eq!(v.selected_index(), Some(5));
-    }
-
-    #[test]
-    fn conservation_counts_in_flight() {
-        let c = Conservation {
-            produced: 100,
-            acknowledged: 98,
-            failed: 2,
-            processed: 90,
-            stored: 90,
-            replayed: 0,
-            alerts: 1,
-        };
-        assert_eq!(c.in_flight(), 8);
     }
 }

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::event::TaskStatus;
+use super::super::action::Action;
+use super::super::event::{Command, MlTask, TaskStatus};
+use super::super::state::State;
 use crate::demo::ml::pipeline::MetricRecord;
 
 /// Points kept per series; older ones are thinned out by dropping every other point.
@@ -11,8 +13,9 @@ const SERIES_POINTS: usize = 400;
 /// Runs kept; the oldest is forgotten when a new one appears.
 const RUNS_KEPT: usize = 6;
 
+/// One model's evaluations in one run.
 #[derive(Debug, Clone, Default)]
-pub struct Series {
+pub struct RunCurves {
     /// (samples seen, accuracy) and (samples seen, loss), ready for a chart.
     pub accuracy: Vec<(f64, f64)>,
     pub loss: Vec<(f64, f64)>,
@@ -22,7 +25,7 @@ pub struct Series {
 #[derive(Debug, Clone)]
 pub struct MlView {
     /// Keyed by (run, model); runs sort by id, which starts with their time.
-    pub series: BTreeMap<(String, String), Series>,
+    pub series: BTreeMap<(String, String), RunCurves>,
     /// The series whose confusion matrix is shown.
     pub selected: usize,
     /// Set once the user picks a series; until then the newest run's first model is shown.
@@ -85,8 +88,15 @@ impl MlView {
         self.selected = self.selected.min(self.series.len().saturating_sub(1));
     }
 
-    pub fn selected_series(&self) -> Option<(&(String, String), &Series)> {
+    pub fn selected_series(&self) -> Option<(&(String, String), &RunCurves)> {
         self.series.iter().nth(self.selected)
+    }
+
+    pub fn set_status(&mut self, task: MlTask, status: TaskStatus) {
+        match task {
+            MlTask::Producer => self.producer = status,
+            MlTask::Trainer => self.trainer = status,
+        }
     }
 
     pub fn select_next(&mut self) {
@@ -95,6 +105,55 @@ impl MlView {
             self.picked = true;
         }
     }
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let running = |s: &TaskStatus| matches!(s, TaskStatus::Running(_));
+    match action {
+        Action::MlStart | Action::MlTrainer if state.read_only() => {
+            state.error("read-only mode: the ML demo writes to Kafka and is disabled");
+        }
+        Action::MlStart => {
+            if running(&state.ml.producer) {
+                state.error("a run is already being produced; x stops it");
+            } else {
+                let trainer = !running(&state.ml.trainer);
+                state.ml.producer = TaskStatus::Running("starting".into());
+                if trainer {
+                    state.ml.trainer = TaskStatus::Running("starting".into());
+                }
+                return vec![Command::StartMl {
+                    producer: true,
+                    trainer,
+                }];
+            }
+        }
+        Action::MlStop => {
+            state.ml.producer = TaskStatus::Idle;
+            state.ml.trainer = TaskStatus::Idle;
+            return vec![Command::StopMl {
+                producer: true,
+                trainer: true,
+            }];
+        }
+        Action::MlTrainer => {
+            if running(&state.ml.trainer) {
+                state.ml.trainer = TaskStatus::Idle;
+                return vec![Command::StopMl {
+                    producer: false,
+                    trainer: true,
+                }];
+            }
+            state.ml.trainer = TaskStatus::Running("starting".into());
+            return vec![Command::StartMl {
+                producer: false,
+                trainer: true,
+            }];
+        }
+        Action::NextPane => state.ml.select_next(),
+        _ => {}
+    }
+    Vec::new()
 }
 
 /// Halves a series, keeping its first and last points.

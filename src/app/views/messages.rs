@@ -3,21 +3,29 @@
 
 use std::collections::VecDeque;
 
-use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
-use ratatui::text::Line;
+use chrono::FixedOffset;
 use regex::Regex;
 
+use super::super::action::Action;
+use super::super::event::Command;
+use super::super::list::ListSelection;
+use super::super::prompt::{self, PromptKind};
+use super::super::state::State;
+use crate::decode::StyledLine;
+use crate::decode::detail::detail_lines;
+use crate::decode::json::JsonMessage;
+use crate::decode::text::preview;
+use crate::human;
 use crate::kafka::reader::Progress;
 use crate::kafka::{Message, StartAt};
-use crate::ui::text::{escape_bytes, escape_str, hex_dump, looks_binary, pretty_json, preview};
-use crate::ui::theme::Theme;
+
+/// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
+pub const CLIPBOARD_LIMIT: usize = 74_000;
 
 /// Records kept at most; older ones are dropped (and counted) as new ones arrive.
 pub const RING_RECORDS: usize = 5_000;
 /// Payload bytes kept at most, so a topic of huge messages cannot exhaust memory.
 pub const RING_BYTES: usize = 64 * 1024 * 1024;
-/// Bytes of a value shown in the detail pane; the rest is summarised.
-const DETAIL_BYTES: usize = 256 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct MessageRow {
@@ -93,13 +101,13 @@ pub struct MessagesView {
     /// Seqs of the rows that pass the filter, in order.
     visible: Vec<u64>,
     pub filter: Option<Filter>,
-    pub selected: usize,
+    pub list: ListSelection,
     pub focus: Focus,
     pub detail_scroll: u16,
     pub progress: Progress,
     pub done: bool,
     pub error: Option<String>,
-    detail: Option<(u64, Vec<Line<'static>>)>,
+    detail: Option<(u64, Vec<StyledLine>)>,
 }
 
 impl Default for MessagesView {
@@ -116,7 +124,7 @@ impl Default for MessagesView {
             dropped: 0,
             visible: Vec::new(),
             filter: None,
-            selected: 0,
+            list: ListSelection::default(),
             focus: Focus::List,
             detail_scroll: 0,
             progress: Progress::default(),
@@ -124,22 +132,6 @@ impl Default for MessagesView {
             error: None,
             detail: None,
         }
-    }
-}
-
-pub fn format_time(ms: i64, offset: Option<FixedOffset>) -> String {
-    let Some(utc) = DateTime::<Utc>::from_timestamp_millis(ms) else {
-        return format!("{ms} ms");
-    };
-    match offset {
-        Some(o) => o
-            .from_utc_datetime(&utc.naive_utc())
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string(),
-        None => utc
-            .with_timezone(&Local)
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string(),
     }
 }
 
@@ -193,22 +185,30 @@ impl MessagesView {
 
     pub fn selected_row(&self) -> Option<&MessageRow> {
         self.visible
-            .get(self.selected)
+            .get(self.list.selected)
             .and_then(|seq| self.row(*seq))
     }
 
-    pub fn detail_lines(&self) -> &[Line<'static>] {
+    /// The visible rows from `start`, in order.
+    pub fn visible_from(&self, start: usize) -> impl Iterator<Item = &MessageRow> + '_ {
+        self.visible[start.min(self.visible.len())..]
+            .iter()
+            .map(|seq| self.row(*seq).expect("visible rows are in the ring"))
+    }
+
+    pub fn detail_lines(&self) -> &[StyledLine] {
         self.detail.as_ref().map_or(&[], |(_, lines)| lines)
     }
 
-    /// Adds a batch, dropping the oldest rows past the ring's bounds.
-    pub fn push(&mut self, messages: Vec<Message>, offset: Option<FixedOffset>) {
-        let at_end = self.selected + 1 >= self.visible.len();
+    /// Adds a batch, dropping the oldest rows past the ring's bounds; `rows` is how many the
+    /// list shows.
+    pub fn push(&mut self, messages: Vec<Message>, offset: Option<FixedOffset>, rows: usize) {
+        let at_end = self.list.selected + 1 >= self.visible.len();
         for message in messages {
             let bytes = message.payload_size();
             let row = MessageRow {
                 seq: self.next_seq,
-                time: format_time(message.timestamp_ms, offset),
+                time: human::time(message.timestamp_ms, offset),
                 key: message
                     .key
                     .as_deref()
@@ -235,17 +235,18 @@ impl MessagesView {
             self.dropped += 1;
             if self.visible.first() == Some(&old.seq) {
                 self.visible.remove(0);
-                self.selected = self.selected.saturating_sub(1);
+                self.list.selected = self.list.selected.saturating_sub(1);
+                self.list.offset = self.list.offset.saturating_sub(1);
             }
         }
         if self.follow && at_end {
-            self.selected = self.visible.len().saturating_sub(1);
+            self.list.selected = self.visible.len().saturating_sub(1);
         }
-        self.clamp();
+        self.list.keep_visible(self.visible.len(), rows);
     }
 
-    pub fn set_filter(&mut self, filter: Option<Filter>) {
-        let selected_seq = self.visible.get(self.selected).copied();
+    pub fn set_filter(&mut self, filter: Option<Filter>, rows: usize) {
+        let selected_seq = self.visible.get(self.list.selected).copied();
         self.filter = filter;
         self.visible = self
             .rows
@@ -253,29 +254,23 @@ impl MessagesView {
             .filter(|r| self.filter.as_ref().is_none_or(|f| f.matches(&r.message)))
             .map(|r| r.seq)
             .collect();
-        self.selected = selected_seq
+        self.list.selected = selected_seq
             .and_then(|s| self.visible.iter().position(|v| *v >= s))
             .unwrap_or(0);
-        self.clamp();
+        self.list.keep_visible(self.visible.len(), rows);
     }
 
-    pub fn select(&mut self, index: usize) {
-        self.selected = index;
-        self.clamp();
-        self.detail_scroll = 0;
-    }
-
-    fn clamp(&mut self) {
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-    }
-
-    /// Forgets the detail pane, so the next refresh redraws it (its lines carry the theme).
-    pub fn invalidate_detail(&mut self) {
-        self.detail = None;
+    /// Moves the selection by a navigation action.
+    pub fn step(&mut self, action: Action, rows: usize) {
+        let before = self.list.selected;
+        self.list.step(action, self.visible.len(), rows);
+        if self.list.selected != before {
+            self.detail_scroll = 0;
+        }
     }
 
     /// Recomputes the detail of the selected row when the selection changed.
-    pub fn refresh_detail(&mut self, theme: &Theme) {
+    pub fn refresh_detail(&mut self) {
         let Some(row) = self.selected_row() else {
             self.detail = None;
             return;
@@ -283,78 +278,103 @@ impl MessagesView {
         if self.detail.as_ref().is_some_and(|(seq, _)| *seq == row.seq) {
             return;
         }
-        let lines = detail_lines(row, theme);
+        let lines = detail_lines(&row.message, &row.time);
         self.detail = Some((row.seq, lines));
     }
 }
 
-fn size(bytes: Option<&bytes::Bytes>) -> String {
-    bytes.map_or_else(|| "null".to_owned(), |b| format!("{} B", b.len()))
+pub fn set_filter(state: &mut State, text: &str) {
+    let rows = state.page();
+    match Filter::parse(text) {
+        Ok(filter) => state.messages.set_filter(filter, rows),
+        Err(e) => state.error(e),
+    }
 }
 
-/// The detail pane's text: a summary, headers, then the value as JSON, text or hex.
-fn detail_lines(row: &MessageRow, theme: &Theme) -> Vec<Line<'static>> {
-    let m = &row.message;
-    let mut lines = vec![
-        Line::styled(
-            format!(
-                "partition {}  offset {}  {}",
-                m.partition, m.offset, row.time
-            ),
-            theme.header,
-        ),
-        Line::from(format!(
-            "key {}  value {}  headers {}",
-            size(m.key.as_ref()),
-            size(m.value.as_ref()),
-            m.headers.len()
-        )),
-        Line::from(format!(
-            "key: {}",
-            m.key
-                .as_deref()
-                .map_or_else(|| "null".to_owned(), |k| preview(k, 400))
-        )),
-    ];
-    for h in &m.headers {
-        let value = h
-            .value
-            .as_deref()
-            .map_or_else(|| "null".to_owned(), |v| preview(v, 400));
-        lines.push(Line::from(format!(
-            "header {} = {}",
-            escape_str(&h.name),
-            value
-        )));
+/// Writes the shown records, as JSON lines, to a file the user named.
+pub fn write_file(state: &mut State, path: &str) -> Vec<Command> {
+    if path.is_empty() {
+        state.error("no file name given");
+        return Vec::new();
     }
-    lines.push(Line::styled("─".repeat(20), theme.dim));
-    let Some(value) = &m.value else {
-        lines.push(Line::styled("null value (tombstone)", theme.dim));
-        return lines;
-    };
-    let shown = &value[..value.len().min(DETAIL_BYTES)];
-    if let Some(json) = (shown.len() == value.len())
-        .then(|| pretty_json(shown, theme))
-        .flatten()
-    {
-        lines.extend(json);
-    } else if looks_binary(shown) {
-        lines.extend(hex_dump(shown, 4096).into_iter().map(Line::from));
-    } else {
-        for line in shown.split(|b| *b == b'\n') {
-            lines.push(Line::from(escape_bytes(line)));
+    let topic = &state.messages.topic;
+    let lines = state
+        .messages
+        .visible_rows()
+        .map(|r| serde_json::to_string(&JsonMessage::new(topic, &r.message)).unwrap_or_default())
+        .collect();
+    vec![Command::WriteFile {
+        path: path.into(),
+        lines,
+    }]
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let rows = state.page();
+    let m = &mut state.messages;
+    match action {
+        a if a.is_navigation() => match m.focus {
+            Focus::List => m.step(action, rows),
+            Focus::Detail => {
+                let mut scroll = ListSelection {
+                    selected: m.detail_scroll as usize,
+                    offset: 0,
+                };
+                scroll.step(action, m.detail_lines().len(), rows);
+                m.detail_scroll = scroll.selected as u16;
+            }
+        },
+        Action::NextPane | Action::PrevPane => {
+            m.focus = match m.focus {
+                Focus::List => Focus::Detail,
+                Focus::Detail => Focus::List,
+            };
         }
+        Action::OpenFilter => {
+            let current = m.filter.as_ref().map(Filter::text).unwrap_or_default();
+            prompt::open(state, PromptKind::MessageFilter, &current);
+        }
+        Action::JumpToOffset => prompt::open(state, PromptKind::Offset, ""),
+        Action::FromBeginning => {
+            let (topic, partition) = (m.topic.clone(), m.partition);
+            return vec![state.start_browse(&topic, partition, StartAt::Beginning, false)];
+        }
+        Action::Follow => {
+            let (topic, partition) = (m.topic.clone(), m.partition);
+            return vec![state.start_browse(&topic, partition, StartAt::FromEnd(100), true)];
+        }
+        Action::Copy => {
+            let value = m
+                .selected_row()
+                .map(|row| row.message.value.as_deref().unwrap_or_default().to_vec());
+            return match value {
+                Some(value) if value.len() > CLIPBOARD_LIMIT => {
+                    state.error(format!(
+                        "value of {} bytes is too large for the clipboard; w writes it to a file",
+                        value.len()
+                    ));
+                    Vec::new()
+                }
+                Some(value) => {
+                    state.info(format!(
+                        "copied {} bytes to the clipboard (OSC 52)",
+                        value.len()
+                    ));
+                    vec![Command::Copy(value)]
+                }
+                None => {
+                    state.error("no message selected");
+                    Vec::new()
+                }
+            };
+        }
+        Action::WriteFile => {
+            let name = format!("kview-{}.jsonl", m.topic);
+            prompt::open(state, PromptKind::WritePath, &name);
+        }
+        _ => {}
     }
-    if shown.len() < value.len() {
-        lines.push(Line::styled(
-            format!(
-                "… {} more bytes not shown (y copies, w writes the whole record)",
-                value.len() - shown.len()
-            ),
-            theme.dim,
-        ));
-    }
-    lines
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -379,7 +399,7 @@ mod tests {
     fn the_ring_is_bounded_and_counts_what_it_dropped() {
         let mut v = MessagesView::default();
         let batch: Vec<Message> = (0..RING_RECORDS as i64 + 10).map(|o| msg(o, "x")).collect();
-        v.push(batch, Some(FixedOffset::east_opt(0).unwrap()));
+        v.push(batch, Some(FixedOffset::east_opt(0).unwrap()), 10);
         assert_eq!(v.len(), RING_RECORDS);
         assert_eq!(v.dropped, 10);
         assert_eq!(v.visible_rows().next().unwrap().message.offset, 10);
@@ -396,12 +416,13 @@ mod tests {
                 msg(3, "apricot"),
             ],
             None,
+            10,
         );
-        v.select(1);
-        v.set_filter(Filter::parse("ap").unwrap());
+        v.list.select(1, 4, 10);
+        v.set_filter(Filter::parse("ap").unwrap(), 10);
         assert_eq!(v.visible_len(), 2);
         assert_eq!(v.selected_row().unwrap().message.offset, 3);
-        v.set_filter(Filter::parse("/^(b|c)/").unwrap());
+        v.set_filter(Filter::parse("/^(b|c)/").unwrap(), 10);
         assert_eq!(
             v.visible_rows()
                 .map(|r| r.message.offset)
@@ -409,7 +430,7 @@ mod tests {
             vec![1, 2]
         );
         assert!(Filter::parse("/(/").unwrap_err().contains("invalid regex"));
-        v.set_filter(None);
+        v.set_filter(None, 10);
         assert_eq!(v.visible_len(), 4);
     }
 
@@ -419,29 +440,28 @@ mod tests {
             follow: true,
             ..MessagesView::default()
         };
-        v.push(vec![msg(0, "a"), msg(1, "b")], None);
-        assert_eq!(v.selected, 1);
-        v.push(vec![msg(2, "c")], None);
-        assert_eq!(v.selected, 2);
-        v.select(0);
-        v.push(vec![msg(3, "d")], None);
-        assert_eq!(v.selected, 0, "a user who scrolled up stays put");
+        v.push(vec![msg(0, "a"), msg(1, "b")], None, 10);
+        assert_eq!(v.list.selected, 1);
+        v.push(vec![msg(2, "c")], None, 10);
+        assert_eq!(v.list.selected, 2);
+        v.list.select(0, 3, 10);
+        v.push(vec![msg(3, "d")], None, 10);
+        assert_eq!(v.list.selected, 0, "a user who scrolled up stays put");
     }
 
     #[test]
     fn detail_escapes_and_formats() {
-        let theme = Theme::plain();
         let mut v = MessagesView::default();
         let mut m = msg(0, "{\"a\":1}");
         m.key = Some(Bytes::from_static(b"\x1b[2Jk"));
-        v.push(vec![m, msg(1, "line1\n\x1b[31mred")], None);
-        v.select(0);
-        v.refresh_detail(&theme);
+        v.push(vec![m, msg(1, "line1\n\x1b[31mred")], None, 10);
+        v.list.select(0, 2, 10);
+        v.refresh_detail();
         let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();
         assert!(text.iter().any(|l| l == "key: \\x1b[2Jk"));
         assert!(text.iter().any(|l| l == "  \"a\": 1"));
-        v.select(1);
-        v.refresh_detail(&theme);
+        v.list.select(1, 2, 10);
+        v.refresh_detail();
         let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();
         assert!(text.iter().any(|l| l == "\\x1b[31mred"));
         assert!(text.iter().all(|l| !l.contains('\x1b')));

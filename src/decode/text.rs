@@ -1,11 +1,8 @@
 //! Turning message bytes into text that is safe for a terminal: control characters and escape
 //! sequences are shown escaped (`\x1b[31m`), never written raw; invalid UTF-8 bytes become `\xNN`;
-//! binary data becomes a hex dump; JSON is pretty-printed with highlighting.
+//! binary data becomes a hex dump. Widths are terminal columns (`unicode-width`), not chars.
 
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-
-use super::theme::Theme;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// Escapes everything a terminal could interpret. `\n` and `\t` are escaped too, so the result
 /// is always one line.
@@ -61,6 +58,39 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
+/// Terminal columns a string takes (wide CJK and emoji count two).
+pub fn width(s: &str) -> usize {
+    s.width()
+}
+
+/// The longest prefix of `s` that fits in `columns`, with `…` when something was cut.
+pub fn fit(s: &str, columns: usize) -> String {
+    if s.width() <= columns {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > columns {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if columns > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `s` padded with spaces to `columns` (left-aligned); never cut.
+pub fn pad(s: &str, columns: usize) -> String {
+    let mut out = s.to_owned();
+    out.extend(std::iter::repeat_n(' ', columns.saturating_sub(s.width())));
+    out
+}
+
 /// Whether bytes read better as a hex dump than as escaped text: they hold a NUL, or a third
 /// or more of them are invalid UTF-8 or control characters. Text with a few escape sequences or
 /// stray bytes stays text, shown escaped.
@@ -112,89 +142,6 @@ pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
     lines
 }
 
-/// Pretty JSON lines with keys, strings, numbers and literals coloured; None if not JSON.
-/// Strings are escaped like everything else, so JSON cannot smuggle escape sequences either.
-pub fn pretty_json(bytes: &[u8], theme: &Theme) -> Option<Vec<Line<'static>>> {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
-    if *first != b'{' && *first != b'[' {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let text = serde_json::to_string_pretty(&value).ok()?;
-    Some(
-        text.lines()
-            .map(|l| highlight_json_line(l, theme))
-            .collect(),
-    )
-}
-
-fn highlight_json_line(line: &str, theme: &Theme) -> Line<'static> {
-    let mut spans = Vec::new();
-    let mut rest = line;
-    while !rest.is_empty() {
-        if let Some(stripped) = rest.strip_prefix('"') {
-            // A JSON string from serde_json: find its closing quote, skipping escapes.
-            let mut end = None;
-            let mut escaped = false;
-            for (i, c) in stripped.char_indices() {
-                match (escaped, c) {
-                    (true, _) => escaped = false,
-                    (false, '\\') => escaped = true,
-                    (false, '"') => {
-                        end = Some(i);
-                        break;
-                    }
-                    _ => {}
-                }
-            }
-            let end = end.unwrap_or(stripped.len());
-            let literal = &rest[..end + 2.min(rest.len() - end)];
-            let after = &rest[literal.len()..];
-            let style = if after.trim_start().starts_with(':') {
-                theme.json_key
-            } else {
-                theme.json_string
-            };
-            spans.push(Span::styled(escape_str(literal), style));
-            rest = after;
-        } else {
-            let next = rest.find('"').unwrap_or(rest.len());
-            let (plain, after) = rest.split_at(next);
-            spans.extend(plain_json_spans(plain, theme));
-            rest = after;
-        }
-    }
-    Line::from(spans)
-}
-
-fn plain_json_spans(text: &str, theme: &Theme) -> Vec<Span<'static>> {
-    let mut spans = Vec::new();
-    let mut word = String::new();
-    let flush = |word: &mut String, spans: &mut Vec<Span<'static>>| {
-        if word.is_empty() {
-            return;
-        }
-        let style = if word.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
-            theme.json_number
-        } else if matches!(word.as_str(), "true" | "false" | "null") {
-            theme.json_literal
-        } else {
-            Style::default()
-        };
-        spans.push(Span::styled(std::mem::take(word), style));
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || matches!(c, '-' | '+' | '.') {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut spans);
-            spans.push(Span::raw(c.to_string()));
-        }
-    }
-    flush(&mut word, &mut spans);
-    spans
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +162,15 @@ mod tests {
         assert_eq!(preview(b"hello", 10), "hello");
         assert_eq!(preview(b"hello world", 5), "hello…");
         assert_eq!(preview(b"\x1b\x1b", 5), "\\x1b\\…");
+    }
+
+    #[test]
+    fn widths_are_terminal_columns() {
+        assert_eq!(width("abc"), 3);
+        assert_eq!(width("日本"), 4);
+        assert_eq!(fit("日本語テキスト", 7), "日本語…");
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(pad("日本", 6), "日本  ");
     }
 
     #[test]
@@ -240,19 +196,5 @@ mod tests {
         let long = hex_dump(&[0u8; 100], 2);
         assert_eq!(long.len(), 3);
         assert_eq!(long[2], "… 68 more bytes");
-    }
-
-    #[test]
-    fn pretty_json_keeps_key_order_and_escapes_strings() {
-        let theme = Theme::plain();
-        let lines = pretty_json(br#"{"z":1,"a":"\u001b[2J","n":null}"#, &theme).unwrap();
-        let text: Vec<String> = lines
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect();
-        assert_eq!(text[1], r#"  "z": 1,"#);
-        assert_eq!(text[2], r#"  "a": "\u001b[2J","#);
-        assert!(pretty_json(b"not json", &theme).is_none());
-        assert!(pretty_json(b"42", &theme).is_none());
     }
 }

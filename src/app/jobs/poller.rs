@@ -1,0 +1,318 @@
+//! The cluster poller: connects (retrying with backoff), then keeps the dashboard's picture of
+//! the cluster fresh — metadata, watermarks, log-dir sizes, groups, offset commits and the ML
+//! metrics topic — until it is stopped.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures::future::join_all;
+use tokio::sync::mpsc::Sender;
+use tokio::time::Instant;
+
+use crate::app::event::{ConnState, Event};
+use crate::collect::groups as collect_groups;
+use crate::demo::DemoNames;
+use crate::demo::ml::pipeline::MetricRecord;
+use crate::kafka::commits::{CommitRecord, CommitTail};
+use crate::kafka::reader::Reader;
+use crate::kafka::retry::RetryPolicy;
+use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient, StartAt};
+use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
+
+/// The client, once the poller has connected; shared with the jobs that need it.
+pub type ClientCell = Arc<OnceLock<Arc<KafkaClient>>>;
+
+const METADATA_EVERY: Duration = Duration::from_secs(5);
+const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
+const SIZES_EVERY: Duration = Duration::from_secs(30);
+const GROUPS_EVERY: Duration = Duration::from_secs(5);
+/// Records read back per `__consumer_offsets` partition when the dashboard starts.
+const COMMITS_BACK: i64 = 500;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Connects (retrying with backoff) and then polls until the job is stopped or the receiver
+/// goes away.
+pub async fn poll_cluster(
+    brokers: Vec<String>,
+    settings: ConnSettings,
+    tx: Sender<Event>,
+    cell: ClientCell,
+    names: DemoNames,
+) {
+    let mut attempt = 0;
+    let mut pauses = RetryPolicy::reconnect().pauses();
+    let client = loop {
+        match KafkaClient::connect(brokers.clone(), settings.clone()).await {
+            Ok(client) => break Arc::new(client),
+            Err(e) => {
+                attempt += 1;
+                let wait = pauses.next_pause().unwrap_or(Duration::from_secs(30));
+                tracing::warn!("cannot connect (attempt {attempt}): {e}");
+                let state = ConnState::Retrying {
+                    error: e.to_string(),
+                    attempt,
+                    retry_in_secs: wait.as_secs(),
+                };
+                if tx.send(Event::Connection(state)).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+    };
+    let _ = cell.set(client.clone());
+    tracing::info!("connected to {}", brokers.join(","));
+    if tx
+        .send(Event::Connection(ConnState::Connected))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // One job, four loops: stopping the poller stops them all.
+    tokio::join!(
+        poll_metadata(&client, &tx),
+        poll_groups(&client, &tx),
+        tail_commits(&client, &tx),
+        tail_metrics(&client, &tx, &names)
+    );
+}
+
+async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>) {
+    let mut metadata: Option<ClusterMetadata> = None;
+    let mut metadata_due = Instant::now();
+    let mut sizes_due = Instant::now();
+    let mut failures = 0;
+    let mut pauses = RetryPolicy::reconnect().pauses();
+    loop {
+        let started = Instant::now();
+        if started >= metadata_due || metadata.is_none() {
+            match client.metadata(None).await {
+                Ok(m) => {
+                    metadata = Some(m.clone());
+                    metadata_due = started + METADATA_EVERY;
+                    if failures > 0 {
+                        failures = 0;
+                        pauses = RetryPolicy::reconnect().pauses();
+                        tracing::info!("cluster reachable again");
+                        if tx
+                            .send(Event::Connection(ConnState::Connected))
+                            .await
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                    if tx.send(Event::Metadata(m)).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    let wait = pauses.next_pause().unwrap_or(Duration::from_secs(30));
+                    tracing::warn!("metadata poll failed: {e}");
+                    let state = ConnState::Retrying {
+                        error: e.to_string(),
+                        attempt: failures,
+                        retry_in_secs: wait.as_secs(),
+                    };
+                    if tx.send(Event::Connection(state)).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+        }
+        if let Some(meta) = &metadata {
+            let keys: Vec<(String, i32)> = meta
+                .topics
+                .iter()
+                .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+                .collect();
+            let at_ms = now_ms();
+            let results = client.watermarks(&keys).await;
+            let marks: Vec<_> = keys
+                .into_iter()
+                .zip(results)
+                .filter_map(|(k, r)| r.ok().map(|m| (k, m)))
+                .collect();
+            if tx.send(Event::Watermarks { at_ms, marks }).await.is_err() {
+                return;
+            }
+        }
+        if started >= sizes_due {
+            sizes_due = started + SIZES_EVERY;
+            if let Ok(sizes) = client.replica_sizes().await
+                && tx.send(Event::ReplicaSizes(sizes)).await.is_err()
+            {
+                return;
+            }
+        }
+        tokio::time::sleep(WATERMARKS_EVERY.saturating_sub(started.elapsed())).await;
+    }
+}
+
+/// Every consumer group's snapshot, every few seconds.
+async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>) {
+    loop {
+        match client.list_groups().await {
+            Ok(groups) => {
+                let consumer_groups: Vec<_> = groups
+                    .into_iter()
+                    .filter(|g| g.protocol_type.is_empty() || g.protocol_type == "consumer")
+                    .collect();
+                let snapshots = join_all(
+                    consumer_groups
+                        .iter()
+                        .map(|g| collect_groups::snapshot(client, &g.group_id)),
+                )
+                .await;
+                let event = Event::Groups {
+                    at_ms: now_ms(),
+                    snapshots: snapshots.into_iter().filter_map(|s| s.ok()).collect(),
+                };
+                if tx.send(event).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!("listing groups failed: {e}"),
+        }
+        tokio::time::sleep(GROUPS_EVERY).await;
+    }
+}
+
+/// Follows `__consumer_offsets`: every commit of every group, for the status windows. Commits
+/// made before the dashboard started get the high watermark of their time from the broker
+/// (ListOffsets by time); later ones are placed against the polled watermark history.
+async fn tail_commits(client: &KafkaClient, tx: &Sender<Event>) {
+    let started_ms = now_ms();
+    let mut tail = loop {
+        match CommitTail::open(client, COMMITS_BACK).await {
+            Ok(t) => break t,
+            Err(e) => {
+                tracing::warn!("cannot follow offset commits (group status needs them): {e}");
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+        }
+    };
+    loop {
+        let records = match tail.next(client).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("following offset commits: {e}");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+        };
+        if records.is_empty() {
+            continue;
+        }
+        let records = last_per_partition(records, DEFAULT_WINDOW);
+        let highs = join_all(records.iter().map(|r| async move {
+            if r.commit_ms < started_ms {
+                client
+                    .offset_for_time(&r.topic, r.partition, r.commit_ms)
+                    .await
+                    .ok()
+            } else {
+                None
+            }
+        }))
+        .await;
+        let commits = records
+            .into_iter()
+            .zip(highs)
+            .map(|(r, high_watermark)| Commit {
+                group: r.group,
+                topic: r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                commit_ms: r.commit_ms,
+                high_watermark,
+            })
+            .collect();
+        if tx.send(Event::Commits(commits)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The last `keep` commits of each group partition, in their order: older ones would leave the
+/// status window anyway, and each backlog commit costs a ListOffsets request.
+fn last_per_partition(records: Vec<CommitRecord>, keep: usize) -> Vec<CommitRecord> {
+    let mut seen: HashMap<(String, String, i32), usize> = HashMap::new();
+    let mut kept: Vec<CommitRecord> = records
+        .into_iter()
+        .rev()
+        .filter(|r| {
+            let n = seen
+                .entry((r.group.clone(), r.topic.clone(), r.partition))
+                .or_default();
+            *n += 1;
+            *n <= keep
+        })
+        .collect();
+    kept.reverse();
+    kept
+}
+
+/// Follows `ml.metrics` from its beginning once it exists; any job that writes the metric shape
+/// there is drawn.
+async fn tail_metrics(client: &KafkaClient, tx: &Sender<Event>, names: &DemoNames) {
+    let topic = names.ml_topics().metrics;
+    let mut reader = loop {
+        match Reader::open(client, &topic, None, StartAt::Beginning, false).await {
+            Ok(r) => break r,
+            Err(_) => tokio::time::sleep(Duration::from_secs(5)).await,
+        }
+    };
+    let mut batch = Vec::new();
+    loop {
+        batch.clear();
+        if let Err(e) = reader.next_batch(client, &mut batch).await {
+            tracing::warn!("following {topic}: {e}");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
+        }
+        let metrics: Vec<MetricRecord> = batch
+            .iter()
+            .filter_map(|m| serde_json::from_slice(m.value.as_deref()?).ok())
+            .collect();
+        if !metrics.is_empty() && tx.send(Event::Metrics(metrics)).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_last_commits_of_each_partition_in_order() {
+        let commit = |group: &str, partition: i32, offset: i64| CommitRecord {
+            group: group.into(),
+            topic: "t".into(),
+            partition,
+            offset,
+            commit_ms: offset,
+        };
+        let records = vec![
+            commit("a", 0, 1),
+            commit("a", 0, 2),
+            commit("b", 0, 3),
+            commit("a", 1, 4),
+            commit("a", 0, 5),
+        ];
+        let kept: Vec<i64> = last_per_partition(records, 2)
+            .iter()
+            .map(|c| c.offset)
+            .collect();
+        assert_eq!(kept, vec![2, 3, 4, 5]);
+    }
+}

@@ -1,0 +1,172 @@
+//! One-shot requests and the browser's reader: each answers with events.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::mpsc::Sender;
+
+use crate::app::event::{BrowseRequest, Event, ProduceRequest, Produced};
+use crate::collect::groups as collect_groups;
+use crate::kafka::partitioner::Partitioner;
+use crate::kafka::reader::Reader;
+use crate::kafka::{Compression, KafkaClient, ProduceRecord};
+use crate::lag::reset::{ResetPlan, ResetTarget};
+
+/// Reads messages for the browser until the range is done (or forever when following).
+/// Sending waits while the UI is behind, which bounds what is in flight.
+pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender<Event>) {
+    let fail = |error: String| Event::BrowseFailed {
+        browse_id: request.id,
+        error,
+    };
+    let mut reader = match Reader::open(
+        &client,
+        &request.topic,
+        request.partition,
+        request.start,
+        !request.follow,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(fail(e.to_string())).await;
+            return;
+        }
+    };
+    let mut first = true;
+    loop {
+        let mut batch = Vec::new();
+        if let Err(e) = reader.next_batch(&client, &mut batch).await {
+            let _ = tx.send(fail(e.to_string())).await;
+            return;
+        }
+        let done = reader.is_done();
+        if !batch.is_empty() || done || first {
+            first = false;
+            let event = Event::Messages {
+                browse_id: request.id,
+                messages: batch,
+                progress: reader.progress(),
+                done,
+            };
+            if tx.send(event).await.is_err() {
+                return;
+            }
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+pub async fn produce(
+    client: Arc<KafkaClient>,
+    request: ProduceRequest,
+    partitioner: Arc<Partitioner>,
+) -> Event {
+    let result = async {
+        let topic = client.topic(&request.topic).await?;
+        let partition = match request.partition {
+            Some(p) => topic.partition(p)?.id,
+            None => partitioner.partition(request.key.as_deref(), topic.partitions.len()),
+        };
+        let record = ProduceRecord {
+            key: request.key.map(Into::into),
+            value: Some(request.value.into()),
+            headers: request.headers,
+            timestamp_ms: chrono::Utc::now().timestamp_millis(),
+        };
+        let offsets = client
+            .produce(&topic.name, partition, vec![record], Compression::None)
+            .await?;
+        Ok::<_, crate::kafka::KafkaError>(Produced {
+            topic: topic.name,
+            partition,
+            offset: offsets.first().copied().unwrap_or(-1),
+        })
+    }
+    .await;
+    match &result {
+        Ok(p) => tracing::info!(
+            "produced to {}/{} at offset {}",
+            p.topic,
+            p.partition,
+            p.offset
+        ),
+        Err(e) => tracing::warn!("produce failed: {e}"),
+    }
+    Event::Produced(result.map_err(|e| e.to_string()))
+}
+
+pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
+    let result = client
+        .topic_configs(&topic)
+        .await
+        .map_err(|e| e.to_string());
+    Event::Configs { topic, result }
+}
+
+pub async fn plan_reset(client: Arc<KafkaClient>, group: String, target: ResetTarget) -> Event {
+    let result = collect_groups::plan_reset(&client, &group, None, target)
+        .await
+        .map_err(|e| e.to_string());
+    Event::ResetPlanned { group, result }
+}
+
+pub async fn apply_reset(client: Arc<KafkaClient>, group: String, plans: Vec<ResetPlan>) -> Event {
+    let result = collect_groups::apply_reset(&client, &group, &plans)
+        .await
+        .map_err(|e| e.to_string());
+    match &result {
+        Ok(()) => tracing::info!("offsets of group {group} reset"),
+        Err(e) => tracing::warn!("offset reset of {group} failed: {e}"),
+    }
+    Event::ResetApplied { group, result }
+}
+
+/// Writes lines to a file (the browser's "write shown records").
+pub async fn write_file(path: PathBuf, lines: Vec<String>) -> Event {
+    let result = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || write_lines(&path, &lines)
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    Event::Wrote { path, result }
+}
+
+fn write_lines(path: &Path, lines: &[String]) -> Result<usize, String> {
+    let write = |path: &Path| -> std::io::Result<()> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for line in lines {
+            file.write_all(line.as_bytes())?;
+            file.write_all(b"\n")?;
+        }
+        file.flush()
+    };
+    write(path)
+        .map(|()| lines.len())
+        .map_err(|e| crate::kafka::conn::io_reason(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_one_line_per_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let lines = vec!["{\"a\":1}".to_owned(), "{\"b\":2}".to_owned()];
+        assert_eq!(write_lines(&path, &lines), Ok(2));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\"a\":1}\n{\"b\":2}\n"
+        );
+        let err = write_lines(&dir.path().join("missing/dir/x"), &lines).unwrap_err();
+        assert!(err.contains("no such file"), "{err}");
+    }
+}

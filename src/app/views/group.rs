@@ -1,0 +1,104 @@
+//! One group: its partitions' lag and status, and offset resets (preview, then typed
+//! confirmation).
+
+use super::super::action::Action;
+use super::super::event::Command;
+use super::super::list::ListSelection;
+use super::super::prompt::{self, PromptKind};
+use super::super::state::State;
+use crate::lag::reset::{ResetPlan, ResetTarget};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResetState {
+    Planning,
+    Preview(Vec<ResetPlan>),
+    Applying,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupView {
+    pub name: String,
+    pub list: ListSelection,
+    pub reset: Option<ResetState>,
+}
+
+impl GroupView {
+    pub fn new(name: &str) -> Self {
+        GroupView {
+            name: name.to_owned(),
+            ..GroupView::default()
+        }
+    }
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let rows = state.page();
+    let report = state.groups.report(&state.group.name);
+    let partitions = report.map_or(0, |r| r.partitions.len());
+    let members = report.map_or(0, |r| r.members);
+    match action {
+        a if a.is_navigation() => state.group.list.step(action, partitions, rows),
+        Action::ResetOffsets => {
+            if state.read_only() {
+                state.error("read-only mode: offset resets are disabled");
+            } else if members > 0 {
+                state.error("the group has active members; stop them before resetting offsets");
+            } else {
+                prompt::open(state, PromptKind::ResetTarget, "");
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn plan_reset(state: &mut State, target: ResetTarget) -> Vec<Command> {
+    state.group.reset = Some(ResetState::Planning);
+    vec![Command::PlanReset {
+        group: state.group.name.clone(),
+        target,
+    }]
+}
+
+/// The typed confirmation: the group's name applies the previewed plan, anything else cancels.
+pub fn confirm_reset(state: &mut State, typed: &str) -> Vec<Command> {
+    let Some(ResetState::Preview(plans)) = state.group.reset.take() else {
+        return Vec::new();
+    };
+    if typed != state.group.name {
+        state.info("reset cancelled: the group name was not typed");
+        return Vec::new();
+    }
+    state.group.reset = Some(ResetState::Applying);
+    vec![Command::ApplyReset {
+        group: state.group.name.clone(),
+        plans,
+    }]
+}
+
+pub fn on_planned(state: &mut State, group: String, result: Result<Vec<ResetPlan>, String>) {
+    if state.group.name != group || state.group.reset != Some(ResetState::Planning) {
+        return;
+    }
+    match result {
+        Ok(plans) => {
+            state.group.reset = Some(ResetState::Preview(plans));
+            prompt::open(state, PromptKind::ResetConfirm, "");
+        }
+        Err(e) => {
+            state.group.reset = None;
+            state.error(format!("cannot plan the reset: {e}"));
+        }
+    }
+}
+
+pub fn on_applied(state: &mut State, group: String, result: Result<(), String>) {
+    state.group.reset = None;
+    match result {
+        Ok(()) => {
+            state.session.tracker.forget_group(&group);
+            state.info(format!("offsets of group {group} reset"));
+        }
+        Err(e) => state.error(format!("reset of {group} failed: {e}")),
+    }
+}

@@ -1,0 +1,137 @@
+//! The consumer groups table: every group's report, filtered and sorted when reports arrive.
+
+use std::collections::HashMap;
+
+use super::super::action::Action;
+use super::super::event::Command;
+use super::super::list::ListSelection;
+use super::super::prompt::{self, PromptKind};
+use super::super::state::State;
+use super::super::stats::Trend;
+use super::View;
+use super::group::GroupView;
+use crate::collect::groups::OwnedGroupSnapshot;
+use crate::lag::tracker::GroupReport;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GroupSort {
+    #[default]
+    Name,
+    Lag,
+    Status,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GroupsView {
+    pub filter: String,
+    pub sort: GroupSort,
+    pub list: ListSelection,
+    /// Group ids in display order.
+    pub order: Vec<String>,
+    pub reports: HashMap<String, GroupReport>,
+    /// Total lag per group, one point per poll.
+    pub lag_history: HashMap<String, Trend>,
+    /// Lag per group partition, one point per poll.
+    pub partition_history: HashMap<(String, String, i32), Trend>,
+    /// A first poll has answered (until then "loading", after it "no groups").
+    pub loaded: bool,
+}
+
+impl GroupsView {
+    pub fn selected(&self) -> Option<&str> {
+        self.order.get(self.list.selected).map(String::as_str)
+    }
+
+    pub fn report(&self, group: &str) -> Option<&GroupReport> {
+        self.reports.get(group)
+    }
+}
+
+/// Folds a poll of every group into reports and lag histories.
+pub fn on_snapshots(state: &mut State, at_ms: i64, snapshots: Vec<OwnedGroupSnapshot>) {
+    let view = &mut state.groups;
+    let mut reports = HashMap::with_capacity(snapshots.len());
+    for snapshot in &snapshots {
+        let report = state.session.tracker.report(&snapshot.borrow(), at_ms);
+        view.lag_history
+            .entry(report.group.clone())
+            .or_default()
+            .push(report.total_lag.max(0) as u64);
+        for p in &report.partitions {
+            view.partition_history
+                .entry((report.group.clone(), p.topic.clone(), p.partition))
+                .or_default()
+                .push(p.lag.unwrap_or(0).max(0) as u64);
+        }
+        reports.insert(report.group.clone(), report);
+    }
+    view.lag_history.retain(|g, _| reports.contains_key(g));
+    view.partition_history
+        .retain(|(g, _, _), _| reports.contains_key(g));
+    view.reports = reports;
+    view.loaded = true;
+    refresh_order(state);
+}
+
+pub fn set_filter(state: &mut State, text: &str) {
+    state.groups.filter = text.to_owned();
+    refresh_order(state);
+}
+
+fn refresh_order(state: &mut State) {
+    let rows = state.page();
+    let view = &mut state.groups;
+    let selected = view.selected().map(str::to_owned);
+    let filter = view.filter.to_lowercase();
+    let mut reports: Vec<&GroupReport> = view
+        .reports
+        .values()
+        .filter(|r| filter.is_empty() || r.group.to_lowercase().contains(&filter))
+        .collect();
+    match view.sort {
+        GroupSort::Name => reports.sort_by(|a, b| a.group.cmp(&b.group)),
+        GroupSort::Lag => {
+            reports.sort_by(|a, b| b.total_lag.cmp(&a.total_lag).then(a.group.cmp(&b.group)))
+        }
+        GroupSort::Status => {
+            reports.sort_by(|a, b| b.status.cmp(&a.status).then(a.group.cmp(&b.group)))
+        }
+    }
+    view.order = reports.into_iter().map(|r| r.group.clone()).collect();
+    if let Some(name) = selected
+        && let Some(i) = view.order.iter().position(|n| *n == name)
+    {
+        view.list.selected = i;
+    }
+    view.list.keep_visible(view.order.len(), rows);
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let rows = state.page();
+    match action {
+        a if a.is_navigation() => {
+            let len = state.groups.order.len();
+            state.groups.list.step(action, len, rows);
+        }
+        Action::Open => {
+            if let Some(name) = state.groups.selected().map(str::to_owned) {
+                state.group = GroupView::new(&name);
+                state.push_view(View::Group);
+            }
+        }
+        Action::OpenFilter => {
+            let current = state.groups.filter.clone();
+            prompt::open(state, PromptKind::GroupFilter, &current);
+        }
+        Action::CycleSort => {
+            state.groups.sort = match state.groups.sort {
+                GroupSort::Name => GroupSort::Lag,
+                GroupSort::Lag => GroupSort::Status,
+                GroupSort::Status => GroupSort::Name,
+            };
+            refresh_order(state);
+        }
+        _ => {}
+    }
+    Vec::new()
+}

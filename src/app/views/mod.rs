@@ -1,0 +1,39 @@
+//! The dashboard's views: each module holds one view's state and what its keys do
+//! (`on_action`). The view stack and the dispatch live in `state.rs`.
+
+pub mod group;
+pub mod groups;
+pub mod messages;
+pub mod ml;
+pub mod produce;
+pub mod sensors;
+pub mod topic;
+pub mod topics;
+
+/// The views, stacked: Esc goes back to the one below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Topics,
+    Topic,
+    Messages,
+    Produce,
+    Groups,
+    Group,
+    Ml,
+    Sensors,
+}
+
+impl View {
+    pub const ALL: [View; 9] = [
+        View::Overview,
+        View::Topics,
+        View::Topic,
+        View::Messages,
+        View::Produce,
+        View::Groups,
+        View::Group,
+        View::Ml,
+        View::Sensors,
+    ];
+}

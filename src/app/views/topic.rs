@@ -1,0 +1,80 @@
+//! One topic: its partitions, and its configs on a second pane.
+
+use super::super::action::Action;
+use super::super::event::Command;
+use super::super::list::ListSelection;
+use super::super::state::State;
+use crate::kafka::ConfigEntry;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopicPane {
+    Partitions,
+    Configs,
+}
+
+#[derive(Debug, Clone)]
+pub struct TopicView {
+    pub name: String,
+    pub pane: TopicPane,
+    pub partitions: ListSelection,
+    pub config_list: ListSelection,
+    pub configs: Option<Result<Vec<ConfigEntry>, String>>,
+}
+
+impl Default for TopicView {
+    fn default() -> Self {
+        TopicView::new("")
+    }
+}
+
+impl TopicView {
+    pub fn new(name: &str) -> Self {
+        TopicView {
+            name: name.to_owned(),
+            pane: TopicPane::Partitions,
+            partitions: ListSelection::default(),
+            config_list: ListSelection::default(),
+            configs: None,
+        }
+    }
+}
+
+pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
+    let rows = state.page();
+    let partitions = state
+        .topic_info(&state.topic.name)
+        .map_or(0, |t| t.partitions.len());
+    let configs = match &state.topic.configs {
+        Some(Ok(c)) => c.len(),
+        _ => 0,
+    };
+    let view = &mut state.topic;
+    match action {
+        a if a.is_navigation() => match view.pane {
+            TopicPane::Partitions => view.partitions.step(action, partitions, rows),
+            TopicPane::Configs => view.config_list.step(action, configs, rows),
+        },
+        Action::NextPane | Action::PrevPane => {
+            view.pane = match view.pane {
+                TopicPane::Partitions => TopicPane::Configs,
+                TopicPane::Configs => TopicPane::Partitions,
+            };
+        }
+        Action::Open if view.pane == TopicPane::Partitions => {
+            let name = view.name.clone();
+            let partition = state
+                .topic_info(&name)
+                .and_then(|t| t.partitions.get(state.topic.partitions.selected))
+                .map(|p| p.id);
+            if partition.is_some() {
+                return state.open_messages(&name, partition);
+            }
+        }
+        Action::ShowMessages => {
+            let name = view.name.clone();
+            return state.open_messages(&name, None);
+        }
+        _ => {}
+    }
+    Vec::new()
+}

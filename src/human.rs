@@ -1,0 +1,143 @@
+//! Numbers, sizes, durations and times as people read them; shared by the dashboard and the
+//! headless commands.
+
+use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
+
+use crate::lag::history::CatchUp;
+
+/// 1234567 → "1,234,567".
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Messages per second: one decimal below ten, whole numbers above.
+pub fn rate(r: f64) -> String {
+    if r <= 0.0 {
+        "0".to_owned()
+    } else if r < 10.0 {
+        format!("{r:.1}")
+    } else {
+        count(r.round() as i64)
+    }
+}
+
+/// Bytes in binary units: "512 B", "1.5 KiB", "3.2 GiB".
+pub fn bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// 95_000 ms → "1m35s".
+pub fn duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d{:02}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+/// "30s", "5m", "2h", "250ms" or plain seconds; positive.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}: use 30s, 5m, 2h"))?;
+    let seconds = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration {text:?}: use 30s, 5m, 2h")),
+    };
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(format!("invalid duration {text:?}: must be positive"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// When a group catches up, as a phrase.
+pub fn catch_up(c: CatchUp) -> String {
+    match c {
+        CatchUp::CaughtUp => "caught up".into(),
+        CatchUp::Seconds(s) => format!("~{}", duration(s as i64 * 1000)),
+        CatchUp::Never => "never at this rate".into(),
+        CatchUp::Unknown => "-".into(),
+    }
+}
+
+/// A record time with milliseconds, in a fixed offset (tests) or the local zone.
+pub fn time(ms: i64, offset: Option<FixedOffset>) -> String {
+    let Some(utc) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return format!("{ms} ms");
+    };
+    match offset {
+        Some(o) => o
+            .from_utc_datetime(&utc.naive_utc())
+            .format("%Y-%m-%d %H:%M:%S%.3f")
+            .to_string(),
+        None => utc
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M:%S%.3f")
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_numbers_for_people() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(-45_000), "-45,000");
+        assert_eq!(rate(0.0), "0");
+        assert_eq!(rate(2.25), "2.2");
+        assert_eq!(rate(1234.4), "1,234");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+        assert_eq!(duration(95_000), "1m35s");
+        assert_eq!(duration(7_200_000), "2h00m");
+        assert_eq!(catch_up(CatchUp::Seconds(95.0)), "~1m35s");
+    }
+
+    #[test]
+    fn parses_durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}
