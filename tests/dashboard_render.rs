@@ -409,7 +409,7 @@ fn states() -> Vec<(&'static str, State)> {
         }]
     );
     let metric = |run: &str, model: &str, samples: u64, accuracy: f64| {
-        kview::demo::ml::pipeline::MetricRecord {
+        kview::demo::ml::records::MetricRecord {
             run: run.into(),
             model: model.into(),
             samples_seen: samples,

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::collect::groups::OwnedGroupSnapshot;
-use crate::demo::ml::pipeline::MetricRecord;
+use crate::demo::ml::records::MetricRecord;
 use crate::demo::sensors::Conservation;
 use crate::demo::sensors::signal::{Anomaly, Reading};
 use crate::demo::sensors::store::Alert;

@@ -18,8 +18,8 @@ impl DemoNames {
         }
     }
 
-    pub fn ml_topics(&self) -> ml::pipeline::Topics {
-        ml::pipeline::Topics::with_prefix(&self.prefix)
+    pub fn ml_topics(&self) -> ml::records::Topics {
+        ml::records::Topics::with_prefix(&self.prefix)
     }
 
     pub fn ml_group(&self) -> String {

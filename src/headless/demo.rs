@@ -7,7 +7,8 @@ use anyhow::Result;
 use std::sync::atomic::Ordering;
 
 use crate::cli::{MlCommand, ProcessCommand, SimulateCommand};
-use crate::demo::ml::pipeline::{self, ProducerOptions, Topics, TrainerOptions};
+use crate::demo::ml::pipeline::{self, ProducerOptions, TrainerOptions};
+use crate::demo::ml::records::Topics;
 use crate::demo::sensors::processor::{self, ProcessorCounters, ProcessorOptions};
 use crate::demo::sensors::signal::Anomaly;
 use crate::demo::sensors::simulator::{self, SimControl, SimCounters, SimOptions};

@@ -98,6 +98,29 @@ pub fn plan(
 mod tests {
     use super::*;
 
+    #[test]
+    fn reset_targets_parse_as_people_write_them() {
+        assert_eq!("earliest".parse(), Ok(ResetTarget::Earliest));
+        assert_eq!("end".parse(), Ok(ResetTarget::Latest));
+        assert_eq!("42".parse(), Ok(ResetTarget::Offset(42)));
+        assert_eq!("+5".parse(), Ok(ResetTarget::Shift(5)));
+        assert_eq!("-5".parse(), Ok(ResetTarget::Shift(-5)));
+        assert_eq!(
+            "@1700000000000".parse(),
+            Ok(ResetTarget::Timestamp(1_700_000_000_000))
+        );
+        assert_eq!(
+            "2023-11-14T22:13:20Z".parse(),
+            Ok(ResetTarget::Timestamp(1_700_000_000_000))
+        );
+        assert!(
+            "soon"
+                .parse::<ResetTarget>()
+                .unwrap_err()
+                .contains("invalid reset target")
+        );
+    }
+
     const MARKS: Watermarks = Watermarks {
         low: 100,
         high: 500,

@@ -33,7 +33,7 @@ use crate::app::list::ListSelection;
 use crate::app::prompt::PromptKind;
 use crate::app::state::{Notice, State};
 use crate::app::views::View;
-use crate::decode::text::escape_str;
+use crate::decode::text::{escape_str, width};
 use theme::Theme;
 
 /// Below this the dashboard shows a notice instead of squeezing panels.
@@ -169,8 +169,9 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         let text = escape_str(prompt.input.text());
         let line = Line::from(vec![Span::styled(label, theme.key), Span::raw(text)]);
         frame.render_widget(Paragraph::new(line), area);
-        let column = prompt.input.text()[..prompt.input.cursor()].chars().count() as u16;
-        let x = area.x + (label.chars().count() as u16 + column).min(area.width.saturating_sub(1));
+        let before = escape_str(&prompt.input.text()[..prompt.input.cursor()]);
+        let column = (width(label) + width(&before)) as u16;
+        let x = area.x + column.min(area.width.saturating_sub(1));
         frame.set_cursor_position((x, area.y));
         return;
     }

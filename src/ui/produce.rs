@@ -9,7 +9,7 @@ use super::panel;
 use super::theme::Theme;
 use crate::app::state::State;
 use crate::app::views::produce::FIELD_NAMES;
-use crate::decode::text::escape_str;
+use crate::decode::text::{escape_str, width};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let form = &state.produce;
@@ -52,7 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .nth(cursor_line)
                 .unwrap_or_default();
             let before: String = line_text.chars().take(cursor_col).collect();
-            let x = inner.x + (escape_str(&before).chars().count() as u16).min(inner.width - 1);
+            let x = inner.x + (width(&escape_str(&before)) as u16).min(inner.width - 1);
             let y = inner.y + (cursor_line as u16 - scroll).min(inner.height - 1);
             frame.set_cursor_position((x, y));
         }

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use crate::app::event::{ConnState, Event};
 use crate::collect::groups as collect_groups;
 use crate::demo::DemoNames;
-use crate::demo::ml::pipeline::MetricRecord;
+use crate::demo::ml::records::MetricRecord;
 use crate::kafka::commits::{CommitRecord, CommitTail};
 use crate::kafka::reader::Reader;
 use crate::kafka::retry::RetryPolicy;

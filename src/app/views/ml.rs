@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::super::action::Action;
 use super::super::event::{Command, MlTask, TaskStatus};
 use super::super::state::State;
-use crate::demo::ml::pipeline::MetricRecord;
+use crate::demo::ml::records::MetricRecord;
 
 /// Points kept per series; older ones are thinned out by dropping every other point.
 const SERIES_POINTS: usize = 400;

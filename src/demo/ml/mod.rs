@@ -5,6 +5,7 @@
 pub mod dataset;
 pub mod model;
 pub mod pipeline;
+pub mod records;
 pub mod store;
 
 pub use dataset::Dataset;

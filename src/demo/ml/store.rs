@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, params};
 
-use super::pipeline::MetricRecord;
+use super::records::MetricRecord;
 
 /// The connection sits behind a mutex so the trainer's future can move between threads.
 pub struct MlStore {
