@@ -18,8 +18,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use super::error::{KafkaError, Result};
+use super::security::{Security, sasl, tls::describe_tls_error};
 
-/// How kview connects: who it says it is and how long it waits.
+/// How kview connects: who it says it is, how it protects the connection, how long it waits,
+/// and whether it may write.
 #[derive(Debug, Clone)]
 pub struct ConnSettings {
     pub client_id: String,
@@ -27,6 +29,9 @@ pub struct ConnSettings {
     pub request_timeout: Duration,
     /// Largest response frame accepted; guards memory against a corrupt size prefix.
     pub max_frame_bytes: usize,
+    pub security: Security,
+    /// Refuse every request that writes (see `KafkaClient::check_writable`).
+    pub read_only: bool,
 }
 
 impl Default for ConnSettings {
@@ -36,17 +41,26 @@ impl Default for ConnSettings {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_frame_bytes: 256 * 1024 * 1024,
+            security: Security::default(),
+            read_only: false,
         }
     }
 }
 
-/// The byte stream under a connection; TLS plugs in here later.
+/// The host part of `host:port` (`[::1]:9092` gives `::1`).
+pub fn host_of(addr: &str) -> &str {
+    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+/// The byte stream under a connection: TCP, or TLS over TCP.
 pub trait Transport: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Transport for T {}
 
 pub struct BrokerConn {
     addr: String,
     stream: BufReader<Box<dyn Transport>>,
+    tls: bool,
     versions: HashMap<i16, VersionRange>,
     next_correlation_id: i32,
     client_id: StrBytes,
@@ -64,7 +78,8 @@ impl std::fmt::Debug for BrokerConn {
 }
 
 impl BrokerConn {
-    /// Opens a TCP connection and negotiates API versions.
+    /// Opens a connection — TCP, then TLS when configured — negotiates API versions, and
+    /// authenticates with SASL when configured.
     pub async fn connect(addr: &str, settings: &ConnSettings) -> Result<Self> {
         let tcp =
             match tokio::time::timeout(settings.connect_timeout, TcpStream::connect(addr)).await {
@@ -86,9 +101,14 @@ impl BrokerConn {
                 }
             };
         let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn Transport> = match &settings.security.tls {
+            Some(tls) => Box::new(tls_handshake(addr, tcp, tls, settings.connect_timeout).await?),
+            None => Box::new(tcp),
+        };
         let mut conn = BrokerConn {
             addr: addr.to_owned(),
-            stream: BufReader::with_capacity(64 * 1024, Box::new(tcp) as Box<dyn Transport>),
+            stream: BufReader::with_capacity(64 * 1024, stream),
+            tls: settings.security.tls.is_some(),
             versions: HashMap::new(),
             next_correlation_id: 1,
             client_id: StrBytes::from_string(settings.client_id.clone()),
@@ -98,6 +118,9 @@ impl BrokerConn {
             out: BytesMut::with_capacity(4096),
         };
         conn.negotiate().await?;
+        if let Some(identity) = &settings.security.sasl {
+            sasl::authenticate(&mut conn, identity).await?;
+        }
         conn.request_timeout = settings.request_timeout;
         Ok(conn)
     }
@@ -223,7 +246,13 @@ impl BrokerConn {
             Err(e) => return Err(self.lost(&e)),
         };
         if size < 0 || size as usize > self.max_frame_bytes {
-            return Err(self.protocol(format!("response frame of {size} bytes")));
+            return Err(match looks_like(size.to_be_bytes()) {
+                Some(what) => KafkaError::NotKafka {
+                    addr: self.addr.clone(),
+                    answered: what,
+                },
+                None => self.protocol(format!("response frame of {size} bytes")),
+            });
         }
         let mut frame = BytesMut::zeroed(size as usize);
         if let Err(e) = self.stream.read_exact(&mut frame).await {
@@ -233,6 +262,14 @@ impl BrokerConn {
     }
 
     fn lost(&self, e: &std::io::Error) -> KafkaError {
+        if self.tls
+            && let Some(reason) = describe_tls_error(e, host_of(&self.addr))
+        {
+            return KafkaError::Tls {
+                addr: self.addr.clone(),
+                reason,
+            };
+        }
         KafkaError::ConnectionLost {
             addr: self.addr.clone(),
             reason: io_reason(e),
@@ -244,6 +281,50 @@ impl BrokerConn {
             addr: self.addr.clone(),
             detail: detail.to_string(),
         }
+    }
+}
+
+async fn tls_handshake(
+    addr: &str,
+    tcp: TcpStream,
+    tls: &super::security::TlsSettings,
+    within: Duration,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let host = host_of(addr);
+    let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| {
+        KafkaError::Tls {
+            addr: addr.to_owned(),
+            reason: format!("{host:?} is not a host name TLS can check"),
+        }
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(tls.config());
+    match tokio::time::timeout(within, connector.connect(name, tcp)).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(KafkaError::Tls {
+            addr: addr.to_owned(),
+            reason: describe_tls_error(&e, host).unwrap_or_else(|| match e.kind() {
+                // A plaintext listener closes on a ClientHello it cannot read.
+                std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
+                    "the broker closed the connection during the handshake (a plaintext port? check security_protocol)".into()
+                }
+                _ => io_reason(&e),
+            }),
+        }),
+        Err(_) => Err(KafkaError::Timeout {
+            what: format!("the TLS handshake with {addr}"),
+            after: within,
+        }),
+    }
+}
+
+/// What answered, when a response's first bytes are not a plausible Kafka frame size.
+fn looks_like(prefix: [u8; 4]) -> Option<&'static str> {
+    match prefix {
+        [b'H', b'T', b'T', b'P'] => Some("HTTP"),
+        // A TLS record: handshake (22) or alert (21), protocol version 3.x.
+        [0x15 | 0x16, 0x03, _, _] => Some("TLS"),
+        [b'S', b'S', b'H', b'-'] => Some("SSH"),
+        _ => None,
     }
 }
 
@@ -280,6 +361,27 @@ fn api_name(key: i16) -> &'static str {
         Ok(ApiKey::DescribeConfigs) => "DescribeConfigs",
         Ok(ApiKey::DescribeLogDirs) => "DescribeLogDirs",
         Ok(ApiKey::CreatePartitions) => "CreatePartitions",
+        Ok(ApiKey::SaslHandshake) => "SaslHandshake",
+        Ok(ApiKey::SaslAuthenticate) => "SaslAuthenticate",
         _ => "a Kafka API",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_come_out_of_addresses() {
+        assert_eq!(host_of("127.0.0.1:9092"), "127.0.0.1");
+        assert_eq!(host_of("broker-1.example.com:9093"), "broker-1.example.com");
+        assert_eq!(host_of("[::1]:9092"), "::1");
+    }
+
+    #[test]
+    fn tells_what_answered_instead_of_kafka() {
+        assert_eq!(looks_like(*b"HTTP"), Some("HTTP"));
+        assert_eq!(looks_like([0x15, 0x03, 0x03, 0x00]), Some("TLS"));
+        assert_eq!(looks_like([0x00, 0x00, 0x01, 0x00]), None);
     }
 }

@@ -50,6 +50,22 @@ pub enum KafkaError {
     #[error("unexpected answer from {addr}: {detail}")]
     Protocol { addr: String, detail: String },
 
+    #[error("{addr} does not speak Kafka (it answered like {answered}){}", if *.answered == "TLS" { ": set security_protocol to SSL or SASL_SSL" } else { "" })]
+    NotKafka { addr: String, answered: &'static str },
+
+    #[error("TLS with {addr} failed: {reason}")]
+    Tls { addr: String, reason: String },
+
+    #[error("authentication failed for {user} at {addr} ({mechanism})")]
+    AuthFailed {
+        user: String,
+        addr: String,
+        mechanism: &'static str,
+    },
+
+    #[error("read-only mode: refusing to {0}")]
+    ReadOnly(String),
+
     #[error("{0}")]
     Client(String),
 }

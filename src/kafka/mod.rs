@@ -10,6 +10,7 @@ mod pool;
 pub mod reader;
 pub mod records;
 pub mod retry;
+pub mod security;
 pub mod types;
 
 pub use client::{FetchPosition, KafkaClient, PartitionFetch, ReplicaSize};

@@ -31,6 +31,7 @@ impl KafkaClient {
     /// Creates a topic and waits until every partition has a leader.
     pub async fn create_topic(&self, name: &str, partitions: i32, replication: i16) -> Result<()> {
         validate_topic_name(name)?;
+        self.check_writable("create a topic")?;
         let controller = self.controller().await?;
         let ctx = format!("create topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
@@ -83,6 +84,7 @@ impl KafkaClient {
 
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         validate_topic_name(name)?;
+        self.check_writable("delete a topic")?;
         let controller = self.controller().await?;
         let ctx = format!("delete topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
@@ -163,6 +165,7 @@ impl KafkaClient {
     /// Raises a topic's partition count to `count`.
     pub async fn create_partitions(&self, topic: &str, count: i32) -> Result<()> {
         validate_topic_name(topic)?;
+        self.check_writable("add partitions")?;
         let request = CreatePartitionsRequest::default()
             .with_topics(vec![
                 CreatePartitionsTopic::default()

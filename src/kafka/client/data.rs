@@ -96,10 +96,17 @@ impl KafkaClient {
                     base: 2.0,
                     deadline: Some(settings.connect_timeout),
                 };
-                let build = rskafka::client::ClientBuilder::new(self.bootstrap.clone())
+                let mut builder = rskafka::client::ClientBuilder::new(self.bootstrap.clone())
                     .client_id(settings.client_id.clone())
-                    .backoff_config(backoff)
-                    .build();
+                    .backoff_config(backoff);
+                // The same TLS and SASL as kview's own connections: nothing connects around them.
+                if let Some(tls) = &settings.security.tls {
+                    builder = builder.tls_config(tls.config());
+                }
+                if let Some(sasl) = &settings.security.sasl {
+                    builder = builder.sasl_config(sasl.for_rskafka());
+                }
+                let build = builder.build();
                 match tokio::time::timeout(settings.connect_timeout * 2, build).await {
                     Ok(Ok(client)) => Ok(client),
                     Ok(Err(e)) => Err(data_error(e, "connecting", None)),
@@ -200,6 +207,7 @@ impl KafkaClient {
         records: Vec<ProduceRecord>,
         codec: Compression,
     ) -> Result<Vec<i64>> {
+        self.check_writable("produce")?;
         let pc = self.partition_client(topic, partition).await?;
         let ctx = format!("produce to {topic}/{partition}");
         let mut offsets = Vec::with_capacity(records.len());

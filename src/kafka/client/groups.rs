@@ -215,6 +215,7 @@ impl KafkaClient {
     /// Commits offsets for a group outside any generation (a "standalone" commit), as
     /// kview's own demo consumers and offset resets do. The group must have no active members.
     pub async fn commit_offsets(&self, group: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
+        self.check_writable("commit offsets")?;
         let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
         for (topic, partition, offset) in offsets {
             let p = OffsetCommitRequestPartition::default()

@@ -83,6 +83,25 @@ impl KafkaClient {
         self.pool.settings()
     }
 
+    /// The one gate every write request passes (produce, topics, partitions, offset commits,
+    /// configs): refused with one line in read-only mode. Commands call it early too, to fail
+    /// before doing any work.
+    pub fn check_writable(&self, what: &str) -> Result<()> {
+        if self.settings().read_only {
+            return Err(KafkaError::ReadOnly(what.to_owned()));
+        }
+        Ok(())
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.settings().read_only
+    }
+
+    /// How the connection is protected and as whom ("TLS · SCRAM-SHA-512 as alice").
+    pub fn security(&self) -> String {
+        self.settings().security.describe()
+    }
+
     /// Known broker addresses first (they answered before), then the bootstrap list.
     fn candidate_addrs(&self) -> Vec<String> {
         let mut addrs: Vec<String> = self
