@@ -25,24 +25,46 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct GlobalOpts {
-    /// Bootstrap brokers, host:port[,host:port...]
+    /// Bootstrap brokers, host:port[,host:port...] [env: KVIEW_BROKERS] [default: the cluster's,
+    /// else 127.0.0.1:9092]
+    #[arg(short = 'b', long, global = true, value_delimiter = ',')]
+    pub brokers: Option<Vec<String>>,
+
+    /// A cluster named in the config file [env: KVIEW_CLUSTER] [default: the file's `default`]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cluster: Option<String>,
+
+    /// The config file of named clusters [env: KVIEW_CONFIG] [default: ~/.config/kview/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// A Kafka client properties file (bootstrap.servers, security.protocol, sasl.*, ssl.*), as
+    /// Kafka's own tools take it
     #[arg(
-        short = 'b',
+        short = 'F',
         long,
         global = true,
-        env = "KVIEW_BROKERS",
-        default_value = "127.0.0.1:9092",
-        value_delimiter = ','
+        value_name = "FILE",
+        conflicts_with = "cluster"
     )]
-    pub brokers: Vec<String>,
+    pub command_config: Option<PathBuf>,
 
     /// Seconds to wait for a broker to answer before giving up
     #[arg(long, global = true, default_value_t = 10.0, value_name = "SECS")]
     pub timeout: f64,
 
-    /// Refuse to produce, delete or change anything
-    #[arg(long, global = true, env = "KVIEW_READ_ONLY")]
-    pub read_only: bool,
+    /// Refuse to produce, delete or change anything (--read-only=false lifts a profile's)
+    /// [env: KVIEW_READ_ONLY=1|0]
+    #[arg(
+        long,
+        global = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true",
+        value_name = "BOOL",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub read_only: Option<bool>,
 
     /// Also write logs to this file
     #[arg(long, global = true, value_name = "PATH")]
@@ -144,6 +166,11 @@ pub enum Command {
     /// Process a stream: sensor readings into windows, alerts and SQLite (kview process sensors)
     #[command(subcommand)]
     Process(ProcessCommand),
+    /// List the clusters of the config file and whether each answers (and how: TLS, SASL user)
+    Clusters {
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a topic (asks first, unless --yes)
     DeleteTopic {
         name: String,
@@ -341,4 +368,20 @@ pub enum ProcessCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+impl GlobalOpts {
+    /// What the command line says about the connection, for `config::resolve`.
+    pub fn choice(&self) -> crate::config::CliChoice {
+        crate::config::CliChoice {
+            brokers: self
+                .brokers
+                .as_ref()
+                .map(|b| crate::config::split_brokers(&b.join(","))),
+            cluster: self.cluster.clone(),
+            config: self.config.clone(),
+            command_config: self.command_config.clone(),
+            read_only: self.read_only,
+        }
+    }
 }

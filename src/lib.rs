@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod headless;
@@ -20,37 +21,28 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use cli::Cli;
-use kafka::{ConnSettings, KafkaClient};
+use kafka::KafkaClient;
 
-/// Connection settings from the command line.
-pub fn conn_settings(global: &cli::GlobalOpts) -> Result<ConnSettings> {
+/// The `--timeout` as a duration, refused when it is not a positive number of seconds.
+pub fn timeout(global: &cli::GlobalOpts) -> Result<Duration> {
     if !(global.timeout.is_finite() && global.timeout > 0.0) {
         bail!("--timeout must be a positive number of seconds");
     }
-    let timeout = Duration::from_secs_f64(global.timeout);
-    Ok(ConnSettings {
-        connect_timeout: timeout,
-        request_timeout: timeout.max(Duration::from_secs(30)),
-        ..ConnSettings::default()
-    })
+    Ok(Duration::from_secs_f64(global.timeout))
 }
 
 /// Runs what the command line asks for; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let settings = conn_settings(&cli.global)?;
-    let brokers: Vec<String> = cli
-        .global
-        .brokers
-        .iter()
-        .map(|b| b.trim().to_owned())
-        .filter(|b| !b.is_empty())
-        .collect();
+    let resolved = config::resolve(&cli.global.choice(), &|name| std::env::var(name).ok())
+        .map_err(anyhow::Error::msg)?;
     let Some(command) = &cli.command else {
         logging::init_dashboard(cli.global.log_file.as_deref())?;
+        for warning in &resolved.warnings {
+            tracing::warn!("{warning}");
+        }
         return app::runtime::run(app::runtime::DashboardOptions {
-            brokers,
-            settings,
-            read_only: cli.global.read_only,
+            timeout: timeout(&cli.global)?,
+            resolved,
             mouse: cli.global.mouse,
             demo: cli.global.demo,
             demo_names: demo::DemoNames::new(&cli.global.demo_prefix),
@@ -59,8 +51,19 @@ pub async fn run(cli: Cli) -> Result<u8> {
         .map(|()| 0);
     };
     logging::init_headless(cli.global.log_file.as_deref())?;
-    let client = KafkaClient::connect(brokers, settings).await?;
+    for warning in &resolved.warnings {
+        eprintln!("kview: warning: {warning}");
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
-    headless::run(&client, &cli.global, command, &mut out).await
+    if let cli::Command::Clusters { json } = command {
+        return headless::clusters::list(timeout(&cli.global)?, &resolved, *json, &mut out).await;
+    }
+    let settings = resolved
+        .cluster
+        .conn_settings(timeout(&cli.global)?, resolved.read_only())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let client = KafkaClient::connect(resolved.cluster.brokers.clone(), settings).await?;
+    headless::run(&client, command, &mut out).await
 }

@@ -20,6 +20,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // One TLS provider for the whole process (ring, the one rskafka uses), so no library that
+    // asks rustls for the default can find two and fail.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

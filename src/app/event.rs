@@ -26,6 +26,9 @@ pub enum ConnState {
         attempt: u32,
         retry_in_secs: u64,
     },
+    /// Trying again cannot help (credentials, certificates, not a Kafka port): the settings
+    /// must change.
+    Failed(String),
 }
 
 /// What a demo task (ML producer or trainer, sensor simulator or processor) is doing.
@@ -182,5 +185,7 @@ pub enum Command {
         group: String,
         plans: Vec<ResetPlan>,
     },
+    /// Leave the cluster for the config file's profile of this name.
+    SwitchCluster(String),
     Quit,
 }

@@ -204,6 +204,14 @@ const GROUPS: &[Binding] = &[
     ch('s', Action::CycleSort, "sort: name, lag, status", true),
 ];
 
+const CLUSTERS: &[Binding] = &[bind(
+    KeyCode::Enter,
+    "Enter",
+    Action::Open,
+    "switch to this cluster",
+    true,
+)];
+
 const GROUP: &[Binding] = &[ch(
     'r',
     Action::ResetOffsets,
@@ -335,6 +343,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Group) => GROUP,
         Mode::View(View::Ml) => ML,
         Mode::View(View::Sensors) => SENSORS,
+        Mode::View(View::Clusters) => CLUSTERS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

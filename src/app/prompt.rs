@@ -94,10 +94,16 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],
         "sensors" => state.views = vec![View::Overview, View::Sensors],
+        "ctx" | "clusters" | "context" => state.views = vec![View::Overview, View::Clusters],
         "" => {}
-        other => state.error(format!(
-            "unknown command :{other} (try :topics, :brokers, :q)"
-        )),
+        other => match other.split_once(' ') {
+            Some(("ctx" | "cluster" | "context", name)) if !name.trim().is_empty() => {
+                return views::clusters::switch(state, name.trim());
+            }
+            _ => state.error(format!(
+                "unknown command :{other} (try :topics, :groups, :ctx, :ml, :sensors, :q)"
+            )),
+        },
     }
     if !state.views.contains(&View::Messages) {
         // Leaving the browser through a command stops its reader.

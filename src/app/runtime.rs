@@ -20,19 +20,20 @@ use super::jobs::demos::{self, SensorPipeline};
 use super::jobs::poller::{self, ClientCell};
 use super::jobs::{JobKind, Jobs, requests};
 use super::keymap;
-use super::state::{Msg, State, update};
+use super::state::{Msg, SessionIdentity, State, update};
+use super::views::clusters::ClusterEntry;
 use super::views::sensors::SENSOR_RATE;
+use crate::config::{ClusterConfig, Resolved};
 use crate::demo::DemoNames;
 use crate::demo::sensors::simulator::SimControl;
-use crate::kafka::ConnSettings;
 use crate::kafka::partitioner::Partitioner;
 use crate::ui;
 use crate::ui::theme::Theme;
 
 pub struct DashboardOptions {
-    pub brokers: Vec<String>,
-    pub settings: ConnSettings,
-    pub read_only: bool,
+    /// The cluster to open first, and the profiles `:ctx` switches between.
+    pub resolved: Resolved,
+    pub timeout: Duration,
     pub mouse: bool,
     /// Start the demo pipelines once connected.
     pub demo: bool,
@@ -48,8 +49,9 @@ pub async fn run(options: DashboardOptions) -> Result<()> {
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, &options).await;
-    if options.mouse {
+    let mouse = options.mouse;
+    let result = event_loop(&mut terminal, options).await;
+    if mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     }
     ratatui::restore();
@@ -59,34 +61,41 @@ pub async fn run(options: DashboardOptions) -> Result<()> {
 /// What carries out the update step's commands.
 struct Runtime {
     jobs: Jobs,
+    /// Events of the current cluster's jobs; replaced with the jobs on a switch.
+    events: mpsc::Receiver<Event>,
     client: ClientCell,
+    resolved: Resolved,
+    timeout: Duration,
     names: DemoNames,
     sensors: SensorPipeline,
     partitioner: Arc<Partitioner>,
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) -> Result<()> {
-    let (tx, mut rx) = mpsc::channel::<Event>(256);
+async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -> Result<()> {
+    let (tx, events) = mpsc::channel::<Event>(256);
     let mut runtime = Runtime {
         jobs: Jobs::new(tx),
+        events,
         client: ClientCell::default(),
+        resolved: options.resolved,
+        timeout: options.timeout,
         names: options.demo_names.clone(),
         sensors: SensorPipeline::new(SENSOR_RATE),
         partitioner: Arc::default(),
     };
-    runtime.jobs.start(
-        JobKind::Poller,
-        poller::poll_cluster(
-            options.brokers.clone(),
-            options.settings.clone(),
-            runtime.jobs.events(),
-            runtime.client.clone(),
-            runtime.names.clone(),
-        ),
-    );
+    let first = runtime.resolved.cluster.clone();
+    let identity = runtime.open_session(first);
     let theme = Theme::from_env();
-    let mut state = State::new(options.brokers.join(","), options.read_only);
-    state.start_demos_on_connect = options.demo && !options.read_only;
+    let mut state = State::for_cluster(identity);
+    state.clusters.entries = runtime.cluster_entries();
+    state.clusters.config_path = runtime
+        .resolved
+        .file
+        .path
+        .clone()
+        .or_else(crate::config::ConfigFile::default_path)
+        .map(|p| p.display().to_string());
+    state.start_demos_on_connect = options.demo && !state.read_only();
     let size = terminal.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
 
@@ -141,10 +150,10 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
                 Some(Err(e)) => break Err(e.into()),
                 None => break Ok(()),
             },
-            Some(event) = rx.recv() => {
+            Some(event) = runtime.events.recv() => {
                 commands = update(&mut state, Msg::Event(event));
                 // Drain what else arrived, so a burst costs one frame (oha's habit).
-                while let Ok(event) = rx.try_recv() {
+                while let Ok(event) = runtime.events.try_recv() {
                     commands.extend(update(&mut state, Msg::Event(event)));
                 }
                 dirty = true;
@@ -158,7 +167,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
             break Ok(());
         }
         for command in commands {
-            runtime.carry_out(command);
+            if let Some(msg) = runtime.carry_out(command) {
+                // A switch's new session: its own commands are none (a fresh state asks nothing).
+                update(&mut state, msg);
+                dirty = true;
+            }
         }
     };
     runtime.jobs.stop_all();
@@ -166,6 +179,52 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: &DashboardOptions) 
 }
 
 impl Runtime {
+    /// Leaves the open cluster, if any — every job stops, and events still on their way go
+    /// with the old channel — then connects to `cluster` in a new poller.
+    fn open_session(&mut self, cluster: ClusterConfig) -> SessionIdentity {
+        self.jobs.stop_all();
+        let (tx, events) = mpsc::channel::<Event>(256);
+        self.jobs = Jobs::new(tx.clone());
+        self.events = events;
+        self.client = ClientCell::default();
+        self.sensors = SensorPipeline::new(SENSOR_RATE);
+        self.partitioner = Arc::default();
+        let read_only = self.resolved.read_only_for(&cluster);
+        let identity = SessionIdentity {
+            name: cluster.name.clone(),
+            brokers: cluster.brokers.join(","),
+            security: cluster.describe(),
+            read_only,
+        };
+        self.jobs.start(
+            JobKind::Poller,
+            poller::connect_and_poll(
+                cluster,
+                self.timeout,
+                read_only,
+                tx,
+                self.client.clone(),
+                self.names.clone(),
+            ),
+        );
+        identity
+    }
+
+    /// The config file's profiles for the `:ctx` list.
+    fn cluster_entries(&self) -> Vec<ClusterEntry> {
+        self.resolved
+            .file
+            .clusters
+            .iter()
+            .map(|(name, c)| ClusterEntry {
+                name: name.clone(),
+                brokers: c.brokers.join(","),
+                security: c.describe(),
+                read_only: self.resolved.read_only_for(c),
+            })
+            .collect()
+    }
+
     /// Answers a request at once with the event `not_connected` makes, when there is no client.
     fn with_client<F>(
         &mut self,
@@ -182,10 +241,19 @@ impl Runtime {
         }
     }
 
-    fn carry_out(&mut self, command: Command) {
+    /// Carries out one command; a cluster switch returns the new session for the update step.
+    fn carry_out(&mut self, command: Command) -> Option<Msg> {
         let tx = self.jobs.events();
         match command {
             Command::Quit => {}
+            Command::SwitchCluster(name) => match self.resolved.file.cluster(&name) {
+                Ok(cluster) => {
+                    let cluster = cluster.clone();
+                    tracing::info!("switching to cluster {name}");
+                    return Some(Msg::NewSession(self.open_session(cluster)));
+                }
+                Err(e) => tracing::warn!("{e}"),
+            },
             Command::LoadConfigs(topic) => {
                 let t = topic.clone();
                 self.with_client(
@@ -230,7 +298,7 @@ impl Runtime {
                             }
                         });
                     }
-                    return;
+                    return None;
                 };
                 if trainer {
                     self.jobs.start_if_idle(
@@ -293,6 +361,7 @@ impl Runtime {
                 self.jobs.request(requests::write_file(path, lines))
             }
         }
+        None
     }
 
     fn start_sensors(&mut self, simulator: bool, processor: bool) {

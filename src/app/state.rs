@@ -11,6 +11,7 @@ use super::event::{Command, ConnState, Event, TaskStatus};
 use super::keymap::Mode;
 use super::prompt::{self, Prompt};
 use super::stats::Stats;
+use super::views::clusters::ClustersView;
 use super::views::group::GroupView;
 use super::views::groups::GroupsView;
 use super::views::messages::MessagesView;
@@ -25,9 +26,34 @@ use crate::lag::tracker::LagTracker;
 
 /// What kview knows of the cluster it is connected to. Everything here describes one cluster;
 /// switching clusters starts a new session.
+/// Which cluster a session is on and how kview reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionIdentity {
+    /// The profile's name; None when the cluster was given by brokers or `-F`.
+    pub name: Option<String>,
+    pub brokers: String,
+    /// "TLS · SCRAM-SHA-512 as alice", "plaintext".
+    pub security: String,
+    pub read_only: bool,
+}
+
+impl SessionIdentity {
+    /// A plaintext cluster known by its brokers alone.
+    pub fn plain(brokers: impl Into<String>, read_only: bool) -> Self {
+        SessionIdentity {
+            name: None,
+            brokers: brokers.into(),
+            security: "plaintext".into(),
+            read_only,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
+    pub name: Option<String>,
     pub brokers: String,
+    pub security: String,
     pub read_only: bool,
     pub conn: ConnState,
     pub cluster: Option<ClusterMetadata>,
@@ -39,10 +65,12 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(brokers: String, read_only: bool) -> Self {
+    pub fn new(id: SessionIdentity) -> Self {
         Session {
-            brokers,
-            read_only,
+            name: id.name,
+            brokers: id.brokers,
+            security: id.security,
+            read_only: id.read_only,
             conn: ConnState::Connecting,
             cluster: None,
             stats: Stats::default(),
@@ -78,6 +106,7 @@ pub struct State {
     pub group: GroupView,
     pub ml: MlView,
     pub sensors: SensorsView,
+    pub clusters: ClustersView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -101,12 +130,18 @@ pub enum Msg {
     Resize(u16, u16),
     /// Rows the current view's list had in the frame just drawn.
     ListRows(usize),
+    /// The runtime left the cluster for another: nothing of the old one stays.
+    NewSession(SessionIdentity),
 }
 
 impl State {
     pub fn new(brokers: String, read_only: bool) -> Self {
+        Self::for_cluster(SessionIdentity::plain(brokers, read_only))
+    }
+
+    pub fn for_cluster(id: SessionIdentity) -> Self {
         State {
-            session: Session::new(brokers, read_only),
+            session: Session::new(id),
             views: vec![View::Overview],
             topics: TopicsView::default(),
             topic: TopicView::default(),
@@ -116,6 +151,7 @@ impl State {
             group: GroupView::default(),
             ml: MlView::default(),
             sensors: SensorsView::default(),
+            clusters: ClustersView::default(),
             prompt: None,
             help: false,
             show_logs: false,
@@ -214,6 +250,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             state.list_rows = Some(rows);
             Vec::new()
         }
+        Msg::NewSession(id) => {
+            start_session(state, id);
+            Vec::new()
+        }
     };
     state.messages.refresh_detail();
     commands
@@ -300,6 +340,20 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
     Vec::new()
 }
 
+/// A fresh state for the new cluster; only what belongs to the terminal and the user stays
+/// (screen size, log panel, time zone, the list of clusters).
+fn start_session(state: &mut State, id: SessionIdentity) {
+    let name = id.name.clone().unwrap_or_else(|| id.brokers.clone());
+    let mut fresh = State::for_cluster(id);
+    fresh.clusters = std::mem::take(&mut state.clusters);
+    fresh.screen = state.screen;
+    fresh.show_logs = state.show_logs;
+    fresh.utc_offset = state.utc_offset;
+    fresh.next_browse_id = state.next_browse_id;
+    *state = fresh;
+    state.info(format!("switched to {name}"));
+}
+
 fn start_demos(state: &mut State) -> Vec<Command> {
     use super::event::{MlTask, SensorTask};
     let starting = || TaskStatus::Running("starting".into());
@@ -357,6 +411,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Group => views::group::on_action(state, action),
         View::Ml => views::ml::on_action(state, action),
         View::Sensors => views::sensors::on_action(state, action),
+        View::Clusters => views::clusters::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

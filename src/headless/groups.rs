@@ -246,15 +246,14 @@ fn reset_target(args: &ResetArgs) -> Result<ResetTarget> {
 pub async fn reset_offsets(
     client: &KafkaClient,
     args: &ResetArgs,
-    read_only: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     let target = reset_target(args)?;
+    if args.execute {
+        client.check_writable("reset offsets")?;
+    }
     let plans = collect::plan_reset(client, &args.group, args.topic.as_deref(), target).await?;
     if args.execute {
-        if read_only {
-            bail!("read-only mode: refusing to reset offsets");
-        }
         collect::apply_reset(client, &args.group, &plans).await?;
     }
     if args.json {

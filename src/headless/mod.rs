@@ -1,5 +1,6 @@
 //! The scriptable commands: plain text for people, `--json` for scripts.
 
+pub mod clusters;
 pub mod consume;
 pub mod demo;
 pub mod groups;
@@ -12,28 +13,19 @@ use std::time::Duration;
 
 use anyhow::{Result, bail};
 
-use crate::cli::{Command, GlobalOpts};
+use crate::cli::Command;
 use crate::kafka::KafkaClient;
 
 /// Runs one headless command against a connected client, writing to `out`; returns the exit
 /// code (0 unless `check` says otherwise).
-pub async fn run(
-    client: &KafkaClient,
-    global: &GlobalOpts,
-    command: &Command,
-    out: &mut impl Write,
-) -> Result<u8> {
-    let refuse_if_read_only = |what: &str| -> Result<()> {
-        if global.read_only {
-            bail!("read-only mode: refusing to {what}");
-        }
-        Ok(())
-    };
+pub async fn run(client: &KafkaClient, command: &Command, out: &mut impl Write) -> Result<u8> {
+    // The client refuses every write in read-only mode; asking first fails before any work.
+    let writable = |what: &str| client.check_writable(what).map_err(anyhow::Error::from);
     let result = match command {
         Command::Topics { all, json } => topics::list(client, *all, *json, out).await,
         Command::Describe { topic, json } => topics::describe(client, topic, *json, out).await,
         Command::Produce(args) => {
-            refuse_if_read_only("produce")?;
+            writable("produce")?;
             produce::run(client, args, std::io::stdin(), out).await
         }
         Command::Consume(args) => consume::run(client, args, out).await,
@@ -52,34 +44,37 @@ pub async fn run(
             groups: named,
             window,
         } => return groups::check(client, named, *window, out).await,
-        Command::ResetOffsets(args) => {
-            groups::reset_offsets(client, args, global.read_only, out).await
-        }
+        Command::ResetOffsets(args) => groups::reset_offsets(client, args, out).await,
         Command::CreateTopic {
             name,
             partitions,
             replication,
         } => {
-            refuse_if_read_only("create a topic")?;
+            writable("create a topic")?;
             topics::create(client, name, *partitions, *replication, out).await
         }
         Command::AddPartitions { name, partitions } => {
-            refuse_if_read_only("add partitions")?;
+            writable("add partitions")?;
             topics::add_partitions(client, name, *partitions, out).await
         }
         Command::Demo(crate::cli::DemoCommand::Ml(ml)) => {
-            if matches!(ml, crate::cli::MlCommand::Produce { .. }) {
-                refuse_if_read_only("produce")?;
-            }
+            writable(match ml {
+                crate::cli::MlCommand::Produce { .. } => "produce",
+                crate::cli::MlCommand::Train { .. } => "publish metrics and commit offsets",
+            })?;
             demo::ml(client, ml, out).await
         }
         Command::Simulate(sim) => {
-            refuse_if_read_only("produce")?;
+            writable("produce")?;
             demo::simulate(client, sim, out).await
         }
-        Command::Process(process) => demo::process(client, process, out).await,
+        Command::Process(process) => {
+            writable("commit offsets")?;
+            demo::process(client, process, out).await
+        }
+        Command::Clusters { .. } => bail!("kview clusters lists profiles; it takes no connection"),
         Command::DeleteTopic { name, yes } => {
-            refuse_if_read_only("delete a topic")?;
+            writable("delete a topic")?;
             topics::delete(client, name, *yes, out).await
         }
     };

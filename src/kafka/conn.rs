@@ -291,12 +291,11 @@ async fn tls_handshake(
     within: Duration,
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let host = host_of(addr);
-    let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| {
-        KafkaError::Tls {
+    let name =
+        rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| KafkaError::Tls {
             addr: addr.to_owned(),
             reason: format!("{host:?} is not a host name TLS can check"),
-        }
-    })?;
+        })?;
     let connector = tokio_rustls::TlsConnector::from(tls.config());
     match tokio::time::timeout(within, connector.connect(name, tcp)).await {
         Ok(Ok(stream)) => Ok(stream),

@@ -50,8 +50,11 @@ pub enum KafkaError {
     #[error("unexpected answer from {addr}: {detail}")]
     Protocol { addr: String, detail: String },
 
-    #[error("{addr} does not speak Kafka (it answered like {answered}){}", if *.answered == "TLS" { ": set security_protocol to SSL or SASL_SSL" } else { "" })]
-    NotKafka { addr: String, answered: &'static str },
+    #[error("{addr} does not speak Kafka (it answered like {answered}){}", if *.answered == "TLS" { ": its security protocol is SSL or SASL_SSL" } else { "" })]
+    NotKafka {
+        addr: String,
+        answered: &'static str,
+    },
 
     #[error("TLS with {addr} failed: {reason}")]
     Tls { addr: String, reason: String },

@@ -8,6 +8,7 @@
 //! └ footer: prompt, notice, or the current mode's keys               ┘
 //! ```
 
+pub mod clusters;
 pub mod group;
 pub mod groups;
 pub mod messages;
@@ -88,6 +89,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
             sensors::render(frame, body, state, theme);
             None
         }
+        View::Clusters => Some(clusters::render(frame, body, state, theme)),
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()
@@ -112,21 +114,24 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
+/// Most important first, so a narrow terminal cuts the least useful: which cluster, how it is
+/// reached and as whom, read-only, the link's state, then the cluster's id and brokers.
 fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let mut spans = vec![Span::styled(" kview ", theme.title)];
     let session = &state.session;
-    if let Some(cluster) = &session.cluster {
-        if let Some(id) = &cluster.cluster_id {
-            spans.push(Span::styled(
-                format!(" cluster {} ", escape_str(id)),
-                theme.dim,
-            ));
-        }
-        spans.push(Span::raw(format!(" {} brokers ", cluster.brokers.len())));
+    if let Some(name) = &session.name {
+        spans.push(Span::styled(format!(" {} ", escape_str(name)), theme.key));
     }
+    let security_style = if session.security == "plaintext" {
+        theme.dim
+    } else if session.security.contains("UNVERIFIED") {
+        theme.bad
+    } else {
+        theme.good
+    };
     spans.push(Span::styled(
-        format!(" {} ", escape_str(&session.brokers)),
-        theme.dim,
+        format!(" {} ", escape_str(&session.security)),
+        security_style,
     ));
     let conn = match &session.conn {
         ConnState::Connecting => Span::styled(" ◌ connecting… ", theme.warn),
@@ -142,11 +147,25 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ),
             theme.bad,
         ),
+        ConnState::Failed(error) => Span::styled(format!(" ✗ {} ", escape_str(error)), theme.bad),
     };
     if session.read_only {
         spans.push(Span::styled(" READ-ONLY ", theme.warn));
     }
     spans.push(conn);
+    if let Some(cluster) = &session.cluster {
+        if let Some(id) = &cluster.cluster_id {
+            spans.push(Span::styled(
+                format!(" cluster {} ", escape_str(id)),
+                theme.dim,
+            ));
+        }
+        spans.push(Span::raw(format!(" {} brokers ", cluster.brokers.len())));
+    }
+    spans.push(Span::styled(
+        format!(" {} ", escape_str(&session.brokers)),
+        theme.dim,
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use crate::app::event::{ConnState, Event};
 use crate::collect::groups as collect_groups;
+use crate::config::ClusterConfig;
 use crate::demo::DemoNames;
 use crate::demo::ml::records::MetricRecord;
 use crate::kafka::commits::{CommitRecord, CommitTail};
@@ -24,6 +25,7 @@ use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
 pub type ClientCell = Arc<OnceLock<Arc<KafkaClient>>>;
 
 const METADATA_EVERY: Duration = Duration::from_secs(5);
+/// How often watermarks and groups are asked for unless the cluster's profile says otherwise.
 const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
 const GROUPS_EVERY: Duration = Duration::from_secs(5);
@@ -34,11 +36,44 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Connects (retrying with backoff) and then polls until the job is stopped or the receiver
-/// goes away.
+/// How often the poller asks.
+#[derive(Debug, Clone, Copy)]
+pub struct Intervals {
+    pub watermarks: Duration,
+    pub groups: Duration,
+}
+
+/// Reads the cluster's TLS files and secrets, then connects and polls (see [`poll_cluster`]).
+/// A secret or file that cannot be read stops here with the reason in the header.
+pub async fn connect_and_poll(
+    cluster: ClusterConfig,
+    timeout: Duration,
+    read_only: bool,
+    tx: Sender<Event>,
+    cell: ClientCell,
+    names: DemoNames,
+) {
+    let intervals = Intervals {
+        watermarks: cluster.refresh.unwrap_or(WATERMARKS_EVERY),
+        groups: cluster.group_refresh.unwrap_or(GROUPS_EVERY),
+    };
+    match cluster.conn_settings(timeout, read_only).await {
+        Ok(settings) => {
+            poll_cluster(cluster.brokers, settings, intervals, tx, cell, names).await;
+        }
+        Err(e) => {
+            tracing::warn!("cannot connect: {e}");
+            let _ = tx.send(Event::Connection(ConnState::Failed(e))).await;
+        }
+    }
+}
+
+/// Connects (retrying with backoff, unless the settings themselves are wrong) and then polls
+/// until the job is stopped or the receiver goes away.
 pub async fn poll_cluster(
     brokers: Vec<String>,
     settings: ConnSettings,
+    intervals: Intervals,
     tx: Sender<Event>,
     cell: ClientCell,
     names: DemoNames,
@@ -48,6 +83,13 @@ pub async fn poll_cluster(
     let client = loop {
         match KafkaClient::connect(brokers.clone(), settings.clone()).await {
             Ok(client) => break Arc::new(client),
+            Err(e) if e.needs_new_settings() => {
+                tracing::warn!("cannot connect: {e}");
+                let _ = tx
+                    .send(Event::Connection(ConnState::Failed(e.to_string())))
+                    .await;
+                return;
+            }
             Err(e) => {
                 attempt += 1;
                 let wait = pauses.next_pause().unwrap_or(Duration::from_secs(30));
@@ -75,14 +117,14 @@ pub async fn poll_cluster(
     }
     // One job, four loops: stopping the poller stops them all.
     tokio::join!(
-        poll_metadata(&client, &tx),
-        poll_groups(&client, &tx),
+        poll_metadata(&client, &tx, intervals.watermarks),
+        poll_groups(&client, &tx, intervals.groups),
         tail_commits(&client, &tx),
         tail_metrics(&client, &tx, &names)
     );
 }
 
-async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>) {
+async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration) {
     let mut metadata: Option<ClusterMetadata> = None;
     let mut metadata_due = Instant::now();
     let mut sizes_due = Instant::now();
@@ -153,12 +195,12 @@ async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>) {
                 return;
             }
         }
-        tokio::time::sleep(WATERMARKS_EVERY.saturating_sub(started.elapsed())).await;
+        tokio::time::sleep(every.saturating_sub(started.elapsed())).await;
     }
 }
 
 /// Every consumer group's snapshot, every few seconds.
-async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>) {
+async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration) {
     loop {
         match client.list_groups().await {
             Ok(groups) => {
@@ -182,7 +224,7 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>) {
             }
             Err(e) => tracing::warn!("listing groups failed: {e}"),
         }
-        tokio::time::sleep(GROUPS_EVERY).await;
+        tokio::time::sleep(every).await;
     }
 }
 

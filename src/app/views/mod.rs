@@ -1,6 +1,7 @@
 //! The dashboard's views: each module holds one view's state and what its keys do
 //! (`on_action`). The view stack and the dispatch live in `state.rs`.
 
+pub mod clusters;
 pub mod group;
 pub mod groups;
 pub mod messages;
@@ -22,10 +23,11 @@ pub enum View {
     Group,
     Ml,
     Sensors,
+    Clusters,
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -35,5 +37,6 @@ impl View {
         View::Group,
         View::Ml,
         View::Sensors,
+        View::Clusters,
     ];
 }

@@ -42,6 +42,15 @@ impl KafkaError {
                 | KafkaError::Protocol { .. }
         )
     }
+
+    /// Errors that trying again will not fix: the settings must change (credentials, CA, the
+    /// port). Reconnect loops stop on these instead of knocking on the broker.
+    pub fn needs_new_settings(&self) -> bool {
+        matches!(
+            self,
+            KafkaError::AuthFailed { .. } | KafkaError::Tls { .. } | KafkaError::NotKafka { .. }
+        )
+    }
 }
 
 pub struct KafkaClient {

@@ -20,7 +20,12 @@ pub async fn run(command: &str, what: &str) -> Result<SecretString, String> {
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot run the {what}: {}", crate::kafka::conn::io_reason(&e)))?;
+        .map_err(|e| {
+            format!(
+                "cannot run the {what}: {}",
+                crate::kafka::conn::io_reason(&e)
+            )
+        })?;
     let output = match tokio::time::timeout(TIMEOUT, child.wait_with_output()).await {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => {
@@ -57,11 +62,19 @@ mod tests {
     async fn output_is_the_secret_and_failures_do_not_show_it() {
         let s = run("printf 's3cret\\n'", "password_command").await.unwrap();
         assert_eq!(s.expose_secret(), "s3cret");
-        let e = run("echo s3cret-in-output; echo oops >&2; exit 3", "password_command")
-            .await
-            .unwrap_err();
+        let e = run(
+            "echo s3cret-in-output; echo oops >&2; exit 3",
+            "password_command",
+        )
+        .await
+        .unwrap_err();
         assert!(e.contains("password_command failed"), "{e}");
         assert!(!e.contains("s3cret") && !e.contains("oops"), "{e}");
-        assert!(run("true", "password_command").await.unwrap_err().contains("printed nothing"));
+        assert!(
+            run("true", "password_command")
+                .await
+                .unwrap_err()
+                .contains("printed nothing")
+        );
     }
 }

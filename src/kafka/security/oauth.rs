@@ -22,6 +22,11 @@ pub enum TokenOrigin {
         client_secret: SecretString,
         scope: Option<String>,
     },
+    /// An unsigned JWT naming a principal, for brokers running Kafka's unsecured validator
+    /// (development clusters; Java's `unsecuredLoginStringClaim_sub`).
+    Unsecured {
+        principal: String,
+    },
 }
 
 /// Re-read a token this long before it expires.
@@ -49,6 +54,7 @@ impl TokenSource {
                 client_id,
                 ..
             } => format!("client {client_id} at {endpoint}"),
+            TokenOrigin::Unsecured { principal } => format!("unsigned token for {principal}"),
         }
     }
 
@@ -65,7 +71,10 @@ impl TokenSource {
         if let Some(exp) = expires_ms
             && exp <= now
         {
-            return Err(format!("the OAUTHBEARER token ({}) has expired", self.describe()));
+            return Err(format!(
+                "the OAUTHBEARER token ({}) has expired",
+                self.describe()
+            ));
         }
         *cached = Some((token.clone(), expires_ms));
         Ok(token)
@@ -108,8 +117,30 @@ impl TokenSource {
                 .await
                 .map_err(|e| e.to_string())?
             }
+            TokenOrigin::Unsecured { principal } => {
+                let token = unsecured_jwt(principal, chrono::Utc::now().timestamp());
+                let expires = jwt_expiry_ms(&token);
+                Ok((SecretString::from(token), expires))
+            }
         }
     }
+}
+
+/// How long an unsigned token kview makes is valid.
+const UNSECURED_LIFETIME_S: i64 = 3600;
+
+/// The token Kafka's unsecured validator accepts: `alg: none`, `sub`, `iat`, `exp`, no signature.
+fn unsecured_jwt(principal: &str, now_s: i64) -> String {
+    let enc = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let header = enc(serde_json::json!({ "alg": "none" }));
+    let claims = enc(serde_json::json!({
+        "sub": principal,
+        "iat": now_s,
+        "exp": now_s + UNSECURED_LIFETIME_S,
+    }));
+    format!("{header}.{claims}.")
 }
 
 fn client_credentials(
@@ -187,6 +218,19 @@ mod tests {
             Some(1_700_000_000_000)
         );
         assert_eq!(jwt_expiry_ms("opaque-token"), None);
+    }
+
+    #[test]
+    fn unsecured_tokens_name_the_principal_and_expire() {
+        let token = unsecured_jwt("alice", 1_700_000_000);
+        assert!(token.ends_with('.'), "no signature: {token}");
+        assert_eq!(jwt_expiry_ms(&token), Some(1_700_003_600_000));
+        let claims = token.split('.').nth(1).unwrap();
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .unwrap();
+        let claims: serde_json::Value = serde_json::from_slice(&claims).unwrap();
+        assert_eq!(claims["sub"], "alice");
     }
 
     #[tokio::test]

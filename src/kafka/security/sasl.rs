@@ -169,8 +169,8 @@ pub(crate) async fn authenticate(conn: &mut BrokerConn, sasl: &SaslSettings) -> 
         addr: addr.clone(),
         mechanism,
     };
-    let handshake = SaslHandshakeRequest::default()
-        .with_mechanism(StrBytes::from_static_str(mechanism));
+    let handshake =
+        SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism));
     let version = conn.version_for::<SaslHandshakeRequest>(Some(1))?;
     let response = conn.send_versioned(&handshake, version, None).await?;
     if response.error_code == UNSUPPORTED_MECHANISM {
@@ -184,7 +184,9 @@ pub(crate) async fn authenticate(conn: &mut BrokerConn, sasl: &SaslSettings) -> 
             }
         )));
     }
-    KafkaError::check(response.error_code, None, || format!("SASL handshake with {addr}"))?;
+    KafkaError::check(response.error_code, None, || {
+        format!("SASL handshake with {addr}")
+    })?;
 
     let config = sasl
         .rsasl_config()
@@ -229,7 +231,12 @@ mod tests {
     fn mechanisms_parse_as_kafka_names_them() {
         assert_eq!("scram-sha-512".parse(), Ok(SaslMechanism::ScramSha512));
         assert_eq!("PLAIN".parse(), Ok(SaslMechanism::Plain));
-        assert!("GSSAPI".parse::<SaslMechanism>().unwrap_err().contains("Kerberos"));
+        assert!(
+            "GSSAPI"
+                .parse::<SaslMechanism>()
+                .unwrap_err()
+                .contains("Kerberos")
+        );
         assert!("MD5".parse::<SaslMechanism>().is_err());
     }
 

@@ -100,7 +100,13 @@ fn pem_error(e: &rustls::pki_types::pem::Error, what: &str) -> String {
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("TLS file {}: {}", path.display(), pem_error(&e, "certificate")))?;
+        .map_err(|e| {
+            format!(
+                "TLS file {}: {}",
+                path.display(),
+                pem_error(&e, "certificate")
+            )
+        })?;
     if certs.is_empty() {
         return Err(format!(
             "TLS file {}: holds no PEM certificate",
@@ -125,7 +131,7 @@ fn roots(ca_file: Option<&Path>) -> Result<rustls::RootCertStore, String> {
             let (added, _) = roots.add_parsable_certificates(found.certs);
             if added == 0 {
                 return Err(
-                    "no system CA certificates found; give the cluster's CA file (tls_ca_file)"
+                    "no system CA certificates found; give the cluster's CA file (ca_file, or ssl.ca.location with -F)"
                         .into(),
                 );
             }
@@ -190,7 +196,7 @@ pub fn describe_tls_error(e: &std::io::Error, host: &str) -> Option<String> {
     use rustls::{AlertDescription, CertificateError, Error};
     Some(match inner {
         Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
-            "the broker's certificate is not trusted (unknown issuer: give the cluster's CA as tls_ca_file)".into()
+            "the broker's certificate is not trusted (unknown issuer; give the cluster's CA: ca_file, or ssl.ca.location with -F)".into()
         }
         Error::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
@@ -203,7 +209,7 @@ pub fn describe_tls_error(e: &std::io::Error, host: &str) -> Option<String> {
             AlertDescription::CertificateRequired
             | AlertDescription::BadCertificate
             | AlertDescription::HandshakeFailure,
-        ) => "the broker refused the TLS handshake (it may require a client certificate: tls_cert_file and tls_key_file)".into(),
+        ) => "the broker refused the TLS handshake (it may require a client certificate: cert_file and key_file)".into(),
         Error::AlertReceived(AlertDescription::UnknownCA) => {
             "the broker does not trust kview's client certificate (unknown CA)".into()
         }

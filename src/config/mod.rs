@@ -1,0 +1,239 @@
+//! Where kview connects and how: the command line, the environment, a config file of named
+//! clusters, or a Kafka properties file, joined by one precedence rule (CLI > environment >
+//! config file > default).
+
+pub mod cluster;
+pub mod file;
+pub mod properties;
+
+use std::path::PathBuf;
+
+pub use cluster::ClusterConfig;
+pub use file::ConfigFile;
+
+/// Where kview connects when nothing says otherwise.
+pub const DEFAULT_BROKERS: &str = "127.0.0.1:9092";
+
+/// The first layer that says something: command line, then environment, then config file.
+pub fn layered<T>(cli: Option<T>, env: Option<T>, file: Option<T>) -> Option<T> {
+    cli.or(env).or(file)
+}
+
+/// A yes/no as people write it in the environment: 1/true/yes/on or 0/false/no/off.
+pub fn parse_boolish(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" => Ok(true),
+        "0" | "false" | "no" | "off" | "n" | "" => Ok(false),
+        _ => Err(format!(
+            "{value:?} is not yes or no (use 1/true/yes or 0/false/no)"
+        )),
+    }
+}
+
+/// What the command line says about the connection.
+#[derive(Debug, Default, Clone)]
+pub struct CliChoice {
+    pub brokers: Option<Vec<String>>,
+    pub cluster: Option<String>,
+    pub config: Option<PathBuf>,
+    pub command_config: Option<PathBuf>,
+    pub read_only: Option<bool>,
+}
+
+/// The cluster to connect to, the profiles there are to switch to, and what overrides them.
+#[derive(Debug)]
+pub struct Resolved {
+    pub file: ConfigFile,
+    pub cluster: ClusterConfig,
+    /// Read-only as the command line or environment say it; it holds for every profile.
+    pub read_only_override: Option<bool>,
+    /// Said once, on stderr or in the log panel.
+    pub warnings: Vec<String>,
+}
+
+impl Resolved {
+    pub fn read_only(&self) -> bool {
+        self.read_only_for(&self.cluster)
+    }
+
+    /// Whether `cluster` is read-only: the command line or environment, else its profile.
+    pub fn read_only_for(&self, cluster: &ClusterConfig) -> bool {
+        layered(self.read_only_override, None, cluster.read_only).unwrap_or(false)
+    }
+}
+
+/// Resolves the connection from the command line, the environment (`env`, so tests can pass
+/// their own) and the files they name.
+pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<Resolved, String> {
+    let env_nonempty = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let explicit_config = layered(
+        cli.config.clone(),
+        env_nonempty("KVIEW_CONFIG").map(PathBuf::from),
+        None,
+    );
+    let file = match &explicit_config {
+        Some(path) => ConfigFile::load(path, true)?,
+        None => match ConfigFile::default_path() {
+            Some(path) => ConfigFile::load(&path, false)?,
+            None => ConfigFile::default(),
+        },
+    };
+    let mut warnings = Vec::new();
+    let mut cluster = match &cli.command_config {
+        Some(path) => {
+            let cluster = properties::load(path)?;
+            if !cluster.ignored_keys.is_empty() {
+                warnings.push(format!(
+                    "{}: ignoring keys kview does not use: {}",
+                    path.display(),
+                    cluster.ignored_keys.join(", ")
+                ));
+            }
+            cluster
+        }
+        None => match layered(
+            cli.cluster.clone(),
+            env_nonempty("KVIEW_CLUSTER"),
+            file.default.clone(),
+        ) {
+            Some(name) => file.cluster(&name)?.clone(),
+            None => ClusterConfig::default(),
+        },
+    };
+    let env_brokers = env_nonempty("KVIEW_BROKERS").map(|v| split_brokers(&v));
+    let file_brokers = Some(cluster.brokers.clone()).filter(|b| !b.is_empty());
+    cluster.brokers = layered(cli.brokers.clone(), env_brokers, file_brokers)
+        .unwrap_or_else(|| vec![DEFAULT_BROKERS.to_owned()]);
+    if cluster.brokers.is_empty() {
+        return Err("no bootstrap brokers given".into());
+    }
+    let env_read_only = env_nonempty("KVIEW_READ_ONLY")
+        .map(|v| parse_boolish(&v).map_err(|e| format!("KVIEW_READ_ONLY: {e}")))
+        .transpose()?;
+    Ok(Resolved {
+        file,
+        cluster,
+        read_only_override: layered(cli.read_only, env_read_only, None),
+        warnings,
+    })
+}
+
+/// `a:9092, b:9092` → two addresses.
+pub fn split_brokers(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn config_file(dir: &tempfile::TempDir) -> PathBuf {
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "default = \"a\"\n[clusters.a]\nbrokers = \"a:1\"\n\n[clusters.b]\nbrokers = \"b:1\"\nread_only = true\n",
+        )
+        .unwrap();
+        path
+    }
+
+    #[test]
+    fn command_line_beats_environment_beats_file_beats_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = CliChoice {
+            config: Some(config_file(&dir)),
+            ..CliChoice::default()
+        };
+        let none = env_of(&[]);
+        let r = resolve(&cli, &none).unwrap();
+        assert_eq!(r.cluster.name.as_deref(), Some("a"), "the file's default");
+        assert_eq!(r.cluster.brokers, ["a:1"]);
+        assert!(!r.read_only());
+
+        let env = env_of(&[("KVIEW_CLUSTER", "b"), ("KVIEW_BROKERS", "e:1,e:2")]);
+        let r = resolve(&cli, &env).unwrap();
+        assert_eq!(
+            r.cluster.name.as_deref(),
+            Some("b"),
+            "environment over the file"
+        );
+        assert_eq!(
+            r.cluster.brokers,
+            ["e:1", "e:2"],
+            "environment over the profile"
+        );
+        assert!(r.read_only(), "the profile's read_only");
+
+        let cli_wins = CliChoice {
+            cluster: Some("a".into()),
+            brokers: Some(vec!["c:1".into()]),
+            read_only: Some(true),
+            ..cli.clone()
+        };
+        let r = resolve(&cli_wins, &env).unwrap();
+        assert_eq!(r.cluster.name.as_deref(), Some("a"));
+        assert_eq!(r.cluster.brokers, ["c:1"]);
+        assert!(r.read_only());
+        let b = r.file.cluster("b").unwrap();
+        assert!(r.read_only_for(b));
+
+        let env_off = env_of(&[("KVIEW_READ_ONLY", "no")]);
+        let r = resolve(
+            &CliChoice {
+                cluster: Some("b".into()),
+                ..cli.clone()
+            },
+            &env_off,
+        )
+        .unwrap();
+        assert!(
+            !r.read_only(),
+            "KVIEW_READ_ONLY=no over the profile's read_only"
+        );
+    }
+
+    #[test]
+    fn without_any_file_the_default_broker() {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = CliChoice {
+            config: Some(dir.path().join("absent.toml")),
+            ..CliChoice::default()
+        };
+        let e = resolve(&cli, &env_of(&[])).unwrap_err();
+        assert!(e.contains("absent.toml"), "a named file must exist: {e}");
+        let env = env_of(&[("KVIEW_CONFIG", "")]);
+        let r = resolve(&CliChoice::default(), &env).unwrap();
+        assert!(!r.cluster.brokers.is_empty());
+    }
+
+    #[test]
+    fn read_only_is_written_as_people_write_it() {
+        for yes in ["1", "true", "TRUE", "yes", "on"] {
+            assert_eq!(parse_boolish(yes), Ok(true), "{yes}");
+        }
+        for no in ["0", "false", "no", "off", ""] {
+            assert_eq!(parse_boolish(no), Ok(false), "{no}");
+        }
+        let e = resolve(
+            &CliChoice::default(),
+            &env_of(&[("KVIEW_READ_ONLY", "maybe")]),
+        )
+        .unwrap_err();
+        assert!(e.starts_with("KVIEW_READ_ONLY: "), "{e}");
+    }
+}
