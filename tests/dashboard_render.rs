@@ -851,3 +851,118 @@ fn commands_and_escape_navigate_the_view_stack() {
     act(&mut s, Action::Insert('q'));
     assert_eq!(act(&mut s, Action::Submit), vec![Command::Quit]);
 }
+
+fn type_command(s: &mut State, text: &str) -> Vec<Command> {
+    act(s, Action::OpenCommand);
+    for c in text.chars() {
+        act(s, Action::Insert(c));
+    }
+    act(s, Action::Submit)
+}
+
+#[test]
+fn the_header_names_the_cluster_its_protection_and_user_at_every_width() {
+    use kview::app::state::SessionIdentity;
+    let mut s = State::for_cluster(SessionIdentity {
+        name: Some("prod".into()),
+        brokers: "b1.example.com:9093".into(),
+        security: "TLS · SCRAM-SHA-512 as alice".into(),
+        read_only: true,
+    });
+    event(&mut s, Event::Connection(ConnState::Connected));
+    event(&mut s, Event::Metadata(cluster()));
+    let wide = text(&render(&s, 160, 48));
+    let header = wide.lines().next().unwrap();
+    for part in [
+        "prod",
+        "TLS · SCRAM-SHA-512 as alice",
+        "READ-ONLY",
+        "● connected",
+    ] {
+        assert!(header.contains(part), "{part} in {header:?}");
+    }
+    let narrow = text(&render(&s, 80, 24));
+    let header = narrow.lines().next().unwrap();
+    assert!(
+        header.contains("prod") && header.contains("as alice") && header.contains("connected"),
+        "the connection survives 80 columns: {header:?}"
+    );
+    event(
+        &mut s,
+        Event::Connection(ConnState::Failed(
+            "authentication failed for alice at b1.example.com:9093 (SCRAM-SHA-512)".into(),
+        )),
+    );
+    let header = text(&render(&s, 160, 48))
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        header.contains("✗ authentication failed for alice"),
+        "{header:?}"
+    );
+}
+
+#[test]
+fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
+    use kview::app::state::SessionIdentity;
+    use kview::app::views::View;
+    use kview::app::views::clusters::ClusterEntry;
+    let mut s = base_state();
+    s.clusters.entries = vec![
+        ClusterEntry {
+            name: "local".into(),
+            brokers: "127.0.0.1:9092".into(),
+            security: "plaintext".into(),
+            read_only: false,
+        },
+        ClusterEntry {
+            name: "prod".into(),
+            brokers: "b1:9093".into(),
+            security: "TLS · SCRAM-SHA-512 as alice".into(),
+            read_only: true,
+        },
+    ];
+    type_command(&mut s, "ctx");
+    assert_eq!(s.view(), View::Clusters);
+    let screen = text(&render(&s, 100, 30));
+    assert!(screen.contains("Clusters (2)"), "{screen}");
+    assert!(screen.contains("TLS · SCRAM-SHA-512 as alice") && screen.contains("read-only"));
+    act(&mut s, Action::Down);
+    assert_eq!(
+        act(&mut s, Action::Open),
+        vec![Command::SwitchCluster("prod".into())]
+    );
+    assert!(
+        !type_command(&mut s, "ctx nope").contains(&Command::SwitchCluster("nope".into())),
+        "an unknown name is refused"
+    );
+    assert!(text(&render(&s, 100, 30)).contains("no cluster named nope (clusters: local, prod)"));
+    assert_eq!(
+        type_command(&mut s, "ctx prod"),
+        vec![Command::SwitchCluster("prod".into())]
+    );
+
+    // The runtime answers with the new session: the old cluster's topics are gone.
+    type_command(&mut s, "topics");
+    assert!(text(&render(&s, 160, 48)).contains("orders"));
+    update(
+        &mut s,
+        Msg::NewSession(SessionIdentity {
+            name: Some("prod".into()),
+            brokers: "b1:9093".into(),
+            security: "TLS · SCRAM-SHA-512 as alice".into(),
+            read_only: true,
+        }),
+    );
+    assert_eq!(s.view(), View::Overview);
+    assert!(s.read_only());
+    assert_eq!(s.clusters.entries.len(), 2, "the list of clusters stays");
+    let screen = text(&render(&s, 160, 48));
+    assert!(!screen.contains("orders"), "{screen}");
+    assert!(
+        screen.contains("switched to prod") && screen.contains("◌ connecting"),
+        "{screen}"
+    );
+}

@@ -379,3 +379,108 @@ fn the_sensor_demo_flags_an_injected_spike_and_its_counts_match_the_database() {
     assert!(spikes >= 1);
     tmux.keys(&["q"]);
 }
+
+#[test]
+fn ctx_switches_between_the_plain_and_the_secured_broker_and_f_connects_too() {
+    let b = broker();
+    let s = secure();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "default = \"plain\"\n\n[clusters.plain]\nbrokers = \"{b}\"\n\n\
+             [clusters.secure]\nbrokers = \"{}\"\nca_file = \"{}\"\nsasl_mechanism = \"SCRAM-SHA-512\"\n\
+             username = \"{}\"\npassword_file = \"{}\"\n",
+            s.sasl_ssl, s.ca, s.user, s.password_file
+        ),
+    )
+    .unwrap();
+    // A topic on each broker, so the screen shows which one kview is on.
+    let plain_topic = unique("ctx-plain");
+    let _plain = create_topic(b, &plain_topic, 1, 1);
+    let secure_topic = unique("ctx-secure");
+    let secure_args = ["--config", config.to_str().unwrap(), "--cluster", "secure"];
+    let made = kview_env(
+        &[&secure_args[..], &["create-topic", &secure_topic]].concat(),
+        &[],
+        None,
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let command = format!("{bin} --config {}; sleep 60", config.display());
+    let tmux = Tmux::start(&command, 120, 30);
+    tmux.wait_for("the default profile", |s| {
+        s.contains(" plain ") && s.contains("plaintext") && s.contains("● connected")
+    });
+    tmux.keys(&[":"]);
+    tmux.type_text("topics");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the plain broker's topic", |s| s.contains(&plain_topic));
+
+    // :ctx lists both profiles; pick the secured one.
+    tmux.keys(&[":"]);
+    tmux.type_text("ctx");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the cluster list", |s| {
+        s.contains("Clusters (2)") && s.contains("TLS · SCRAM-SHA-512 as alice")
+    });
+    tmux.keys(&["Down", "Enter"]);
+    let screen = tmux.wait_for("the secured cluster", |s| {
+        s.contains(" secure ")
+            && s.contains("TLS · SCRAM-SHA-512 as alice")
+            && s.contains("● connected")
+    });
+    assert!(
+        !screen.contains(&plain_topic),
+        "nothing of the old cluster stays:\n{screen}"
+    );
+    tmux.keys(&[":"]);
+    tmux.type_text("topics");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the secured broker's topic", |s| s.contains(&secure_topic));
+    assert!(!screen.contains(&plain_topic), "{screen}");
+
+    // And back by name.
+    tmux.keys(&[":"]);
+    tmux.type_text("ctx plain");
+    tmux.keys(&["Enter", ":"]);
+    tmux.type_text("topics");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the plain broker again", |s| s.contains(&plain_topic));
+    assert!(!screen.contains(&secure_topic), "{screen}");
+    drop(tmux);
+
+    // The same secured cluster through a Kafka properties file.
+    let props = dir.path().join("client.properties");
+    std::fs::write(
+        &props,
+        format!(
+            "bootstrap.servers={}\nsecurity.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-256\n\
+             sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \
+             username=\"{}\" password=\"{}\";\nssl.truststore.type=PEM\nssl.truststore.location={}\n",
+            s.sasl_ssl, s.user, s.password, s.ca
+        ),
+    )
+    .unwrap();
+    let command = format!("{bin} -F {}; sleep 60", props.display());
+    let tmux = Tmux::start(&command, 120, 30);
+    tmux.wait_for("the connection through -F", |s| {
+        s.contains("TLS · SCRAM-SHA-256 as alice") && s.contains("● connected")
+    });
+    tmux.keys(&[":"]);
+    tmux.type_text("topics");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the secured broker's topic", |s| s.contains(&secure_topic));
+    drop(tmux);
+    let _ = kview_env(
+        &[&secure_args[..], &["delete-topic", &secure_topic, "--yes"]].concat(),
+        &[],
+        None,
+    );
+}

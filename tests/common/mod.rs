@@ -60,9 +60,18 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// The kview binary, kept from the developer's own config file and cluster choice.
+pub fn kview_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kview"));
+    cmd.env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
+        .env_remove("KVIEW_CLUSTER")
+        .env_remove("KVIEW_CONFIG");
+    cmd
+}
+
 /// Runs `kview -b BROKERS ARGS...` with optional stdin.
 pub fn kview(brokers: &str, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kview"));
+    let mut cmd = kview_command();
     cmd.arg("-b").arg(brokers).args(args);
     run(cmd, stdin)
 }
@@ -173,4 +182,71 @@ pub fn stderr_line(out: &Output) -> String {
         "one line on stderr, got: {text:?}"
     );
     text.trim_end().to_owned()
+}
+
+/// The secured broker (TLS and SASL listeners, made by `scripts/kafka-local secure`): where its
+/// listeners are, its CA (and a CA that signed nothing of it), a client certificate, and the
+/// password of its user alice.
+pub struct Secure {
+    pub ca: String,
+    pub other_ca: String,
+    pub client_cert: String,
+    pub client_key: String,
+    pub user: String,
+    pub password: String,
+    pub password_file: String,
+    pub sasl_ssl: String,
+    pub sasl_plaintext: String,
+    pub ssl: String,
+    pub ssl_mismatch: String,
+}
+
+/// Starts the secured broker once per test binary.
+pub fn secure() -> &'static Secure {
+    static SECURE: OnceLock<Secure> = OnceLock::new();
+    SECURE.get_or_init(|| {
+        kafka_local(&["secure", "start"]);
+        let out = Command::new(repo().join("scripts/kafka-local"))
+            .args(["secure", "info"])
+            .output()
+            .expect("scripts/kafka-local secure info runs");
+        let info: std::collections::HashMap<String, String> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let get = |k: &str| {
+            info.get(k)
+                .unwrap_or_else(|| panic!("secure info has {k}"))
+                .clone()
+        };
+        let password_file = get("PASSWORD_FILE");
+        let password = std::fs::read_to_string(&password_file)
+            .expect("the secured broker's password file")
+            .trim()
+            .to_owned();
+        Secure {
+            ca: get("CA"),
+            other_ca: get("OTHER_CA"),
+            client_cert: get("CLIENT_CERT"),
+            client_key: get("CLIENT_KEY"),
+            user: get("USER"),
+            password,
+            password_file,
+            sasl_ssl: get("SASL_SSL"),
+            sasl_plaintext: get("SASL_PLAINTEXT"),
+            ssl: get("SSL"),
+            ssl_mismatch: get("SSL_MISMATCH"),
+        }
+    })
+}
+
+/// Runs `kview ARGS...` (no `-b`) with extra environment variables.
+pub fn kview_env(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = kview_command();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    run(cmd, stdin)
 }
