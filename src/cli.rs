@@ -125,17 +125,24 @@ pub enum Command {
         /// Seconds between refreshes with --watch
         #[arg(long, default_value_t = 5, value_name = "SECS")]
         interval: u64,
-        /// Commits per partition the status is judged over
-        #[arg(long, default_value_t = 10)]
-        window: usize,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
-    /// Exit 0, 1 or 2 when the groups are OK, WARN or ERR, with one summary line (for cron and
-    /// monitoring); all groups when none are named
+    /// Exit 0, 1, 2 or 3 when the groups are OK, WARN, ERR or UNKNOWN (unreachable, refused,
+    /// no such group), with one summary line (Nagios/Icinga style); all groups when none are named
     Check {
         groups: Vec<String>,
-        /// Commits per partition the status is judged over
-        #[arg(long, default_value_t = 10)]
-        window: usize,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Also ERR when a group's total lag is above N messages
+        #[arg(long, value_name = "N")]
+        max_lag: Option<i64>,
+        /// Also ERR when a partition's oldest unread message is older than this: 30s, 5m, 2h
+        #[arg(long, value_name = "DURATION", value_parser = crate::human::parse_duration)]
+        max_lag_time: Option<std::time::Duration>,
+        /// The verdict and its reasons as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Move a group's committed offsets (the group must have no active members). Prints the
     /// change per partition; applies it only with --execute
@@ -204,6 +211,29 @@ pub struct ProduceArgs {
     pub quiet: bool,
     /// Message values; stdin is read when none are given
     pub values: Vec<String>,
+}
+
+/// How lag status is judged (see the README's lag rules).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct RuleArgs {
+    /// Commits per partition the status is judged over
+    #[arg(long, default_value_t = 10)]
+    pub window: usize,
+    /// Lag at or below this counts as caught up (Burrow's allowed lag)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub allowed_lag: i64,
+    /// The shortest silence (no commits while lag grows) kview's own rules call STOP
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = crate::human::parse_duration)]
+    pub min_silence: std::time::Duration,
+}
+
+impl RuleArgs {
+    pub fn rules(&self) -> crate::lag::status::Rules {
+        crate::lag::status::Rules {
+            allowed_lag: self.allowed_lag.max(0),
+            min_silence: self.min_silence,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -87,6 +87,7 @@ pub fn catch_up(c: CatchUp) -> String {
         CatchUp::CaughtUp => "caught up".into(),
         CatchUp::Seconds(s) => format!("~{}", duration(s as i64 * 1000)),
         CatchUp::Never => "never at this rate".into(),
+        CatchUp::KeepingUp => "keeping up".into(),
         CatchUp::Unknown => "-".into(),
     }
 }

@@ -16,6 +16,7 @@ pub mod lag;
 pub mod logging;
 pub mod ui;
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
@@ -59,11 +60,27 @@ pub async fn run(cli: Cli) -> Result<u8> {
     if let cli::Command::Clusters { json } = command {
         return headless::clusters::list(timeout(&cli.global)?, &resolved, *json, &mut out).await;
     }
-    let settings = resolved
-        .cluster
-        .conn_settings(timeout(&cli.global)?, resolved.read_only())
-        .await
-        .map_err(anyhow::Error::msg)?;
-    let client = KafkaClient::connect(resolved.cluster.brokers.clone(), settings).await?;
+    let timeout = timeout(&cli.global)?;
+    let client = async {
+        let settings = resolved
+            .cluster
+            .conn_settings(timeout, resolved.read_only())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        Ok::<_, anyhow::Error>(
+            KafkaClient::connect(resolved.cluster.brokers.clone(), settings).await?,
+        )
+    }
+    .await;
+    let client = match (client, command) {
+        (Ok(client), _) => client,
+        // A monitoring check that cannot reach the cluster says UNKNOWN (exit 3), not WARN.
+        (Err(e), cli::Command::Check { json, .. }) => {
+            let code = headless::groups::unknown(&format!("{e:#}"), *json, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
+        (Err(e), _) => return Err(e),
+    };
     headless::run(&client, command, &mut out).await
 }

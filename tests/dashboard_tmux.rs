@@ -484,3 +484,57 @@ fn ctx_switches_between_the_plain_and_the_secured_broker_and_f_connects_too() {
         None,
     );
 }
+
+#[test]
+fn after_a_reset_backwards_the_dashboard_and_kview_lag_both_say_rewind() {
+    let b = broker();
+    let topic = unique("agree");
+    let group = unique("agree-group");
+    let _topic = create_topic(b, &topic, 1, 1);
+    // A real consumer (kcat) reads twice, a second apart, then its group is reset backwards.
+    let consume = || {
+        kcat(
+            b,
+            &[
+                "-G",
+                &group,
+                "-X",
+                "auto.offset.reset=earliest",
+                "-e",
+                "-q",
+                &topic,
+            ],
+            None,
+        )
+    };
+    kview_ok(b, &["produce", "-q", "-t", &topic, "a", "b", "c"], None);
+    consume();
+    std::thread::sleep(Duration::from_millis(1_000));
+    kview_ok(b, &["produce", "-q", "-t", &topic, "d", "e", "f"], None);
+    consume();
+    kview_ok(
+        b,
+        &["reset-offsets", &group, "--to-offset", "1", "--execute"],
+        None,
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&kview_ok(b, &["lag", &group, "--json"], None)).unwrap();
+    assert_eq!(report["partitions"][0]["status"], "REWIND", "{report}");
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 160, 40);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("groups");
+    tmux.keys(&["Enter", "/"]);
+    tmux.type_text(&group);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the group's row with ERR", |s| {
+        s.lines().any(|l| l.contains(&group) && l.contains("ERR"))
+    });
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the partition's REWIND", |s| {
+        s.lines()
+            .any(|l| l.contains(&topic) && l.contains("REWIND"))
+    });
+}

@@ -303,3 +303,261 @@ fn lag_watch_refreshes_until_stopped() {
         .count();
     assert!(summaries >= 2, "at least two refreshes in 3.5 s:\n{text}");
 }
+
+/// kcat as a real consumer in group `group`: reads `topic` to its end and leaves, committing.
+fn kcat_consume_to_end(b: &str, group: &str, topic: &str) -> usize {
+    let out = kcat(
+        b,
+        &[
+            "-G",
+            group,
+            "-X",
+            "auto.commit.interval.ms=100",
+            "-X",
+            "auto.offset.reset=earliest",
+            "-e",
+            "-q",
+            topic,
+        ],
+        None,
+    );
+    String::from_utf8_lossy(&out).lines().count()
+}
+
+fn check_with(b: &str, args: &[&str]) -> (i32, String) {
+    let out = kview(b, args, None);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+#[test]
+fn a_real_consumer_that_stops_after_keeping_up_is_stop_not_ok_forever() {
+    let b = broker();
+    let topic = unique("kept-up");
+    let group = unique("kcat-group");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 20);
+    assert_eq!(kcat_consume_to_end(b, &group, &topic), 20);
+    let (code, line) = check_with(b, &["check", &group]);
+    assert_eq!(code, 0, "caught up and gone: {line}");
+
+    // 150 more arrive; nobody reads them. The group has no members and its lag has grown since
+    // its last commit: once the silence passes the floor, STOP and ERR — never OK.
+    produce(b, &topic, 150);
+    std::thread::sleep(Duration::from_millis(2_500));
+    let report = kview_json(b, &["lag", &group, "--json", "--min-silence", "2s"]);
+    assert_eq!(report["partitions"][0]["lag"], 150);
+    assert_eq!(report["partitions"][0]["status"], "STOP", "{report}");
+    assert_eq!(report["members"], 0);
+    let (code, line) = check_with(b, &["check", &group, "--min-silence", "2s"]);
+    assert_eq!(code, 2, "{line}");
+    assert_eq!(line, format!("ERR: {group} ERR (lag 150: {topic}/0 STOP)"));
+}
+
+#[test]
+fn a_real_consumer_keeping_pace_is_ok_and_keeping_up() {
+    let b = broker();
+    let topic = unique("paced");
+    let group = unique("java-pace");
+    let _topic = create_topic(b, &topic, 1, 1);
+    // Kafka's own console consumer, committing every 200 ms.
+    let mut consumer = std::process::Command::new(repo().join("scripts/kafka-local"))
+        .args([
+            "run-class",
+            "org.apache.kafka.tools.consumer.ConsoleConsumer",
+            "--bootstrap-server",
+            b,
+            "--topic",
+            &topic,
+            "--group",
+            &group,
+            "--consumer-property",
+            "auto.commit.interval.ms=200",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the console consumer runs");
+    // Once it has joined and committed (a first message read and committed)...
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        produce(b, &topic, 1);
+        std::thread::sleep(Duration::from_millis(500));
+        let out = kview(b, &["lag", &group, "--json"], None);
+        if out.status.success() {
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if report["members"] == 1 && report["total_lag"] == 0 {
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the consumer never joined the group"
+        );
+    }
+    // ...about 100 messages a second for a few seconds, read as they come.
+    let mut statuses = Vec::new();
+    for round in 0..30 {
+        produce(b, &topic, 20);
+        std::thread::sleep(Duration::from_millis(200));
+        if round >= 15 && round % 5 == 0 {
+            let report = kview_json(b, &["lag", &group, "--json"]);
+            statuses.push((
+                report["status"].as_str().unwrap_or("").to_owned(),
+                report["catch_up"]["kind"].as_str().unwrap_or("").to_owned(),
+                report["total_lag"].as_i64().unwrap_or(-1),
+            ));
+        }
+    }
+    // The script execs java, so this ends the consumer itself.
+    let _ = consumer.kill();
+    let _ = consumer.wait();
+    for (status, catch_up, lag) in &statuses {
+        assert_eq!(status, "OK", "{statuses:?}");
+        assert!(
+            ["caught_up", "keeping_up"].contains(&catch_up.as_str()),
+            "a consumer keeping pace never reads 'never': {statuses:?}"
+        );
+        assert!(*lag < 200, "{statuses:?}");
+    }
+}
+
+#[test]
+fn resetting_a_real_consumers_group_backwards_shows_rewind() {
+    let b = broker();
+    let topic = unique("rewound");
+    let group = unique("kcat-rewind");
+    let _topic = create_topic(b, &topic, 1, 1);
+    // Two sessions of kcat, a second apart: the window holds commits at 10 and then 30.
+    produce(b, &topic, 10);
+    assert_eq!(kcat_consume_to_end(b, &group, &topic), 10);
+    std::thread::sleep(Duration::from_millis(1_000));
+    produce(b, &topic, 20);
+    assert_eq!(kcat_consume_to_end(b, &group, &topic), 20);
+    kview_ok(
+        b,
+        &["reset-offsets", &group, "--to-offset", "5", "--execute"],
+        None,
+    );
+    let report = kview_json(b, &["lag", &group, "--json"]);
+    assert_eq!(report["partitions"][0]["lag"], 25);
+    assert_eq!(report["partitions"][0]["status"], "REWIND", "{report}");
+    let (code, line) = check_with(b, &["check", &group]);
+    assert_eq!(code, 2, "{line}");
+    assert!(line.contains("REWIND"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn commits_that_do_not_move_while_lag_grows_are_stall() {
+    let b = broker();
+    let topic = unique("stalled");
+    let group = unique("stuck");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let c = client(b).await;
+    produce(b, &topic, 10);
+    // A consumer stuck on one record keeps committing its position while messages arrive.
+    for _ in 0..6 {
+        produce(b, &topic, 10);
+        c.commit_offsets(&group, &[(topic.clone(), 0, 5)])
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let report = lag_report(b, &group);
+    assert_eq!(report["partitions"][0]["status"], "STALL", "{report}");
+    assert_eq!(report["status"], "ERR");
+}
+
+#[test]
+fn check_says_unknown_when_it_cannot_tell() {
+    let b = broker();
+    let (code, line) = check_with(b, &["check", &unique("no-such-group")]);
+    assert_eq!(code, 3, "{line}");
+    assert!(line.starts_with("UNKNOWN: unknown group"), "{line}");
+    let (code, line) = check_with("127.0.0.1:1", &["check", "--timeout", "2", "any"]);
+    assert_eq!(code, 3, "{line}");
+    assert_eq!(
+        line,
+        "UNKNOWN: cannot reach 127.0.0.1:1: connection refused"
+    );
+    let out = kview("127.0.0.1:1", &["check", "--json", "any"], None);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["status"], "UNKNOWN");
+    assert_eq!(json["exit_code"], 3);
+}
+
+#[test]
+fn thresholds_on_top_of_the_rules_name_their_reason() {
+    let b = broker();
+    let topic = unique("threshold");
+    let group = unique("kcat-threshold");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 10);
+    assert_eq!(kcat_consume_to_end(b, &group, &topic), 10);
+    produce(b, &topic, 40);
+    let (code, line) = check_with(b, &["check", &group, "--max-lag", "30"]);
+    assert_eq!(code, 2, "{line}");
+    assert!(line.contains("lag 40 > --max-lag 30"), "{line}");
+    let out = kview(
+        b,
+        &[
+            "check",
+            &group,
+            "--max-lag",
+            "100",
+            "--max-lag-time",
+            "1h",
+            "--json",
+        ],
+        None,
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reasons = json["groups"][0]["reasons"].as_array().unwrap();
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r.as_str().unwrap().contains("--max-lag")),
+        "under both thresholds: {json}"
+    );
+}
+
+#[test]
+fn lag_watch_into_a_pipe_writes_no_terminal_escapes() {
+    let b = broker();
+    let topic = unique("watched");
+    let group = unique("kcat-watched");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 5);
+    assert_eq!(kcat_consume_to_end(b, &group, &topic), 5);
+    let bin = env!("CARGO_BIN_EXE_kview");
+    for (json, check_line) in [(false, "GROUP"), (true, "{")] {
+        let mut cmd = std::process::Command::new("timeout");
+        cmd.args([
+            "3",
+            bin,
+            "-b",
+            b,
+            "lag",
+            &group,
+            "--watch",
+            "--interval",
+            "1",
+        ]);
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains('\x1b'), "no escapes into a pipe: {text:?}");
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(check_line)).collect();
+        assert!(lines.len() >= 2, "a table or JSON line per refresh: {text}");
+        if json {
+            for l in lines {
+                let v: Value = serde_json::from_str(l).expect("one JSON document per line");
+                assert_eq!(v["group"], group.as_str());
+            }
+        }
+    }
+}

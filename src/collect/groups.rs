@@ -7,6 +7,7 @@ use futures::future::join_all;
 use crate::kafka::commits::recent_commits;
 use crate::kafka::{CommittedOffset, GroupDescription, KafkaClient, KafkaError, Result};
 use crate::lag::reset::{self, ResetPlan, ResetTarget};
+use crate::lag::status::Rules;
 use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
 
 /// Records read back from the end of the group's `__consumer_offsets` partition for history.
@@ -139,9 +140,14 @@ pub async fn commit_history(
 }
 
 /// A full report in one go, for the headless commands: snapshot plus commit history.
-pub async fn report(client: &KafkaClient, group: &str, window: usize) -> Result<GroupReport> {
+pub async fn report(
+    client: &KafkaClient,
+    group: &str,
+    window: usize,
+    rules: Rules,
+) -> Result<GroupReport> {
     let snapshot = snapshot(client, group).await?;
-    let mut tracker = LagTracker::new(window);
+    let mut tracker = LagTracker::new(window).with_rules(rules);
     // Reading __consumer_offsets may be denied by ACLs: the report is then without windows.
     match commit_history(client, group, window).await {
         Ok(commits) => commits.iter().for_each(|c| tracker.observe_commit(c)),

@@ -1,18 +1,18 @@
 //! `kview groups`, `kview lag`, `kview check` and `kview reset-offsets`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 use futures::future::join_all;
 use serde::Serialize;
 
-use crate::cli::ResetArgs;
+use crate::cli::{ResetArgs, RuleArgs};
 use crate::collect::groups as collect;
 use crate::human::duration;
 use crate::kafka::KafkaClient;
 use crate::lag::reset::ResetTarget;
-use crate::lag::status::GroupStatus;
+use crate::lag::status::{GroupStatus, PartitionStatus};
 use crate::lag::tracker::GroupReport;
 
 use super::table::write_table;
@@ -79,11 +79,11 @@ async fn groups_or_all(client: &KafkaClient, named: &[String]) -> Result<Vec<Str
 async fn reports(
     client: &KafkaClient,
     groups: &[String],
-    window: usize,
+    rules: &RuleArgs,
 ) -> Result<Vec<GroupReport>> {
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
-        out.push(collect::report(client, g, window).await?);
+        out.push(collect::report(client, g, rules.window, rules.rules()).await?);
     }
     Ok(out)
 }
@@ -93,26 +93,39 @@ pub async fn lag(
     group: Option<&str>,
     json: bool,
     watch: Option<Duration>,
-    window: usize,
+    rules: &RuleArgs,
     out: &mut impl Write,
 ) -> Result<()> {
     let named: Vec<String> = group.map(str::to_owned).into_iter().collect();
+    // Clearing the screen is for a person watching; a pipe or file gets plain tables.
+    let terminal = std::io::stdout().is_terminal();
     loop {
         let groups = groups_or_all(client, &named).await?;
-        let reports = reports(client, &groups, window).await?;
+        let reports = reports(client, &groups, rules).await?;
         if json {
-            match (group, reports.as_slice()) {
-                (Some(_), [one]) => serde_json::to_writer_pretty(&mut *out, one)?,
-                _ => serde_json::to_writer_pretty(&mut *out, &reports)?,
+            let value = match (group, reports.as_slice()) {
+                (Some(_), [one]) => serde_json::to_value(one)?,
+                _ => serde_json::to_value(&reports)?,
+            };
+            if watch.is_some() {
+                // JSON lines: one document per refresh.
+                serde_json::to_writer(&mut *out, &value)?;
+            } else {
+                serde_json::to_writer_pretty(&mut *out, &value)?;
             }
             writeln!(out)?;
         } else {
             if watch.is_some() {
-                // Clear the screen between refreshes, as `watch` does.
-                write!(out, "\x1b[2J\x1b[H")?;
+                if terminal {
+                    // Clear the screen between refreshes, as `watch` does.
+                    write!(out, "\x1b[2J\x1b[H")?;
+                }
                 writeln!(out, "{}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"))?;
             }
             write_reports(out, &reports)?;
+            if watch.is_some() && !terminal {
+                writeln!(out)?;
+            }
         }
         out.flush()?;
         let Some(every) = watch else {
@@ -183,37 +196,144 @@ fn summary(g: &GroupReport) -> String {
     )
 }
 
-/// Prints one summary line and returns the exit code: 0 OK, 1 WARN, 2 ERR.
+/// `kview check`'s limits on top of the status rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Thresholds {
+    pub max_lag: Option<i64>,
+    pub max_lag_time: Option<Duration>,
+}
+
+/// The Nagios/Icinga verdict: OK, WARNING, CRITICAL by the rules, UNKNOWN when kview could not
+/// tell (exit 3).
+#[derive(Debug, Serialize)]
+struct GroupVerdict {
+    group: String,
+    status: GroupStatus,
+    total_lag: i64,
+    /// The oldest unread message's age, over the group's partitions, in milliseconds.
+    max_lag_ms: Option<i64>,
+    /// Why it is not OK: partitions by status, thresholds passed.
+    reasons: Vec<String>,
+}
+
+/// Judges the groups; prints one summary line (or JSON) and returns the exit code: 0 OK,
+/// 1 WARN, 2 ERR, 3 UNKNOWN.
 pub async fn check(
     client: &KafkaClient,
     named: &[String],
-    window: usize,
+    rules: &RuleArgs,
+    thresholds: Thresholds,
+    json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {
-    let groups = groups_or_all(client, named).await?;
-    let reports = reports(client, &groups, window).await?;
-    let worst = reports
+    let reports = match groups_or_all(client, named).await {
+        Ok(groups) => reports(client, &groups, rules).await,
+        Err(e) => Err(e),
+    };
+    let reports = match reports {
+        Ok(r) => r,
+        Err(e) => return unknown(&e, json, out),
+    };
+    let verdicts: Vec<GroupVerdict> = reports.iter().map(|r| verdict(r, thresholds)).collect();
+    let worst = verdicts
         .iter()
-        .map(|r| r.status)
+        .map(|v| v.status)
         .max()
         .unwrap_or(GroupStatus::Ok);
-    let details: Vec<String> = reports
+    if json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "status": worst.label(),
+                "exit_code": worst.exit_code(),
+                "groups": verdicts,
+            }),
+        )?;
+        writeln!(out)?;
+        return Ok(worst.exit_code());
+    }
+    let details: Vec<String> = verdicts
         .iter()
-        .filter(|r| r.status != GroupStatus::Ok)
-        .map(|r| format!("{} {} (lag {})", r.group, r.status.label(), r.total_lag))
+        .filter(|v| v.status != GroupStatus::Ok)
+        .map(|v| {
+            format!(
+                "{} {} (lag {}: {})",
+                v.group,
+                v.status.label(),
+                v.total_lag,
+                v.reasons.join(", ")
+            )
+        })
         .collect();
-    let total: i64 = reports.iter().map(|r| r.total_lag).sum();
+    let total: i64 = verdicts.iter().map(|v| v.total_lag).sum();
     if details.is_empty() {
         writeln!(
             out,
             "{}: {} groups, total lag {total}",
             worst.label(),
-            reports.len()
+            verdicts.len()
         )?;
     } else {
         writeln!(out, "{}: {}", worst.label(), details.join("; "))?;
     }
     Ok(worst.exit_code())
+}
+
+/// Exit code 3: kview could not judge (cluster unreachable, authentication refused, no such
+/// group). The line goes to stdout, where monitoring reads the verdict.
+pub fn unknown(e: &dyn std::fmt::Display, json: bool, out: &mut impl Write) -> Result<u8> {
+    let reason = e
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if json {
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"status": "UNKNOWN", "exit_code": UNKNOWN, "error": reason}),
+        )?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "UNKNOWN: {reason}")?;
+    }
+    Ok(UNKNOWN)
+}
+
+/// `kview check`'s exit code when it cannot tell.
+pub const UNKNOWN: u8 = 3;
+
+fn verdict(r: &GroupReport, thresholds: Thresholds) -> GroupVerdict {
+    let mut status = r.status;
+    let mut reasons: Vec<String> = r
+        .partitions
+        .iter()
+        .filter(|p| !matches!(p.status, PartitionStatus::Ok | PartitionStatus::NoCommits))
+        .map(|p| format!("{}/{} {}", p.topic, p.partition, p.status.label()))
+        .collect();
+    let max_lag_ms = r.partitions.iter().filter_map(|p| p.lag_ms).max();
+    if let Some(max) = thresholds.max_lag
+        && r.total_lag > max
+    {
+        status = GroupStatus::Err;
+        reasons.push(format!("lag {} > --max-lag {max}", r.total_lag));
+    }
+    if let (Some(max), Some(age)) = (thresholds.max_lag_time, max_lag_ms)
+        && age > max.as_millis() as i64
+    {
+        status = GroupStatus::Err;
+        reasons.push(format!(
+            "lag time {} > --max-lag-time {}",
+            duration(age),
+            duration(max.as_millis() as i64)
+        ));
+    }
+    GroupVerdict {
+        group: r.group.clone(),
+        status,
+        total_lag: r.total_lag,
+        max_lag_ms,
+        reasons,
+    }
 }
 
 fn reset_target(args: &ResetArgs) -> Result<ResetTarget> {

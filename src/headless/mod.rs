@@ -35,15 +35,24 @@ pub async fn run(client: &KafkaClient, command: &Command, out: &mut impl Write) 
             json,
             watch,
             interval,
-            window,
+            rules,
         } => {
             let every = watch.then(|| Duration::from_secs((*interval).max(1)));
-            groups::lag(client, group.as_deref(), *json, every, *window, out).await
+            groups::lag(client, group.as_deref(), *json, every, rules, out).await
         }
         Command::Check {
             groups: named,
-            window,
-        } => return groups::check(client, named, *window, out).await,
+            rules,
+            max_lag,
+            max_lag_time,
+            json,
+        } => {
+            let thresholds = groups::Thresholds {
+                max_lag: *max_lag,
+                max_lag_time: *max_lag_time,
+            };
+            return groups::check(client, named, rules, thresholds, *json, out).await;
+        }
         Command::ResetOffsets(args) => groups::reset_offsets(client, args, out).await,
         Command::CreateTopic {
             name,

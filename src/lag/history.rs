@@ -76,6 +76,12 @@ impl WatermarkHistory {
         self.points.is_empty()
     }
 
+    /// High watermarks sampled at or after `at_ms`: the recent broker offsets of Burrow's rules.
+    pub fn since(&self, at_ms: i64) -> impl Iterator<Item = i64> + '_ {
+        let from = self.points.partition_point(|p| p.at_ms < at_ms);
+        self.points.range(from..).map(|p| p.high_watermark)
+    }
+
     /// The high watermark at a past moment, interpolated between samples; clamped to the first
     /// and last samples outside their span.
     pub fn high_watermark_at(&self, at_ms: i64) -> Option<i64> {
@@ -127,11 +133,21 @@ pub enum CatchUp {
     Seconds(f64),
     /// It consumes no faster than messages arrive.
     Never,
+    /// It consumes about as fast as messages arrive, and what it lags behind is a few seconds'
+    /// work: the lag is in flight, not a backlog.
+    KeepingUp,
     /// Not enough commits seen to tell.
     Unknown,
 }
 
-/// lag ÷ (consume rate − produce rate) when positive.
+/// A lag the consumer works off within this many seconds at its own rate is in flight.
+const IN_FLIGHT_SECS: f64 = 10.0;
+/// Consuming within this share of the produce rate, either way, is keeping pace (rates from a
+/// window of commits are noisy); clearly faster gives an estimate instead.
+const PACE_SHARE: f64 = 0.1;
+
+/// lag ÷ (consume rate − produce rate) when positive; "keeping up" when the consumer keeps
+/// pace and its lag is only what is in flight.
 pub fn catch_up(lag: i64, consume_rate: Option<f64>, produce_rate: f64) -> CatchUp {
     if lag <= 0 {
         return CatchUp::CaughtUp;
@@ -139,6 +155,12 @@ pub fn catch_up(lag: i64, consume_rate: Option<f64>, produce_rate: f64) -> Catch
     let Some(consume) = consume_rate else {
         return CatchUp::Unknown;
     };
+    if consume > 0.0
+        && (consume - produce_rate).abs() <= produce_rate * PACE_SHARE
+        && (lag as f64) <= consume * IN_FLIGHT_SECS
+    {
+        return CatchUp::KeepingUp;
+    }
     let net = consume - produce_rate;
     if net > 0.0 {
         CatchUp::Seconds(lag as f64 / net)
@@ -224,5 +246,23 @@ mod tests {
         assert_eq!(catch_up(1000, Some(150.0), 50.0), CatchUp::Seconds(10.0));
         assert_eq!(catch_up(1000, Some(50.0), 50.0), CatchUp::Never);
         assert_eq!(catch_up(1000, None, 0.0), CatchUp::Unknown);
+        // A steady small lag at the produce rate: in flight, not "never".
+        assert_eq!(catch_up(12, Some(49.0), 50.0), CatchUp::KeepingUp);
+        assert_eq!(catch_up(12, Some(51.0), 50.0), CatchUp::KeepingUp);
+        assert_eq!(
+            catch_up(60, Some(20.0), 10.0),
+            CatchUp::Seconds(6.0),
+            "clearly faster"
+        );
+        assert_eq!(
+            catch_up(5000, Some(49.0), 50.0),
+            CatchUp::Never,
+            "a backlog is not in flight"
+        );
+        assert_eq!(
+            catch_up(12, Some(20.0), 50.0),
+            CatchUp::Never,
+            "far slower than produced"
+        );
     }
 }

@@ -7,11 +7,17 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use serde::Serialize;
 
 use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
-use super::status::{GroupStatus, Observation, PartitionStatus, evaluate, group_status};
+use super::status::{
+    Evidence, GroupStatus, Observation, PartitionStatus, Rules, evaluate, group_status,
+};
 use crate::kafka::{CommittedOffset, GroupDescription};
 
 /// Burrow's default window: the last ten commits of each partition.
 pub const DEFAULT_WINDOW: usize = 10;
+
+/// How far back high-watermark samples count as recent for Burrow's "caught up lately" rule
+/// (its broker offsets: a window of samples, minutes at most).
+pub const RECENT_MS: i64 = 30_000;
 
 /// A commit the tracker is told about; `high_watermark` is the partition's high watermark when
 /// it was made, if the sender knows it (otherwise the tracker's history is asked).
@@ -28,6 +34,7 @@ pub struct Commit {
 #[derive(Debug, Clone)]
 pub struct LagTracker {
     window: usize,
+    rules: Rules,
     watermarks: HashMap<(String, i32), WatermarkHistory>,
     commits: HashMap<(String, String, i32), VecDeque<Observation>>,
 }
@@ -96,6 +103,7 @@ impl LagTracker {
     pub fn new(window: usize) -> Self {
         LagTracker {
             window: window.max(2),
+            rules: Rules::default(),
             watermarks: HashMap::new(),
             commits: HashMap::new(),
         }
@@ -103,6 +111,15 @@ impl LagTracker {
 
     pub fn window(&self) -> usize {
         self.window
+    }
+
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    pub fn rules(&self) -> Rules {
+        self.rules
     }
 
     pub fn observe_watermark(
@@ -123,14 +140,13 @@ impl LagTracker {
     }
 
     /// Adds a commit to its partition's window; replays of a commit already seen are ignored.
+    /// A commit whose time's high watermark is unknown still counts (its lag is unknown), as
+    /// in Burrow: it still says when the consumer last committed and where.
     pub fn observe_commit(&mut self, commit: &Commit) {
         let high = commit.high_watermark.or_else(|| {
             self.watermark_history(&commit.topic, commit.partition)
                 .and_then(|h| h.high_watermark_at(commit.commit_ms))
         });
-        let Some(high) = high else {
-            return; // nothing to measure its lag against yet
-        };
         let window = self
             .commits
             .entry((commit.group.clone(), commit.topic.clone(), commit.partition))
@@ -143,7 +159,7 @@ impl LagTracker {
         }
         let observation = Observation {
             offset: commit.offset,
-            lag: (high - commit.offset).max(0),
+            lag: high.map(|h| (h - commit.offset).max(0)),
             at_ms: commit.commit_ms,
         };
         let at = window.partition_point(|o| o.at_ms <= observation.at_ms);
@@ -224,7 +240,21 @@ impl LagTracker {
             };
             let status = match lag {
                 None => PartitionStatus::NoCommits,
-                Some(l) => evaluate(&window, l, now_ms),
+                Some(l) => {
+                    let mut recent: Vec<i64> = self
+                        .watermark_history(&topic, partition)
+                        .map(|h| h.since(now_ms - RECENT_MS).collect())
+                        .unwrap_or_default();
+                    recent.push(high);
+                    let evidence = Evidence {
+                        window: &window,
+                        recent_high_watermarks: &recent,
+                        current_lag: l,
+                        now_ms,
+                        has_members: snapshot.description.map(|d| !d.members.is_empty()),
+                    };
+                    evaluate(&evidence, &self.rules)
+                }
             };
             partitions.push(PartitionReport {
                 owner: owners.remove(&key),
@@ -277,8 +307,18 @@ fn rates(window: &[Observation]) -> (Option<f64>, Option<f64>) {
         return (None, None);
     }
     let consumed = (last.offset - first.offset).max(0) as f64 / seconds;
-    let produced = ((last.offset + last.lag) - (first.offset + first.lag)).max(0) as f64 / seconds;
-    (Some(consumed), Some(produced))
+    // The high watermark of a commit's time is offset + lag, where the lag is known.
+    let known: Vec<(i64, i64)> = window
+        .iter()
+        .filter_map(|o| o.lag.map(|lag| (o.at_ms, o.offset + lag)))
+        .collect();
+    let produced = match (known.first().copied(), known.last().copied()) {
+        (Some((t0, h0)), Some((t1, h1))) if t1 > t0 => {
+            Some((h1 - h0).max(0) as f64 / ((t1 - t0) as f64 / 1000.0))
+        }
+        _ => None,
+    };
+    (Some(consumed), produced)
 }
 
 #[cfg(test)]
@@ -325,18 +365,18 @@ mod tests {
             w.iter().map(|o| o.offset).collect::<Vec<_>>(),
             vec![30, 25, 40]
         );
-        assert_eq!(w[2].lag, 60);
+        assert_eq!(w[2].lag, Some(60));
     }
 
     #[test]
     fn lag_at_commit_comes_from_the_watermark_history_when_not_given() {
         let mut t = LagTracker::default();
-        t.observe_commit(&commit(5, 500, None)); // no history yet: not measurable
-        assert!(t.commits("g", "t", 0).is_empty());
+        t.observe_commit(&commit(5, 500, None)); // no history yet: kept, its lag unknown
+        assert_eq!(t.commits("g", "t", 0)[0].lag, None);
         t.observe_watermark("t", 0, 0, 100);
         t.observe_watermark("t", 0, 1000, 200);
         t.observe_commit(&commit(120, 500, None));
-        assert_eq!(t.commits("g", "t", 0)[0].lag, 30);
+        assert_eq!(t.commits("g", "t", 0)[1].lag, Some(30));
     }
 
     #[test]

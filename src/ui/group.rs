@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Row, Table};
 
 use super::groups::{group_style, partition_style};
-use super::spark::spark_text;
+use super::spark::spark_log;
 use super::theme::Theme;
 use super::{list_table, panel};
 use crate::app::state::State;
@@ -81,7 +81,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 |o| escape_str(&format!("{}@{}", o.client_id, o.host)),
             ),
             p.commit_rate.map_or_else(|| "-".into(), rate),
-            spark_text(&history, spark_width),
+            spark_log(&history, spark_width),
             p.status.label().to_owned(),
         ])
         .style(partition_style(theme, p.status))
@@ -111,7 +111,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             "LAG TIME",
             "OWNER",
             "COMMIT/S",
-            "TREND",
+            "TREND (log)",
             "STATUS",
         ])
         .style(theme.header),

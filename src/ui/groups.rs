@@ -5,7 +5,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::spark::spark_text;
+use super::spark::spark_log;
 use super::theme::Theme;
 use super::{list_table, panel};
 use crate::app::state::State;
@@ -70,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 r.members.to_string(),
                 escape_str(&r.topics.join(",")),
                 count(r.total_lag),
-                spark_text(&history, spark_width),
+                spark_log(&history, spark_width),
                 r.status.label().to_owned(),
                 crate::human::catch_up(r.catch_up),
                 (filled * 100)
@@ -100,7 +100,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     )
     .header(
         Row::new([
-            "GROUP", "STATE", "MEMBERS", "TOPICS", "LAG", "TREND", "STATUS", "CATCH UP", "WINDOW",
+            "GROUP",
+            "STATE",
+            "MEMBERS",
+            "TOPICS",
+            "LAG",
+            "TREND (log)",
+            "STATUS",
+            "CATCH UP",
+            "WINDOW",
         ])
         .style(theme.header),
     )

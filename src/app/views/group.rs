@@ -96,7 +96,8 @@ pub fn on_applied(state: &mut State, group: String, result: Result<(), String>) 
     state.group.reset = None;
     match result {
         Ok(()) => {
-            state.session.tracker.forget_group(&group);
+            // The windows keep the commits from before: a reset backwards reads REWIND until
+            // the group is back where it was, in the dashboard as in `kview lag`.
             state.info(format!("offsets of group {group} reset"));
         }
         Err(e) => state.error(format!("reset of {group} failed: {e}")),
