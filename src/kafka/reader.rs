@@ -12,8 +12,9 @@ use super::types::{StartAt, Watermarks};
 /// Bytes asked per partition per fetch: large enough to stream, small enough to bound memory.
 const PARTITION_FETCH_BYTES: i32 = 4 * 1024 * 1024;
 /// Fetches that failed for reasons that pass (leader moved, broker restarting) in a row before
-/// the reader gives up.
-const TRANSIENT_RETRIES: usize = 10;
+/// the reader gives up: about 35 s of pauses, beyond the 9 s a KRaft controller takes to fence a
+/// broker that stopped and elect new leaders.
+const TRANSIENT_RETRIES: usize = 20;
 
 /// Resolves a start position against a partition's watermarks (timestamps excepted: the broker
 /// resolves those).

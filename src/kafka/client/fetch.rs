@@ -91,10 +91,11 @@ impl KafkaClient {
             self.fetch_from(leader, &wanted, max_wait, partition_max_bytes)
                 .await
                 .unwrap_or_else(|e| {
-                    let text = e.to_string();
+                    // Each partition gets the same failure, of the same kind: a broker that went
+                    // away stays a transport failure the reader waits out.
                     wanted
                         .iter()
-                        .map(|p| PartitionFetch::failed(p, KafkaError::Client(text.clone())))
+                        .map(|p| PartitionFetch::failed(p, e.duplicate()))
                         .collect()
                 })
         });
@@ -102,10 +103,11 @@ impl KafkaClient {
             results.extend(batch);
         }
         if results.iter().any(|r| {
-            r.error
-                .as_ref()
-                .and_then(KafkaError::broker_code)
-                .is_some_and(|c| STALE_LEADER_CODES.contains(&c))
+            r.error.as_ref().is_some_and(|e| {
+                e.is_transport()
+                    || e.broker_code()
+                        .is_some_and(|c| STALE_LEADER_CODES.contains(&c))
+            })
         }) {
             self.forget_leaders();
         }

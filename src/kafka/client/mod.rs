@@ -43,6 +43,29 @@ impl KafkaError {
         )
     }
 
+    /// The same error again, for each of the partitions one failed request served.
+    pub fn duplicate(&self) -> KafkaError {
+        match self {
+            KafkaError::Unreachable { addr, reason } => KafkaError::Unreachable {
+                addr: addr.clone(),
+                reason: reason.clone(),
+            },
+            KafkaError::ConnectionLost { addr, reason } => KafkaError::ConnectionLost {
+                addr: addr.clone(),
+                reason: reason.clone(),
+            },
+            KafkaError::Timeout { what, after } => KafkaError::Timeout {
+                what: what.clone(),
+                after: *after,
+            },
+            KafkaError::Protocol { addr, detail } => KafkaError::Protocol {
+                addr: addr.clone(),
+                detail: detail.clone(),
+            },
+            other => KafkaError::Client(other.to_string()),
+        }
+    }
+
     /// Errors that trying again will not fix: the settings must change (credentials, CA, the
     /// port). Reconnect loops stop on these instead of knocking on the broker.
     pub fn needs_new_settings(&self) -> bool {
@@ -58,6 +81,8 @@ pub struct KafkaClient {
     pool: Pool,
     brokers: RwLock<BTreeMap<i32, String>>,
     leaders: RwLock<HashMap<(String, i32), i32>>,
+    /// Leaders forgotten after a failure, to say "leader moved" when metadata names another.
+    forgotten_leaders: std::sync::Mutex<HashMap<(String, i32), i32>>,
     data_plane: OnceCell<rskafka::client::Client>,
     partition_clients: Mutex<HashMap<(String, i32), std::sync::Arc<data::PartitionClient>>>,
 }
@@ -81,6 +106,7 @@ impl KafkaClient {
             pool: Pool::new(settings),
             brokers: Default::default(),
             leaders: Default::default(),
+            forgotten_leaders: Default::default(),
             data_plane: OnceCell::new(),
             partition_clients: Default::default(),
         };
@@ -182,10 +208,11 @@ impl KafkaClient {
 
     /// Forgets every leader, so the next request looks them up again.
     fn forget_leaders(&self) {
-        self.leaders
-            .write()
+        let old = std::mem::take(&mut *self.leaders.write().unwrap_or_else(|p| p.into_inner()));
+        self.forgotten_leaders
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clear();
+            .extend(old);
     }
 
     /// Cluster metadata; `topics` None means every topic, Some(&[]) brokers only.
@@ -241,8 +268,24 @@ impl KafkaClient {
                 })
                 .collect();
             partitions.sort_by_key(|p| p.id);
+            let mut forgotten = self
+                .forgotten_leaders
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             for p in &partitions {
-                leaders.insert((name.clone(), p.id), p.leader);
+                let key = (name.clone(), p.id);
+                if let Some(old) = forgotten.remove(&key)
+                    && old != p.leader
+                    && p.leader >= 0
+                {
+                    // A fact, not an error: readers and writers follow the new leader.
+                    tracing::info!(
+                        "{name}/{}: leader moved from broker {old} to {}",
+                        p.id,
+                        p.leader
+                    );
+                }
+                leaders.insert(key, p.leader);
             }
             out_topics.push(TopicInfo {
                 name,

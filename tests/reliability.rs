@@ -1,0 +1,163 @@
+//! Faults and bad input (RELIABILITY.md lists each case with its test): a reader that follows
+//! a leader to another broker, a hung broker, a port that is not Kafka, and input that must be
+//! refused with one line and nothing lost.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Restarts a stopped broker of the cluster when the test ends, passed or failed.
+struct Restart(u8);
+
+impl Drop for Restart {
+    fn drop(&mut self) {
+        start_cluster_node(self.0);
+    }
+}
+
+#[test]
+fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
+    let c = cluster();
+    let topic = unique("failover");
+    let _topic = create_topic(c, &topic, 1, 3);
+    let first: String = (0..100).map(|i| format!("before-{i}\n")).collect();
+    kview_ok(c, &["produce", "-q", "-t", &topic], Some(first.as_bytes()));
+
+    // Following from the beginning until 200 messages have been read.
+    let mut consumer = Command::new(env!("CARGO_BIN_EXE_kview"))
+        .args([
+            "-b",
+            c,
+            "consume",
+            "-t",
+            &topic,
+            "-o",
+            "beginning",
+            "-c",
+            "200",
+        ])
+        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let reader = {
+        let lines = lines.clone();
+        let stdout = consumer.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while lines.lock().unwrap().len() < 100 {
+        assert!(Instant::now() < deadline, "the first 100 never arrived");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Stop the partition's leader; wait for another to take over, then write 100 more there.
+    let describe = kview_json(c, &["describe", &topic, "--json"]);
+    let leader = describe["partitions"][0]["leader"].as_i64().unwrap() as u8;
+    stop_cluster_node(leader);
+    let _restart = Restart(leader);
+    let survivors: Vec<&str> = c
+        .split(',')
+        .enumerate()
+        .filter(|(i, _)| *i as u8 + 1 != leader)
+        .map(|(_, b)| b)
+        .collect();
+    let survivors = survivors.join(",");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let d = kview_json(&survivors, &["describe", &topic, "--json"]);
+        let now = d["partitions"][0]["leader"].as_i64().unwrap();
+        if now >= 0 && now as u8 != leader {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no new leader: {d}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let second: String = (0..100).map(|i| format!("after-{i}\n")).collect();
+    kview_ok(
+        &survivors,
+        &["produce", "-q", "-t", &topic],
+        Some(second.as_bytes()),
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = consumer.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = consumer.kill();
+            panic!(
+                "the reader did not finish; it read {} messages",
+                lines.lock().unwrap().len()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    reader.join().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(consumer.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "the reader failed: {err}");
+    let read = lines.lock().unwrap().clone();
+    let expected: Vec<String> = first
+        .lines()
+        .chain(second.lines())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(read, expected, "every message once, in order");
+}
+
+#[test]
+fn a_broker_that_never_answers_ends_in_one_line_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // Accepts and holds connections, says nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let started = Instant::now();
+    let out = kview(&addr, &["--timeout", "2", "topics"], None);
+    let took = started.elapsed();
+    assert!(!out.status.success());
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    let line = stderr_line(&out);
+    assert!(line.contains("timed out after 2s"), "{line}");
+}
+
+#[test]
+fn a_port_that_is_not_kafka_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    // Answers every request like a web server.
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 512];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let out = kview(&addr, &["--timeout", "3", "topics"], None);
+    assert!(!out.status.success());
+    assert_eq!(
+        stderr_line(&out),
+        format!("kview: {addr} does not speak Kafka (it answered like HTTP)")
+    );
+}
