@@ -386,6 +386,7 @@ fn states() -> Vec<(&'static str, State)> {
         Event::ResetPlanned {
             group: "audit".into(),
             result: Ok(vec![kview::lag::reset::ResetPlan {
+                clamped_from: None,
                 topic: "orders".into(),
                 partition: 0,
                 old_offset: Some(10),
@@ -680,6 +681,7 @@ fn group_statuses_and_the_reset_flow() {
         }]
     );
     let plan = kview::lag::reset::ResetPlan {
+        clamped_from: None,
         topic: "orders".into(),
         partition: 0,
         old_offset: Some(10),
@@ -965,4 +967,134 @@ fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
         screen.contains("switched to prod") && screen.contains("◌ connecting"),
         "{screen}"
     );
+}
+
+mod random_keys {
+    use super::*;
+    use kview::app::views::View;
+    use proptest::prelude::*;
+
+    fn action() -> impl Strategy<Value = Action> {
+        use kview::demo::sensors::signal::Anomaly;
+        prop_oneof![
+            Just(Action::Back),
+            Just(Action::Up),
+            Just(Action::Down),
+            Just(Action::Top),
+            Just(Action::Bottom),
+            Just(Action::PageUp),
+            Just(Action::PageDown),
+            Just(Action::Open),
+            Just(Action::NextPane),
+            Just(Action::PrevPane),
+            Just(Action::OpenCommand),
+            Just(Action::OpenFilter),
+            Just(Action::ToggleHelp),
+            Just(Action::ToggleLogs),
+            Just(Action::ToggleInternal),
+            Just(Action::CycleSort),
+            Just(Action::ReverseSort),
+            Just(Action::ShowTopics),
+            Just(Action::ShowGroups),
+            Just(Action::ShowMessages),
+            Just(Action::OpenProduce),
+            Just(Action::JumpToOffset),
+            Just(Action::FromBeginning),
+            Just(Action::Follow),
+            Just(Action::Copy),
+            Just(Action::WriteFile),
+            Just(Action::ResetOffsets),
+            Just(Action::ShowMl),
+            Just(Action::MlStart),
+            Just(Action::MlStop),
+            Just(Action::MlTrainer),
+            Just(Action::ShowSensors),
+            Just(Action::SensorsStart),
+            Just(Action::SensorsStop),
+            Just(Action::RateUp),
+            Just(Action::RateDown),
+            Just(Action::Inject(Anomaly::Spike)),
+            Just(Action::Submit),
+            Just(Action::FormatJson),
+            any::<char>().prop_map(Action::Insert),
+            Just(Action::Newline),
+            Just(Action::Backspace),
+            Just(Action::Delete),
+            Just(Action::Left),
+            Just(Action::Right),
+            Just(Action::Home),
+            Just(Action::End),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Random key sequences in every view, on every kind of state, at random sizes: no
+        /// panic, the view stack stays whole, and no control character reaches a cell.
+        #[test]
+        fn the_update_loop_survives_random_keys(
+            start in 0usize..3,
+            actions in prop::collection::vec(action(), 1..80),
+            width in 1u16..200,
+            height in 1u16..60,
+        ) {
+            let mut s = match start {
+                0 => base_state(),
+                1 => messages_state(),
+                _ => groups_state(),
+            };
+            for a in actions {
+                if a == Action::Quit {
+                    continue;
+                }
+                act(&mut s, a);
+                prop_assert!(!s.views.is_empty());
+                prop_assert_eq!(s.views[0], View::Overview);
+            }
+            let buffer = render(&s, width, height);
+            for cell in buffer.content() {
+                prop_assert!(!cell.symbol().chars().any(|c| c.is_control()), "{:?}", cell.symbol());
+            }
+        }
+    }
+}
+
+#[test]
+fn ten_thousand_topics_scroll_and_resize_storms_change_nothing_but_the_layout() {
+    let mut s = State::new("127.0.0.1:9092".into(), false);
+    event(&mut s, Event::Connection(ConnState::Connected));
+    let mut meta = cluster();
+    meta.topics = (0..10_000)
+        .map(|i| TopicInfo {
+            name: format!("topic-{i:05}"),
+            internal: false,
+            partitions: vec![partition(0, 1, &[1], &[1])],
+        })
+        .collect();
+    event(&mut s, Event::Metadata(meta));
+    act(&mut s, Action::ShowTopics);
+    let screen = text(&render(&s, 100, 30));
+    assert!(
+        screen.contains("Topics (10000)") && screen.contains("topic-00000"),
+        "{screen}"
+    );
+    act(&mut s, Action::Bottom);
+    let screen = text(&render(&s, 100, 30));
+    assert!(
+        screen.contains("topic-09999"),
+        "the last row is reachable: {screen}"
+    );
+    for _ in 0..3 {
+        act(&mut s, Action::PageUp);
+    }
+    let before = s.topics.list.selected;
+    // A resize storm: the selection stays, every frame draws.
+    for i in 0..500u16 {
+        let (w, h) = (1 + (i * 37) % 220, 1 + (i * 13) % 70);
+        update(&mut s, Msg::Resize(w, h));
+        render(&s, w, h);
+    }
+    assert_eq!(s.topics.list.selected, before);
+    assert!(text(&render(&s, 100, 30)).contains(&format!("topic-{before:05}")));
 }

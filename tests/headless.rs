@@ -33,7 +33,7 @@ async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
         .unwrap();
     let binary: Vec<u8> = (0..=255u8).rev().collect();
     let header = |name: &str, value: &[u8]| Header {
-        name: name.into(),
+        name: Bytes::copy_from_slice(name.as_bytes()),
         value: Some(Bytes::copy_from_slice(value)),
     };
     let records = vec![

@@ -161,3 +161,202 @@ fn a_port_that_is_not_kafka_says_so() {
         format!("kview: {addr} does not speak Kafka (it answered like HTTP)")
     );
 }
+
+#[test]
+fn broker_lists_are_checked_merged_and_never_silently_ignored() {
+    let b = broker();
+    for bad in [
+        "localhost",
+        ":9092",
+        "127.0.0.1:notaport",
+        "127.0.0.1:99999",
+    ] {
+        let out = kview(bad, &["topics"], None);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert_eq!(
+            stderr_line(&out),
+            format!("kview: invalid broker address {bad:?}: use host:port, e.g. localhost:9092")
+        );
+    }
+    assert_eq!(
+        stderr_line(&kview("", &["topics"], None)),
+        "kview: no bootstrap brokers given"
+    );
+    // Repeated -b flags and entries are merged: the unreachable one is tried, the good one used.
+    let out = kview_env(
+        &[
+            "-b",
+            "127.0.0.1:1",
+            "-b",
+            &format!("{b},{b}"),
+            "topics",
+            "--json",
+        ],
+        &[],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn out_of_range_positions_say_what_the_partition_holds_as_people_read_ranges() {
+    let b = broker();
+    let topic = unique("ranges");
+    let _topic = create_topic(b, &topic, 3, 1);
+    kview_ok(
+        b,
+        &[
+            "produce", "-q", "-t", &topic, "-p", "0", "a", "b", "c", "d", "e", "f", "g", "h",
+        ],
+        None,
+    );
+    let line = stderr_line(&kview(
+        b,
+        &["consume", "-t", &topic, "-p", "0", "-o", "500"],
+        None,
+    ));
+    assert!(
+        line.ends_with("offset 500 is out of range (the partition holds offsets 0–7, next 8)"),
+        "{line}"
+    );
+    let line = stderr_line(&kview(b, &["consume", "-t", &topic, "-p", "7"], None));
+    assert!(
+        line.ends_with("has no partition 7 (partitions 0–2)"),
+        "{line}"
+    );
+    // The same RFC 3339 times as the dashboard and reset-offsets take.
+    let out = kview_ok(
+        b,
+        &[
+            "consume",
+            "-t",
+            &topic,
+            "-p",
+            "0",
+            "-o",
+            "2000-01-01T00:00:00Z",
+            "-e",
+        ],
+        None,
+    );
+    assert_eq!(String::from_utf8_lossy(&out).lines().count(), 8);
+    let out = kview_ok(
+        b,
+        &[
+            "consume",
+            "-t",
+            &topic,
+            "-p",
+            "0",
+            "-o",
+            "2999-01-01T00:00:00+02:00",
+            "-e",
+        ],
+        None,
+    );
+    assert!(
+        out.is_empty(),
+        "a time after the last record starts at the end"
+    );
+}
+
+#[test]
+fn a_reset_beyond_the_end_is_clamped_with_a_line_that_says_so() {
+    let b = broker();
+    let topic = unique("clamp");
+    let group = unique("clamp-group");
+    let _topic = create_topic(b, &topic, 1, 1);
+    kview_ok(b, &["produce", "-q", "-t", &topic, "a", "b", "c"], None);
+    let out = String::from_utf8(kview_ok(
+        b,
+        &[
+            "reset-offsets",
+            &group,
+            "-t",
+            &topic,
+            "--to-offset",
+            "99999",
+            "--execute",
+        ],
+        None,
+    ))
+    .unwrap();
+    assert!(
+        out.contains(&format!(
+            "{topic}/0: offset 99999 is past the end; reset to 3 (the next to be written)"
+        )),
+        "{out}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&kview_ok(b, &["lag", &group, "--json"], None)).unwrap();
+    assert_eq!(report["partitions"][0]["committed"], 3);
+}
+
+#[test]
+fn a_message_at_the_size_limit_is_written_and_one_over_is_refused_with_nothing_lost() {
+    let b = broker();
+    let topic = unique("size");
+    let _topic = create_topic(b, &topic, 1, 1);
+    // Kafka's default message.max.bytes is 1,048,588 for the whole batch.
+    let fits = vec![b'x'; 1_048_000];
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &topic, "-p", "0"],
+        Some(&[&fits[..], b"\n"].concat()),
+    );
+    let over = vec![b'y'; 1_048_600];
+    let input = [&b"small\n"[..], &over, b"\n"].concat();
+    let out = kview(b, &["produce", "-t", &topic, "-p", "0"], Some(&input));
+    assert_eq!(out.status.code(), Some(1));
+    let line = stderr_line(&out);
+    assert!(
+        line.contains("1 of 2 messages acknowledged; the other 1 were not")
+            && line.contains("MESSAGE_TOO_LARGE"),
+        "{line}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{topic}/0@1\n"),
+        "what was acknowledged is reported, and only that"
+    );
+    let read = kview_ok(b, &["consume", "-t", &topic, "-e"], None);
+    assert_eq!(
+        read.len(),
+        fits.len() + 1 + "small\n".len(),
+        "the records that fitted, nothing more"
+    );
+}
+
+#[test]
+fn stdin_closed_early_and_a_closed_output_pipe_end_cleanly() {
+    let b = broker();
+    let topic = unique("pipes");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let out = kview(b, &["produce", "-t", &topic], Some(b""));
+    assert_eq!(
+        stderr_line(&out),
+        "kview: nothing to write: give values as arguments or lines on stdin"
+    );
+    let lines: String = (0..20_000).map(|i| format!("line-{i}\n")).collect();
+    kview_ok(b, &["produce", "-q", "-t", &topic], Some(lines.as_bytes()));
+    // `kview consume | head -1`: the reader goes away; kview ends quietly with success.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' -b {b} consume -t {topic} -e | head -1; echo \"status=${{PIPESTATUS:-$?}}\"",
+            env!("CARGO_BIN_EXE_kview")
+        ))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("line-0\n"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "no complaint: {:?}",
+        out.stderr
+    );
+}

@@ -102,11 +102,10 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
     };
     let env_brokers = env_nonempty("KVIEW_BROKERS").map(|v| split_brokers(&v));
     let file_brokers = Some(cluster.brokers.clone()).filter(|b| !b.is_empty());
-    cluster.brokers = layered(cli.brokers.clone(), env_brokers, file_brokers)
-        .unwrap_or_else(|| vec![DEFAULT_BROKERS.to_owned()]);
-    if cluster.brokers.is_empty() {
-        return Err("no bootstrap brokers given".into());
-    }
+    cluster.brokers = checked_brokers(
+        layered(cli.brokers.clone(), env_brokers, file_brokers)
+            .unwrap_or_else(|| vec![DEFAULT_BROKERS.to_owned()]),
+    )?;
     let env_read_only = env_nonempty("KVIEW_READ_ONLY")
         .map(|v| parse_boolish(&v).map_err(|e| format!("KVIEW_READ_ONLY: {e}")))
         .transpose()?;
@@ -116,6 +115,33 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
         read_only_override: layered(cli.read_only, env_read_only, None),
         warnings,
     })
+}
+
+/// Every address is `host:port` with a port in 1–65535; the same address given twice (`-b a
+/// -b a`) is kept once. An empty list is refused.
+pub fn checked_brokers(brokers: Vec<String>) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::with_capacity(brokers.len());
+    for b in brokers {
+        let valid = b.rsplit_once(':').is_some_and(|(host, port)| {
+            !host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .is_empty()
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+        if !valid {
+            return Err(format!(
+                "invalid broker address {b:?}: use host:port, e.g. localhost:9092"
+            ));
+        }
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    if out.is_empty() {
+        return Err("no bootstrap brokers given".into());
+    }
+    Ok(out)
 }
 
 /// `a:9092, b:9092` → two addresses.
@@ -219,6 +245,22 @@ mod tests {
         let env = env_of(&[("KVIEW_CONFIG", "")]);
         let r = resolve(&CliChoice::default(), &env).unwrap();
         assert!(!r.cluster.brokers.is_empty());
+    }
+
+    #[test]
+    fn broker_lists_are_checked_and_merged() {
+        let ok = |v: &[&str]| checked_brokers(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            ok(&["a:1", "b:2", "a:1"]).unwrap(),
+            ["a:1", "b:2"],
+            "merged, in order"
+        );
+        assert_eq!(ok(&["[::1]:9092"]).unwrap(), ["[::1]:9092"]);
+        for bad in ["localhost", ":9092", "h:0", "h:99999", "h:port", "h:"] {
+            let e = ok(&[bad]).unwrap_err();
+            assert!(e.starts_with("invalid broker address"), "{bad}: {e}");
+        }
+        assert_eq!(ok(&[]).unwrap_err(), "no bootstrap brokers given");
     }
 
     #[test]

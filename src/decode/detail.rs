@@ -2,7 +2,7 @@
 //! value as pretty JSON, escaped text or a hex dump.
 
 use super::styled::{Role, StyledLine, pretty_json};
-use super::text::{escape_bytes, escape_str, hex_dump, looks_binary, preview};
+use super::text::{escape_bytes, hex_dump, looks_binary, preview};
 use crate::kafka::Message;
 
 /// Bytes of a value shown; the rest is summarised.
@@ -39,7 +39,7 @@ pub fn detail_lines(m: &Message, time: &str) -> Vec<StyledLine> {
             .map_or_else(|| "null".to_owned(), |v| preview(v, 400));
         lines.push(StyledLine::plain(format!(
             "header {} = {}",
-            escape_str(&h.name),
+            escape_bytes(&h.name),
             value
         )));
     }

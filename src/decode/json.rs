@@ -32,7 +32,10 @@ pub struct JsonMessage<'a> {
 
 #[derive(Debug, Serialize)]
 pub struct JsonHeader<'a> {
-    pub name: &'a str,
+    /// The name as text; null with `name_base64` when it is not UTF-8.
+    pub name: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_base64: Option<String>,
     pub value: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_base64: Option<String>,
@@ -71,8 +74,10 @@ impl<'a> JsonMessage<'a> {
                 .iter()
                 .map(|h| {
                     let (value, value_base64) = text_or_base64(h.value.as_ref());
+                    let (name, name_base64) = text_or_base64(Some(&h.name));
                     JsonHeader {
-                        name: &h.name,
+                        name,
+                        name_base64,
                         value,
                         value_base64,
                     }

@@ -197,4 +197,33 @@ mod tests {
         assert_eq!(long.len(), 3);
         assert_eq!(long[2], "… 68 more bytes");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn dangerous(c: char) -> bool {
+            let u = c as u32;
+            u < 0x20
+                || u == 0x7f
+                || (0x80..0xa0).contains(&u)
+                || (0x202a..=0x202e).contains(&u)
+                || (0x2066..=0x2069).contains(&u)
+        }
+
+        proptest! {
+            #[test]
+            fn no_control_character_survives_escaping(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+                let text = escape_bytes(&bytes);
+                prop_assert!(!text.chars().any(dangerous), "{text:?}");
+                let shown = preview(&bytes, 40);
+                prop_assert!(!shown.chars().any(dangerous), "{shown:?}");
+            }
+
+            #[test]
+            fn no_control_character_survives_in_strings(s in ".*") {
+                prop_assert!(!escape_str(&s).chars().any(dangerous));
+            }
+        }
+    }
 }

@@ -401,6 +401,9 @@ pub async fn reset_offsets(
         &["TOPIC", "PARTITION", "OLD", "NEW", "LAG AFTER"],
         rows,
     )?;
+    for note in plans.iter().filter_map(|p| p.clamp_note()) {
+        writeln!(out, "{note}")?;
+    }
     if args.execute {
         writeln!(out, "offsets of group {} reset", args.group)?;
     } else {

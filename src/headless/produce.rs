@@ -67,13 +67,13 @@ pub async fn run(
         let reader = std::thread::spawn(move || read_line_batches(stdin, &tx));
         while let Some(lines) = rx.recv().await {
             batch.extend(lines?.into_iter().map(&make));
-            written += flush(client, &topic.name, &mut batch, args, out).await?;
+            written += flush(client, &topic.name, &mut batch, args, written, out).await?;
         }
         let _ = reader.join();
     } else {
         batch.extend(args.values.iter().map(|v| make(v.as_bytes().to_vec())));
     }
-    written += flush(client, &topic.name, &mut batch, args, out).await?;
+    written += flush(client, &topic.name, &mut batch, args, written, out).await?;
     if written == 0 {
         bail!("nothing to write: give values as arguments or lines on stdin");
     }
@@ -128,13 +128,16 @@ fn split_key(mut line: Vec<u8>, delim: &[u8]) -> (Option<Vec<u8>>, Vec<u8>) {
     }
 }
 
-/// Writes a batch, one request per partition, partitions in parallel; prints each record's
-/// partition and offset in input order.
+/// Writes a batch, one request per partition, partitions in parallel; prints each acknowledged
+/// record's partition and offset in input order. When a partition fails, what the others had
+/// acknowledged is still printed, and the error says how many were acknowledged in all
+/// (`acknowledged_before` from earlier batches): nothing is reported written that was not.
 async fn flush(
     client: &KafkaClient,
     topic: &str,
     batch: &mut Vec<Pending>,
     args: &ProduceArgs,
+    acknowledged_before: u64,
     out: &mut impl Write,
 ) -> Result<u64> {
     if batch.is_empty() {
@@ -150,20 +153,25 @@ async fn flush(
     let sends = by_partition
         .into_iter()
         .map(|(partition, (indexes, records))| async move {
-            let offsets = client
-                .produce(topic, partition, records, Compression::None)
-                .await?;
-            Ok::<_, anyhow::Error>((partition, indexes, offsets))
+            let (offsets, error) = client
+                .produce_acknowledged(topic, partition, records, Compression::None)
+                .await;
+            (partition, indexes, offsets, error)
         });
-    let mut placed = vec![(0i32, 0i64); total];
-    for result in join_all(sends).await {
-        let (partition, indexes, offsets) = result?;
+    let mut placed: Vec<Option<(i32, i64)>> = vec![None; total];
+    let mut failure = None;
+    for (partition, indexes, offsets, error) in join_all(sends).await {
+        // Offsets come for the acknowledged prefix of the partition's records.
         for (i, offset) in indexes.into_iter().zip(offsets) {
-            placed[i] = (partition, offset);
+            placed[i] = Some((partition, offset));
+        }
+        if let Some(e) = error {
+            failure = failure.or(Some(e));
         }
     }
+    let acknowledged = placed.iter().flatten().count() as u64;
     if !args.quiet {
-        for (partition, offset) in &placed {
+        for (partition, offset) in placed.iter().flatten() {
             if args.json {
                 serde_json::to_writer(
                     &mut *out,
@@ -176,6 +184,14 @@ async fn flush(
         }
         out.flush()?;
     }
+    if let Some(e) = failure {
+        let before = acknowledged_before + acknowledged;
+        let seen = acknowledged_before + total as u64;
+        bail!(
+            "{before} of {seen} messages acknowledged; the other {} were not: {e}",
+            seen - before
+        );
+    }
     Ok(total as u64)
 }
 
@@ -186,7 +202,7 @@ mod tests {
     #[test]
     fn headers_keep_their_order_and_nulls() {
         let h = parse_headers(&["a=1".into(), "b=x=y".into(), "c=".into(), "n".into()]).unwrap();
-        let names: Vec<&str> = h.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<&str> = h.iter().filter_map(Header::name_str).collect();
         assert_eq!(names, ["a", "b", "c", "n"]);
         assert_eq!(h[1].value.as_deref(), Some(&b"x=y"[..]));
         assert_eq!(h[2].value.as_deref(), Some(&b""[..]));

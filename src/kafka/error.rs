@@ -24,7 +24,7 @@ pub enum KafkaError {
     #[error("topic {0:?} already exists")]
     TopicExists(String),
 
-    #[error("topic {topic:?} has no partition {partition} (partitions 0..{count})")]
+    #[error("topic {topic:?} has no partition {partition} ({})", partition_range(*.count))]
     UnknownPartition {
         topic: String,
         partition: i32,
@@ -71,6 +71,15 @@ pub enum KafkaError {
 
     #[error("{0}")]
     Client(String),
+}
+
+/// "partitions 0–2", "partition 0": a topic's partitions as people read a range.
+fn partition_range(count: usize) -> String {
+    match count {
+        0 => "it has no partitions".to_owned(),
+        1 => "its only partition is 0".to_owned(),
+        n => format!("partitions 0–{}", n - 1),
+    }
 }
 
 /// A broker's error code with its name and, when the broker sent one, its message.

@@ -24,11 +24,23 @@ pub fn start_offset(start: StartAt, marks: Watermarks) -> std::result::Result<i6
         StartAt::End => Ok(marks.high),
         StartAt::FromEnd(n) => Ok((marks.high - n).max(marks.low)),
         StartAt::Offset(o) if (marks.low..=marks.high).contains(&o) => Ok(o),
-        StartAt::Offset(o) => Err(format!(
-            "offset {o} is out of range (the partition holds {}..{})",
-            marks.low, marks.high
-        )),
+        StartAt::Offset(o) => Err(format!("offset {o} is out of range ({})", holds(marks))),
         StartAt::Timestamp(_) => Err("a timestamp needs the broker to resolve it".into()),
+    }
+}
+
+/// What a partition holds, as people read ranges: "the partition holds offsets 0–7, next 8"
+/// (both ends included), or "the partition is empty, next offset 8".
+pub fn holds(marks: Watermarks) -> String {
+    if marks.high > marks.low {
+        format!(
+            "the partition holds offsets {}–{}, next {}",
+            marks.low,
+            marks.high - 1,
+            marks.high
+        )
+    } else {
+        format!("the partition is empty, next offset {}", marks.high)
     }
 }
 
@@ -208,7 +220,15 @@ mod tests {
         assert_eq!(start_offset(StartAt::FromEnd(500), marks), Ok(10));
         assert_eq!(start_offset(StartAt::Offset(50), marks), Ok(50));
         let err = start_offset(StartAt::Offset(9), marks).unwrap_err();
-        assert!(err.contains("out of range"));
+        assert_eq!(
+            err,
+            "offset 9 is out of range (the partition holds offsets 10–49, next 50)"
+        );
+        let empty = Watermarks { low: 8, high: 8 };
+        assert_eq!(
+            start_offset(StartAt::Offset(3), empty).unwrap_err(),
+            "offset 3 is out of range (the partition is empty, next offset 8)"
+        );
         assert!(start_offset(StartAt::Offset(51), marks).is_err());
     }
 }

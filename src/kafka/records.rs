@@ -9,10 +9,11 @@
 use bytes::{Buf, Bytes};
 use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
 
-/// One record header; Kafka allows a null value and repeated names.
+/// One record header; Kafka allows a null value and repeated names. The name is bytes as
+/// stored: Kafka's clients write UTF-8, but the log holds whatever was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub name: String,
+    pub name: Bytes,
     pub value: Option<Bytes>,
 }
 
@@ -28,9 +29,14 @@ impl Header {
             return Err(format!("header {text:?} has an empty name"));
         }
         Ok(Header {
-            name: name.to_owned(),
+            name: Bytes::copy_from_slice(name.as_bytes()),
             value,
         })
+    }
+
+    /// The name as text, when it is UTF-8.
+    pub fn name_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.name).ok()
     }
 }
 
@@ -124,6 +130,10 @@ pub enum DecodeError {
     Corrupt(i64, &'static str),
     #[error("cannot decompress batch at offset {0}: {1}")]
     Decompress(i64, String),
+    #[error(
+        "record batch at offset {0} fails its CRC-32C check (stored {1:08x}, computed {2:08x}): the data is corrupt"
+    )]
+    Checksum(i64, u32, u32),
 }
 
 /// What one fetch response's record bytes held.
@@ -166,6 +176,12 @@ pub fn decode_batches(
         let magic = batch[16] as i8;
         if magic != 2 {
             return Err(DecodeError::Magic(magic));
+        }
+        // The CRC covers everything from the attributes to the end of the batch.
+        let stored = u32::from_be_bytes(batch[17..21].try_into().expect("4 bytes"));
+        let computed = crc32c::crc32c(&batch[21..]);
+        if stored != computed {
+            return Err(DecodeError::Checksum(base_offset, stored, computed));
         }
         batch.advance(21); // base offset, length, leader epoch, magic, crc
         let attributes = batch.get_i16();
@@ -255,10 +271,7 @@ impl BatchContext {
                 .ok_or_else(|| corrupt("header name"))?
                 .ok_or_else(|| corrupt("null header name"))?;
             let value = nullable_bytes(&mut rec).ok_or_else(|| corrupt("header value"))?;
-            headers.push(Header {
-                name: String::from_utf8_lossy(&name).into_owned(),
-                value,
-            });
+            headers.push(Header { name, value });
         }
         Ok(Message {
             partition: self.partition,
@@ -424,7 +437,7 @@ mod tests {
     fn headers_parse_from_name_equals_value() {
         let h = Header::parse("a=x=y").unwrap();
         assert_eq!(
-            (h.name.as_str(), h.value.as_deref()),
+            (h.name_str().unwrap(), h.value.as_deref()),
             ("a", Some(&b"x=y"[..]))
         );
         assert_eq!(
@@ -435,13 +448,15 @@ mod tests {
         assert!(Header::parse("=v").unwrap_err().contains("empty name"));
     }
 
-    #[test]
-    fn repeated_header_names_survive() {
-        // Hand-built record with two headers named "h": encoders that use maps cannot make it.
+    /// A hand-built batch at offset 7 of one record with two headers, `first_name`=`1` and
+    /// `h`=null: encoders that keep headers in maps cannot make repeated names.
+    fn two_header_batch(first_name: &[u8]) -> BytesMut {
         let mut rec = BytesMut::new();
         let zz = |v: i64| ((v << 1) ^ (v >> 63)) as u8; // small values fit in one byte
         rec.extend_from_slice(&[0, zz(0), zz(0), zz(-1), zz(1), b'v', zz(2)]);
-        rec.extend_from_slice(&[zz(1), b'h', zz(1), b'1', zz(1), b'h', zz(-1)]);
+        rec.extend_from_slice(&[zz(first_name.len() as i64)]);
+        rec.extend_from_slice(first_name);
+        rec.extend_from_slice(&[zz(1), b'1', zz(1), b'h', zz(-1)]);
         let mut records = BytesMut::new();
         records.extend_from_slice(&[zz(rec.len() as i64)]);
         records.extend_from_slice(&rec);
@@ -452,7 +467,7 @@ mod tests {
         batch.extend_from_slice(&len.to_be_bytes());
         batch.extend_from_slice(&0i32.to_be_bytes()); // leader epoch
         batch.extend_from_slice(&[2]); // magic
-        batch.extend_from_slice(&0u32.to_be_bytes()); // crc (not checked)
+        batch.extend_from_slice(&0u32.to_be_bytes()); // crc, below
         batch.extend_from_slice(&0i16.to_be_bytes()); // attributes
         batch.extend_from_slice(&0i32.to_be_bytes()); // last offset delta
         batch.extend_from_slice(&5i64.to_be_bytes()); // base timestamp
@@ -462,13 +477,92 @@ mod tests {
         batch.extend_from_slice(&(-1i32).to_be_bytes());
         batch.extend_from_slice(&1i32.to_be_bytes()); // record count
         batch.extend_from_slice(&records);
+        let crc = crc32c::crc32c(&batch[21..]);
+        batch[17..21].copy_from_slice(&crc.to_be_bytes());
+        batch
+    }
 
+    #[test]
+    fn repeated_header_names_survive() {
+        let batch = two_header_batch(b"h");
         let mut out = Vec::new();
         decode_batches(batch.freeze(), 0, 0, &mut out).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].offset, 7);
-        let names: Vec<_> = out[0].headers.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<_> = out[0].headers.iter().filter_map(Header::name_str).collect();
         assert_eq!(names, ["h", "h"]);
         assert_eq!(out[0].headers[1].value, None);
+    }
+
+    #[test]
+    fn header_names_keep_their_bytes() {
+        let batch = two_header_batch(b"\xff\x1b[31m");
+        let mut out = Vec::new();
+        decode_batches(batch.freeze(), 0, 0, &mut out).unwrap();
+        assert_eq!(
+            &out[0].headers[0].name[..],
+            b"\xff\x1b[31m",
+            "not made lossy"
+        );
+        assert_eq!(out[0].headers[0].name_str(), None);
+    }
+
+    #[test]
+    fn a_corrupt_batch_fails_its_checksum_and_says_where() {
+        let mut batch = two_header_batch(b"h");
+        let last = batch.len() - 1;
+        batch[last] ^= 0x01; // one bit of the record flipped in flight or on disk
+        let mut out = Vec::new();
+        let e = decode_batches(batch.freeze(), 0, 0, &mut out).unwrap_err();
+        assert!(matches!(e, DecodeError::Checksum(7, _, _)), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("record batch at offset 7 fails its CRC-32C check")
+        );
+        assert!(out.is_empty(), "never garbage data");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..4096)) {
+                let mut out = Vec::new();
+                let _ = decode_batches(Bytes::from(data), 0, 0, &mut out);
+            }
+
+            #[test]
+            fn arbitrary_records_inside_a_valid_checksum_never_panic(
+                body in prop::collection::vec(any::<u8>(), 0..2048),
+                count in -5i32..100_000,
+                attributes in 0i16..64,
+            ) {
+                // A batch whose header and CRC are right but whose records are noise: the
+                // decoder must refuse it, not trust the count or lengths inside.
+                let mut batch = BytesMut::new();
+                batch.extend_from_slice(&0i64.to_be_bytes());
+                let len = (BATCH_HEADER_LEN - LOG_OVERHEAD + body.len()) as i32;
+                batch.extend_from_slice(&len.to_be_bytes());
+                batch.extend_from_slice(&0i32.to_be_bytes());
+                batch.extend_from_slice(&[2]);
+                batch.extend_from_slice(&0u32.to_be_bytes());
+                batch.extend_from_slice(&attributes.to_be_bytes());
+                batch.extend_from_slice(&0i32.to_be_bytes());
+                batch.extend_from_slice(&0i64.to_be_bytes());
+                batch.extend_from_slice(&0i64.to_be_bytes());
+                batch.extend_from_slice(&(-1i64).to_be_bytes());
+                batch.extend_from_slice(&(-1i16).to_be_bytes());
+                batch.extend_from_slice(&(-1i32).to_be_bytes());
+                batch.extend_from_slice(&count.to_be_bytes());
+                batch.extend_from_slice(&body);
+                let crc = crc32c::crc32c(&batch[21..]);
+                batch[17..21].copy_from_slice(&crc.to_be_bytes());
+                let mut out = Vec::new();
+                let _ = decode_batches(batch.freeze(), 0, 0, &mut out);
+                prop_assert!(out.len() <= body.len(), "no more records than bytes");
+            }
+        }
     }
 }

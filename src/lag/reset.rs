@@ -54,11 +54,32 @@ pub struct ResetPlan {
     pub new_offset: i64,
     pub high_watermark: i64,
     pub new_lag: i64,
+    /// The offset asked for when it lay outside the partition and was moved to its edge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clamped_from: Option<i64>,
 }
 
-/// The new offset for one partition, kept within its watermarks. `at_time` is the broker's
-/// answer for a timestamp target.
-pub fn new_offset(
+impl ResetPlan {
+    /// "orders/0: offset 99999 is past the end; reset to 170 (the next to be written)".
+    pub fn clamp_note(&self) -> Option<String> {
+        let asked = self.clamped_from?;
+        Some(if asked > self.new_offset {
+            format!(
+                "{}/{}: offset {asked} is past the end; reset to {} (the next to be written)",
+                self.topic, self.partition, self.new_offset
+            )
+        } else {
+            format!(
+                "{}/{}: offset {asked} is before the start; reset to {} (the oldest kept)",
+                self.topic, self.partition, self.new_offset
+            )
+        })
+    }
+}
+
+/// The offset a target asks for, before it is kept within the watermarks. `at_time` is the
+/// broker's answer for a timestamp target.
+fn wanted_offset(
     target: ResetTarget,
     old: Option<i64>,
     marks: Watermarks,
@@ -72,7 +93,17 @@ pub fn new_offset(
         // Without a commit, a shift starts from the beginning, as Kafka's tool does.
         ResetTarget::Shift(n) => old.unwrap_or(marks.low).saturating_add(n),
     };
-    wanted.clamp(marks.low, marks.high)
+    wanted
+}
+
+/// The new offset for one partition, kept within its watermarks.
+pub fn new_offset(
+    target: ResetTarget,
+    old: Option<i64>,
+    marks: Watermarks,
+    at_time: Option<i64>,
+) -> i64 {
+    wanted_offset(target, old, marks, at_time).clamp(marks.low, marks.high)
 }
 
 pub fn plan(
@@ -83,8 +114,10 @@ pub fn plan(
     marks: Watermarks,
     at_time: Option<i64>,
 ) -> ResetPlan {
-    let new = new_offset(target, old, marks, at_time);
+    let wanted = wanted_offset(target, old, marks, at_time);
+    let new = wanted.clamp(marks.low, marks.high);
     ResetPlan {
+        clamped_from: (wanted != new).then_some(wanted),
         topic: topic.to_owned(),
         partition,
         old_offset: old,

@@ -49,16 +49,20 @@ fn request_batches(records: Vec<ProduceRecord>, max_bytes: usize) -> Vec<Vec<Pro
 fn to_rskafka(record: ProduceRecord) -> Result<rskafka::record::Record> {
     let mut headers = BTreeMap::new();
     for h in record.headers {
+        let Ok(name) = String::from_utf8(h.name.to_vec()) else {
+            return Err(KafkaError::Client(
+                "a header name is not UTF-8 (kview cannot write such names yet)".into(),
+            ));
+        };
         let Some(value) = h.value else {
             return Err(KafkaError::Client(format!(
                 "header {:?} has no value (kview cannot write null header values yet)",
                 h.name
             )));
         };
-        if headers.insert(h.name.clone(), value.to_vec()).is_some() {
+        if headers.insert(name.clone(), value.to_vec()).is_some() {
             return Err(KafkaError::Client(format!(
-                "header {:?} is given twice (kview cannot write repeated header names yet)",
-                h.name
+                "header {name:?} is given twice (kview cannot write repeated header names yet)"
             )));
         }
     }
@@ -207,22 +211,53 @@ impl KafkaClient {
         records: Vec<ProduceRecord>,
         codec: Compression,
     ) -> Result<Vec<i64>> {
-        self.check_writable("produce")?;
-        let pc = self.partition_client(topic, partition).await?;
-        let ctx = format!("produce to {topic}/{partition}");
+        match self
+            .produce_acknowledged(topic, partition, records, codec)
+            .await
+        {
+            (offsets, None) => Ok(offsets),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// Like [`produce`](Self::produce), but also says what was acknowledged before a failure:
+    /// the offsets of the first records, in order, and the error that stopped the rest.
+    pub async fn produce_acknowledged(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        codec: Compression,
+    ) -> (Vec<i64>, Option<KafkaError>) {
         let mut offsets = Vec::with_capacity(records.len());
+        if let Err(e) = self.check_writable("produce") {
+            return (offsets, Some(e));
+        }
+        let pc = match self.partition_client(topic, partition).await {
+            Ok(pc) => pc,
+            Err(e) => return (offsets, Some(e)),
+        };
+        let ctx = format!("produce to {topic}/{partition}");
         for batch in request_batches(records, MAX_BATCH_BYTES) {
-            let batch = batch
+            let batch = match batch
                 .into_iter()
                 .map(to_rskafka)
-                .collect::<Result<Vec<_>>>()?;
-            let written = self
+                .collect::<Result<Vec<_>>>()
+            {
+                Ok(b) => b,
+                Err(e) => return (offsets, Some(e)),
+            };
+            let written = match self
                 .timed(&ctx, pc.produce(batch, compression(codec)))
-                .await?
-                .map_err(|e| data_error(e, &ctx, Some(topic)))?;
+                .await
+            {
+                Ok(Ok(written)) => written,
+                Ok(Err(e)) => return (offsets, Some(data_error(e, &ctx, Some(topic)))),
+                Err(e) => return (offsets, Some(e)),
+            };
             offsets.extend(written);
         }
-        Ok(offsets)
+        (offsets, None)
     }
 
     pub(super) async fn controller(&self) -> Result<rskafka::client::controller::ControllerClient> {
@@ -291,8 +326,8 @@ mod tests {
     #[test]
     fn headers_rskafka_cannot_hold_are_refused_not_changed() {
         use crate::kafka::records::Header;
-        let header = |name: &str, value: Option<&'static [u8]>| Header {
-            name: name.into(),
+        let header = |name: &'static str, value: Option<&'static [u8]>| Header {
+            name: Bytes::from_static(name.as_bytes()),
             value: value.map(Bytes::from_static),
         };
         let mut r = record(1);

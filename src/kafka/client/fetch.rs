@@ -197,7 +197,12 @@ impl KafkaClient {
                         result.next_offset =
                             decoded.next_offset.unwrap_or(requested).max(requested);
                     }
-                    Err(e) => result.error = Some(KafkaError::Client(e.to_string())),
+                    Err(e) => {
+                        result.error = Some(KafkaError::Client(format!(
+                            "{name}/{}: {e}",
+                            pd.partition_index
+                        )))
+                    }
                 }
                 out.push(result);
             }
