@@ -85,15 +85,14 @@ fn wanted_offset(
     marks: Watermarks,
     at_time: Option<i64>,
 ) -> i64 {
-    let wanted = match target {
+    match target {
         ResetTarget::Earliest => marks.low,
         ResetTarget::Latest => marks.high,
         ResetTarget::Offset(o) => o,
         ResetTarget::Timestamp(_) => at_time.unwrap_or(marks.high),
         // Without a commit, a shift starts from the beginning, as Kafka's tool does.
         ResetTarget::Shift(n) => old.unwrap_or(marks.low).saturating_add(n),
-    };
-    wanted
+    }
 }
 
 /// The new offset for one partition, kept within its watermarks.
