@@ -140,6 +140,7 @@ fn base_state() -> State {
             Event::Watermarks {
                 at_ms: 1_000 * i as i64,
                 marks: marks(o, p),
+                missing: vec![],
             },
         );
     }

@@ -59,10 +59,12 @@ pub enum MlTask {
 pub enum Event {
     Connection(ConnState),
     Metadata(ClusterMetadata),
-    /// Watermarks of every partition, sampled at `at_ms` (Unix milliseconds).
+    /// Watermarks of every partition, sampled at `at_ms` (Unix milliseconds); `missing` were
+    /// asked for but did not answer this time.
     Watermarks {
         at_ms: i64,
         marks: Vec<((String, i32), Watermarks)>,
+        missing: Vec<(String, i32)>,
     },
     ReplicaSizes(Vec<ReplicaSize>),
     /// Offset commits read from `__consumer_offsets`.

@@ -272,14 +272,18 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             state.session.cluster = Some(meta);
             views::topics::refresh_order(state);
         }
-        Event::Watermarks { at_ms, marks } => {
+        Event::Watermarks {
+            at_ms,
+            marks,
+            missing,
+        } => {
             for ((topic, partition), m) in &marks {
                 state
                     .session
                     .tracker
                     .observe_watermark(topic, *partition, at_ms, m.high);
             }
-            state.session.stats.record(at_ms, marks);
+            state.session.stats.record(at_ms, marks, missing);
             if state.topics.sort.depends_on_rates() {
                 views::topics::refresh_order(state);
             }

@@ -42,9 +42,13 @@ impl Trend {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PartitionStats {
     pub marks: Watermarks,
+    /// When `marks` were sampled, Unix milliseconds.
+    pub at_ms: i64,
     /// Messages per second over the last sample interval.
     pub rate: f64,
     pub history: Trend,
+    /// The last sample did not answer for this partition: what is shown is from before.
+    pub stale: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -56,7 +60,6 @@ pub struct TopicStats {
 
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    last_sample_ms: Option<i64>,
     pub partitions: HashMap<(String, i32), PartitionStats>,
     pub topics: HashMap<String, TopicStats>,
     pub total_messages: i64,
@@ -65,30 +68,48 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Folds in a sample of every partition's watermarks taken at `at_ms`. Partitions missing
-    /// from the sample (deleted topics) are forgotten.
-    pub fn record(&mut self, at_ms: i64, marks: Vec<((String, i32), Watermarks)>) {
-        let seconds = self
-            .last_sample_ms
-            .map(|last| (at_ms - last) as f64 / 1000.0)
-            .filter(|s| *s > 0.0);
-        self.last_sample_ms = Some(at_ms);
-
-        let mut partitions = HashMap::with_capacity(marks.len());
+    /// Folds in a sample of every partition's watermarks taken at `at_ms`. Partitions asked
+    /// for but not answered (`missing`: a broker restarting, a leader moving) keep their last
+    /// figures, marked stale, and still count in the totals, so nothing dips or is forgotten
+    /// for one failed request. Partitions in neither (deleted topics) are forgotten.
+    pub fn record(
+        &mut self,
+        at_ms: i64,
+        marks: Vec<((String, i32), Watermarks)>,
+        missing: Vec<(String, i32)>,
+    ) {
+        let mut partitions = HashMap::with_capacity(marks.len() + missing.len());
         let mut topics: HashMap<String, TopicStats> = HashMap::new();
         for (key, now) in marks {
             let previous = self.partitions.remove(&key);
-            let rate = match (&previous, seconds) {
-                // A shrinking high watermark is a recreated topic, not negative traffic.
-                (Some(prev), Some(s)) => (now.high - prev.marks.high).max(0) as f64 / s,
+            let rate = match &previous {
+                // Over the time since this partition's own last sample, which may be older
+                // than the last round when it was stale. A shrinking high watermark is a
+                // recreated topic, not negative traffic.
+                Some(prev) if at_ms > prev.at_ms => {
+                    (now.high - prev.marks.high).max(0) as f64
+                        / ((at_ms - prev.at_ms) as f64 / 1000.0)
+                }
                 _ => 0.0,
             };
             let mut stats = previous.unwrap_or_default();
             stats.rate = rate;
             stats.marks = now;
+            stats.at_ms = at_ms;
+            stats.stale = false;
             stats.history.push(stats.rate.round() as u64);
             let topic = topics.entry(key.0.clone()).or_default();
             topic.messages += now.messages();
+            topic.rate += stats.rate;
+            partitions.insert(key, stats);
+        }
+        for key in missing {
+            let Some(mut stats) = self.partitions.remove(&key) else {
+                continue;
+            };
+            stats.stale = true;
+            let topic = topics.entry(key.0.clone()).or_default();
+            topic.messages += stats.marks.messages();
             topic.rate += stats.rate;
             partitions.insert(key, stats);
         }
@@ -138,12 +159,14 @@ mod tests {
         s.record(
             1_000,
             sample(&[("a", 0, 0, 100), ("a", 1, 0, 50), ("b", 0, 10, 10)]),
+            vec![],
         );
         assert_eq!(s.cluster_rate, 0.0, "no rate from a single sample");
         assert_eq!(s.total_messages, 150);
         s.record(
             3_000,
             sample(&[("a", 0, 0, 300), ("a", 1, 0, 60), ("b", 0, 10, 10)]),
+            vec![],
         );
         assert_eq!(s.partition("a", 0).unwrap().rate, 100.0);
         assert_eq!(s.partition("a", 1).unwrap().rate, 5.0);
@@ -158,11 +181,32 @@ mod tests {
     #[test]
     fn recreated_topics_and_deleted_partitions_do_not_confuse_rates() {
         let mut s = Stats::default();
-        s.record(0, sample(&[("a", 0, 0, 1000), ("gone", 0, 0, 5)]));
-        s.record(1_000, sample(&[("a", 0, 0, 10)]));
+        s.record(0, sample(&[("a", 0, 0, 1000), ("gone", 0, 0, 5)]), vec![]);
+        s.record(1_000, sample(&[("a", 0, 0, 10)]), vec![]);
         assert_eq!(s.partition("a", 0).unwrap().rate, 0.0);
         assert!(s.partition("gone", 0).is_none());
         assert!(!s.topics.contains_key("gone"));
+    }
+
+    #[test]
+    fn a_partition_missing_from_one_sample_keeps_its_history_and_totals_do_not_dip() {
+        let mut s = Stats::default();
+        s.record(0, sample(&[("a", 0, 0, 100), ("a", 1, 0, 100)]), vec![]);
+        s.record(1_000, sample(&[("a", 0, 0, 150), ("a", 1, 0, 110)]), vec![]);
+        let total = s.total_messages;
+        // Partition 1's leader does not answer this round.
+        s.record(2_000, sample(&[("a", 0, 0, 200)]), vec![("a".into(), 1)]);
+        let p1 = s.partition("a", 1).expect("not forgotten");
+        assert!(p1.stale);
+        assert_eq!(p1.rate, 10.0, "its last known rate");
+        assert_eq!(p1.history.last(5), vec![0, 10], "its history kept");
+        assert!(s.total_messages >= total, "totals do not dip");
+        assert_eq!(s.topics["a"].rate, 60.0);
+        // It answers again: the rate spans the two seconds since its last sample.
+        s.record(3_000, sample(&[("a", 0, 0, 250), ("a", 1, 0, 150)]), vec![]);
+        let p1 = s.partition("a", 1).unwrap();
+        assert!(!p1.stale);
+        assert_eq!(p1.rate, 20.0);
     }
 
     #[test]

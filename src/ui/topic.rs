@@ -123,7 +123,16 @@ fn render_partitions(
             stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
             stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
-            stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+            stats.map_or_else(
+                || "-".into(),
+                |s| {
+                    if s.stale {
+                        format!("{} stale", rate(s.rate))
+                    } else {
+                        rate(s.rate)
+                    }
+                },
+            ),
             spark_text(
                 &stats
                     .map(|s| s.history.last(spark_width))

@@ -178,12 +178,20 @@ async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration
                 .collect();
             let at_ms = now_ms();
             let results = client.watermarks(&keys).await;
-            let marks: Vec<_> = keys
-                .into_iter()
-                .zip(results)
-                .filter_map(|(k, r)| r.ok().map(|m| (k, m)))
-                .collect();
-            if tx.send(Event::Watermarks { at_ms, marks }).await.is_err() {
+            let mut marks = Vec::with_capacity(keys.len());
+            let mut missing = Vec::new();
+            for (key, result) in keys.into_iter().zip(results) {
+                match result {
+                    Ok(m) => marks.push((key, m)),
+                    Err(_) => missing.push(key),
+                }
+            }
+            let event = Event::Watermarks {
+                at_ms,
+                marks,
+                missing,
+            };
+            if tx.send(event).await.is_err() {
                 return;
             }
         }
