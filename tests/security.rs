@@ -295,6 +295,18 @@ fn every_wrong_setting_is_one_clear_line_without_a_secret() {
             ),
             format!("{} does not speak Kafka (it answered like TLS)", s.sasl_ssl),
         ),
+        (
+            "TLS to a plaintext port",
+            format!(
+                "bootstrap.servers={}\nsecurity.protocol=SSL\nssl.ca.location={}\n",
+                broker(),
+                s.ca
+            ),
+            format!(
+                "TLS with {} failed: the broker closed the connection during the handshake",
+                broker()
+            ),
+        ),
     ];
     for (case, text, expected) in cases {
         let props = write_file(&dir, "case.properties", &text);
