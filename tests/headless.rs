@@ -608,3 +608,41 @@ fn three_broker_cluster_replicates_and_survives_a_broker_stop() {
             .any(|g| g["group"] == group.as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
+    let c = cluster();
+    let topic = unique("batched");
+    let _topic = create_topic(c, &topic, 30, 1);
+    let client = KafkaClient::connect(
+        c.split(',').map(str::to_owned).collect(),
+        ConnSettings::default(),
+    )
+    .await
+    .unwrap();
+    let keys: Vec<(String, i32)> = (0..30).map(|p| (topic.clone(), p)).collect();
+    // The first call learns the leaders (one metadata request).
+    let first = client.watermarks(&keys).await;
+    assert!(first.iter().all(Result::is_ok), "{first:?}");
+    let before = client.requests_sent();
+    let marks = client.watermarks(&keys).await;
+    let sent = client.requests_sent() - before;
+    assert!(marks.iter().all(Result::is_ok));
+    assert!(
+        sent <= 2 * 3,
+        "30 partitions on 3 brokers: earliest and latest, one request per leader each; sent {sent}"
+    );
+    // Three times per partition (a commit window's look-ups): three rounds per leader.
+    let now = chrono::Utc::now().timestamp_millis();
+    let asks: Vec<(String, i32, i64)> = (0..30)
+        .flat_map(|p| [0, 1, 2].map(|k| (topic.clone(), p, now - k * 1000)))
+        .collect();
+    let before = client.requests_sent();
+    let answers = client.offsets_for_times(&asks).await;
+    let sent = client.requests_sent() - before;
+    assert!(
+        answers.iter().all(|a| *a.as_ref().unwrap() == 0),
+        "an empty topic: 0"
+    );
+    assert!(sent <= 2 * 3 * 3, "sent {sent}");
+}

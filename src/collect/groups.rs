@@ -119,12 +119,11 @@ pub async fn commit_history(
         let keep = commits.len().saturating_sub(window);
         recent.extend(commits.drain(keep..));
     }
-    let highs = join_all(
-        recent
-            .iter()
-            .map(|c| client.offset_for_time(&c.topic, c.partition, c.commit_ms)),
-    )
-    .await;
+    let asks: Vec<(String, i32, i64)> = recent
+        .iter()
+        .map(|c| (c.topic.clone(), c.partition, c.commit_ms))
+        .collect();
+    let highs = client.offsets_for_times(&asks).await;
     Ok(recent
         .into_iter()
         .zip(highs)

@@ -16,26 +16,46 @@ struct TopicSummary<'a> {
     partitions: usize,
     replication_factor: usize,
     under_replicated_partitions: usize,
-    messages: i64,
+    /// Null when a partition did not answer (no leader while a broker is down).
+    messages: Option<i64>,
     /// Bytes on disk over all replicas; null where no broker answered DescribeLogDirs.
     size_bytes: Option<i64>,
 }
 
-async fn marks_of(client: &KafkaClient, topics: &[&TopicInfo]) -> Result<Vec<Vec<Watermarks>>> {
+/// Watermarks per topic and partition; None where a partition did not answer (no leader while
+/// a broker is down). Fails only when no partition answered at all.
+async fn marks_of(
+    client: &KafkaClient,
+    topics: &[&TopicInfo],
+) -> Result<Vec<Vec<Option<Watermarks>>>> {
     let keys: Vec<(String, i32)> = topics
         .iter()
         .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
         .collect();
-    let mut marks = client.watermarks(&keys).await.into_iter();
+    let results = client.watermarks(&keys).await;
+    if !results.is_empty() && results.iter().all(Result::is_err) {
+        let first = results.into_iter().next().expect("not empty");
+        return Err(first.expect_err("all failed").into());
+    }
+    let mut marks = results.into_iter();
     let mut out = Vec::with_capacity(topics.len());
     for t in topics {
         let mut per = Vec::with_capacity(t.partitions.len());
         for _ in &t.partitions {
-            per.push(marks.next().expect("one result per partition")?);
+            per.push(marks.next().expect("one result per partition").ok());
         }
         out.push(per);
     }
     Ok(out)
+}
+
+/// Messages over partitions; None when any partition's count is unknown.
+fn total_messages(marks: &[Option<Watermarks>]) -> Option<i64> {
+    marks.iter().map(|m| m.map(|m| m.messages())).sum()
+}
+
+fn or_unknown(v: Option<i64>) -> String {
+    v.map_or_else(|| "?".to_owned(), |v| v.to_string())
 }
 
 pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Write) -> Result<()> {
@@ -60,7 +80,7 @@ pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Wr
                 .iter()
                 .filter(|p| p.is_under_replicated())
                 .count(),
-            messages: m.iter().map(Watermarks::messages).sum(),
+            messages: total_messages(m),
             size_bytes: sizes.get(t.name.as_str()).copied(),
         })
         .collect();
@@ -76,7 +96,7 @@ pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Wr
                 s.name.to_owned(),
                 s.partitions.to_string(),
                 s.replication_factor.to_string(),
-                s.messages.to_string(),
+                or_unknown(s.messages),
                 if s.under_replicated_partitions > 0 {
                     format!("{} under-replicated", s.under_replicated_partitions)
                 } else {
@@ -95,9 +115,10 @@ struct PartitionDetail<'a> {
     replicas: &'a [i32],
     isr: &'a [i32],
     offline_replicas: &'a [i32],
-    low_watermark: i64,
-    high_watermark: i64,
-    messages: i64,
+    /// None while the partition has no leader to answer.
+    low_watermark: Option<i64>,
+    high_watermark: Option<i64>,
+    messages: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,7 +126,7 @@ struct TopicDetail<'a> {
     name: &'a str,
     internal: bool,
     replication_factor: usize,
-    messages: i64,
+    messages: Option<i64>,
     partitions: Vec<PartitionDetail<'a>>,
     configs: &'a [ConfigEntry],
 }
@@ -123,7 +144,7 @@ pub async fn describe(
         name: &topic.name,
         internal: topic.internal,
         replication_factor: topic.replication_factor(),
-        messages: marks.iter().map(Watermarks::messages).sum(),
+        messages: total_messages(&marks),
         partitions: topic
             .partitions
             .iter()
@@ -134,9 +155,9 @@ pub async fn describe(
                 replicas: &p.replicas,
                 isr: &p.isr,
                 offline_replicas: &p.offline_replicas,
-                low_watermark: m.low,
-                high_watermark: m.high,
-                messages: m.messages(),
+                low_watermark: m.map(|m| m.low),
+                high_watermark: m.map(|m| m.high),
+                messages: m.map(|m| m.messages()),
             })
             .collect(),
         configs: &configs,
@@ -152,7 +173,7 @@ pub async fn describe(
         detail.name,
         detail.partitions.len(),
         detail.replication_factor,
-        detail.messages,
+        or_unknown(detail.messages),
         if detail.internal { "  (internal)" } else { "" }
     )?;
     let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
@@ -169,9 +190,9 @@ pub async fn describe(
                 },
                 ids(p.replicas),
                 ids(p.isr),
-                p.low_watermark.to_string(),
-                p.high_watermark.to_string(),
-                p.messages.to_string(),
+                or_unknown(p.low_watermark),
+                or_unknown(p.high_watermark),
+                or_unknown(p.messages),
                 if p.isr.len() < p.replicas.len() {
                     "under-replicated".into()
                 } else {

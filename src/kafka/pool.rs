@@ -26,6 +26,7 @@ type Slot = Arc<Mutex<Option<BrokerConn>>>;
 pub(crate) struct Pool {
     settings: ConnSettings,
     slots: std::sync::Mutex<HashMap<(String, Lane), Slot>>,
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl Pool {
@@ -33,7 +34,12 @@ impl Pool {
         Pool {
             settings,
             slots: Default::default(),
+            sent: Default::default(),
         }
+    }
+
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn settings(&self) -> &ConnSettings {
@@ -81,6 +87,7 @@ impl Pool {
             }
             let conn = guard.as_mut().expect("connection just set");
             let version = conn.version_for::<R>(cap)?;
+            self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             match conn
                 .send_versioned(&build(version), version, Some(broker_wait))
                 .await

@@ -263,17 +263,24 @@ async fn tail_commits(client: &KafkaClient, tx: &Sender<Event>) {
             continue;
         }
         let records = last_per_partition(records, DEFAULT_WINDOW);
-        let highs = join_all(records.iter().map(|r| async move {
-            if r.commit_ms < started_ms {
-                client
-                    .offset_for_time(&r.topic, r.partition, r.commit_ms)
-                    .await
-                    .ok()
-            } else {
-                None
-            }
-        }))
-        .await;
+        // Commits from before the dashboard started have no samples of their time: the broker
+        // says (by leader, in a few requests); later ones are placed in the samples.
+        let older: Vec<(String, i32, i64)> = records
+            .iter()
+            .filter(|r| r.commit_ms < started_ms)
+            .map(|r| (r.topic.clone(), r.partition, r.commit_ms))
+            .collect();
+        let mut looked_up = client.offsets_for_times(&older).await.into_iter();
+        let highs: Vec<Option<i64>> = records
+            .iter()
+            .map(|r| {
+                if r.commit_ms < started_ms {
+                    looked_up.next().and_then(Result::ok)
+                } else {
+                    None
+                }
+            })
+            .collect();
         let commits = records
             .into_iter()
             .zip(highs)

@@ -6,13 +6,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
-use rskafka::client::partition::{OffsetAt, UnknownTopicHandling};
+use rskafka::client::partition::UnknownTopicHandling;
 
 use super::KafkaClient;
 use crate::kafka::error::{KafkaError, Result, screaming_snake};
 use crate::kafka::records::{Compression, ProduceRecord};
-use crate::kafka::types::Watermarks;
 
 pub(super) use rskafka::client::partition::PartitionClient;
 
@@ -161,45 +159,6 @@ impl KafkaClient {
                 what: what.to_owned(),
                 after,
             })
-    }
-
-    /// Low and high watermarks, one result per requested partition, asked concurrently.
-    pub async fn watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<Watermarks>> {
-        join_all(partitions.iter().map(|(topic, partition)| async move {
-            let pc = self.partition_client(topic, *partition).await?;
-            let ctx = format!("offsets of {topic}/{partition}");
-            let (low, high) = self
-                .timed(&ctx, async {
-                    futures::join!(
-                        pc.get_offset(OffsetAt::Earliest),
-                        pc.get_offset(OffsetAt::Latest)
-                    )
-                })
-                .await?;
-            Ok(Watermarks {
-                low: low.map_err(|e| data_error(e, &ctx, Some(topic)))?,
-                high: high.map_err(|e| data_error(e, &ctx, Some(topic)))?,
-            })
-        }))
-        .await
-    }
-
-    /// The first offset whose timestamp is at or after `unix_ms`; the high watermark if none.
-    pub async fn offset_for_time(&self, topic: &str, partition: i32, unix_ms: i64) -> Result<i64> {
-        let pc = self.partition_client(topic, partition).await?;
-        let at = chrono::DateTime::from_timestamp_millis(unix_ms)
-            .ok_or_else(|| KafkaError::Client(format!("timestamp {unix_ms} is out of range")))?;
-        let ctx = format!("offset for time in {topic}/{partition}");
-        let offset = self
-            .timed(&ctx, pc.get_offset(OffsetAt::Timestamp(at)))
-            .await?
-            .map_err(|e| data_error(e, &ctx, Some(topic)))?;
-        if offset >= 0 {
-            return Ok(offset);
-        }
-        self.timed(&ctx, pc.get_offset(OffsetAt::Latest))
-            .await?
-            .map_err(|e| data_error(e, &ctx, Some(topic)))
     }
 
     /// Writes records to one partition, in order; returns their offsets. Records go out in

@@ -78,8 +78,33 @@ impl KafkaClient {
         Ok(Ok(groups.into_values().collect()))
     }
 
-    /// The address of the broker that coordinates a group, retried while coordinators load.
+    /// The address of the broker that coordinates a group, retried while coordinators load;
+    /// remembered, so a poll of many groups does not ask again each time.
     async fn coordinator(&self, group: &str) -> Result<(i32, String)> {
+        if let Some(known) = self
+            .coordinators
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(group)
+        {
+            return Ok(known.clone());
+        }
+        let found = self.find_coordinator(group).await?;
+        self.coordinators
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(group.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    fn forget_coordinator(&self, group: &str) {
+        self.coordinators
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(group);
+    }
+
+    async fn find_coordinator(&self, group: &str) -> Result<(i32, String)> {
         let key = StrBytes::from_string(group.to_owned());
         let build = |version: i16| {
             let request = FindCoordinatorRequest::default().with_key_type(0);
@@ -130,13 +155,28 @@ impl KafkaClient {
         let mut pauses = RetryPolicy::quick(self.settings().request_timeout).pauses();
         loop {
             let (node, addr) = self.coordinator(group).await?;
-            let (_, response) = self
+            let response = match self
                 .pool
                 .call(&addr, Lane::Admin, request, cap, Duration::ZERO)
-                .await?;
+                .await
+            {
+                Ok((_, response)) => response,
+                // The coordinator's broker went away: another takes the group over.
+                Err(e) if e.is_transport() => {
+                    self.forget_coordinator(group);
+                    if pauses.wait().await {
+                        continue;
+                    }
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             // COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR
-            if matches!(coordinator_code(&response), 14..=16) && pauses.wait().await {
-                continue;
+            if matches!(coordinator_code(&response), 14..=16) {
+                self.forget_coordinator(group);
+                if pauses.wait().await {
+                    continue;
+                }
             }
             return Ok((node, response));
         }

@@ -1,7 +1,8 @@
 //! `KafkaClient`: the one handle on a cluster that the headless commands and the dashboard share.
 //!
 //! Split by plane, each an `impl KafkaClient` block of its own:
-//! - [`data`]: produce, list offsets (watermarks, offsets for a time) through rskafka;
+//! - [`data`]: produce through rskafka;
+//! - [`offsets`]: watermarks and offsets for times, one ListOffsets per leader;
 //! - [`fetch`]: reading records through kafka-protocol and kview's own decoder (see
 //!   `records.rs` for why);
 //! - [`groups`]: group listing, descriptions, committed offsets and commits;
@@ -13,6 +14,7 @@ mod admin;
 mod data;
 mod fetch;
 mod groups;
+mod offsets;
 
 pub use admin::ReplicaSize;
 pub use fetch::{FetchPosition, PartitionFetch};
@@ -81,6 +83,8 @@ pub struct KafkaClient {
     pool: Pool,
     brokers: RwLock<BTreeMap<i32, String>>,
     leaders: RwLock<HashMap<(String, i32), i32>>,
+    /// Group coordinators found so far, by group: forgotten when one says it no longer is.
+    coordinators: std::sync::Mutex<HashMap<String, (i32, String)>>,
     /// Leaders forgotten after a failure, to say "leader moved" when metadata names another.
     forgotten_leaders: std::sync::Mutex<HashMap<(String, i32), i32>>,
     data_plane: OnceCell<rskafka::client::Client>,
@@ -107,6 +111,7 @@ impl KafkaClient {
             brokers: Default::default(),
             leaders: Default::default(),
             forgotten_leaders: Default::default(),
+            coordinators: Default::default(),
             data_plane: OnceCell::new(),
             partition_clients: Default::default(),
         };
@@ -204,6 +209,12 @@ impl KafkaClient {
             .get(&(topic.to_owned(), partition))
             .copied()
             .filter(|l| *l >= 0)
+    }
+
+    /// Requests sent on kview's own connections so far (rskafka's data plane not included):
+    /// what tests count to hold the request budget of a poll.
+    pub fn requests_sent(&self) -> u64 {
+        self.pool.requests_sent()
     }
 
     /// Forgets every leader, so the next request looks them up again.

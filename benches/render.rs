@@ -1,0 +1,112 @@
+//! Frame time of the busiest views at 200×50: the topics table of a 10,000-partition cluster
+//! and the consumer groups table of 200 groups, drawn on ratatui's TestBackend.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use kview::app::action::Action;
+use kview::app::event::{ConnState, Event};
+use kview::app::state::{Msg, State, update};
+use kview::kafka::{BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo, Watermarks};
+use kview::ui;
+use kview::ui::theme::Theme;
+
+/// 1,000 topics × 10 partitions on 3 brokers, with two watermark samples (rates known).
+fn big_state() -> State {
+    let mut s = State::new("127.0.0.1:9092".into(), false);
+    update(&mut s, Msg::Event(Event::Connection(ConnState::Connected)));
+    let topics: Vec<TopicInfo> = (0..1_000)
+        .map(|t| TopicInfo {
+            name: format!("big-{t:04}"),
+            internal: false,
+            partitions: (0..10)
+                .map(|p| PartitionInfo {
+                    id: p,
+                    leader: p % 3 + 1,
+                    replicas: vec![p % 3 + 1],
+                    isr: vec![p % 3 + 1],
+                    offline_replicas: vec![],
+                })
+                .collect(),
+        })
+        .collect();
+    let meta = ClusterMetadata {
+        cluster_id: Some("bench".into()),
+        controller_id: 1,
+        brokers: (1..=3)
+            .map(|id| BrokerInfo {
+                id,
+                host: "127.0.0.1".into(),
+                port: 9092 + id,
+                rack: None,
+            })
+            .collect(),
+        topics: topics.clone(),
+    };
+    update(&mut s, Msg::Event(Event::Metadata(meta)));
+    for (i, at_ms) in [0i64, 1_000].into_iter().enumerate() {
+        let marks = topics
+            .iter()
+            .flat_map(|t| {
+                t.partitions.iter().map(move |p| {
+                    (
+                        (t.name.clone(), p.id),
+                        Watermarks {
+                            low: 0,
+                            high: 1_000 + (i as i64) * (p.id as i64 + 1) * 7,
+                        },
+                    )
+                })
+            })
+            .collect();
+        update(
+            &mut s,
+            Msg::Event(Event::Watermarks {
+                at_ms,
+                marks,
+                missing: vec![],
+            }),
+        );
+    }
+    s
+}
+
+fn frames(c: &mut Criterion) {
+    let theme = Theme::from_env();
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut state = big_state();
+    update(&mut state, Msg::Resize(200, 50));
+    c.bench_function("overview, 10,000 partitions, 200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| {
+                    ui::render(f, &state, &theme);
+                })
+                .unwrap();
+        })
+    });
+    update(&mut state, Msg::Action(Action::ShowTopics));
+    c.bench_function("topics table, 1,000 topics, 200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| {
+                    ui::render(f, &state, &theme);
+                })
+                .unwrap();
+        })
+    });
+    update(&mut state, Msg::Action(Action::Open));
+    c.bench_function("topic with 10 partitions, 200x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| {
+                    ui::render(f, &state, &theme);
+                })
+                .unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, frames);
+criterion_main!(benches);
