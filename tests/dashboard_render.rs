@@ -182,6 +182,7 @@ fn messages_state() -> State {
             ],
             progress: Progress { read: 4, total: 4 },
             done: false,
+            skipped: 0,
         },
     );
     s

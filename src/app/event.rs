@@ -109,6 +109,8 @@ pub enum Event {
         messages: Vec<Message>,
         progress: Progress,
         done: bool,
+        /// Offsets a live tail passed over to keep up (a firehose).
+        skipped: u64,
     },
     BrowseFailed {
         browse_id: u64,

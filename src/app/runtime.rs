@@ -72,6 +72,7 @@ struct Runtime {
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -> Result<()> {
+    let started = Instant::now();
     let (tx, events) = mpsc::channel::<Event>(256);
     let mut runtime = Runtime {
         jobs: Jobs::new(tx),
@@ -175,6 +176,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
         }
     };
     runtime.jobs.stop_all();
+    if let Some(client) = runtime.client.get() {
+        // The request budget, for `scripts/bench` (requests on kview's own connections).
+        tracing::info!(
+            "sent {} requests in {:.1} s",
+            client.requests_sent(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     outcome
 }
 

@@ -321,8 +321,10 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             messages,
             progress,
             done,
+            skipped,
         } => {
             if browse_id == state.messages.browse_id {
+                state.messages.skipped += skipped;
                 let rows = state.page();
                 state.messages.push(messages, state.utc_offset, rows);
                 state.messages.progress = progress;

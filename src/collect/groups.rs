@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use futures::future::join_all;
+use futures::StreamExt;
 
 use crate::kafka::commits::recent_commits;
 use crate::kafka::{CommittedOffset, GroupDescription, KafkaClient, KafkaError, Result};
@@ -10,6 +10,8 @@ use crate::lag::reset::{self, ResetPlan, ResetTarget};
 use crate::lag::status::Rules;
 use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
 
+/// Timestamp look-ups of one group in flight at once.
+const TIMES_AT_ONCE: usize = 16;
 /// Records read back from the end of the group's `__consumer_offsets` partition for history.
 const COMMIT_RECORDS_BACK: i64 = 20_000;
 
@@ -79,12 +81,18 @@ pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSna
                 .is_some_and(|h| *h > c.offset)
         })
         .collect();
-    let times = join_all(
-        lagging
-            .iter()
-            .map(|c| client.timestamp_at(&c.topic, c.partition, c.offset)),
-    )
-    .await;
+    // The record at each lagging committed offset, a few at a time (remembered by the client).
+    let wanted: Vec<(String, i32, i64)> = lagging
+        .iter()
+        .map(|c| (c.topic.clone(), c.partition, c.offset))
+        .collect();
+    let times: Vec<_> = futures::stream::iter(wanted)
+        .map(|(topic, partition, offset)| async move {
+            client.timestamp_at(&topic, partition, offset).await
+        })
+        .buffered(TIMES_AT_ONCE)
+        .collect()
+        .await;
     let exact_times = lagging
         .iter()
         .zip(times)

@@ -126,6 +126,21 @@ impl Reader {
         })
     }
 
+    /// Jumps every partition that is more than `max_behind` offsets behind its latest high
+    /// watermark to `max_behind` before it; returns how many offsets were skipped. A live tail
+    /// of a firehose shows the newest records instead of decoding everything it fell behind on.
+    pub fn skip_ahead(&mut self, max_behind: i64) -> u64 {
+        let mut skipped = 0;
+        for c in self.cursors.iter_mut().filter(|c| !c.done) {
+            let behind = c.end - c.position.offset;
+            if behind > max_behind {
+                c.position.offset = c.end - max_behind;
+                skipped += (behind - max_behind) as u64;
+            }
+        }
+        skipped
+    }
+
     pub fn is_done(&self) -> bool {
         self.cursors.iter().all(|c| c.done)
     }
@@ -210,6 +225,33 @@ fn is_transient(e: &KafkaError) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tail_that_falls_too_far_behind_jumps_to_the_newest_records() {
+        let cursor = |partition, offset, end| Cursor {
+            position: FetchPosition {
+                topic: "t".into(),
+                partition,
+                offset,
+            },
+            start: 0,
+            end,
+            done: false,
+        };
+        let mut reader = Reader {
+            cursors: vec![cursor(0, 100, 10_100), cursor(1, 50, 60)],
+            stop_at_end: false,
+            retries: None,
+            max_wait: Duration::from_millis(500),
+        };
+        assert_eq!(reader.skip_ahead(5_000), 5_000);
+        assert_eq!(reader.cursors[0].position.offset, 5_100);
+        assert_eq!(
+            reader.cursors[1].position.offset, 50,
+            "close enough: untouched"
+        );
+        assert_eq!(reader.skip_ahead(5_000), 0);
+    }
 
     #[test]
     fn resolves_start_positions_within_watermarks() {

@@ -46,6 +46,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             count(m.len() as i64)
         )),
     ];
+    if m.skipped > 0 {
+        spans.push(Span::styled(
+            format!(" · {} skipped to keep up", count(m.skipped as i64)),
+            theme.warn,
+        ));
+    }
     if m.dropped > 0 {
         spans.push(Span::styled(
             format!(" · {} dropped (ring full)", count(m.dropped as i64)),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use futures::future::join_all;
+use futures::StreamExt;
 use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 
@@ -29,6 +29,8 @@ const METADATA_EVERY: Duration = Duration::from_secs(5);
 const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
 const GROUPS_EVERY: Duration = Duration::from_secs(5);
+/// Groups whose snapshots are taken concurrently.
+const GROUPS_AT_ONCE: usize = 8;
 /// Records read back per `__consumer_offsets` partition when the dashboard starts.
 const COMMITS_BACK: i64 = 500;
 
@@ -216,12 +218,14 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration) 
                     .into_iter()
                     .filter(|g| g.protocol_type.is_empty() || g.protocol_type == "consumer")
                     .collect();
-                let snapshots = join_all(
-                    consumer_groups
-                        .iter()
-                        .map(|g| collect_groups::snapshot(client, &g.group_id)),
-                )
-                .await;
+                // A few groups at a time: hundreds of groups must not mean hundreds of requests
+                // in flight at once.
+                let ids: Vec<String> = consumer_groups.into_iter().map(|g| g.group_id).collect();
+                let snapshots: Vec<_> = futures::stream::iter(ids)
+                    .map(|id| async move { collect_groups::snapshot(client, &id).await })
+                    .buffer_unordered(GROUPS_AT_ONCE)
+                    .collect()
+                    .await;
                 let event = Event::Groups {
                     at_ms: now_ms(),
                     snapshots: snapshots.into_iter().filter_map(|s| s.ok()).collect(),

@@ -1,5 +1,6 @@
 //! One-shot requests and the browser's reader: each answers with events.
 
+use crate::app::views::messages::RING_RECORDS;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,13 +44,21 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
             return;
         }
         let done = reader.is_done();
-        if !batch.is_empty() || done || first {
+        // Following a topic faster than it can be shown: keep to the newest records the
+        // browser holds, and say how many were passed over.
+        let skipped = if request.follow {
+            reader.skip_ahead(RING_RECORDS as i64)
+        } else {
+            0
+        };
+        if !batch.is_empty() || done || first || skipped > 0 {
             first = false;
             let event = Event::Messages {
                 browse_id: request.id,
                 messages: batch,
                 progress: reader.progress(),
                 done,
+                skipped,
             };
             if tx.send(event).await.is_err() {
                 return;

@@ -98,6 +98,8 @@ pub struct MessagesView {
     ring_bytes: usize,
     next_seq: u64,
     pub dropped: u64,
+    /// Offsets the live tail passed over to keep up with the topic.
+    pub skipped: u64,
     /// Seqs of the rows that pass the filter, in order.
     visible: Vec<u64>,
     pub filter: Option<Filter>,
@@ -122,6 +124,7 @@ impl Default for MessagesView {
             ring_bytes: 0,
             next_seq: 0,
             dropped: 0,
+            skipped: 0,
             visible: Vec::new(),
             filter: None,
             list: ListSelection::default(),

@@ -55,6 +55,9 @@ impl PartitionFetch {
 
 /// Error codes after which a fetch or produce should look the leader up again.
 const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
+/// Record timestamps remembered by (topic, partition, offset) before the memory is cleared.
+const TIMESTAMP_CACHE: usize = 100_000;
+
 /// Capped so requests name topics rather than topic ids (Fetch v13+ needs ids).
 const FETCH_VERSION_CAP: i16 = 12;
 
@@ -217,6 +220,15 @@ impl KafkaClient {
         partition: i32,
         offset: i64,
     ) -> Result<Option<i64>> {
+        let key = (topic.to_owned(), partition, offset);
+        if let Some(known) = self
+            .timestamps
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Some(*known));
+        }
         let position = FetchPosition {
             topic: topic.to_owned(),
             partition,
@@ -229,6 +241,16 @@ impl KafkaClient {
         if let Some(e) = result.error.take() {
             return Err(e);
         }
-        Ok(result.messages.first().map(|m| m.timestamp_ms))
+        let found = result.messages.first().map(|m| m.timestamp_ms);
+        if let Some(ts) = found {
+            // A written record's timestamp never changes: a group that stays behind at the same
+            // offset costs one fetch, not one per poll.
+            let mut cache = self.timestamps.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.len() >= TIMESTAMP_CACHE {
+                cache.clear();
+            }
+            cache.insert(key, ts);
+        }
+        Ok(found)
     }
 }

@@ -83,6 +83,8 @@ pub struct KafkaClient {
     pool: Pool,
     brokers: RwLock<BTreeMap<i32, String>>,
     leaders: RwLock<HashMap<(String, i32), i32>>,
+    /// Timestamps of records at offsets, once read (see `timestamp_at`).
+    timestamps: std::sync::Mutex<HashMap<(String, i32, i64), i64>>,
     /// Group coordinators found so far, by group: forgotten when one says it no longer is.
     coordinators: std::sync::Mutex<HashMap<String, (i32, String)>>,
     /// Leaders forgotten after a failure, to say "leader moved" when metadata names another.
@@ -112,6 +114,7 @@ impl KafkaClient {
             leaders: Default::default(),
             forgotten_leaders: Default::default(),
             coordinators: Default::default(),
+            timestamps: Default::default(),
             data_plane: OnceCell::new(),
             partition_clients: Default::default(),
         };
