@@ -123,8 +123,10 @@ impl KafkaClient {
                 }
                 break;
             }
-            // By leader, then in rounds: a partition appears at most once per request.
+            // By leader, then in rounds: a partition appears at most once per request, so its
+            // n-th ask goes in round n.
             let mut by_leader: BTreeMap<i32, Vec<Vec<usize>>> = BTreeMap::new();
+            let mut seen: HashMap<(&str, i32), usize> = HashMap::new();
             for &i in &pending {
                 let (topic, partition, _) = &asks[i];
                 let Some(leader) = self.leader_of(topic, *partition) else {
@@ -133,15 +135,13 @@ impl KafkaClient {
                     ))));
                     continue;
                 };
+                let n = seen.entry((topic.as_str(), *partition)).or_default();
                 let rounds = by_leader.entry(leader).or_default();
-                let round = rounds.iter_mut().find(|r| {
-                    !r.iter()
-                        .any(|&j| asks[j].0 == *topic && asks[j].1 == *partition)
-                });
-                match round {
-                    Some(r) => r.push(i),
-                    None => rounds.push(vec![i]),
+                while rounds.len() <= *n {
+                    rounds.push(Vec::new());
                 }
+                rounds[*n].push(i);
+                *n += 1;
             }
             let requests = by_leader.into_iter().map(|(leader, rounds)| async move {
                 let mut out = Vec::new();
