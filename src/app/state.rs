@@ -57,6 +57,10 @@ pub struct Session {
     pub read_only: bool,
     pub conn: ConnState,
     pub cluster: Option<ClusterMetadata>,
+    /// Where each topic is in `cluster.topics`, and the counts the overview shows: made when
+    /// metadata arrives, so drawing never searches.
+    pub topic_index: HashMap<String, usize>,
+    pub counts: ClusterCounts,
     pub stats: Stats,
     /// Bytes on disk per topic, all replicas.
     pub topic_sizes: HashMap<String, i64>,
@@ -73,6 +77,8 @@ impl Session {
             read_only: id.read_only,
             conn: ConnState::Connecting,
             cluster: None,
+            topic_index: HashMap::new(),
+            counts: ClusterCounts::default(),
             stats: Stats::default(),
             topic_sizes: HashMap::new(),
             tracker: LagTracker::default(),
@@ -80,12 +86,37 @@ impl Session {
     }
 
     pub fn topic(&self, name: &str) -> Option<&TopicInfo> {
-        self.cluster
-            .as_ref()?
+        let i = *self.topic_index.get(name)?;
+        self.cluster.as_ref()?.topics.get(i)
+    }
+
+    /// Takes new metadata and makes what is looked up from it.
+    pub fn set_metadata(&mut self, meta: ClusterMetadata) {
+        self.topic_index = meta
             .topics
             .iter()
-            .find(|t| t.name == name)
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let partitions = || meta.topics.iter().flat_map(|t| &t.partitions);
+        self.counts = ClusterCounts {
+            topics: meta.topics.iter().filter(|t| !t.internal).count(),
+            partitions: partitions().count(),
+            under_replicated: partitions().filter(|p| p.is_under_replicated()).count(),
+            offline: partitions().filter(|p| p.is_offline()).count(),
+        };
+        self.cluster = Some(meta);
     }
+}
+
+/// What the overview counts over every partition.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ClusterCounts {
+    /// Not counting internal topics.
+    pub topics: usize,
+    pub partitions: usize,
+    pub under_replicated: usize,
+    pub offline: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,7 +300,7 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::Metadata(meta) => {
-            state.session.cluster = Some(meta);
+            state.session.set_metadata(meta);
             views::topics::refresh_order(state);
         }
         Event::Watermarks {

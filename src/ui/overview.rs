@@ -24,24 +24,17 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let block = panel(" Cluster ", false, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(cluster) = &state.session.cluster else {
+    if state.session.cluster.is_none() {
         frame.render_widget(Paragraph::new("waiting for cluster metadata…"), inner);
         return;
-    };
-    let topics = cluster.topics.iter().filter(|t| !t.internal).count();
-    let partitions: usize = cluster.topics.iter().map(|t| t.partitions.len()).sum();
-    let under: usize = cluster
-        .topics
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .filter(|p| p.is_under_replicated())
-        .count();
-    let offline: usize = cluster
-        .topics
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .filter(|p| p.is_offline())
-        .count();
+    }
+    let counts = state.session.counts;
+    let (topics, partitions, under, offline) = (
+        counts.topics,
+        counts.partitions,
+        counts.under_replicated,
+        counts.offline,
+    );
     let flag = |n: usize, bad| if n > 0 { bad } else { theme.good };
     let lines = vec![
         Line::from(format!("topics {topics}   partitions {partitions}")),
