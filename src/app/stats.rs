@@ -98,7 +98,10 @@ impl Stats {
             stats.at_ms = at_ms;
             stats.stale = false;
             stats.history.push(stats.rate.round() as u64);
-            let topic = topics.entry(key.0.clone()).or_default();
+            let topic = match topics.get_mut(&key.0) {
+                Some(t) => t,
+                None => topics.entry(key.0.clone()).or_default(),
+            };
             topic.messages += now.messages();
             topic.rate += stats.rate;
             partitions.insert(key, stats);

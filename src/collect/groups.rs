@@ -40,6 +40,16 @@ impl OwnedGroupSnapshot {
 /// Committed offsets, members and high watermarks of a group, and the timestamps of the records
 /// at its committed offsets where it lags (exact lag in time, one small fetch each).
 pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSnapshot> {
+    snapshot_with(client, group, &HashMap::new()).await
+}
+
+/// Like [`snapshot`], taking high watermarks from `known_highs` (the dashboard's last sample, at most
+/// a second old) and asking the cluster only for the partitions it lacks.
+pub async fn snapshot_with(
+    client: &KafkaClient,
+    group: &str,
+    known_highs: &HashMap<(String, i32), i64>,
+) -> Result<OwnedGroupSnapshot> {
     let committed = client.committed_offsets(group).await?;
     let description = client.describe_group(group).await.ok();
     let known = !committed.is_empty() || description.as_ref().is_some_and(|d| d.state != "Dead");
@@ -55,14 +65,23 @@ pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSna
             keys.extend(m.assignment.iter().cloned());
         }
     }
-    let keys: Vec<(String, i32)> = keys.into_iter().collect();
-    let marks = client.watermarks(&keys).await;
     let mut high_watermarks = HashMap::with_capacity(keys.len());
+    let asked: Vec<(String, i32)> = keys
+        .into_iter()
+        .filter(|key| match known_highs.get(key) {
+            Some(high) => {
+                high_watermarks.insert(key.clone(), *high);
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let highs = client.high_watermarks(&asked).await;
     let mut deleted = Vec::new();
-    for (key, marks) in keys.iter().zip(marks) {
-        match marks {
-            Ok(m) => {
-                high_watermarks.insert(key.clone(), m.high);
+    for (key, high) in asked.iter().zip(highs) {
+        match high {
+            Ok(high) => {
+                high_watermarks.insert(key.clone(), high);
             }
             // Commits can outlive their topic; such partitions are no lag of anyone's.
             Err(KafkaError::UnknownTopic(_)) => deleted.push(key.clone()),

@@ -35,7 +35,9 @@ pub struct Commit {
 pub struct LagTracker {
     window: usize,
     rules: Rules,
-    watermarks: HashMap<(String, i32), WatermarkHistory>,
+    /// By topic, then partition: a sample of every partition each second is looked up by
+    /// `&str` without allocating a key.
+    watermarks: HashMap<String, HashMap<i32, WatermarkHistory>>,
     commits: HashMap<(String, String, i32), VecDeque<Observation>>,
 }
 
@@ -129,14 +131,18 @@ impl LagTracker {
         at_ms: i64,
         high_watermark: i64,
     ) {
-        self.watermarks
-            .entry((topic.to_owned(), partition))
+        let partitions = match self.watermarks.get_mut(topic) {
+            Some(p) => p,
+            None => self.watermarks.entry(topic.to_owned()).or_default(),
+        };
+        partitions
+            .entry(partition)
             .or_default()
             .push(at_ms, high_watermark);
     }
 
     pub fn watermark_history(&self, topic: &str, partition: i32) -> Option<&WatermarkHistory> {
-        self.watermarks.get(&(topic.to_owned(), partition))
+        self.watermarks.get(topic)?.get(&partition)
     }
 
     /// Adds a commit to its partition's window; replays of a commit already seen are ignored.

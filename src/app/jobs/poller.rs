@@ -117,19 +117,24 @@ pub async fn poll_cluster(
     {
         return;
     }
+    // The latest high watermarks, shared so the group poll need not ask for them again.
+    let latest = std::sync::RwLock::new(HashMap::new());
     // One job, four loops: stopping the poller stops them all.
     tokio::join!(
-        poll_metadata(&client, &tx, intervals.watermarks),
-        poll_groups(&client, &tx, intervals.groups),
+        poll_metadata(&client, &tx, intervals.watermarks, &latest),
+        poll_groups(&client, &tx, intervals.groups, &latest),
         tail_commits(&client, &tx),
         tail_metrics(&client, &tx, &names)
     );
 }
 
-async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration) {
+type Highs = std::sync::RwLock<HashMap<(String, i32), i64>>;
+
+async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration, latest: &Highs) {
     let mut metadata: Option<ClusterMetadata> = None;
     let mut metadata_due = Instant::now();
     let mut sizes_due = Instant::now();
+    let mut shared_due = Instant::now();
     let mut failures = 0;
     let mut pauses = RetryPolicy::reconnect().pauses();
     loop {
@@ -188,6 +193,12 @@ async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration
                     Err(_) => missing.push(key),
                 }
             }
+            if started >= shared_due {
+                // For the group poll, as often as it runs.
+                shared_due = started + GROUPS_EVERY;
+                *latest.write().unwrap_or_else(|p| p.into_inner()) =
+                    marks.iter().map(|(key, m)| (key.clone(), m.high)).collect();
+            }
             let event = Event::Watermarks {
                 at_ms,
                 marks,
@@ -210,7 +221,7 @@ async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration
 }
 
 /// Every consumer group's snapshot, every few seconds.
-async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration) {
+async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, latest: &Highs) {
     loop {
         match client.list_groups().await {
             Ok(groups) => {
@@ -221,8 +232,12 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration) 
                 // A few groups at a time: hundreds of groups must not mean hundreds of requests
                 // in flight at once.
                 let ids: Vec<String> = consumer_groups.into_iter().map(|g| g.group_id).collect();
+                let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
+                let known = &known;
                 let snapshots: Vec<_> = futures::stream::iter(ids)
-                    .map(|id| async move { collect_groups::snapshot(client, &id).await })
+                    .map(
+                        |id| async move { collect_groups::snapshot_with(client, &id, known).await },
+                    )
                     .buffer_unordered(GROUPS_AT_ONCE)
                     .collect()
                     .await;
