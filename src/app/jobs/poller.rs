@@ -41,8 +41,21 @@ fn now_ms() -> i64 {
 /// How often the poller asks.
 #[derive(Debug, Clone, Copy)]
 pub struct Intervals {
-    pub watermarks: Duration,
+    /// None: by the cluster's size (see [`watermark_interval`]).
+    pub watermarks: Option<Duration>,
     pub groups: Duration,
+}
+
+/// Partitions sampled per second by default: a second between samples up to 2,000 partitions,
+/// then longer (five seconds at 10,000), so a big cluster costs the dashboard no more than a
+/// small one. A profile's `refresh` sets the interval outright.
+const PARTITIONS_PER_SECOND: usize = 2_000;
+
+pub fn watermark_interval(configured: Option<Duration>, partitions: usize) -> Duration {
+    configured.unwrap_or_else(|| {
+        let secs = partitions.div_ceil(PARTITIONS_PER_SECOND).max(1) as u64;
+        WATERMARKS_EVERY.max(Duration::from_secs(secs))
+    })
 }
 
 /// Reads the cluster's TLS files and secrets, then connects and polls (see [`poll_cluster`]).
@@ -56,7 +69,7 @@ pub async fn connect_and_poll(
     names: DemoNames,
 ) {
     let intervals = Intervals {
-        watermarks: cluster.refresh.unwrap_or(WATERMARKS_EVERY),
+        watermarks: cluster.refresh,
         groups: cluster.group_refresh.unwrap_or(GROUPS_EVERY),
     };
     match cluster.conn_settings(timeout, read_only).await {
@@ -130,7 +143,13 @@ pub async fn poll_cluster(
 
 type Highs = std::sync::RwLock<HashMap<(String, i32), i64>>;
 
-async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration, latest: &Highs) {
+async fn poll_metadata(
+    client: &KafkaClient,
+    tx: &Sender<Event>,
+    configured: Option<Duration>,
+    latest: &Highs,
+) {
+    let mut every = watermark_interval(configured, 0);
     let mut metadata: Option<ClusterMetadata> = None;
     let mut metadata_due = Instant::now();
     let mut sizes_due = Instant::now();
@@ -178,6 +197,10 @@ async fn poll_metadata(client: &KafkaClient, tx: &Sender<Event>, every: Duration
             }
         }
         if let Some(meta) = &metadata {
+            every = watermark_interval(
+                configured,
+                meta.topics.iter().map(|t| t.partitions.len()).sum(),
+            );
             let keys: Vec<(String, i32)> = meta
                 .topics
                 .iter()
@@ -368,6 +391,17 @@ async fn tail_metrics(client: &KafkaClient, tx: &Sender<Event>, names: &DemoName
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_clusters_are_sampled_less_often_unless_a_profile_says() {
+        assert_eq!(watermark_interval(None, 300), Duration::from_secs(1));
+        assert_eq!(watermark_interval(None, 2_000), Duration::from_secs(1));
+        assert_eq!(watermark_interval(None, 10_000), Duration::from_secs(5));
+        assert_eq!(
+            watermark_interval(Some(Duration::from_millis(500)), 10_000),
+            Duration::from_millis(500)
+        );
+    }
 
     #[test]
     fn keeps_the_last_commits_of_each_partition_in_order() {
