@@ -34,8 +34,19 @@ pub fn timeout(global: &cli::GlobalOpts) -> Result<Duration> {
 
 /// Runs what the command line asks for; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let resolved = config::resolve(&cli.global.choice(), &|name| std::env::var(name).ok())
-        .map_err(anyhow::Error::msg)?;
+    let resolved = match config::resolve(&cli.global.choice(), &|name| std::env::var(name).ok()) {
+        Ok(r) => r,
+        // A monitoring check that cannot even read its configuration cannot tell: UNKNOWN.
+        Err(e) => {
+            if let Some(cli::Command::Check { json, .. }) = &cli.command {
+                let mut out = std::io::stdout().lock();
+                let code = headless::groups::unknown(&e, *json, &mut out)?;
+                out.flush()?;
+                return Ok(code);
+            }
+            return Err(anyhow::Error::msg(e));
+        }
+    };
     let Some(command) = &cli.command else {
         logging::init_dashboard(cli.global.log_file.as_deref())?;
         for warning in &resolved.warnings {

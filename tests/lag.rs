@@ -486,6 +486,18 @@ fn check_says_unknown_when_it_cannot_tell() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["status"], "UNKNOWN");
     assert_eq!(json["exit_code"], 3);
+    // A configuration it cannot read: it cannot tell either.
+    let out = kview_env(
+        &["--config", "/nonexistent/kview.toml", "check", "any"],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("UNKNOWN: cannot read config file"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
