@@ -646,3 +646,32 @@ async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
     );
     assert!(sent <= 2 * 3 * 3, "sent {sent}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_groups_are_described_in_one_request_per_coordinator() {
+    let b = broker();
+    let topic = unique("described");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
+        .await
+        .unwrap();
+    let groups: Vec<String> = (0..5).map(|i| unique(&format!("described-{i}"))).collect();
+    for g in &groups {
+        client
+            .commit_offsets(g, &[(topic.clone(), 0, 0)])
+            .await
+            .unwrap();
+    }
+    // The first call finds the coordinators; later ones remember them.
+    let first = client.describe_groups(&groups).await;
+    assert!(first.iter().all(Result::is_ok), "{first:?}");
+    let before = client.requests_sent();
+    let described = client.describe_groups(&groups).await;
+    let sent = client.requests_sent() - before;
+    assert_eq!(sent, 1, "one broker coordinates them all: one request");
+    for (g, d) in groups.iter().zip(&described) {
+        let d = d.as_ref().unwrap();
+        assert_eq!(&d.group_id, g);
+        assert_eq!(d.state, "Empty");
+    }
+}

@@ -40,18 +40,23 @@ impl OwnedGroupSnapshot {
 /// Committed offsets, members and high watermarks of a group, and the timestamps of the records
 /// at its committed offsets where it lags (exact lag in time, one small fetch each).
 pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSnapshot> {
-    snapshot_with(client, group, &HashMap::new()).await
+    snapshot_with(client, group, &HashMap::new(), None).await
 }
 
-/// Like [`snapshot`], taking high watermarks from `known_highs` (the dashboard's last sample, at most
-/// a second old) and asking the cluster only for the partitions it lacks.
+/// Like [`snapshot`], taking high watermarks from `known_highs` (the dashboard's last sample)
+/// and asking the cluster only for the partitions it lacks; `description` when the caller
+/// described many groups at once (`KafkaClient::describe_groups`).
 pub async fn snapshot_with(
     client: &KafkaClient,
     group: &str,
     known_highs: &HashMap<(String, i32), i64>,
+    description: Option<GroupDescription>,
 ) -> Result<OwnedGroupSnapshot> {
     let committed = client.committed_offsets(group).await?;
-    let description = client.describe_group(group).await.ok();
+    let description = match description {
+        Some(d) => Some(d),
+        None => client.describe_group(group).await.ok(),
+    };
     let known = !committed.is_empty() || description.as_ref().is_some_and(|d| d.state != "Dead");
     if !known {
         return Err(KafkaError::Client(format!("unknown group {group:?}")));

@@ -257,10 +257,12 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, 
                 let ids: Vec<String> = consumer_groups.into_iter().map(|g| g.group_id).collect();
                 let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
                 let known = &known;
-                let snapshots: Vec<_> = futures::stream::iter(ids)
-                    .map(
-                        |id| async move { collect_groups::snapshot_with(client, &id, known).await },
-                    )
+                // One DescribeGroups per coordinator for all of them.
+                let descriptions = client.describe_groups(&ids).await;
+                let snapshots: Vec<_> = futures::stream::iter(ids.into_iter().zip(descriptions))
+                    .map(|(id, description)| async move {
+                        collect_groups::snapshot_with(client, &id, known, description.ok()).await
+                    })
                     .buffer_unordered(GROUPS_AT_ONCE)
                     .collect()
                     .await;

@@ -19,6 +19,39 @@ use crate::kafka::pool::Lane;
 use crate::kafka::retry::RetryPolicy;
 use crate::kafka::types::*;
 
+/// A DescribeGroups answer for one group, as kview's description.
+fn described(
+    g: kafka_protocol::messages::describe_groups_response::DescribedGroup,
+    coordinator: i32,
+) -> Result<GroupDescription> {
+    let group = g.group_id.0.to_string();
+    KafkaError::check(g.error_code, g.error_message.as_deref(), || {
+        format!("describe group {group:?}")
+    })?;
+    let members = g
+        .members
+        .iter()
+        .map(|m| GroupMember {
+            member_id: m.member_id.to_string(),
+            client_id: m.client_id.to_string(),
+            host: m.client_host.to_string(),
+            assignment: if g.protocol_type.as_str() == "consumer" {
+                decode_assignment(&m.member_assignment)
+            } else {
+                Vec::new()
+            },
+        })
+        .collect();
+    Ok(GroupDescription {
+        group_id: g.group_id.0.to_string(),
+        state: g.group_state.to_string(),
+        protocol_type: g.protocol_type.to_string(),
+        protocol: g.protocol_data.to_string(),
+        coordinator,
+        members,
+    })
+}
+
 /// COORDINATOR_LOAD_IN_PROGRESS and COORDINATOR_NOT_AVAILABLE: a fresh broker settles soon.
 fn coordinator_settling(code: i16) -> bool {
     matches!(code, 14 | 15)
@@ -195,31 +228,64 @@ impl KafkaClient {
             .into_iter()
             .next()
             .ok_or_else(|| KafkaError::Client(format!("no description of group {group:?}")))?;
-        KafkaError::check(g.error_code, g.error_message.as_deref(), || {
-            format!("describe group {group:?}")
-        })?;
-        let members = g
-            .members
-            .iter()
-            .map(|m| GroupMember {
-                member_id: m.member_id.to_string(),
-                client_id: m.client_id.to_string(),
-                host: m.client_host.to_string(),
-                assignment: if g.protocol_type.as_str() == "consumer" {
-                    decode_assignment(&m.member_assignment)
-                } else {
-                    Vec::new()
-                },
-            })
-            .collect();
-        Ok(GroupDescription {
-            group_id: g.group_id.0.to_string(),
-            state: g.group_state.to_string(),
-            protocol_type: g.protocol_type.to_string(),
-            protocol: g.protocol_data.to_string(),
-            coordinator,
-            members,
-        })
+        described(g, coordinator)
+    }
+
+    /// Many groups, one DescribeGroups per coordinator (coordinators are remembered): a poll of
+    /// hundreds of groups costs a request per broker, not per group. A group whose coordinator
+    /// moved is asked again on its own.
+    pub async fn describe_groups(&self, groups: &[String]) -> Vec<Result<GroupDescription>> {
+        let mut by_coordinator: BTreeMap<(i32, String), Vec<usize>> = BTreeMap::new();
+        let mut answers: Vec<Option<Result<GroupDescription>>> =
+            groups.iter().map(|_| None).collect();
+        for (i, group) in groups.iter().enumerate() {
+            match self.coordinator(group).await {
+                Ok(c) => by_coordinator.entry(c).or_default().push(i),
+                Err(e) => answers[i] = Some(Err(e)),
+            }
+        }
+        let requests = by_coordinator
+            .into_iter()
+            .map(|((node, addr), wanted)| async move {
+                let request = DescribeGroupsRequest::default().with_groups(
+                    wanted
+                        .iter()
+                        .map(|&i| GroupId(StrBytes::from_string(groups[i].clone())))
+                        .collect(),
+                );
+                let answer = self
+                    .pool
+                    .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
+                    .await;
+                (node, wanted, answer)
+            });
+        for (node, wanted, answer) in join_all(requests).await {
+            let mut by_id: BTreeMap<String, _> = match answer {
+                Ok((_, response)) => response
+                    .groups
+                    .into_iter()
+                    .map(|g| (g.group_id.0.to_string(), g))
+                    .collect(),
+                Err(_) => BTreeMap::new(),
+            };
+            for i in wanted {
+                answers[i] = match by_id.remove(&groups[i]) {
+                    Some(g) if !matches!(g.error_code, 14..=16) => Some(described(g, node)),
+                    _ => None, // moved, loading or unanswered: asked again alone below
+                };
+            }
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        for (group, answer) in groups.iter().zip(answers) {
+            out.push(match answer {
+                Some(a) => a,
+                None => {
+                    self.forget_coordinator(group);
+                    self.describe_group(group).await
+                }
+            });
+        }
+        out
     }
 
     /// Every committed offset of a group (partitions without a commit are left out).
