@@ -674,4 +674,16 @@ async fn many_groups_are_described_in_one_request_per_coordinator() {
         assert_eq!(&d.group_id, g);
         assert_eq!(d.state, "Empty");
     }
+    // Their committed offsets: one OffsetFetch (v8+, many groups) too.
+    let before = client.requests_sent();
+    let committed = client.committed_offsets_of(&groups).await;
+    assert_eq!(client.requests_sent() - before, 1);
+    for c in committed {
+        let c = c.unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(
+            (c[0].topic.as_str(), c[0].partition, c[0].offset),
+            (topic.as_str(), 0, 0)
+        );
+    }
 }

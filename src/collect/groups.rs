@@ -40,20 +40,30 @@ impl OwnedGroupSnapshot {
 /// Committed offsets, members and high watermarks of a group, and the timestamps of the records
 /// at its committed offsets where it lags (exact lag in time, one small fetch each).
 pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSnapshot> {
-    snapshot_with(client, group, &HashMap::new(), None).await
+    snapshot_with(client, group, &HashMap::new(), Prefetched::default()).await
+}
+
+/// What a caller asked for many groups at once (`KafkaClient::describe_groups`,
+/// `committed_offsets_of`), so a snapshot need not ask again.
+#[derive(Debug, Default)]
+pub struct Prefetched {
+    pub description: Option<GroupDescription>,
+    pub committed: Option<Vec<CommittedOffset>>,
 }
 
 /// Like [`snapshot`], taking high watermarks from `known_highs` (the dashboard's last sample)
-/// and asking the cluster only for the partitions it lacks; `description` when the caller
-/// described many groups at once (`KafkaClient::describe_groups`).
+/// and asking the cluster only for the partitions it lacks, and whatever was `prefetched`.
 pub async fn snapshot_with(
     client: &KafkaClient,
     group: &str,
     known_highs: &HashMap<(String, i32), i64>,
-    description: Option<GroupDescription>,
+    prefetched: Prefetched,
 ) -> Result<OwnedGroupSnapshot> {
-    let committed = client.committed_offsets(group).await?;
-    let description = match description {
+    let committed = match prefetched.committed {
+        Some(c) => c,
+        None => client.committed_offsets(group).await?,
+    };
+    let description = match prefetched.description {
         Some(d) => Some(d),
         None => client.describe_group(group).await.ok(),
     };

@@ -257,11 +257,20 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, 
                 let ids: Vec<String> = consumer_groups.into_iter().map(|g| g.group_id).collect();
                 let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
                 let known = &known;
-                // One DescribeGroups per coordinator for all of them.
-                let descriptions = client.describe_groups(&ids).await;
-                let snapshots: Vec<_> = futures::stream::iter(ids.into_iter().zip(descriptions))
-                    .map(|(id, description)| async move {
-                        collect_groups::snapshot_with(client, &id, known, description.ok()).await
+                // One DescribeGroups and one OffsetFetch per coordinator for all of them.
+                let (descriptions, committed) = tokio::join!(
+                    client.describe_groups(&ids),
+                    client.committed_offsets_of(&ids)
+                );
+                let prefetched = descriptions.into_iter().zip(committed).map(|(d, c)| {
+                    collect_groups::Prefetched {
+                        description: d.ok(),
+                        committed: c.ok(),
+                    }
+                });
+                let snapshots: Vec<_> = futures::stream::iter(ids.into_iter().zip(prefetched))
+                    .map(|(id, prefetched)| async move {
+                        collect_groups::snapshot_with(client, &id, known, prefetched).await
                     })
                     .buffer_unordered(GROUPS_AT_ONCE)
                     .collect()

@@ -10,6 +10,7 @@ use kafka_protocol::messages::{
     ConsumerProtocolAssignment, DescribeGroupsRequest, FindCoordinatorRequest, GroupId,
     ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
     offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic},
+    offset_fetch_request::OffsetFetchRequestGroup,
 };
 use kafka_protocol::protocol::{Decodable, Request, StrBytes};
 
@@ -18,6 +19,33 @@ use crate::kafka::error::{KafkaError, Result};
 use crate::kafka::pool::Lane;
 use crate::kafka::retry::RetryPolicy;
 use crate::kafka::types::*;
+
+/// Committed offsets from an OffsetFetch answer (either shape): topic, then per partition
+/// (index, offset, metadata, error code); partitions without a commit are left out.
+fn committed<P>(
+    topics: impl Iterator<Item = (String, P)>,
+    ctx: impl Fn() -> String,
+) -> Result<Vec<CommittedOffset>>
+where
+    P: Iterator<Item = (i32, i64, Option<StrBytes>, i16)>,
+{
+    let mut out = Vec::new();
+    for (topic, partitions) in topics {
+        for (partition, offset, metadata, code) in partitions {
+            KafkaError::check(code, None, &ctx)?;
+            if offset >= 0 {
+                out.push(CommittedOffset {
+                    topic: topic.clone(),
+                    partition,
+                    offset,
+                    metadata: metadata.map(|m| m.to_string()),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    Ok(out)
+}
 
 /// A DescribeGroups answer for one group, as kview's description.
 fn described(
@@ -300,22 +328,106 @@ impl KafkaClient {
             .await?;
         let ctx = || format!("committed offsets of group {group:?}");
         KafkaError::check(response.error_code, None, ctx)?;
-        let mut out = Vec::new();
-        for t in response.topics {
-            for p in t.partitions {
-                KafkaError::check(p.error_code, None, ctx)?;
-                if p.committed_offset >= 0 {
-                    out.push(CommittedOffset {
-                        topic: t.name.0.to_string(),
-                        partition: p.partition_index,
-                        offset: p.committed_offset,
-                        metadata: p.metadata.map(|m| m.to_string()),
-                    });
-                }
+        committed(
+            response.topics.into_iter().map(|t| {
+                (
+                    t.name.0.to_string(),
+                    t.partitions.into_iter().map(|p| {
+                        (
+                            p.partition_index,
+                            p.committed_offset,
+                            p.metadata,
+                            p.error_code,
+                        )
+                    }),
+                )
+            }),
+            ctx,
+        )
+    }
+
+    /// Committed offsets of many groups, one OffsetFetch (v8+) per coordinator. A group whose
+    /// coordinator moved, or a broker without v8, is asked on its own.
+    pub async fn committed_offsets_of(
+        &self,
+        groups: &[String],
+    ) -> Vec<Result<Vec<CommittedOffset>>> {
+        let mut by_coordinator: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut answers: Vec<Option<Result<Vec<CommittedOffset>>>> =
+            groups.iter().map(|_| None).collect();
+        for (i, group) in groups.iter().enumerate() {
+            match self.coordinator(group).await {
+                Ok((_, addr)) => by_coordinator.entry(addr).or_default().push(i),
+                Err(e) => answers[i] = Some(Err(e)),
             }
         }
-        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        Ok(out)
+        let requests = by_coordinator.into_iter().map(|(addr, wanted)| async move {
+            let request = OffsetFetchRequest::default().with_groups(
+                wanted
+                    .iter()
+                    .map(|&i| {
+                        OffsetFetchRequestGroup::default()
+                            .with_group_id(GroupId(StrBytes::from_string(groups[i].clone())))
+                            .with_topics(None)
+                    })
+                    .collect(),
+            );
+            // Older versions name one group per request and cannot carry this shape: the
+            // encoder refuses it, and each group is asked alone below.
+            let answer = self
+                .pool
+                .call(&addr, Lane::Admin, &request, Some(9), Duration::ZERO)
+                .await;
+            (wanted, answer)
+        });
+        for (wanted, answer) in join_all(requests).await {
+            let mut by_id: BTreeMap<String, _> = match answer {
+                Ok((version, response)) if version >= 8 => response
+                    .groups
+                    .into_iter()
+                    .map(|g| (g.group_id.0.to_string(), g))
+                    .collect(),
+                _ => BTreeMap::new(),
+            };
+            for i in wanted {
+                answers[i] = match by_id.remove(&groups[i]) {
+                    Some(g) if !matches!(g.error_code, 14..=16) => {
+                        let group = &groups[i];
+                        let ctx = || format!("committed offsets of group {group:?}");
+                        Some(KafkaError::check(g.error_code, None, ctx).and_then(|()| {
+                            committed(
+                                g.topics.into_iter().map(|t| {
+                                    (
+                                        t.name.0.to_string(),
+                                        t.partitions.into_iter().map(|p| {
+                                            (
+                                                p.partition_index,
+                                                p.committed_offset,
+                                                p.metadata,
+                                                p.error_code,
+                                            )
+                                        }),
+                                    )
+                                }),
+                                ctx,
+                            )
+                        }))
+                    }
+                    _ => None,
+                };
+            }
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        for (group, answer) in groups.iter().zip(answers) {
+            out.push(match answer {
+                Some(a) => a,
+                None => {
+                    self.forget_coordinator(group);
+                    self.committed_offsets(group).await
+                }
+            });
+        }
+        out
     }
 
     /// Commits offsets for a group outside any generation (a "standalone" commit), as
