@@ -1100,3 +1100,34 @@ fn ten_thousand_topics_scroll_and_resize_storms_change_nothing_but_the_layout() 
     assert_eq!(s.topics.list.selected, before);
     assert!(text(&render(&s, 100, 30)).contains(&format!("topic-{before:05}")));
 }
+
+#[test]
+fn topic_and_group_names_jump_straight_to_their_views() {
+    use kview::app::views::View;
+    let mut s = groups_state();
+    let commands = type_command(&mut s, "topic orders");
+    assert_eq!(s.view(), View::Topic);
+    assert_eq!(s.topic.name, "orders");
+    assert!(commands.contains(&Command::LoadConfigs("orders".into())));
+    assert_eq!(act(&mut s, Action::Back), Vec::<Command>::new());
+    assert_eq!(
+        s.view(),
+        View::Topics,
+        "Esc goes back to the list it would come from"
+    );
+
+    type_command(&mut s, "group billing");
+    assert_eq!(s.view(), View::Group);
+    assert!(text(&render(&s, 160, 48)).contains("billing"));
+
+    type_command(&mut s, "topic nope");
+    assert!(text(&render(&s, 160, 48)).contains("no topic named nope"));
+    type_command(&mut s, "group nope");
+    assert!(text(&render(&s, 160, 48)).contains("no consumer group named nope"));
+    type_command(&mut s, "frobnicate");
+    let screen = text(&render(&s, 200, 48));
+    assert!(
+        screen.contains("unknown command :frobnicate (commands: :topics, :topic NAME"),
+        "{screen}"
+    );
+}

@@ -85,6 +85,30 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
     Vec::new()
 }
 
+/// Every command the `:` line takes, for the hint after a typo.
+const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :produce,                         :ml, :sensors, :ctx [NAME], :q";
+
+/// `:topic NAME`: straight to the topic's partitions.
+fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
+    if state.topic_info(name).is_none() {
+        state.error(format!("no topic named {name}"));
+        return Vec::new();
+    }
+    state.views = vec![View::Overview, View::Topics, View::Topic];
+    state.topic = views::topic::TopicView::new(name);
+    vec![Command::StopBrowse, Command::LoadConfigs(name.to_owned())]
+}
+
+/// `:group NAME`: straight to the group's partitions.
+fn open_group(state: &mut State, name: &str) {
+    if state.groups.loaded && state.groups.report(name).is_none() {
+        state.error(format!("no consumer group named {name}"));
+        return;
+    }
+    state.views = vec![View::Overview, View::Groups, View::Group];
+    state.group = views::group::GroupView::new(name);
+}
+
 fn run_command(state: &mut State, command: &str) -> Vec<Command> {
     match command {
         "q" | "quit" | "q!" => return vec![Command::Quit],
@@ -100,9 +124,13 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
             Some(("ctx" | "cluster" | "context", name)) if !name.trim().is_empty() => {
                 return views::clusters::switch(state, name.trim());
             }
-            _ => state.error(format!(
-                "unknown command :{other} (try :topics, :groups, :ctx, :ml, :sensors, :q)"
-            )),
+            Some(("topic" | "t", name)) if !name.trim().is_empty() => {
+                return open_topic(state, name.trim());
+            }
+            Some(("group" | "g", name)) if !name.trim().is_empty() => {
+                open_group(state, name.trim());
+            }
+            _ => state.error(format!("unknown command :{other} ({COMMANDS})")),
         },
     }
     if !state.views.contains(&View::Messages) {
