@@ -564,3 +564,60 @@ fn read_only_from_the_environment_as_people_write_it() {
     );
     assert!(stderr_line(&out).contains("KVIEW_READ_ONLY"));
 }
+
+#[test]
+fn profiles_with_a_token_file_and_with_verification_off_connect_to_the_real_broker() {
+    use base64::Engine;
+    let s = secure();
+    let dir = tempfile::tempdir().unwrap();
+    // An unsigned JWT for Kafka's unsecured validator, as an identity provider would hand one out.
+    let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let now = chrono::Utc::now().timestamp();
+    let token = format!(
+        "{}.{}.",
+        enc(r#"{"alg":"none"}"#),
+        enc(&format!(
+            r#"{{"sub":"alice","iat":{now},"exp":{}}}"#,
+            now + 3600
+        ))
+    );
+    let token_file = write_file(&dir, "token", &token);
+    let config = write_file(
+        &dir,
+        "config.toml",
+        &format!(
+            "[clusters.oauth]\nbrokers = \"{}\"\nsecurity_protocol = \"SASL_PLAINTEXT\"\n\
+             sasl_mechanism = \"OAUTHBEARER\"\noauth_token_file = \"{}\"\n\n\
+             [clusters.lab]\nbrokers = \"{}\"\nca_file = \"{}\"\ncert_file = \"{}\"\n\
+             key_file = \"{}\"\ninsecure_skip_verify = true\n",
+            s.sasl_plaintext,
+            token_file.display(),
+            s.ssl,
+            s.other_ca,
+            s.client_cert,
+            s.client_key
+        ),
+    );
+    for cluster in ["oauth", "lab"] {
+        let out = kview_env(
+            &[
+                "--config",
+                path_str(&config),
+                "--cluster",
+                cluster,
+                "--timeout",
+                "5",
+                "topics",
+            ],
+            &[],
+            None,
+        );
+        ok(&out);
+        assert_no_secret(&out, "", &[&token]);
+    }
+    // The listing says loudly that the lab profile does not verify.
+    let listing = kview_env(&["--config", path_str(&config), "clusters"], &[], None);
+    let text = ok(&listing);
+    assert!(text.contains("TLS (UNVERIFIED)"), "{text}");
+    assert!(!text.contains(&token));
+}

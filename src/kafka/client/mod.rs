@@ -78,17 +78,21 @@ impl KafkaError {
     }
 }
 
+type Leaders = HashMap<String, HashMap<i32, i32>>;
+
 pub struct KafkaClient {
     bootstrap: Vec<String>,
     pool: Pool,
     brokers: RwLock<BTreeMap<i32, String>>,
-    leaders: RwLock<HashMap<(String, i32), i32>>,
+    /// Leader broker by topic, then partition: looked up by `&str` for every partition of
+    /// every watermark sample, so no key is allocated.
+    leaders: RwLock<Leaders>,
     /// Timestamps of records at offsets, once read (see `timestamp_at`).
     timestamps: std::sync::Mutex<HashMap<(String, i32, i64), i64>>,
     /// Group coordinators found so far, by group: forgotten when one says it no longer is.
     coordinators: std::sync::Mutex<HashMap<String, (i32, String)>>,
     /// Leaders forgotten after a failure, to say "leader moved" when metadata names another.
-    forgotten_leaders: std::sync::Mutex<HashMap<(String, i32), i32>>,
+    forgotten_leaders: std::sync::Mutex<Leaders>,
     data_plane: OnceCell<rskafka::client::Client>,
     partition_clients: Mutex<HashMap<(String, i32), std::sync::Arc<data::PartitionClient>>>,
 }
@@ -209,7 +213,8 @@ impl KafkaClient {
         self.leaders
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&(topic.to_owned(), partition))
+            .get(topic)?
+            .get(&partition)
             .copied()
             .filter(|l| *l >= 0)
     }
@@ -285,10 +290,12 @@ impl KafkaClient {
             let mut forgotten = self
                 .forgotten_leaders
                 .lock()
-                .unwrap_or_else(|p| p.into_inner());
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&name)
+                .unwrap_or_default();
+            let topic_leaders = leaders.entry(name.clone()).or_default();
             for p in &partitions {
-                let key = (name.clone(), p.id);
-                if let Some(old) = forgotten.remove(&key)
+                if let Some(old) = forgotten.remove(&p.id)
                     && old != p.leader
                     && p.leader >= 0
                 {
@@ -299,7 +306,7 @@ impl KafkaClient {
                         p.leader
                     );
                 }
-                leaders.insert(key, p.leader);
+                topic_leaders.insert(p.id, p.leader);
             }
             out_topics.push(TopicInfo {
                 name,
