@@ -14,6 +14,7 @@ pub mod human;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
+pub mod schema;
 pub mod ui;
 
 use std::io::Write as _;
