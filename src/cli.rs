@@ -66,6 +66,11 @@ pub struct GlobalOpts {
     )]
     pub read_only: Option<bool>,
 
+    /// A Confluent-compatible schema registry to decode and encode Avro, Protobuf and JSON
+    /// Schema records [env: KVIEW_SCHEMA_REGISTRY] [default: the cluster's schema_registry]
+    #[arg(long, global = true, value_name = "URL")]
+    pub schema_registry: Option<String>,
+
     /// Also write logs to this file
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
@@ -209,6 +214,19 @@ pub struct ProduceArgs {
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Encode each value (a line of JSON) with this subject's latest schema in the schema
+    /// registry's wire format (Avro, Protobuf or JSON Schema)
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "value_schema_id")]
+    pub value_subject: Option<String>,
+    /// Encode each value with the schema of this id
+    #[arg(long, value_name = "ID")]
+    pub value_schema_id: Option<u32>,
+    /// With --value-subject or --value-schema-id, the subject's version to use (default latest)
+    #[arg(long, value_name = "N", requires = "value_subject")]
+    pub value_schema_version: Option<i32>,
+    /// The Protobuf message type to write (default: the schema's first message)
+    #[arg(long, value_name = "NAME")]
+    pub value_message: Option<String>,
     /// Message values; stdin is read when none are given
     pub values: Vec<String>,
 }
@@ -284,6 +302,17 @@ pub struct ConsumeArgs {
     pub exit_at_end: bool,
     #[arg(long, value_enum, default_value_t = Format::Raw)]
     pub format: Format,
+    /// How keys are read: auto (by the schema registry's magic byte), avro, protobuf,
+    /// json-schema, string or bytes
+    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_data_format)]
+    pub key_format: crate::schema::DataFormat,
+    /// How values are read (as --key-format)
+    #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_data_format)]
+    pub value_format: crate::schema::DataFormat,
+}
+
+fn parse_data_format(s: &str) -> Result<crate::schema::DataFormat, String> {
+    s.parse()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -412,6 +441,7 @@ impl GlobalOpts {
             config: self.config.clone(),
             command_config: self.command_config.clone(),
             read_only: self.read_only,
+            schema_registry: self.schema_registry.clone(),
         }
     }
 }

@@ -94,5 +94,13 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         (Err(e), _) => return Err(e),
     };
-    headless::run(&client, command, &mut out).await
+    // Only the commands that read or write records need the schema registry's client (it may
+    // read a password).
+    let registry = match (&resolved.cluster.schema_registry, command) {
+        (Some(config), cli::Command::Consume(_) | cli::Command::Produce(_)) => {
+            Some(config.connect().await.map_err(anyhow::Error::msg)?)
+        }
+        _ => None,
+    };
+    headless::run(&client, registry, command, &mut out).await
 }

@@ -93,6 +93,33 @@ pub struct SaslConfig {
     pub secret: SaslSecretConfig,
 }
 
+/// The schema registry that goes with a cluster.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaRegistryConfig {
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<SecretOrigin>,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl SchemaRegistryConfig {
+    /// A client for it; reads the password (from its origin) and the CA file.
+    pub async fn connect(&self) -> Result<crate::schema::Registry, String> {
+        let auth = match (&self.username, &self.password) {
+            (Some(user), Some(password)) => Some((
+                user.clone(),
+                password.read("schema registry password").await?,
+            )),
+            (Some(user), None) => Some((user.clone(), SecretString::from(String::new()))),
+            (None, Some(_)) => {
+                return Err("the schema registry password needs a username too".into());
+            }
+            (None, None) => None,
+        };
+        crate::schema::Registry::new(&self.url, auth, self.ca_file.as_deref())
+    }
+}
+
 /// One cluster: a profile from the config file, a `-F` properties file, or the defaults.
 #[derive(Debug, Clone, Default)]
 pub struct ClusterConfig {
@@ -108,6 +135,7 @@ pub struct ClusterConfig {
     pub group_refresh: Option<Duration>,
     /// Keys of a properties file kview does not use (said once, as a warning).
     pub ignored_keys: Vec<String>,
+    pub schema_registry: Option<SchemaRegistryConfig>,
 }
 
 impl ClusterConfig {

@@ -11,6 +11,9 @@
 //! username = "alice"
 //! password_command = "pass show kafka/prod"
 //! read_only = true
+//! schema_registry = "https://registry.example.com"
+//! schema_registry_username = "alice"
+//! schema_registry_password_env = "REGISTRY_PASSWORD"
 //! ```
 //!
 //! Unknown keys are refused with the nearest valid one suggested; errors name the file and
@@ -22,7 +25,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::cluster::{ClusterConfig, SaslConfig, SaslSecretConfig, SecretOrigin, TokenConfig};
+use super::cluster::{
+    ClusterConfig, SaslConfig, SaslSecretConfig, SchemaRegistryConfig, SecretOrigin, TokenConfig,
+};
 use crate::kafka::security::{SaslMechanism, SecurityProtocol, TlsFiles};
 
 /// Every key a cluster profile takes, for suggestions.
@@ -50,6 +55,12 @@ const PROFILE_KEYS: &[&str] = &[
     "read_only",
     "refresh",
     "group_refresh",
+    "schema_registry",
+    "schema_registry_username",
+    "schema_registry_password_env",
+    "schema_registry_password_file",
+    "schema_registry_password_command",
+    "schema_registry_ca_file",
 ];
 const TOP_KEYS: &[&str] = &["default", "clusters"];
 
@@ -88,6 +99,12 @@ struct Profile {
     read_only: Option<bool>,
     refresh: Option<String>,
     group_refresh: Option<String>,
+    schema_registry: Option<String>,
+    schema_registry_username: Option<String>,
+    schema_registry_password_env: Option<String>,
+    schema_registry_password_file: Option<PathBuf>,
+    schema_registry_password_command: Option<String>,
+    schema_registry_ca_file: Option<PathBuf>,
 }
 
 /// `brokers = "a:9092,b:9092"` or `brokers = ["a:9092", "b:9092"]`.
@@ -369,6 +386,57 @@ impl Profile {
         };
         cluster.refresh = interval("refresh", &self.refresh)?;
         cluster.group_refresh = interval("group_refresh", &self.group_refresh)?;
+        let registry_password = one_of(
+            "schema registry password",
+            vec![
+                (
+                    "schema_registry_password_env",
+                    self.schema_registry_password_env
+                        .clone()
+                        .map(SecretOrigin::Env),
+                ),
+                (
+                    "schema_registry_password_file",
+                    self.schema_registry_password_file
+                        .clone()
+                        .map(|p| SecretOrigin::File(path(p))),
+                ),
+                (
+                    "schema_registry_password_command",
+                    self.schema_registry_password_command
+                        .clone()
+                        .map(SecretOrigin::Command),
+                ),
+            ],
+        )?;
+        match self.schema_registry.clone() {
+            Some(url) => {
+                let from_properties = cluster.schema_registry.take().unwrap_or_default();
+                cluster.schema_registry = Some(SchemaRegistryConfig {
+                    url,
+                    username: self
+                        .schema_registry_username
+                        .clone()
+                        .or(from_properties.username),
+                    password: registry_password.or(from_properties.password),
+                    ca_file: self
+                        .schema_registry_ca_file
+                        .clone()
+                        .map(path)
+                        .or(from_properties.ca_file),
+                });
+            }
+            None if cluster.schema_registry.is_none()
+                && (self.schema_registry_username.is_some()
+                    || registry_password.is_some()
+                    || self.schema_registry_ca_file.is_some()) =>
+            {
+                return Err(format!(
+                    "{origin}: schema_registry_* settings need schema_registry (its URL)"
+                ));
+            }
+            None => {}
+        }
         Ok(cluster)
     }
 }

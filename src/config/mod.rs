@@ -38,6 +38,7 @@ pub struct CliChoice {
     pub config: Option<PathBuf>,
     pub command_config: Option<PathBuf>,
     pub read_only: Option<bool>,
+    pub schema_registry: Option<String>,
 }
 
 /// The cluster to connect to, the profiles there are to switch to, and what overrides them.
@@ -106,6 +107,16 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
         layered(cli.brokers.clone(), env_brokers, file_brokers)
             .unwrap_or_else(|| vec![DEFAULT_BROKERS.to_owned()]),
     )?;
+    if let Some(url) = layered(
+        cli.schema_registry.clone(),
+        env_nonempty("KVIEW_SCHEMA_REGISTRY"),
+        None,
+    ) {
+        // The URL changes; a profile's credentials for its registry stay.
+        let mut registry = cluster.schema_registry.take().unwrap_or_default();
+        registry.url = url;
+        cluster.schema_registry = Some(registry);
+    }
     let env_read_only = env_nonempty("KVIEW_READ_ONLY")
         .map(|v| parse_boolish(&v).map_err(|e| format!("KVIEW_READ_ONLY: {e}")))
         .transpose()?;

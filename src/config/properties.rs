@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
 
-use super::cluster::{ClusterConfig, SaslConfig, SaslSecretConfig, SecretOrigin, TokenConfig};
+use super::cluster::{
+    ClusterConfig, SaslConfig, SaslSecretConfig, SchemaRegistryConfig, SecretOrigin, TokenConfig,
+};
 use crate::kafka::security::{SaslMechanism, SecurityProtocol, TlsFiles};
 
 /// Keys that only tune a Java or librdkafka client and change nothing kview does; accepted
@@ -181,6 +183,34 @@ fn from_properties(
         jaas.check_module(sasl.mechanism)?;
     }
 
+    // The schema registry as Confluent's clients name it; user info is "user:password".
+    let registry_url = take("schema.registry.url");
+    let user_info =
+        take("schema.registry.basic.auth.user.info").or_else(|| take("basic.auth.user.info"));
+    let _ = take("basic.auth.credentials.source");
+    let registry_ca = take("schema.registry.ssl.ca.location").map(file);
+    let schema_registry = match registry_url {
+        Some(url) => {
+            let (username, password) = match user_info {
+                Some(info) => match info.split_once(':') {
+                    Some((user, password)) => (
+                        Some(user.to_owned()),
+                        Some(SecretOrigin::Inline(SecretString::from(password.to_owned()))),
+                    ),
+                    None => return Err("basic.auth.user.info must be user:password".into()),
+                },
+                None => (None, None),
+            };
+            Some(SchemaRegistryConfig {
+                url: url.split(',').next().unwrap_or_default().trim().to_owned(),
+                username,
+                password,
+                ca_file: registry_ca,
+            })
+        }
+        None => None,
+    };
+
     let mut ignored: Vec<String> = props
         .into_keys()
         .filter(|k| !HARMLESS.contains(&k.as_str()))
@@ -193,6 +223,7 @@ fn from_properties(
         tls,
         sasl,
         ignored_keys: ignored,
+        schema_registry,
         ..ClusterConfig::default()
     };
     cluster.validate("properties")?;

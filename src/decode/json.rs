@@ -10,6 +10,30 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::kafka::{Message, TimestampType};
+use crate::schema::Shown;
+
+/// A key or value in JSON: its text, or the data a schema decoded.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Field<'a> {
+    Text(Cow<'a, str>),
+    Data(serde_json::Value),
+}
+
+/// How a key or value was read with a schema; absent for plain data.
+#[derive(Debug, Default, Serialize)]
+pub struct SchemaInfo {
+    pub schema_id: u32,
+    /// avro, protobuf or json-schema
+    pub format: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i32>,
+    /// The Protobuf message type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
 
 #[derive(Debug, Serialize)]
 pub struct JsonMessage<'a> {
@@ -19,13 +43,23 @@ pub struct JsonMessage<'a> {
     /// Milliseconds since the Unix epoch.
     pub timestamp: i64,
     pub timestamp_type: &'static str,
-    /// The key as text; null when the key is null or not UTF-8 (then see `key_base64`).
-    pub key: Option<Cow<'a, str>>,
+    /// The key as text, or as data when a schema decoded it; null when the key is null or not
+    /// UTF-8 (then see `key_base64`).
+    pub key: Option<Field<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_base64: Option<String>,
-    pub value: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_schema: Option<SchemaInfo>,
+    /// Why the key could not be read with its schema (it is shown as bytes instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_error: Option<String>,
+    pub value: Option<Field<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_schema: Option<SchemaInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_error: Option<String>,
     /// In record order; names may repeat and values may be null, as Kafka allows.
     pub headers: Vec<JsonHeader<'a>>,
 }
@@ -65,10 +99,14 @@ impl<'a> JsonMessage<'a> {
                 TimestampType::CreateTime => "create",
                 TimestampType::LogAppendTime => "log_append",
             },
-            key,
+            key: key.map(Field::Text),
             key_base64,
-            value,
+            key_schema: None,
+            key_error: None,
+            value: value.map(Field::Text),
             value_base64,
+            value_schema: None,
+            value_error: None,
             headers: m
                 .headers
                 .iter()
@@ -84,6 +122,49 @@ impl<'a> JsonMessage<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+impl JsonMessage<'_> {
+    /// The key and value as their schemas read them: decoded data replaces the text or base64,
+    /// and a failure is said beside the bytes.
+    pub fn with_schemas(mut self, key: Shown, value: Shown) -> Self {
+        (self.key, self.key_base64, self.key_schema, self.key_error) =
+            apply(key, self.key.take(), self.key_base64.take());
+        (self.value, self.value_base64, self.value_schema, self.value_error) =
+            apply(value, self.value.take(), self.value_base64.take());
+        self
+    }
+}
+
+type Applied<'a> = (
+    Option<Field<'a>>,
+    Option<String>,
+    Option<SchemaInfo>,
+    Option<String>,
+);
+
+fn apply<'a>(shown: Shown, field: Option<Field<'a>>, base64: Option<String>) -> Applied<'a> {
+    match shown {
+        Shown::Plain => (field, base64, None, None),
+        Shown::Decoded(d) => {
+            let (subject, version) = d.subject.map_or((None, None), |(s, v)| (Some(s), Some(v)));
+            let info = SchemaInfo {
+                schema_id: d.schema_id,
+                format: d.kind.name(),
+                subject,
+                version,
+                message: d.message,
+            };
+            (Some(Field::Data(d.json)), None, Some(info), None)
+        }
+        Shown::Pending { schema_id } => (
+            field,
+            base64,
+            None,
+            Some(format!("schema id {schema_id} not loaded")),
+        ),
+        Shown::Failed { reason, .. } => (field, base64, None, Some(reason)),
     }
 }
 

@@ -1,15 +1,24 @@
-//! `kview consume`: read a topic to stdout, kcat-style.
+//! `kview consume`: read a topic to stdout, kcat-style. Keys and values written with a schema
+//! registry are decoded to JSON when a registry is configured (or a format asks for it).
 
+use std::collections::HashSet;
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Result;
 
 use crate::cli::{ConsumeArgs, Format};
-use crate::kafka::{KafkaClient, Message, reader::Reader};
-
 use crate::decode::json::JsonMessage;
+use crate::kafka::{KafkaClient, Message, reader::Reader};
+use crate::schema::{DataFormat, Registry, SchemaBook, Shown};
 
-pub async fn run(client: &KafkaClient, args: &ConsumeArgs, out: &mut impl Write) -> Result<()> {
+pub async fn run(
+    client: &KafkaClient,
+    registry: Option<Registry>,
+    args: &ConsumeArgs,
+    out: &mut impl Write,
+) -> Result<()> {
     let mut reader = Reader::open(
         client,
         &args.topic,
@@ -18,6 +27,11 @@ pub async fn run(client: &KafkaClient, args: &ConsumeArgs, out: &mut impl Write)
         args.exit_at_end,
     )
     .await?;
+    let mut schemas = Schemas {
+        book: SchemaBook::new(registry.is_some()),
+        registry,
+        warned: HashSet::new(),
+    };
     let mut remaining = args.count;
     let mut batch = Vec::new();
     while remaining != Some(0) && !reader.is_done() {
@@ -27,7 +41,15 @@ pub async fn run(client: &KafkaClient, args: &ConsumeArgs, out: &mut impl Write)
             if remaining == Some(0) {
                 break;
             }
-            write_message(out, &args.topic, m, args.format)?;
+            let key = schemas.show(args.key_format, m.key.as_deref()).await;
+            let value = schemas.show(args.value_format, m.value.as_deref()).await;
+            // Raw output has nowhere beside the bytes to say why a value was not decoded.
+            if args.format == Format::Raw
+                && let Shown::Failed { reason, .. } = &value
+            {
+                schemas.warn_once(m, reason);
+            }
+            write_message(out, &args.topic, m, args.format, key, value)?;
             if let Some(n) = remaining.as_mut() {
                 *n -= 1;
             }
@@ -37,16 +59,70 @@ pub async fn run(client: &KafkaClient, args: &ConsumeArgs, out: &mut impl Write)
     Ok(())
 }
 
-fn write_message(out: &mut impl Write, topic: &str, m: &Message, format: Format) -> Result<()> {
-    match format {
-        Format::Raw => {
-            if let Some(v) = &m.value {
-                out.write_all(v)?;
-            }
-            out.write_all(b"\n")?;
+/// The schemas met so far, fetched the first time an id is seen (and again a while after a
+/// failure).
+struct Schemas {
+    registry: Option<Registry>,
+    book: SchemaBook,
+    /// Failures already said on stderr.
+    warned: HashSet<String>,
+}
+
+impl Schemas {
+    async fn show(&mut self, format: DataFormat, bytes: Option<&[u8]>) -> Shown {
+        let Some(bytes) = bytes else {
+            return Shown::Plain;
+        };
+        if let (Some(id), Some(registry)) = (
+            self.book.wanted(format, bytes, Instant::now()),
+            &self.registry,
+        ) {
+            let registry = registry.clone();
+            let loaded = tokio::task::spawn_blocking(move || crate::schema::load(&registry, id))
+                .await
+                .unwrap_or_else(|e| Err(format!("schema look-up failed: {e}")));
+            self.book
+                .insert(id, loaded.map(Arc::new), Instant::now());
         }
+        self.book.show(format, bytes)
+    }
+
+    fn warn_once(&mut self, m: &Message, reason: &str) {
+        if self.warned.insert(reason.to_owned()) {
+            eprintln!(
+                "kview: partition {} offset {}: {reason} (shown as bytes)",
+                m.partition, m.offset
+            );
+        }
+    }
+}
+
+fn write_message(
+    out: &mut impl Write,
+    topic: &str,
+    m: &Message,
+    format: Format,
+    key: Shown,
+    value: Shown,
+) -> Result<()> {
+    match format {
+        Format::Raw => match value {
+            Shown::Decoded(d) => {
+                serde_json::to_writer(&mut *out, &d.json)?;
+                out.write_all(b"\n")?;
+            }
+            _ => {
+                if let Some(v) = &m.value {
+                    out.write_all(v)?;
+                }
+                out.write_all(b"\n")?;
+            }
+        },
         Format::Json => {
-            serde_json::to_writer(&mut *out, &JsonMessage::new(topic, m))?;
+            serde_json::to_writer(
+                &mut *out,
+                &JsonMessage::new(topic, m).with_schemas(key, value),
+            )?;
             out.write_all(b"\n")?;
         }
     }

@@ -15,10 +15,16 @@ use anyhow::{Result, bail};
 
 use crate::cli::Command;
 use crate::kafka::KafkaClient;
+use crate::schema::Registry;
 
 /// Runs one headless command against a connected client, writing to `out`; returns the exit
 /// code (0 unless `check` says otherwise).
-pub async fn run(client: &KafkaClient, command: &Command, out: &mut impl Write) -> Result<u8> {
+pub async fn run(
+    client: &KafkaClient,
+    registry: Option<Registry>,
+    command: &Command,
+    out: &mut impl Write,
+) -> Result<u8> {
     // The client refuses every write in read-only mode; asking first fails before any work.
     let writable = |what: &str| client.check_writable(what).map_err(anyhow::Error::from);
     let result = match command {
@@ -26,9 +32,9 @@ pub async fn run(client: &KafkaClient, command: &Command, out: &mut impl Write) 
         Command::Describe { topic, json } => topics::describe(client, topic, *json, out).await,
         Command::Produce(args) => {
             writable("produce")?;
-            produce::run(client, args, std::io::stdin(), out).await
+            produce::run(client, registry, args, std::io::stdin(), out).await
         }
-        Command::Consume(args) => consume::run(client, args, out).await,
+        Command::Consume(args) => consume::run(client, registry, args, out).await,
         Command::Groups { json } => groups::list(client, *json, out).await,
         Command::Lag {
             group,

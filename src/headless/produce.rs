@@ -9,6 +9,8 @@ use futures::future::join_all;
 use crate::cli::ProduceArgs;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::{Compression, Header, KafkaClient, ProduceRecord};
+use crate::schema::{LoadedSchema, Registry};
+use std::sync::Arc;
 
 /// Records gathered before a write; bounds memory when stdin is long.
 const BATCH_RECORDS: usize = 50_000;
@@ -26,6 +28,7 @@ struct Pending {
 
 pub async fn run(
     client: &KafkaClient,
+    registry: Option<Registry>,
     args: &ProduceArgs,
     stdin: impl Read + Send + 'static,
     out: &mut impl Write,
@@ -38,16 +41,24 @@ pub async fn run(
     let partitioner = Partitioner::default();
     let partition_count = topic.partitions.len();
     let fixed_key = args.key.as_ref().map(|k| k.as_bytes().to_vec());
+    let schema = value_schema(registry, args).await?;
+    let mut line_number = 0u64;
 
-    let make = |line: Vec<u8>| -> Pending {
+    let mut make = |line: Vec<u8>| -> Result<Pending> {
+        line_number += 1;
         let (key, value) = match (&args.key_delimiter, &fixed_key) {
             (Some(delim), _) => split_key(line, delim.as_bytes()),
             (None, key) => (key.clone(), line),
         };
+        let value = match &schema {
+            Some(schema) => encode_line(schema, &value, args.value_message.as_deref())
+                .map_err(|e| anyhow::anyhow!("line {line_number}: {e}"))?,
+            None => value,
+        };
         let partition = args
             .partition
             .unwrap_or_else(|| partitioner.partition(key.as_deref(), partition_count));
-        Pending {
+        Ok(Pending {
             partition,
             record: ProduceRecord {
                 key: key.map(Into::into),
@@ -55,7 +66,7 @@ pub async fn run(
                 headers: headers.clone(),
                 timestamp_ms: chrono::Utc::now().timestamp_millis(),
             },
-        }
+        })
     };
 
     let mut batch: Vec<Pending> = Vec::new();
@@ -66,18 +77,68 @@ pub async fn run(
         let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Vec<u8>>>>(2);
         let reader = std::thread::spawn(move || read_line_batches(stdin, &tx));
         while let Some(lines) = rx.recv().await {
-            batch.extend(lines?.into_iter().map(&make));
+            for line in lines? {
+                batch.push(make(line).map_err(|e| unsent(e, written))?);
+            }
             written += flush(client, &topic.name, &mut batch, args, written, out).await?;
         }
         let _ = reader.join();
     } else {
-        batch.extend(args.values.iter().map(|v| make(v.as_bytes().to_vec())));
+        for v in &args.values {
+            batch.push(make(v.as_bytes().to_vec()).map_err(|e| unsent(e, written))?);
+        }
     }
     written += flush(client, &topic.name, &mut batch, args, written, out).await?;
     if written == 0 {
         bail!("nothing to write: give values as arguments or lines on stdin");
     }
     Ok(())
+}
+
+/// A line that cannot be encoded stops the batch it is in before it is sent.
+fn unsent(e: anyhow::Error, written: u64) -> anyhow::Error {
+    if written == 0 {
+        anyhow::anyhow!("{e}; nothing was sent")
+    } else {
+        anyhow::anyhow!("{e}; the {written} messages before its batch were sent, none after")
+    }
+}
+
+/// The schema values are encoded with: a subject's version, or an id.
+async fn value_schema(
+    registry: Option<Registry>,
+    args: &ProduceArgs,
+) -> Result<Option<Arc<LoadedSchema>>> {
+    if args.value_subject.is_none() && args.value_schema_id.is_none() {
+        if args.value_message.is_some() {
+            bail!("--value-message needs --value-subject or --value-schema-id");
+        }
+        return Ok(None);
+    }
+    let Some(registry) = registry else {
+        bail!(
+            "encoding with a schema needs a schema registry (--schema-registry URL, or schema_registry in the profile)"
+        );
+    };
+    let subject = args.value_subject.clone();
+    let (id, version) = (args.value_schema_id, args.value_schema_version);
+    let loaded = tokio::task::spawn_blocking(move || match (subject, id) {
+        (Some(subject), _) => crate::schema::load_subject(&registry, &subject, version),
+        (None, Some(id)) => crate::schema::load(&registry, id),
+        (None, None) => Err("give --value-subject or --value-schema-id".to_owned()),
+    })
+    .await?
+    .map_err(anyhow::Error::msg)?;
+    Ok(Some(Arc::new(loaded)))
+}
+
+/// One input line as JSON, encoded in the wire format of `schema`.
+fn encode_line(schema: &LoadedSchema, line: &[u8], message: Option<&str>) -> Result<Vec<u8>, String> {
+    let json: serde_json::Value = serde_json::from_slice(line)
+        .map_err(|e| format!("not JSON ({e})"))?;
+    schema
+        .encode(&json, message)
+        .map_err(|e| format!("{e} (schema {})", schema.describe()))
 }
 
 /// Reads lines (without their `\n`) in batches bounded by count and bytes, until end of input

@@ -208,6 +208,8 @@ pub struct Decoded {
     pub json: Json,
     pub schema_id: u32,
     pub kind: SchemaKind,
+    /// A subject and version that registered the schema.
+    pub subject: Option<(String, i32)>,
     /// "avro · orders-value v3 · id 7"
     pub described: String,
     /// The Protobuf message type.
@@ -352,6 +354,7 @@ impl SchemaBook {
                 json,
                 schema_id: id,
                 kind: schema.kind,
+                subject: schema.subject.clone(),
                 described: match &message {
                     Some(m) => format!("{} · {m}", schema.describe()),
                     None => schema.describe(),

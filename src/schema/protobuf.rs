@@ -29,10 +29,29 @@ struct Texts(HashMap<String, String>);
 impl FileResolver for Texts {
     fn open_file(&self, name: &str) -> Result<File, protox::Error> {
         match self.0.get(name) {
-            Some(text) => File::from_source(name, text),
+            Some(text) => match File::from_source(name, text) {
+                Ok(file) => Ok(file),
+                // Confluent's clients register a base64 FileDescriptorProto rather than text;
+                // registries that do not convert it hand it back as it came.
+                Err(source_error) => descriptor_file(name, text).ok_or(source_error),
+            },
             None => Err(protox::Error::file_not_found(name)),
         }
     }
+}
+
+/// A base64 `FileDescriptorProto`, renamed to the name it is imported by.
+fn descriptor_file(name: &str, text: &str) -> Option<File> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
+    let mut proto = prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()?;
+    if proto.message_type.is_empty() && proto.enum_type.is_empty() {
+        return None;
+    }
+    proto.name = Some(name.to_owned());
+    Some(File::from_file_descriptor_proto(proto))
 }
 
 impl ProtoSchema {
@@ -302,6 +321,23 @@ mod tests {
         assert!(e.starts_with("field place.floor: "), "{e}");
         let e = schema.encode(&json!({"bogus": 1}), &reading).unwrap_err();
         assert!(e.starts_with("field bogus: "), "{e}");
+    }
+
+    #[test]
+    fn base64_descriptors_compile_like_text() {
+        use base64::Engine;
+        let text = ProtoSchema::compile(COMMON, &[]).unwrap();
+        let proto = text.file.file_descriptor_proto().clone();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(proto.encode_to_vec());
+        let from_descriptor =
+            ProtoSchema::compile(READING, &[("shared/place.proto".into(), encoded.clone())]).unwrap();
+        let reading = from_descriptor.message(None).unwrap();
+        let bytes = from_descriptor
+            .encode(&json!({"place": {"site": "s"}}), &reading)
+            .unwrap();
+        assert_eq!(from_descriptor.decode(&bytes).unwrap().0["place"]["site"], "s");
+        let main = ProtoSchema::compile(&encoded, &[]).unwrap();
+        assert_eq!(main.message(None).unwrap().full_name(), "shared.Place");
     }
 
     #[test]
