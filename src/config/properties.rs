@@ -195,7 +195,9 @@ fn from_properties(
                 Some(info) => match info.split_once(':') {
                     Some((user, password)) => (
                         Some(user.to_owned()),
-                        Some(SecretOrigin::Inline(SecretString::from(password.to_owned()))),
+                        Some(SecretOrigin::Inline(SecretString::from(
+                            password.to_owned(),
+                        ))),
                     ),
                     None => return Err("basic.auth.user.info must be user:password".into()),
                 },

@@ -131,8 +131,12 @@ impl JsonMessage<'_> {
     pub fn with_schemas(mut self, key: Shown, value: Shown) -> Self {
         (self.key, self.key_base64, self.key_schema, self.key_error) =
             apply(key, self.key.take(), self.key_base64.take());
-        (self.value, self.value_base64, self.value_schema, self.value_error) =
-            apply(value, self.value.take(), self.value_base64.take());
+        (
+            self.value,
+            self.value_base64,
+            self.value_schema,
+            self.value_error,
+        ) = apply(value, self.value.take(), self.value_base64.take());
         self
     }
 }

@@ -32,6 +32,11 @@ pub async fn run(
         registry,
         warned: HashSet::new(),
     };
+    // Kafka's default subject names, preferred when a schema serves several subjects.
+    let (key_subject, value_subject) = (
+        format!("{}-key", args.topic),
+        format!("{}-value", args.topic),
+    );
     let mut remaining = args.count;
     let mut batch = Vec::new();
     while remaining != Some(0) && !reader.is_done() {
@@ -41,8 +46,12 @@ pub async fn run(
             if remaining == Some(0) {
                 break;
             }
-            let key = schemas.show(args.key_format, m.key.as_deref()).await;
-            let value = schemas.show(args.value_format, m.value.as_deref()).await;
+            let key = schemas
+                .show(args.key_format, m.key.as_deref(), &key_subject)
+                .await;
+            let value = schemas
+                .show(args.value_format, m.value.as_deref(), &value_subject)
+                .await;
             // Raw output has nowhere beside the bytes to say why a value was not decoded.
             if args.format == Format::Raw
                 && let Shown::Failed { reason, .. } = &value
@@ -69,7 +78,7 @@ struct Schemas {
 }
 
 impl Schemas {
-    async fn show(&mut self, format: DataFormat, bytes: Option<&[u8]>) -> Shown {
+    async fn show(&mut self, format: DataFormat, bytes: Option<&[u8]>, subject: &str) -> Shown {
         let Some(bytes) = bytes else {
             return Shown::Plain;
         };
@@ -81,10 +90,9 @@ impl Schemas {
             let loaded = tokio::task::spawn_blocking(move || crate::schema::load(&registry, id))
                 .await
                 .unwrap_or_else(|e| Err(format!("schema look-up failed: {e}")));
-            self.book
-                .insert(id, loaded.map(Arc::new), Instant::now());
+            self.book.insert(id, loaded.map(Arc::new), Instant::now());
         }
-        self.book.show(format, bytes)
+        self.book.show(format, bytes, subject)
     }
 
     fn warn_once(&mut self, m: &Message, reason: &str) {

@@ -133,12 +133,16 @@ async fn value_schema(
 }
 
 /// One input line as JSON, encoded in the wire format of `schema`.
-fn encode_line(schema: &LoadedSchema, line: &[u8], message: Option<&str>) -> Result<Vec<u8>, String> {
-    let json: serde_json::Value = serde_json::from_slice(line)
-        .map_err(|e| format!("not JSON ({e})"))?;
+fn encode_line(
+    schema: &LoadedSchema,
+    line: &[u8],
+    message: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    let json: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| format!("not JSON ({e})"))?;
     schema
         .encode(&json, message)
-        .map_err(|e| format!("{e} (schema {})", schema.describe()))
+        .map_err(|e| format!("{e} (schema {})", schema.describe("")))
 }
 
 /// Reads lines (without their `\n`) in batches bounded by count and bytes, until end of input

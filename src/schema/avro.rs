@@ -57,12 +57,12 @@ impl AvroSchema {
                 reader.len()
             ));
         }
-        Ok(self.to_json(&value, &self.schema))
+        Ok(self.json_of(&value, &self.schema))
     }
 
     /// Encodes JSON as an Avro datum of this schema; the error names the field that does not fit.
     pub fn encode(&self, json: &Json) -> Result<Vec<u8>, String> {
-        let value = self.from_json(json, &self.schema, &mut Vec::new())?;
+        let value = self.value_of(json, &self.schema, &mut Vec::new())?;
         apache_avro::to_avro_datum_schemata(&self.schema, self.all_schemas(), value)
             .map_err(|e| format!("does not fit the schema: {e}"))
     }
@@ -82,7 +82,7 @@ impl AvroSchema {
         }
     }
 
-    fn to_json(&self, value: &Value, schema: &Schema) -> Json {
+    fn json_of(&self, value: &Value, schema: &Schema) -> Json {
         let schema = self.resolve(schema);
         match (value, schema) {
             (Value::Null, _) => Json::Null,
@@ -123,13 +123,13 @@ impl AvroSchema {
             }
             (Value::Union(index, inner), Schema::Union(union)) => {
                 let variant = union.variants().get(*index as usize).unwrap_or(schema);
-                self.to_json(inner, variant)
+                self.json_of(inner, variant)
             }
-            (Value::Union(_, inner), _) => self.to_json(inner, schema),
+            (Value::Union(_, inner), _) => self.json_of(inner, schema),
             (Value::Array(items), Schema::Array(array)) => Json::Array(
                 items
                     .iter()
-                    .map(|v| self.to_json(v, &array.items))
+                    .map(|v| self.json_of(v, &array.items))
                     .collect(),
             ),
             (Value::Map(entries), Schema::Map(map)) => {
@@ -137,7 +137,7 @@ impl AvroSchema {
                 keys.sort();
                 Json::Object(
                     keys.into_iter()
-                        .map(|k| (k.clone(), self.to_json(&entries[k], &map.types)))
+                        .map(|k| (k.clone(), self.json_of(&entries[k], &map.types)))
                         .collect(),
                 )
             }
@@ -146,7 +146,7 @@ impl AvroSchema {
                     fields
                         .iter()
                         .zip(shape)
-                        .map(|((name, v), field)| (name.clone(), self.to_json(v, &field.schema)))
+                        .map(|((name, v), field)| (name.clone(), self.json_of(v, &field.schema)))
                         .collect(),
                 )
             }
@@ -154,26 +154,26 @@ impl AvroSchema {
             (Value::Array(items), _) => Json::Array(
                 items
                     .iter()
-                    .map(|v| self.to_json(v, &Schema::Null))
+                    .map(|v| self.json_of(v, &Schema::Null))
                     .collect(),
             ),
             (Value::Map(entries), _) => Json::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| (k.clone(), self.to_json(v, &Schema::Null)))
+                    .map(|(k, v)| (k.clone(), self.json_of(v, &Schema::Null)))
                     .collect(),
             ),
             (Value::Record(fields), _) => Json::Object(
                 fields
                     .iter()
-                    .map(|(k, v)| (k.clone(), self.to_json(v, &Schema::Null)))
+                    .map(|(k, v)| (k.clone(), self.json_of(v, &Schema::Null)))
                     .collect(),
             ),
         }
     }
 
     /// JSON to an Avro value of `schema`; `path` names where in the input we are, for errors.
-    fn from_json(
+    fn value_of(
         &self,
         json: &Json,
         schema: &Schema,
@@ -276,7 +276,7 @@ impl AvroSchema {
                     let mut values = Vec::with_capacity(items.len());
                     for (i, item) in items.iter().enumerate() {
                         path.push(format!("[{i}]"));
-                        values.push(self.from_json(item, &array.items, path)?);
+                        values.push(self.value_of(item, &array.items, path)?);
                         path.pop();
                     }
                     Value::Array(values)
@@ -288,7 +288,7 @@ impl AvroSchema {
                     let mut values = HashMap::with_capacity(entries.len());
                     for (k, v) in entries {
                         path.push(k.clone());
-                        values.insert(k.clone(), self.from_json(v, &map.types, path)?);
+                        values.insert(k.clone(), self.value_of(v, &map.types, path)?);
                         path.pop();
                     }
                     Value::Map(values)
@@ -341,7 +341,7 @@ impl AvroSchema {
         for field in &record.fields {
             path.push(field.name.clone());
             let value = match (given.get(&field.name), &field.default) {
-                (Some(v), _) => self.from_json(v, &field.schema, path)?,
+                (Some(v), _) => self.value_of(v, &field.schema, path)?,
                 (None, Some(default)) => self.default_value(default, &field.schema, path)?,
                 (None, None) => {
                     return Err(format!(
@@ -371,10 +371,10 @@ impl AvroSchema {
                     .ok_or_else(|| format!("{}: empty union", where_(path)))?;
                 Ok(Value::Union(
                     0,
-                    Box::new(self.from_json(default, first, path)?),
+                    Box::new(self.value_of(default, first, path)?),
                 ))
             }
-            other => self.from_json(default, other, path),
+            other => self.value_of(default, other, path),
         }
     }
 
@@ -393,13 +393,13 @@ impl AvroSchema {
                 .iter()
                 .position(|v| branch_name(self.resolve(v)).as_deref() == Some(key.as_str()))
             {
-                let value = self.from_json(inner, &variants[i], path)?;
+                let value = self.value_of(inner, &variants[i], path)?;
                 return Ok(Value::Union(i as u32, Box::new(value)));
             }
         }
         let mut first_error = None;
         for (i, variant) in variants.iter().enumerate() {
-            match self.from_json(json, variant, path) {
+            match self.value_of(json, variant, path) {
                 Ok(value) => return Ok(Value::Union(i as u32, Box::new(value))),
                 Err(e) => {
                     first_error.get_or_insert(e);

@@ -82,8 +82,8 @@ pub enum Compiled {
 pub struct LoadedSchema {
     pub id: u32,
     pub kind: SchemaKind,
-    /// A subject and version that registered it (the first the registry lists).
-    pub subject: Option<(String, i32)>,
+    /// The subjects and versions that registered it (one schema may serve many topics).
+    pub subjects: Vec<(String, i32)>,
     pub compiled: Compiled,
 }
 
@@ -108,9 +108,18 @@ impl LoadedSchema {
         Ok(wire::frame(self.id, &payload))
     }
 
+    /// The subject a record of `preferred` (by Kafka's default naming, "TOPIC-value") was most
+    /// likely written under: that one when it registered this schema, else the first.
+    pub fn subject_for(&self, preferred: &str) -> Option<&(String, i32)> {
+        self.subjects
+            .iter()
+            .find(|(s, _)| s == preferred)
+            .or(self.subjects.first())
+    }
+
     /// "avro · orders-value v3 · id 7" for the detail pane and errors.
-    pub fn describe(&self) -> String {
-        match &self.subject {
+    pub fn describe(&self, preferred: &str) -> String {
+        match self.subject_for(preferred) {
             Some((subject, version)) => {
                 format!(
                     "{} · {subject} v{version} · id {}",
@@ -128,14 +137,11 @@ pub fn load(registry: &Registry, id: u32) -> Result<LoadedSchema, String> {
     let raw = registry.schema_by_id(id).map_err(|e| e.to_string())?;
     let compiled = compile(registry, &raw).map_err(|e| format!("schema id {id}: {e}"))?;
     // Where it was registered is for people; a registry without the endpoint still decodes.
-    let subject = registry
-        .versions_of_id(id)
-        .ok()
-        .and_then(|v| v.into_iter().next());
+    let subjects = registry.versions_of_id(id).unwrap_or_default();
     Ok(LoadedSchema {
         id,
         kind: raw.kind,
-        subject,
+        subjects,
         compiled,
     })
 }
@@ -154,7 +160,7 @@ pub fn load_subject(
     Ok(LoadedSchema {
         id: found.id,
         kind: found.schema.kind,
-        subject: Some((found.subject, found.version)),
+        subjects: vec![(found.subject, found.version)],
         compiled,
     })
 }
@@ -300,8 +306,9 @@ impl SchemaBook {
         }
     }
 
-    /// What these bytes show when read as `format`.
-    pub fn show(&self, format: DataFormat, bytes: &[u8]) -> Shown {
+    /// What these bytes show when read as `format`; `subject` is the one the record's topic
+    /// would use ("TOPIC-value"), named when the schema was registered under it.
+    pub fn show(&self, format: DataFormat, bytes: &[u8], subject: &str) -> Shown {
         if matches!(format, DataFormat::String | DataFormat::Bytes) {
             return Shown::Plain;
         }
@@ -354,16 +361,16 @@ impl SchemaBook {
                 json,
                 schema_id: id,
                 kind: schema.kind,
-                subject: schema.subject.clone(),
+                subject: schema.subject_for(subject).cloned(),
                 described: match &message {
-                    Some(m) => format!("{} · {m}", schema.describe()),
-                    None => schema.describe(),
+                    Some(m) => format!("{} · {m}", schema.describe(subject)),
+                    None => schema.describe(subject),
                 },
                 message,
             }),
             Err(reason) => Shown::Failed {
                 schema_id: Some(id),
-                reason: format!("{}: {reason}", schema.describe()),
+                reason: format!("{}: {reason}", schema.describe(subject)),
             },
         }
     }
@@ -372,6 +379,12 @@ impl SchemaBook {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl SchemaBook {
+        fn show_t(&self, format: DataFormat, bytes: &[u8]) -> Shown {
+            self.show(format, bytes, "t-value")
+        }
+    }
 
     fn avro_book() -> SchemaBook {
         let mut book = SchemaBook::new(true);
@@ -385,7 +398,7 @@ mod tests {
             Ok(Arc::new(LoadedSchema {
                 id: 7,
                 kind: SchemaKind::Avro,
-                subject: Some(("t-value".into(), 2)),
+                subjects: vec![("other-value".into(), 1), ("t-value".into(), 2)],
                 compiled: Compiled::Avro(schema),
             })),
             Instant::now(),
@@ -402,15 +415,15 @@ mod tests {
             .encode(&serde_json::json!({"n": 5}), None)
             .unwrap();
         assert_eq!(framed, [0, 0, 0, 0, 7, 10]);
-        match book.show(DataFormat::Auto, &framed) {
+        match book.show_t(DataFormat::Auto, &framed) {
             Shown::Decoded(d) => {
                 assert_eq!(d.json, serde_json::json!({"n": 5}));
                 assert_eq!(d.described, "avro · t-value v2 · id 7");
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(book.show(DataFormat::Auto, b"{\"n\":5}"), Shown::Plain);
-        assert_eq!(book.show(DataFormat::String, &framed), Shown::Plain);
+        assert_eq!(book.show_t(DataFormat::Auto, b"{\"n\":5}"), Shown::Plain);
+        assert_eq!(book.show_t(DataFormat::String, &framed), Shown::Plain);
     }
 
     #[test]
@@ -420,28 +433,29 @@ mod tests {
             Shown::Failed { reason, .. } => reason,
             other => panic!("{other:?}"),
         };
-        assert!(reason(book.show(DataFormat::Avro, b"{\"n\":5}")).contains("magic byte 0x7b"));
+        assert!(reason(book.show_t(DataFormat::Avro, b"{\"n\":5}")).contains("magic byte 0x7b"));
         assert!(
-            reason(book.show(DataFormat::Protobuf, &[0, 0, 0, 0, 7, 10]))
+            reason(book.show_t(DataFormat::Protobuf, &[0, 0, 0, 0, 7, 10]))
                 .contains("is avro, not protobuf")
         );
         assert!(
-            reason(book.show(DataFormat::Auto, &[0, 0, 0, 0, 7])).contains("not an Avro value")
+            reason(book.show_t(DataFormat::Auto, &[0, 0, 0, 0, 7])).contains("not an Avro value")
         );
         assert!(
-            reason(book.show(DataFormat::Auto, &[0, 0, 0, 0, 7, 10, 1])).contains("1 bytes left")
+            reason(book.show_t(DataFormat::Auto, &[0, 0, 0, 0, 7, 10, 1])).contains("1 bytes left")
         );
         assert_eq!(
-            book.show(DataFormat::Auto, &[0, 0, 0, 0, 9, 1]),
+            book.show_t(DataFormat::Auto, &[0, 0, 0, 0, 9, 1]),
             Shown::Pending { schema_id: 9 }
         );
         let none = SchemaBook::new(false);
         assert_eq!(
-            none.show(DataFormat::Auto, &[0, 0, 0, 0, 9, 1]),
+            none.show_t(DataFormat::Auto, &[0, 0, 0, 0, 9, 1]),
             Shown::Plain
         );
         assert!(
-            reason(none.show(DataFormat::Avro, &[0, 0, 0, 0, 9, 1])).contains("no schema registry")
+            reason(none.show_t(DataFormat::Avro, &[0, 0, 0, 0, 9, 1]))
+                .contains("no schema registry")
         );
     }
 

@@ -330,12 +330,16 @@ mod tests {
         let proto = text.file.file_descriptor_proto().clone();
         let encoded = base64::engine::general_purpose::STANDARD.encode(proto.encode_to_vec());
         let from_descriptor =
-            ProtoSchema::compile(READING, &[("shared/place.proto".into(), encoded.clone())]).unwrap();
+            ProtoSchema::compile(READING, &[("shared/place.proto".into(), encoded.clone())])
+                .unwrap();
         let reading = from_descriptor.message(None).unwrap();
         let bytes = from_descriptor
             .encode(&json!({"place": {"site": "s"}}), &reading)
             .unwrap();
-        assert_eq!(from_descriptor.decode(&bytes).unwrap().0["place"]["site"], "s");
+        assert_eq!(
+            from_descriptor.decode(&bytes).unwrap().0["place"]["site"],
+            "s"
+        );
         let main = ProtoSchema::compile(&encoded, &[]).unwrap();
         assert_eq!(main.message(None).unwrap().full_name(), "shared.Place");
     }

@@ -45,6 +45,39 @@ pub fn start_cluster_node(n: u8) {
     kafka_local(&["node", "start", &n.to_string()]);
 }
 
+/// The schema registry (Apicurio, from scripts/schema-registry), started once per test binary
+/// that asks for it; returns its Confluent-compatible API's URL.
+pub fn registry() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let script = repo().join("scripts/schema-registry");
+        let status = Command::new(&script)
+            .arg("start")
+            .status()
+            .expect("scripts/schema-registry runs");
+        assert!(status.success(), "scripts/schema-registry start failed");
+        let out = Command::new(&script).arg("url").output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    })
+}
+
+/// Confluent's Python serializers (tests/peers/schema_peer.py): `produce FORMAT TOPIC` with
+/// JSON lines on stdin, or `consume FORMAT TOPIC N`.
+pub fn schema_peer(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
+    let mut cmd = Command::new("python3");
+    cmd.arg(repo().join("tests/peers/schema_peer.py"))
+        .args(args)
+        .env("KVIEW_TEST_BROKERS", broker())
+        .env("KVIEW_TEST_REGISTRY", registry());
+    let out = run(cmd, stdin);
+    assert!(
+        out.status.success(),
+        "schema peer {args:?} failed (scripts/test installs confluent-kafka): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// A topic name no other test or earlier run uses.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -65,7 +98,8 @@ pub fn kview_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kview"));
     cmd.env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
         .env_remove("KVIEW_CLUSTER")
-        .env_remove("KVIEW_CONFIG");
+        .env_remove("KVIEW_CONFIG")
+        .env_remove("KVIEW_SCHEMA_REGISTRY");
     cmd
 }
 
