@@ -2,6 +2,7 @@
 //! value) and commands for the runtime to carry out.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::demo::ml::records::MetricRecord;
@@ -14,6 +15,7 @@ use crate::kafka::{
 };
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::Commit;
+use crate::schema::LoadedSchema;
 
 /// How the dashboard's link to the cluster stands; always shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +119,11 @@ pub enum Event {
         error: String,
     },
     Produced(Result<Produced, String>),
+    /// A schema of the registry, fetched by id and compiled (or why not).
+    Schema {
+        id: u32,
+        result: Result<Arc<LoadedSchema>, String>,
+    },
     Wrote {
         path: PathBuf,
         result: Result<usize, String>,
@@ -189,6 +196,8 @@ pub enum Command {
         group: String,
         plans: Vec<ResetPlan>,
     },
+    /// Fetch and compile the registry's schema with this id.
+    LoadSchema(u32),
     /// Leave the cluster for the config file's profile of this name.
     SwitchCluster(String),
     Quit,

@@ -18,6 +18,7 @@ use super::action::Action;
 use super::event::{Command, Event, MlTask, SensorTask, TaskStatus};
 use super::jobs::demos::{self, SensorPipeline};
 use super::jobs::poller::{self, ClientCell};
+use super::jobs::schemas::{self, RegistryCell};
 use super::jobs::{JobKind, Jobs, requests};
 use super::keymap;
 use super::state::{Msg, SessionIdentity, State, update};
@@ -69,6 +70,7 @@ struct Runtime {
     names: DemoNames,
     sensors: SensorPipeline,
     partitioner: Arc<Partitioner>,
+    registry: RegistryCell,
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -> Result<()> {
@@ -83,6 +85,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
         names: options.demo_names.clone(),
         sensors: SensorPipeline::new(SENSOR_RATE),
         partitioner: Arc::default(),
+        registry: RegistryCell::default(),
     };
     let first = runtime.resolved.cluster.clone();
     let identity = runtime.open_session(first);
@@ -204,7 +207,9 @@ impl Runtime {
             brokers: cluster.brokers.join(","),
             security: cluster.describe(),
             read_only,
+            schema_registry: cluster.schema_registry.as_ref().map(|r| r.url.clone()),
         };
+        self.registry = RegistryCell::new(cluster.schema_registry.clone());
         self.jobs.start(
             JobKind::Poller,
             poller::connect_and_poll(
@@ -289,6 +294,9 @@ impl Runtime {
                 }
             },
             Command::StopBrowse => self.jobs.stop(JobKind::Browse),
+            Command::LoadSchema(id) => self
+                .jobs
+                .request(schemas::load_schema(self.registry.clone(), id)),
             Command::Produce(request) => {
                 let partitioner = self.partitioner.clone();
                 self.with_client(

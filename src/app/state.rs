@@ -3,6 +3,7 @@
 //! connected cluster in [`Session`], which a cluster switch replaces whole.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use chrono::FixedOffset;
 
@@ -23,6 +24,7 @@ use super::views::topics::TopicsView;
 use super::views::{self, View};
 use crate::kafka::{ClusterMetadata, StartAt, TopicInfo};
 use crate::lag::tracker::LagTracker;
+use crate::schema::SchemaBook;
 
 /// What kview knows of the cluster it is connected to. Everything here describes one cluster;
 /// switching clusters starts a new session.
@@ -35,6 +37,8 @@ pub struct SessionIdentity {
     /// "TLS · SCRAM-SHA-512 as alice", "plaintext".
     pub security: String,
     pub read_only: bool,
+    /// The schema registry's URL, when the cluster names one.
+    pub schema_registry: Option<String>,
 }
 
 impl SessionIdentity {
@@ -45,6 +49,7 @@ impl SessionIdentity {
             brokers: brokers.into(),
             security: "plaintext".into(),
             read_only,
+            schema_registry: None,
         }
     }
 }
@@ -66,6 +71,9 @@ pub struct Session {
     pub topic_sizes: HashMap<String, i64>,
     /// Commit windows and high-watermark histories behind the lag reports.
     pub tracker: LagTracker,
+    pub schema_registry: Option<String>,
+    /// The registry's schemas met so far, by id.
+    pub schemas: SchemaBook,
 }
 
 impl Session {
@@ -75,6 +83,8 @@ impl Session {
             brokers: id.brokers,
             security: id.security,
             read_only: id.read_only,
+            schemas: SchemaBook::new(id.schema_registry.is_some()),
+            schema_registry: id.schema_registry,
             conn: ConnState::Connecting,
             cluster: None,
             topic_index: HashMap::new(),
@@ -357,10 +367,37 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             if browse_id == state.messages.browse_id {
                 state.messages.skipped += skipped;
                 let rows = state.page();
-                state.messages.push(messages, state.utc_offset, rows);
+                let wanted = state.messages.push(
+                    messages,
+                    state.utc_offset,
+                    rows,
+                    &state.session.schemas,
+                    Instant::now(),
+                );
                 state.messages.progress = progress;
                 state.messages.done = done;
+                // Each schema is asked for once; the rows show their bytes until it comes.
+                return wanted
+                    .into_iter()
+                    .map(|id| {
+                        state.session.schemas.mark_loading(id);
+                        Command::LoadSchema(id)
+                    })
+                    .collect();
             }
+        }
+        Event::Schema { id, result } => {
+            if let Err(e) = &result {
+                tracing::warn!("{e}");
+            }
+            state
+                .session
+                .schemas
+                .insert(id, result, Instant::now());
+            let rows = state.page();
+            state
+                .messages
+                .schema_arrived(id, state.utc_offset, &state.session.schemas, rows);
         }
         Event::BrowseFailed { browse_id, error } => {
             if browse_id == state.messages.browse_id {

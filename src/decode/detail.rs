@@ -2,18 +2,39 @@
 //! value as pretty JSON, escaped text or a hex dump.
 
 use super::styled::{Role, StyledLine, pretty_json};
-use super::text::{escape_bytes, hex_dump, looks_binary, preview};
+use super::text::{escape_bytes, escape_str, hex_dump, looks_binary, preview};
 use crate::kafka::Message;
+use crate::schema::Shown;
 
 /// Bytes of a value shown; the rest is summarised.
 pub const DETAIL_BYTES: usize = 256 * 1024;
+
+/// "value schema: avro · orders-value v3 · id 7", or why the bytes below are not decoded.
+fn schema_line(lines: &mut Vec<StyledLine>, side: &str, shown: &Shown) {
+    match shown {
+        Shown::Plain => {}
+        Shown::Decoded(d) => lines.push(StyledLine::styled(
+            Role::Dim,
+            format!("{side} schema: {}", escape_str(&d.described)),
+        )),
+        Shown::Pending { schema_id } => lines.push(StyledLine::styled(
+            Role::Dim,
+            format!("{side} schema: id {schema_id}, loading from the registry…"),
+        )),
+        Shown::Failed { reason, .. } => lines.push(StyledLine::styled(
+            Role::Warn,
+            format!("{side} not decoded: {} (bytes shown)", escape_str(reason)),
+        )),
+    }
+}
 
 fn size(bytes: Option<&bytes::Bytes>) -> String {
     bytes.map_or_else(|| "null".to_owned(), |b| format!("{} B", b.len()))
 }
 
-/// The detail lines of a record; `time` is its timestamp as the caller shows it.
-pub fn detail_lines(m: &Message, time: &str) -> Vec<StyledLine> {
+/// The detail lines of a record; `time` is its timestamp as the caller shows it, `key` and
+/// `value` what the schema registry made of them.
+pub fn detail_lines(m: &Message, time: &str, key: &Shown, value: &Shown) -> Vec<StyledLine> {
     let mut lines = vec![
         StyledLine::styled(
             Role::Heading,
@@ -27,11 +48,16 @@ pub fn detail_lines(m: &Message, time: &str) -> Vec<StyledLine> {
         )),
         StyledLine::plain(format!(
             "key: {}",
-            m.key
-                .as_deref()
-                .map_or_else(|| "null".to_owned(), |k| preview(k, 400))
+            match key {
+                Shown::Decoded(d) => escape_str(&d.json.to_string()),
+                _ => m
+                    .key
+                    .as_deref()
+                    .map_or_else(|| "null".to_owned(), |k| preview(k, 400)),
+            }
         )),
     ];
+    schema_line(&mut lines, "key", key);
     for h in &m.headers {
         let value = h
             .value
@@ -43,7 +69,15 @@ pub fn detail_lines(m: &Message, time: &str) -> Vec<StyledLine> {
             value
         )));
     }
+    schema_line(&mut lines, "value", value);
     lines.push(StyledLine::styled(Role::Dim, "─".repeat(20)));
+    if let Shown::Decoded(d) = value {
+        let text = serde_json::to_vec(&d.json).unwrap_or_default();
+        if let Some(json) = pretty_json(&text) {
+            lines.extend(json);
+            return lines;
+        }
+    }
     let Some(value) = &m.value else {
         lines.push(StyledLine::styled(Role::Dim, "null value (tombstone)"));
         return lines;

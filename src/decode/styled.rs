@@ -10,6 +10,8 @@ pub enum Role {
     Plain,
     Heading,
     Dim,
+    /// Something the reader should notice (a value that could not be decoded).
+    Warn,
     JsonKey,
     JsonString,
     JsonNumber,

@@ -22,6 +22,7 @@ impl Theme {
             Role::Plain => ratatui::style::Style::default(),
             Role::Heading => self.header,
             Role::Dim => self.dim,
+            Role::Warn => self.warn,
             Role::JsonKey => self.json_key,
             Role::JsonString => self.json_string,
             Role::JsonNumber => self.json_number,

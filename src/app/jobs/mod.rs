@@ -5,6 +5,7 @@
 pub mod demos;
 pub mod poller;
 pub mod requests;
+pub mod schemas;
 
 use std::collections::HashMap;
 use std::future::Future;

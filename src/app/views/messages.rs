@@ -14,10 +14,12 @@ use super::super::state::State;
 use crate::decode::StyledLine;
 use crate::decode::detail::detail_lines;
 use crate::decode::json::JsonMessage;
-use crate::decode::text::preview;
+use crate::decode::text::{escape_str, preview};
 use crate::human;
 use crate::kafka::reader::Progress;
 use crate::kafka::{Message, StartAt};
+use crate::schema::{DataFormat, SchemaBook, Shown};
+use std::time::Instant;
 
 /// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
 pub const CLIPBOARD_LIMIT: usize = 74_000;
@@ -35,6 +37,38 @@ pub struct MessageRow {
     pub key: String,
     pub value: String,
     pub bytes: usize,
+    /// The key and value as the schema registry reads them.
+    pub key_shown: Shown,
+    pub value_shown: Shown,
+}
+
+impl MessageRow {
+    /// Whether either side waits for (or failed on) the schema with this id.
+    fn needs_schema(&self, id: u32) -> bool {
+        [&self.key_shown, &self.value_shown].iter().any(|s| {
+            matches!(s, Shown::Pending { schema_id } if *schema_id == id)
+                || matches!(s, Shown::Failed { schema_id: Some(i), .. } if *i == id)
+        })
+    }
+}
+
+/// The list's one-line form of a key or value: decoded JSON, or the bytes escaped (marked when
+/// a schema is loading or failed).
+fn preview_of(bytes: Option<&[u8]>, shown: &Shown, max: usize, null: &str) -> String {
+    match (shown, bytes) {
+        (Shown::Decoded(d), _) => fit_chars(&escape_str(&d.json.to_string()), max),
+        (_, None) => null.to_owned(),
+        (Shown::Plain, Some(b)) => preview(b, max),
+        (Shown::Pending { .. }, Some(b)) => format!("… {}", preview(b, max)),
+        (Shown::Failed { .. }, Some(b)) => format!("⚠ {}", preview(b, max)),
+    }
+}
+
+fn fit_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,11 +103,15 @@ impl Filter {
         }
     }
 
-    /// Matches over key and value as text (lossy for binary data).
-    fn matches(&self, m: &Message) -> bool {
-        let field =
-            |b: &Option<bytes::Bytes>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
-        let texts = [field(&m.key), field(&m.value)];
+    /// Matches over key and value as text: decoded JSON when a schema read them, the bytes
+    /// otherwise (lossy for binary data).
+    fn matches(&self, row: &MessageRow) -> bool {
+        let field = |b: &Option<bytes::Bytes>, shown: &Shown| match shown {
+            Shown::Decoded(d) => Some(d.json.to_string()),
+            _ => b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+        };
+        let m = &row.message;
+        let texts = [field(&m.key, &row.key_shown), field(&m.value, &row.value_shown)];
         texts.iter().flatten().any(|t| match self {
             Filter::Substring(s) => t.contains(s.as_str()),
             Filter::Regex(r) => r.is_match(t),
@@ -203,28 +241,61 @@ impl MessagesView {
         self.detail.as_ref().map_or(&[], |(_, lines)| lines)
     }
 
+    /// Kafka's default subject names for this topic, preferred when naming a schema.
+    fn subjects(&self) -> (String, String) {
+        (format!("{}-key", self.topic), format!("{}-value", self.topic))
+    }
+
+    /// A row of `message` as the schemas in `book` read it.
+    fn make_row(
+        &self,
+        seq: u64,
+        message: Message,
+        offset: Option<FixedOffset>,
+        book: &SchemaBook,
+    ) -> MessageRow {
+        let (key_subject, value_subject) = self.subjects();
+        let show = |bytes: Option<&[u8]>, subject: &str| {
+            bytes.map_or(Shown::Plain, |b| book.show(DataFormat::Auto, b, subject))
+        };
+        let key_shown = show(message.key.as_deref(), &key_subject);
+        let value_shown = show(message.value.as_deref(), &value_subject);
+        MessageRow {
+            seq,
+            time: human::time(message.timestamp_ms, offset),
+            key: preview_of(message.key.as_deref(), &key_shown, 40, "∅"),
+            value: preview_of(message.value.as_deref(), &value_shown, 200, "∅ (null)"),
+            bytes: message.payload_size(),
+            key_shown,
+            value_shown,
+            message,
+        }
+    }
+
     /// Adds a batch, dropping the oldest rows past the ring's bounds; `rows` is how many the
-    /// list shows.
-    pub fn push(&mut self, messages: Vec<Message>, offset: Option<FixedOffset>, rows: usize) {
+    /// list shows. Returns the schema ids the batch needs fetched.
+    pub fn push(
+        &mut self,
+        messages: Vec<Message>,
+        offset: Option<FixedOffset>,
+        rows: usize,
+        book: &SchemaBook,
+        now: Instant,
+    ) -> Vec<u32> {
         let at_end = self.list.selected + 1 >= self.visible.len();
+        let mut wanted = Vec::new();
         for message in messages {
-            let bytes = message.payload_size();
-            let row = MessageRow {
-                seq: self.next_seq,
-                time: human::time(message.timestamp_ms, offset),
-                key: message
-                    .key
-                    .as_deref()
-                    .map_or_else(|| "∅".to_owned(), |k| preview(k, 40)),
-                value: message
-                    .value
-                    .as_deref()
-                    .map_or_else(|| "∅ (null)".to_owned(), |v| preview(v, 200)),
-                bytes,
-                message,
-            };
+            for bytes in [message.key.as_deref(), message.value.as_deref()].into_iter().flatten() {
+                if let Some(id) = book.wanted(DataFormat::Auto, bytes, now)
+                    && !wanted.contains(&id)
+                {
+                    wanted.push(id);
+                }
+            }
+            let row = self.make_row(self.next_seq, message, offset, book);
+            let bytes = row.bytes;
             self.next_seq += 1;
-            if self.filter.as_ref().is_none_or(|f| f.matches(&row.message)) {
+            if self.filter.as_ref().is_none_or(|f| f.matches(&row)) {
                 self.visible.push(row.seq);
             }
             self.ring_bytes += bytes;
@@ -246,6 +317,30 @@ impl MessagesView {
             self.list.selected = self.visible.len().saturating_sub(1);
         }
         self.list.keep_visible(self.visible.len(), rows);
+        wanted
+    }
+
+    /// Reads again the rows that waited for (or failed on) schema `id`, now that the book has
+    /// news of it.
+    pub fn schema_arrived(&mut self, id: u32, offset: Option<FixedOffset>, book: &SchemaBook, rows: usize) {
+        let mut changed = false;
+        for i in 0..self.rows.len() {
+            if !self.rows[i].needs_schema(id) {
+                continue;
+            }
+            let seq = self.rows[i].seq;
+            let message = self.rows[i].message.clone();
+            self.rows[i] = self.make_row(seq, message, offset, book);
+            changed = true;
+        }
+        if changed {
+            if self.filter.is_some() {
+                let filter = self.filter.take();
+                self.set_filter(filter, rows);
+            }
+            self.detail = None;
+            self.refresh_detail();
+        }
     }
 
     pub fn set_filter(&mut self, filter: Option<Filter>, rows: usize) {
@@ -254,7 +349,7 @@ impl MessagesView {
         self.visible = self
             .rows
             .iter()
-            .filter(|r| self.filter.as_ref().is_none_or(|f| f.matches(&r.message)))
+            .filter(|r| self.filter.as_ref().is_none_or(|f| f.matches(r)))
             .map(|r| r.seq)
             .collect();
         self.list.selected = selected_seq
@@ -281,7 +376,7 @@ impl MessagesView {
         if self.detail.as_ref().is_some_and(|(seq, _)| *seq == row.seq) {
             return;
         }
-        let lines = detail_lines(&row.message, &row.time);
+        let lines = detail_lines(&row.message, &row.time, &row.key_shown, &row.value_shown);
         self.detail = Some((row.seq, lines));
     }
 }
@@ -402,7 +497,7 @@ mod tests {
     fn the_ring_is_bounded_and_counts_what_it_dropped() {
         let mut v = MessagesView::default();
         let batch: Vec<Message> = (0..RING_RECORDS as i64 + 10).map(|o| msg(o, "x")).collect();
-        v.push(batch, Some(FixedOffset::east_opt(0).unwrap()), 10);
+        v.push(batch, Some(FixedOffset::east_opt(0).unwrap()), 10, &SchemaBook::default(), Instant::now());
         assert_eq!(v.len(), RING_RECORDS);
         assert_eq!(v.dropped, 10);
         assert_eq!(v.visible_rows().next().unwrap().message.offset, 10);
@@ -420,6 +515,8 @@ mod tests {
             ],
             None,
             10,
+            &SchemaBook::default(),
+            Instant::now(),
         );
         v.list.select(1, 4, 10);
         v.set_filter(Filter::parse("ap").unwrap(), 10);
@@ -443,12 +540,12 @@ mod tests {
             follow: true,
             ..MessagesView::default()
         };
-        v.push(vec![msg(0, "a"), msg(1, "b")], None, 10);
+        v.push(vec![msg(0, "a"), msg(1, "b")], None, 10, &SchemaBook::default(), Instant::now());
         assert_eq!(v.list.selected, 1);
-        v.push(vec![msg(2, "c")], None, 10);
+        v.push(vec![msg(2, "c")], None, 10, &SchemaBook::default(), Instant::now());
         assert_eq!(v.list.selected, 2);
         v.list.select(0, 3, 10);
-        v.push(vec![msg(3, "d")], None, 10);
+        v.push(vec![msg(3, "d")], None, 10, &SchemaBook::default(), Instant::now());
         assert_eq!(v.list.selected, 0, "a user who scrolled up stays put");
     }
 
@@ -457,7 +554,7 @@ mod tests {
         let mut v = MessagesView::default();
         let mut m = msg(0, "{\"a\":1}");
         m.key = Some(Bytes::from_static(b"\x1b[2Jk"));
-        v.push(vec![m, msg(1, "line1\n\x1b[31mred")], None, 10);
+        v.push(vec![m, msg(1, "line1\n\x1b[31mred")], None, 10, &SchemaBook::default(), Instant::now());
         v.list.select(0, 2, 10);
         v.refresh_detail();
         let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();
