@@ -188,6 +188,126 @@ fn messages_state() -> State {
     s
 }
 
+/// The browser on a topic written with a schema registry: one Avro record decoded once its
+/// schema arrived, one whose schema id the registry does not have.
+fn schema_messages_state() -> State {
+    use kview::schema::{Compiled, LoadedSchema, SchemaBook, SchemaKind, avro::AvroSchema};
+    let mut s = base_state();
+    s.session.schemas = SchemaBook::new(true);
+    s.session.schema_registry = Some("http://registry:8081".into());
+    act(&mut s, Action::ShowTopics);
+    let browse = act(&mut s, Action::ShowMessages);
+    let Some(Command::Browse(request)) = browse.first() else {
+        panic!("opening messages starts a browse: {browse:?}");
+    };
+    let schema = AvroSchema::parse(
+        r#"{"type": "record", "name": "Order", "fields": [{"name": "item", "type": "string"}, {"name": "qty", "type": "int"}]}"#,
+        &[],
+    )
+    .unwrap();
+    let loaded = LoadedSchema {
+        id: 7,
+        kind: SchemaKind::Avro,
+        subjects: vec![("orders-value".into(), 3)],
+        compiled: Compiled::Avro(schema),
+    };
+    let framed = loaded
+        .encode(&serde_json::json!({"item": "book", "qty": 2}), None)
+        .unwrap();
+    let commands = update(
+        &mut s,
+        Msg::Event(Event::Messages {
+            browse_id: request.id,
+            messages: vec![
+                message(0, 500, Some(b"user-1"), Some(&framed)),
+                message(0, 501, Some(b"user-2"), Some(&[0, 0, 0, 0, 9, 2, 4])),
+            ],
+            progress: Progress { read: 2, total: 2 },
+            done: true,
+            skipped: 0,
+        }),
+    );
+    assert_eq!(
+        commands,
+        vec![Command::LoadSchema(7), Command::LoadSchema(9)],
+        "each unknown schema is asked for once"
+    );
+    event(
+        &mut s,
+        Event::Schema {
+            id: 7,
+            result: Ok(std::sync::Arc::new(loaded)),
+        },
+    );
+    event(
+        &mut s,
+        Event::Schema {
+            id: 9,
+            result: Err("schema id 9 is not in the registry".into()),
+        },
+    );
+    s
+}
+
+/// `:schemas` with a subject of two versions open, showing the change between them.
+fn schemas_state() -> State {
+    use kview::schema::{SchemaKind, SubjectDetail, SubjectSummary, VersionText};
+    let mut s = base_state();
+    s.session.schema_registry = Some("http://registry:8081".into());
+    assert_eq!(
+        type_command(&mut s, "schemas"),
+        vec![Command::LoadSubjects, Command::StopBrowse]
+    );
+    let summary = |name: &str, kind, versions, id| SubjectSummary {
+        name: name.into(),
+        kind,
+        versions,
+        latest: versions as i32,
+        latest_id: id,
+    };
+    event(
+        &mut s,
+        Event::Subjects(Ok((
+            "BACKWARD".into(),
+            vec![
+                summary("orders-value", SchemaKind::Avro, 2, 8),
+                summary("payments-value", SchemaKind::Protobuf, 1, 4),
+            ],
+        ))),
+    );
+    assert_eq!(
+        act(&mut s, Action::Open),
+        vec![Command::LoadSubject("orders-value".into())]
+    );
+    let version = |v: i32, id: u32, text: &str| VersionText {
+        version: v,
+        id,
+        kind: SchemaKind::Avro,
+        text: text.into(),
+        references: vec![],
+    };
+    event(
+        &mut s,
+        Event::Subject {
+            name: "orders-value".into(),
+            result: Ok(SubjectDetail {
+                name: "orders-value".into(),
+                compatibility: "BACKWARD".into(),
+                versions: vec![
+                    version(1, 7, "{\n  \"type\": \"record\",\n  \"name\": \"Order\"\n}"),
+                    version(
+                        2,
+                        8,
+                        "{\n  \"type\": \"record\",\n  \"name\": \"Order\",\n  \"doc\": \"v2\"\n}",
+                    ),
+                ],
+            }),
+        },
+    );
+    act(&mut s, Action::ToggleDiff);
+    s
+}
+
 /// Two groups: "billing" keeps up on orders, "audit" stopped committing long ago.
 fn groups_state() -> State {
     use kview::collect::groups::OwnedGroupSnapshot;
@@ -515,6 +635,9 @@ fn states() -> Vec<(&'static str, State)> {
         vec![Command::SetSensorRate(100.0)]
     );
     v.push(("sensors_running", sensors));
+
+    v.push(("messages_schema_registry", schema_messages_state()));
+    v.push(("schemas_diff", schemas_state()));
 
     let mut retrying = State::new("127.0.0.1:9999".into(), true);
     event(
@@ -872,6 +995,7 @@ fn the_header_names_the_cluster_its_protection_and_user_at_every_width() {
         brokers: "b1.example.com:9093".into(),
         security: "TLS · SCRAM-SHA-512 as alice".into(),
         read_only: true,
+        schema_registry: None,
     });
     event(&mut s, Event::Connection(ConnState::Connected));
     event(&mut s, Event::Metadata(cluster()));
@@ -958,6 +1082,7 @@ fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
             brokers: "b1:9093".into(),
             security: "TLS · SCRAM-SHA-512 as alice".into(),
             read_only: true,
+            schema_registry: None,
         }),
     );
     assert_eq!(s.view(), View::Overview);

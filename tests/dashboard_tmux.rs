@@ -538,3 +538,49 @@ fn after_a_reset_backwards_the_dashboard_and_kview_lag_both_say_rewind() {
             .any(|l| l.contains(&topic) && l.contains("REWIND"))
     });
 }
+
+#[test]
+fn the_browser_shows_schema_registry_records_as_json_and_says_why_when_it_cannot() {
+    let b = broker();
+    let url = registry();
+    let topic = unique("tmux-avro");
+    let _guard = create_topic(b, &topic, 1, 1);
+    schema_peer(
+        &["produce", "avro", &topic],
+        Some(b"{\"sensor\": \"s-1\", \"value\": 21.5, \"count\": 3, \"unit\": \"C\", \"kind\": \"TEMP\", \"tags\": [\"a\"]}\n"),
+    );
+    // A framed value whose schema id the registry does not have.
+    let mut unknown = vec![0u8, 0x7f, 0, 0, 9, 2];
+    unknown.push(b'\n');
+    kview_ok(b, &["produce", "-t", &topic, "-q"], Some(&unknown));
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let command = format!("{bin} -b {b} --schema-registry {url}; sleep 60");
+    let tmux = Tmux::start(&command, 160, 40);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text(&format!("topic {topic}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the topic view", |s| s.contains("Enter: messages"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("two records", |s| s.contains("2 loaded"));
+    tmux.keys(&["g"]);
+    let screen = tmux.wait_for("the decoded record", |s| {
+        s.contains(&format!("value schema: avro · {topic}-value v1"))
+    });
+    assert!(
+        screen.contains(r#"{"sensor":"s-1","value":21.5"#),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(r#""kind": "TEMP","#),
+        "pretty JSON in the detail:\n{screen}"
+    );
+    tmux.keys(&["G"]);
+    let screen = tmux.wait_for("the unreadable record", |s| s.contains("value not decoded"));
+    assert!(
+        screen.contains("is not in the registry"),
+        "the reason is said:\n{screen}"
+    );
+    assert!(screen.contains("⚠"), "the row is marked:\n{screen}");
+}

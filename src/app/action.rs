@@ -40,6 +40,10 @@ pub enum Action {
     RateUp,
     RateDown,
     Inject(crate::demo::sensors::signal::Anomaly),
+    /// `:schemas`: the version before or after, and the change from the one before.
+    PrevVersion,
+    NextVersion,
+    ToggleDiff,
     Submit,
     FormatJson,
     Insert(char),

@@ -15,7 +15,7 @@ use crate::kafka::{
 };
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::Commit;
-use crate::schema::LoadedSchema;
+use crate::schema::{LoadedSchema, SubjectDetail, SubjectSummary};
 
 /// How the dashboard's link to the cluster stands; always shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +119,12 @@ pub enum Event {
         error: String,
     },
     Produced(Result<Produced, String>),
+    /// The registry's compatibility level and subjects, for `:schemas`.
+    Subjects(Result<(String, Vec<SubjectSummary>), String>),
+    Subject {
+        name: String,
+        result: Result<SubjectDetail, String>,
+    },
     /// A schema of the registry, fetched by id and compiled (or why not).
     Schema {
         id: u32,
@@ -196,6 +202,8 @@ pub enum Command {
         group: String,
         plans: Vec<ResetPlan>,
     },
+    LoadSubjects,
+    LoadSubject(String),
     /// Fetch and compile the registry's schema with this id.
     LoadSchema(u32),
     /// Leave the cluster for the config file's profile of this name.

@@ -212,6 +212,31 @@ const CLUSTERS: &[Binding] = &[bind(
     true,
 )];
 
+const SCHEMAS: &[Binding] = &[
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Open,
+        "open the subject",
+        true,
+    ),
+    ch('[', Action::PrevVersion, "the version before", true),
+    ch(']', Action::NextVersion, "the version after", true),
+    ch(
+        'd',
+        Action::ToggleDiff,
+        "diff with the version before",
+        true,
+    ),
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::NextPane,
+        "scroll the schema text",
+        false,
+    ),
+];
+
 const GROUP: &[Binding] = &[ch(
     'r',
     Action::ResetOffsets,
@@ -344,6 +369,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Ml) => ML,
         Mode::View(View::Sensors) => SENSORS,
         Mode::View(View::Clusters) => CLUSTERS,
+        Mode::View(View::Schemas) => SCHEMAS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

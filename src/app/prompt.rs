@@ -86,7 +86,7 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
 }
 
 /// Every command the `:` line takes, for the hint after a typo.
-const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :produce,                         :ml, :sensors, :ctx [NAME], :q";
+const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
 
 /// `:topic NAME`: straight to the topic's partitions.
 fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
@@ -119,6 +119,11 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "ml" => state.views = vec![View::Overview, View::Ml],
         "sensors" => state.views = vec![View::Overview, View::Sensors],
         "ctx" | "clusters" | "context" => state.views = vec![View::Overview, View::Clusters],
+        "schemas" | "schema" | "subjects" | "sr" => {
+            let mut commands = views::schemas::open(state);
+            commands.push(Command::StopBrowse);
+            return commands;
+        }
         "" => {}
         other => match other.split_once(' ') {
             Some(("ctx" | "cluster" | "context", name)) if !name.trim().is_empty() => {

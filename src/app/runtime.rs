@@ -294,6 +294,12 @@ impl Runtime {
                 }
             },
             Command::StopBrowse => self.jobs.stop(JobKind::Browse),
+            Command::LoadSubjects => self
+                .jobs
+                .request(schemas::load_subjects(self.registry.clone())),
+            Command::LoadSubject(name) => self
+                .jobs
+                .request(schemas::load_subject(self.registry.clone(), name)),
             Command::LoadSchema(id) => self
                 .jobs
                 .request(schemas::load_schema(self.registry.clone(), id)),

@@ -18,6 +18,7 @@ use super::views::groups::GroupsView;
 use super::views::messages::MessagesView;
 use super::views::ml::MlView;
 use super::views::produce::ProduceForm;
+use super::views::schemas::SchemasView;
 use super::views::sensors::SensorsView;
 use super::views::topic::TopicView;
 use super::views::topics::TopicsView;
@@ -148,6 +149,7 @@ pub struct State {
     pub ml: MlView,
     pub sensors: SensorsView,
     pub clusters: ClustersView,
+    pub schemas: SchemasView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -193,6 +195,7 @@ impl State {
             ml: MlView::default(),
             sensors: SensorsView::default(),
             clusters: ClustersView::default(),
+            schemas: SchemasView::default(),
             prompt: None,
             help: false,
             show_logs: false,
@@ -386,14 +389,13 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                     .collect();
             }
         }
+        Event::Subjects(result) => views::schemas::on_subjects(state, result),
+        Event::Subject { name, result } => views::schemas::on_subject(state, name, result),
         Event::Schema { id, result } => {
             if let Err(e) = &result {
                 tracing::warn!("{e}");
             }
-            state
-                .session
-                .schemas
-                .insert(id, result, Instant::now());
+            state.session.schemas.insert(id, result, Instant::now());
             let rows = state.page();
             state
                 .messages
@@ -486,6 +488,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Ml => views::ml::on_action(state, action),
         View::Sensors => views::sensors::on_action(state, action),
         View::Clusters => views::clusters::on_action(state, action),
+        View::Schemas => views::schemas::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

@@ -208,6 +208,102 @@ fn gather_references(
     Ok(())
 }
 
+/// A subject as the `:schemas` list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectSummary {
+    pub name: String,
+    pub kind: SchemaKind,
+    pub versions: usize,
+    pub latest: i32,
+    pub latest_id: u32,
+}
+
+/// One version of a subject, with its text as people read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionText {
+    pub version: i32,
+    pub id: u32,
+    pub kind: SchemaKind,
+    pub text: String,
+    pub references: Vec<String>,
+}
+
+/// A subject's versions (newest last) and compatibility level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectDetail {
+    pub name: String,
+    pub compatibility: String,
+    pub versions: Vec<VersionText>,
+}
+
+/// The most versions of one subject fetched for the `:schemas` view (the newest ones).
+pub const VERSIONS_SHOWN: usize = 50;
+
+/// Every subject with its latest version, and the registry's compatibility level. Blocking.
+pub fn subjects(registry: &Registry) -> Result<(String, Vec<SubjectSummary>), String> {
+    let compatibility = registry.compatibility(None).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for name in registry.subjects().map_err(|e| e.to_string())? {
+        let versions = registry.versions(&name).map_err(|e| e.to_string())?;
+        let latest = registry
+            .subject_version(&name, None)
+            .map_err(|e| e.to_string())?;
+        out.push(SubjectSummary {
+            name,
+            kind: latest.schema.kind,
+            versions: versions.len(),
+            latest: latest.version,
+            latest_id: latest.id,
+        });
+    }
+    Ok((compatibility, out))
+}
+
+/// A subject's newest versions with their texts, and its compatibility level. Blocking.
+pub fn subject_detail(registry: &Registry, name: &str) -> Result<SubjectDetail, String> {
+    let all = registry.versions(name).map_err(|e| e.to_string())?;
+    let compatibility = registry
+        .compatibility(Some(name))
+        .map_err(|e| e.to_string())?;
+    let mut versions = Vec::new();
+    for v in all.iter().skip(all.len().saturating_sub(VERSIONS_SHOWN)) {
+        let found = registry
+            .subject_version(name, Some(*v))
+            .map_err(|e| e.to_string())?;
+        versions.push(VersionText {
+            version: found.version,
+            id: found.id,
+            kind: found.schema.kind,
+            text: readable_text(found.schema.kind, &found.schema.text),
+            references: found
+                .schema
+                .references
+                .iter()
+                .map(|r| format!("{} ({} v{})", r.name, r.subject, r.version))
+                .collect(),
+        });
+    }
+    Ok(SubjectDetail {
+        name: name.to_owned(),
+        compatibility,
+        versions,
+    })
+}
+
+/// A schema's text as people read it: JSON pretty-printed, `.proto` text as written, and a
+/// base64 descriptor (as Confluent's clients register them) spelled out as `.proto`.
+pub fn readable_text(kind: SchemaKind, text: &str) -> String {
+    match kind {
+        SchemaKind::Avro | SchemaKind::Json => serde_json::from_str::<Json>(text)
+            .ok()
+            .and_then(|j| serde_json::to_string_pretty(&j).ok())
+            .unwrap_or_else(|| text.to_owned()),
+        SchemaKind::Protobuf => {
+            protobuf::descriptor_as_proto(text).unwrap_or_else(|| text.to_owned())
+        }
+    }
+}
+
 /// A key or value read with a schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {

@@ -245,6 +245,72 @@ fn join(path: &[String]) -> String {
     out
 }
 
+/// A base64 `FileDescriptorProto` written out as `.proto` text (messages, fields, enums); None
+/// when `text` is not one.
+pub fn descriptor_as_proto(text: &str) -> Option<String> {
+    use std::fmt::Write as _;
+    let file = descriptor_file("registered.proto", text)?;
+    let proto = file.file_descriptor_proto();
+    let mut out = String::from("// registered as a binary descriptor; shown as .proto\n");
+    let syntax = proto.syntax.as_deref().unwrap_or("proto2");
+    let _ = writeln!(out, "syntax = \"{syntax}\";");
+    if let Some(package) = &proto.package {
+        let _ = writeln!(out, "package {package};");
+    }
+    for dependency in &proto.dependency {
+        let _ = writeln!(out, "import \"{dependency}\";");
+    }
+    for e in &proto.enum_type {
+        write_enum(&mut out, e, 0);
+    }
+    for m in &proto.message_type {
+        write_message(&mut out, m, 0);
+    }
+    Some(out)
+}
+
+fn write_enum(out: &mut String, e: &prost_types::EnumDescriptorProto, depth: usize) {
+    use std::fmt::Write as _;
+    let pad = "  ".repeat(depth);
+    let _ = writeln!(out, "{pad}enum {} {{", e.name());
+    for v in &e.value {
+        let _ = writeln!(out, "{pad}  {} = {};", v.name(), v.number());
+    }
+    let _ = writeln!(out, "{pad}}}");
+}
+
+fn write_message(out: &mut String, m: &prost_types::DescriptorProto, depth: usize) {
+    use prost_types::field_descriptor_proto::{Label, Type};
+    use std::fmt::Write as _;
+    let pad = "  ".repeat(depth);
+    let _ = writeln!(out, "{pad}message {} {{", m.name());
+    for e in &m.enum_type {
+        write_enum(out, e, depth + 1);
+    }
+    for nested in &m.nested_type {
+        write_message(out, nested, depth + 1);
+    }
+    for f in &m.field {
+        let kind = match f.r#type() {
+            Type::Message | Type::Enum | Type::Group => {
+                f.type_name().trim_start_matches('.').to_owned()
+            }
+            other => other
+                .as_str_name()
+                .trim_start_matches("TYPE_")
+                .to_lowercase(),
+        };
+        let label = match f.label() {
+            Label::Repeated => "repeated ",
+            Label::Required => "required ",
+            Label::Optional if f.proto3_optional() => "optional ",
+            Label::Optional => "",
+        };
+        let _ = writeln!(out, "{pad}  {label}{kind} {} = {};", f.name(), f.number());
+    }
+    let _ = writeln!(out, "{pad}}}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,6 +408,13 @@ mod tests {
         );
         let main = ProtoSchema::compile(&encoded, &[]).unwrap();
         assert_eq!(main.message(None).unwrap().full_name(), "shared.Place");
+        let shown = descriptor_as_proto(&encoded).unwrap();
+        assert!(shown.contains("package shared;"), "{shown}");
+        assert!(
+            shown.contains("message Place {\n  string site = 1;\n  int32 floor = 2;\n}"),
+            "{shown}"
+        );
+        assert_eq!(descriptor_as_proto(COMMON), None);
     }
 
     #[test]

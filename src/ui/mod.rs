@@ -15,6 +15,7 @@ pub mod messages;
 pub mod ml;
 pub mod overview;
 pub mod produce;
+pub mod schemas;
 pub mod sensors;
 pub mod spark;
 pub mod styled;
@@ -90,6 +91,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
             None
         }
         View::Clusters => Some(clusters::render(frame, body, state, theme)),
+        View::Schemas => Some(schemas::render(frame, body, state, theme)),
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()

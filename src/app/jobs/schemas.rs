@@ -50,3 +50,28 @@ pub async fn load_schema(registry: RegistryCell, id: u32) -> Event {
     };
     Event::Schema { id, result }
 }
+
+/// The subjects with their latest versions, for `:schemas`.
+pub async fn load_subjects(registry: RegistryCell) -> Event {
+    let result = match registry.get().await {
+        Ok(registry) => tokio::task::spawn_blocking(move || crate::schema::subjects(&registry))
+            .await
+            .unwrap_or_else(|e| Err(format!("subjects look-up failed: {e}"))),
+        Err(e) => Err(e),
+    };
+    Event::Subjects(result)
+}
+
+/// A subject's versions with their texts.
+pub async fn load_subject(registry: RegistryCell, name: String) -> Event {
+    let subject = name.clone();
+    let result = match registry.get().await {
+        Ok(registry) => {
+            tokio::task::spawn_blocking(move || crate::schema::subject_detail(&registry, &subject))
+                .await
+                .unwrap_or_else(|e| Err(format!("subject look-up failed: {e}")))
+        }
+        Err(e) => Err(e),
+    };
+    Event::Subject { name, result }
+}

@@ -111,7 +111,10 @@ impl Filter {
             _ => b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
         };
         let m = &row.message;
-        let texts = [field(&m.key, &row.key_shown), field(&m.value, &row.value_shown)];
+        let texts = [
+            field(&m.key, &row.key_shown),
+            field(&m.value, &row.value_shown),
+        ];
         texts.iter().flatten().any(|t| match self {
             Filter::Substring(s) => t.contains(s.as_str()),
             Filter::Regex(r) => r.is_match(t),
@@ -243,7 +246,10 @@ impl MessagesView {
 
     /// Kafka's default subject names for this topic, preferred when naming a schema.
     fn subjects(&self) -> (String, String) {
-        (format!("{}-key", self.topic), format!("{}-value", self.topic))
+        (
+            format!("{}-key", self.topic),
+            format!("{}-value", self.topic),
+        )
     }
 
     /// A row of `message` as the schemas in `book` read it.
@@ -285,7 +291,10 @@ impl MessagesView {
         let at_end = self.list.selected + 1 >= self.visible.len();
         let mut wanted = Vec::new();
         for message in messages {
-            for bytes in [message.key.as_deref(), message.value.as_deref()].into_iter().flatten() {
+            for bytes in [message.key.as_deref(), message.value.as_deref()]
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = book.wanted(DataFormat::Auto, bytes, now)
                     && !wanted.contains(&id)
                 {
@@ -322,7 +331,13 @@ impl MessagesView {
 
     /// Reads again the rows that waited for (or failed on) schema `id`, now that the book has
     /// news of it.
-    pub fn schema_arrived(&mut self, id: u32, offset: Option<FixedOffset>, book: &SchemaBook, rows: usize) {
+    pub fn schema_arrived(
+        &mut self,
+        id: u32,
+        offset: Option<FixedOffset>,
+        book: &SchemaBook,
+        rows: usize,
+    ) {
         let mut changed = false;
         for i in 0..self.rows.len() {
             if !self.rows[i].needs_schema(id) {
@@ -497,7 +512,13 @@ mod tests {
     fn the_ring_is_bounded_and_counts_what_it_dropped() {
         let mut v = MessagesView::default();
         let batch: Vec<Message> = (0..RING_RECORDS as i64 + 10).map(|o| msg(o, "x")).collect();
-        v.push(batch, Some(FixedOffset::east_opt(0).unwrap()), 10, &SchemaBook::default(), Instant::now());
+        v.push(
+            batch,
+            Some(FixedOffset::east_opt(0).unwrap()),
+            10,
+            &SchemaBook::default(),
+            Instant::now(),
+        );
         assert_eq!(v.len(), RING_RECORDS);
         assert_eq!(v.dropped, 10);
         assert_eq!(v.visible_rows().next().unwrap().message.offset, 10);
@@ -540,12 +561,30 @@ mod tests {
             follow: true,
             ..MessagesView::default()
         };
-        v.push(vec![msg(0, "a"), msg(1, "b")], None, 10, &SchemaBook::default(), Instant::now());
+        v.push(
+            vec![msg(0, "a"), msg(1, "b")],
+            None,
+            10,
+            &SchemaBook::default(),
+            Instant::now(),
+        );
         assert_eq!(v.list.selected, 1);
-        v.push(vec![msg(2, "c")], None, 10, &SchemaBook::default(), Instant::now());
+        v.push(
+            vec![msg(2, "c")],
+            None,
+            10,
+            &SchemaBook::default(),
+            Instant::now(),
+        );
         assert_eq!(v.list.selected, 2);
         v.list.select(0, 3, 10);
-        v.push(vec![msg(3, "d")], None, 10, &SchemaBook::default(), Instant::now());
+        v.push(
+            vec![msg(3, "d")],
+            None,
+            10,
+            &SchemaBook::default(),
+            Instant::now(),
+        );
         assert_eq!(v.list.selected, 0, "a user who scrolled up stays put");
     }
 
@@ -554,7 +593,13 @@ mod tests {
         let mut v = MessagesView::default();
         let mut m = msg(0, "{\"a\":1}");
         m.key = Some(Bytes::from_static(b"\x1b[2Jk"));
-        v.push(vec![m, msg(1, "line1\n\x1b[31mred")], None, 10, &SchemaBook::default(), Instant::now());
+        v.push(
+            vec![m, msg(1, "line1\n\x1b[31mred")],
+            None,
+            10,
+            &SchemaBook::default(),
+            Instant::now(),
+        );
         v.list.select(0, 2, 10);
         v.refresh_detail();
         let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod messages;
 pub mod ml;
 pub mod produce;
+pub mod schemas;
 pub mod sensors;
 pub mod topic;
 pub mod topics;
@@ -24,10 +25,11 @@ pub enum View {
     Ml,
     Sensors,
     Clusters,
+    Schemas,
 }
 
 impl View {
-    pub const ALL: [View; 10] = [
+    pub const ALL: [View; 11] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -38,5 +40,6 @@ impl View {
         View::Ml,
         View::Sensors,
         View::Clusters,
+        View::Schemas,
     ];
 }
