@@ -178,6 +178,13 @@ pub enum Command {
     /// Process a stream: sensor readings into windows, alerts and SQLite (kview process sensors)
     #[command(subcommand)]
     Process(ProcessCommand),
+    /// The schema registry: list subjects, show a version's schema, register a schema
+    Schemas {
+        #[command(subcommand)]
+        action: Option<SchemasCommand>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
     /// List the clusters of the config file and whether each answers (and how: TLS, SASL user)
     Clusters {
         #[arg(long)]
@@ -321,6 +328,30 @@ pub enum Format {
     Raw,
     /// One JSON object per line with topic, partition, offset, timestamp, key, value, headers
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Subjects with their type, number of versions and latest version (the default)
+    List,
+    /// A subject's schema: the latest version, or --version N
+    Show {
+        subject: String,
+        #[arg(long, value_name = "N")]
+        version: Option<i32>,
+    },
+    /// Register a schema file under a subject; prints its id
+    Register {
+        subject: String,
+        /// The schema: .avsc (Avro), .proto (Protobuf) or .json (JSON Schema)
+        file: PathBuf,
+        /// avro, protobuf or json-schema (default: from the file's extension)
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        /// A schema it imports or names: NAME=SUBJECT:VERSION, e.g. common.proto=common:1
+        #[arg(long = "reference", value_name = "NAME=SUBJECT:VERSION")]
+        references: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -72,6 +72,19 @@ pub async fn run(cli: Cli) -> Result<u8> {
     if let cli::Command::Clusters { json } = command {
         return headless::clusters::list(timeout(&cli.global)?, &resolved, *json, &mut out).await;
     }
+    if let cli::Command::Schemas { action, json } = command {
+        // The registry alone: no broker is contacted.
+        let Some(config) = &resolved.cluster.schema_registry else {
+            bail!(
+                "no schema registry configured: give --schema-registry URL, KVIEW_SCHEMA_REGISTRY, or schema_registry in the profile"
+            );
+        };
+        let registry = config.connect().await.map_err(anyhow::Error::msg)?;
+        let action = action.as_ref().unwrap_or(&cli::SchemasCommand::List);
+        headless::schemas::run(registry, action, *json, resolved.read_only(), &mut out).await?;
+        out.flush()?;
+        return Ok(0);
+    }
     let timeout = timeout(&cli.global)?;
     let client = async {
         let settings = resolved

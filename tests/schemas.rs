@@ -352,3 +352,108 @@ fn a_profile_names_the_registry_with_a_password_that_is_never_shown() {
     );
     assert!(stderr_line(&out).contains("KVIEW_TEST_SR_PASSWORD is not set"));
 }
+
+#[test]
+fn schemas_registered_from_files_encode_what_the_peer_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let sr = |args: &[&str]| {
+        let mut all = vec!["--schema-registry", registry()];
+        all.extend_from_slice(args);
+        kview_ok(broker(), &all, None)
+    };
+
+    // Protobuf, importing a file registered under a subject of its own.
+    let topic = unique("sr-files-proto");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    let place = file(
+        "place.proto",
+        "syntax = \"proto3\";\npackage shared;\nmessage Place { string site = 1; int32 floor = 2; }\n",
+    );
+    let reading = file(
+        "reading.proto",
+        "syntax = \"proto3\";\npackage kview.peer;\nimport \"shared/place.proto\";\n\
+         message Reading { string sensor = 1; double value = 2; int64 count = 3; repeated string tags = 4; shared.Place place = 5; }\n",
+    );
+    let place_subject = format!("{topic}-place");
+    sr(&["schemas", "register", &place_subject, &place]);
+    let reference = format!("shared/place.proto={place_subject}:1");
+    let value_subject = format!("{topic}-value");
+    let id = sr(&[
+        "schemas",
+        "register",
+        &value_subject,
+        &reading,
+        "--reference",
+        &reference,
+    ]);
+    let id: u32 = String::from_utf8_lossy(&id).trim().parse().unwrap();
+    sr(&[
+        "produce",
+        "-t",
+        &topic,
+        "--value-subject",
+        &value_subject,
+        "-q",
+        r#"{"sensor": "f-1", "value": 2.5, "count": 4, "place": {"site": "east", "floor": 1}}"#,
+    ]);
+    let read = lines(&schema_peer(&["consume", "protobuf", &topic, "1"], None));
+    assert_eq!(
+        read[0],
+        json!({"sensor": "f-1", "value": 2.5, "count": "4", "place": {"site": "east", "floor": 1}})
+    );
+    let listed: Value = serde_json::from_slice(&sr(&["schemas", "--json"])).unwrap();
+    let row = listed["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject"] == value_subject.as_str())
+        .expect("the subject is listed");
+    assert_eq!(
+        (row["type"].as_str(), row["latest_id"].as_u64()),
+        (Some("protobuf"), Some(id as u64))
+    );
+    let shown = String::from_utf8(sr(&["schemas", "show", &value_subject])).unwrap();
+    assert!(shown.contains("import \"shared/place.proto\";"), "{shown}");
+
+    // Avro from an .avsc file.
+    let topic = unique("sr-files-avro");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    let avsc = file(
+        "order.avsc",
+        r#"{"type": "record", "name": "Order", "fields": [{"name": "item", "type": "string"}, {"name": "qty", "type": "int"}]}"#,
+    );
+    let subject = format!("{topic}-value");
+    sr(&["schemas", "register", &subject, &avsc]);
+    sr(&[
+        "produce",
+        "-t",
+        &topic,
+        "--value-subject",
+        &subject,
+        "-q",
+        r#"{"item": "book", "qty": 2}"#,
+    ]);
+    let read = lines(&schema_peer(&["consume", "avro", &topic, "1"], None));
+    assert_eq!(read[0], json!({"item": "book", "qty": 2}));
+
+    // Registering is a write: refused in read-only mode.
+    let out = kview(
+        broker(),
+        &[
+            "--schema-registry",
+            registry(),
+            "--read-only",
+            "schemas",
+            "register",
+            &subject,
+            &avsc,
+        ],
+        None,
+    );
+    assert!(stderr_line(&out).contains("read-only"));
+}

@@ -5,6 +5,7 @@ pub mod consume;
 pub mod demo;
 pub mod groups;
 pub mod produce;
+pub mod schemas;
 pub mod table;
 pub mod topics;
 
@@ -88,6 +89,7 @@ pub async fn run(
             demo::process(client, process, out).await
         }
         Command::Clusters { .. } => bail!("kview clusters lists profiles; it takes no connection"),
+        Command::Schemas { .. } => bail!("kview schemas talks to the schema registry only"),
         Command::DeleteTopic { name, yes } => {
             writable("delete a topic")?;
             topics::delete(client, name, *yes, out).await
