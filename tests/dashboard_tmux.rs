@@ -583,4 +583,42 @@ fn the_browser_shows_schema_registry_records_as_json_and_says_why_when_it_cannot
         "the reason is said:\n{screen}"
     );
     assert!(screen.contains("⚠"), "the row is marked:\n{screen}");
+
+    // The produce form encodes its JSON with a subject; a field that does not fit is named
+    // and nothing is sent.
+    let subject = format!("{topic}-value");
+    tmux.keys(&["p"]);
+    tmux.wait_for("the produce form", |s| s.contains("Ctrl+S sends"));
+    tmux.keys(&["Tab", "Tab", "Tab"]);
+    tmux.type_text(r#"{"sensor": "form", "value": "hot", "count": 1, "kind": "TEMP", "tags": []}"#);
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.type_text(&subject);
+    tmux.keys(&["C-s"]);
+    let screen = tmux.wait_for("the refusal", |s| {
+        s.contains("field value: expected a double")
+    });
+    assert!(!screen.contains("written to"), "{screen}");
+    tmux.keys(&["BTab", "BTab", "C-u"]);
+    tmux.type_text(r#"{"sensor": "form", "value": 2.5, "count": 1, "kind": "TEMP", "tags": []}"#);
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the produce result", |s| s.contains("written to"));
+    let out = kview_ok(
+        b,
+        &[
+            "--schema-registry",
+            url,
+            "consume",
+            "-t",
+            &topic,
+            "-o",
+            "-1",
+            "-e",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let record: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(record["value"]["sensor"], "form");
+    assert_eq!(record["value_schema"]["format"], "avro");
 }

@@ -49,6 +49,8 @@ pub enum Action {
     Insert(char),
     Newline,
     Backspace,
+    /// Delete from the start of the line to the cursor (Ctrl-U).
+    ClearToLineStart,
     Delete,
     Left,
     Right,

@@ -15,7 +15,7 @@ use crate::kafka::{
 };
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::Commit;
-use crate::schema::{LoadedSchema, SubjectDetail, SubjectSummary};
+use crate::schema::{LoadedSchema, SchemaChoice, SubjectDetail, SubjectSummary};
 
 /// How the dashboard's link to the cluster stands; always shown in the header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,6 +160,8 @@ pub struct ProduceRequest {
     pub key: Option<Vec<u8>>,
     pub value: Vec<u8>,
     pub headers: Vec<Header>,
+    /// Encode the value (JSON) with this schema in the registry's wire format.
+    pub value_schema: Option<SchemaChoice>,
 }
 
 /// From the update step to the runtime, which owns every side effect.

@@ -67,6 +67,13 @@ impl TextInput {
             .map_or(self.text.len(), |i| self.cursor + i)
     }
 
+    /// Deletes from the start of the line to the cursor, as Ctrl-U does in a shell.
+    pub fn clear_to_line_start(&mut self) {
+        let start = self.line_start();
+        self.text.replace_range(start..self.cursor, "");
+        self.cursor = start;
+    }
+
     pub fn home(&mut self) {
         self.cursor = self.line_start();
     }
@@ -120,6 +127,17 @@ fn advance(text: &str, from: usize, limit: usize, column: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ctrl_u_clears_the_line_up_to_the_cursor() {
+        let mut t = TextInput::new("one\ntwo three");
+        t.clear_to_line_start();
+        assert_eq!(t.text(), "one\n");
+        let mut t = TextInput::new("abc");
+        t.left();
+        t.clear_to_line_start();
+        assert_eq!((t.text(), t.cursor()), ("c", 0));
+    }
 
     #[test]
     fn edits_at_the_cursor_with_multibyte_text() {

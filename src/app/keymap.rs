@@ -343,6 +343,13 @@ const TEXT_EDITING: &[Binding] = &[
     bind(KeyCode::Right, "→", Action::Right, "cursor right", false),
     bind(KeyCode::Home, "Home", Action::Home, "start of line", false),
     bind(KeyCode::End, "End", Action::End, "end of line", false),
+    ctrl(
+        'u',
+        "Ctrl+U",
+        Action::ClearToLineStart,
+        "delete to the start of the line",
+        false,
+    ),
 ];
 
 const PROMPT: &[Binding] = &[

@@ -48,6 +48,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
         Action::Insert(c) => prompt.input.insert(c),
         Action::Backspace => prompt.input.backspace(),
+        Action::ClearToLineStart => prompt.input.clear_to_line_start(),
         Action::Delete => prompt.input.delete(),
         Action::Left => prompt.input.left(),
         Action::Right => prompt.input.right(),

@@ -305,9 +305,10 @@ impl Runtime {
                 .request(schemas::load_schema(self.registry.clone(), id)),
             Command::Produce(request) => {
                 let partitioner = self.partitioner.clone();
+                let registry = self.registry.clone();
                 self.with_client(
                     |e| Event::Produced(Err(e)),
-                    |c| requests::produce(c, request, partitioner),
+                    |c| requests::produce(c, request, partitioner, registry),
                 )
             }
             Command::Copy(bytes) => copy_to_clipboard(&bytes),

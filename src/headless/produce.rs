@@ -9,7 +9,7 @@ use futures::future::join_all;
 use crate::cli::ProduceArgs;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::{Compression, Header, KafkaClient, ProduceRecord};
-use crate::schema::{LoadedSchema, Registry};
+use crate::schema::{LoadedSchema, Registry, SchemaChoice};
 use std::sync::Arc;
 
 /// Records gathered before a write; bounds memory when stdin is long.
@@ -120,15 +120,18 @@ async fn value_schema(
             "encoding with a schema needs a schema registry (--schema-registry URL, or schema_registry in the profile)"
         );
     };
-    let subject = args.value_subject.clone();
-    let (id, version) = (args.value_schema_id, args.value_schema_version);
-    let loaded = tokio::task::spawn_blocking(move || match (subject, id) {
-        (Some(subject), _) => crate::schema::load_subject(&registry, &subject, version),
-        (None, Some(id)) => crate::schema::load(&registry, id),
-        (None, None) => Err("give --value-subject or --value-schema-id".to_owned()),
-    })
-    .await?
-    .map_err(anyhow::Error::msg)?;
+    let choice = match (&args.value_subject, args.value_schema_id) {
+        (Some(name), _) => SchemaChoice::Subject {
+            name: name.clone(),
+            version: args.value_schema_version,
+        },
+        (None, Some(id)) => SchemaChoice::Id(id),
+        (None, None) => bail!("give --value-subject or --value-schema-id"),
+    };
+    let loaded =
+        tokio::task::spawn_blocking(move || crate::schema::load_choice(&registry, &choice))
+            .await?
+            .map_err(anyhow::Error::msg)?;
     Ok(Some(Arc::new(loaded)))
 }
 

@@ -146,6 +146,51 @@ pub fn load(registry: &Registry, id: u32) -> Result<LoadedSchema, String> {
     })
 }
 
+/// Which schema to write with: a subject's version (the latest when None), or an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaChoice {
+    Subject { name: String, version: Option<i32> },
+    Id(u32),
+}
+
+impl FromStr for SchemaChoice {
+    type Err = String;
+    /// `SUBJECT`, `SUBJECT@VERSION`, or `id:N`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(id) = s.strip_prefix("id:") {
+            return id
+                .trim()
+                .parse()
+                .map(SchemaChoice::Id)
+                .map_err(|_| format!("schema id {id:?} is not a number"));
+        }
+        match s.rsplit_once('@') {
+            Some((name, version)) if !name.is_empty() => Ok(SchemaChoice::Subject {
+                name: name.to_owned(),
+                version: Some(
+                    version
+                        .parse()
+                        .map_err(|_| format!("version {version:?} of {name} is not a number"))?,
+                ),
+            }),
+            _ if s.is_empty() => Err("no subject given".to_owned()),
+            _ => Ok(SchemaChoice::Subject {
+                name: s.to_owned(),
+                version: None,
+            }),
+        }
+    }
+}
+
+/// Fetches the chosen schema and compiles it. Blocking.
+pub fn load_choice(registry: &Registry, choice: &SchemaChoice) -> Result<LoadedSchema, String> {
+    match choice {
+        SchemaChoice::Subject { name, version } => load_subject(registry, name, *version),
+        SchemaChoice::Id(id) => load(registry, *id),
+    }
+}
+
 /// Fetches a subject's version (the latest when None) and compiles it. Blocking.
 pub fn load_subject(
     registry: &Registry,
@@ -573,6 +618,30 @@ mod tests {
             Some(3)
         );
         assert_eq!(book.wanted(DataFormat::Auto, b"plain", t0), None);
+    }
+
+    #[test]
+    fn schema_choices_parse() {
+        assert_eq!(
+            "orders-value".parse::<SchemaChoice>().unwrap(),
+            SchemaChoice::Subject {
+                name: "orders-value".into(),
+                version: None
+            }
+        );
+        assert_eq!(
+            "orders-value@3".parse::<SchemaChoice>().unwrap(),
+            SchemaChoice::Subject {
+                name: "orders-value".into(),
+                version: Some(3)
+            }
+        );
+        assert_eq!(
+            "id:42".parse::<SchemaChoice>().unwrap(),
+            SchemaChoice::Id(42)
+        );
+        assert!("id:x".parse::<SchemaChoice>().is_err());
+        assert!("a@b".parse::<SchemaChoice>().is_err());
     }
 
     #[test]

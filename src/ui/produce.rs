@@ -1,4 +1,5 @@
-//! The produce form: topic, partition, key, value (multi-line), headers (one name=value a line).
+//! The produce form: topic, partition, key, value (multi-line), headers (one name=value a line)
+//! and the schema the value is encoded with.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -13,12 +14,13 @@ use crate::decode::text::{escape_str, width};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let form = &state.produce;
-    let areas: [Rect; 6] = Layout::vertical([
+    let areas: [Rect; 7] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(3),
         Constraint::Length(3),
         Constraint::Min(4),
         Constraint::Length(4),
+        Constraint::Length(3),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -28,6 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         " Key (empty: null) ",
         " Value (Ctrl+F checks and formats JSON) ",
         " Headers (name=value, one a line) ",
+        " Value schema (SUBJECT, SUBJECT@N or id:N encodes the JSON; empty: as typed) ",
     ];
     for (i, field) in form.fields.iter().enumerate() {
         let focused = form.focus == i;
@@ -72,5 +75,5 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ),
         }
     };
-    frame.render_widget(Paragraph::new(status), areas[5]);
+    frame.render_widget(Paragraph::new(status), areas[6]);
 }

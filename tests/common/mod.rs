@@ -64,8 +64,10 @@ pub fn registry() -> &'static str {
 /// Confluent's Python serializers (tests/peers/schema_peer.py): `produce FORMAT TOPIC` with
 /// JSON lines on stdin, or `consume FORMAT TOPIC N`.
 pub fn schema_peer(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
-    let mut cmd = Command::new("python3");
-    cmd.arg(repo().join("tests/peers/schema_peer.py"))
+    // Bounded, so a stalled peer fails the test rather than hanging the suite.
+    let mut cmd = Command::new("timeout");
+    cmd.args(["180", "python3"])
+        .arg(repo().join("tests/peers/schema_peer.py"))
         .args(args)
         .env("KVIEW_TEST_BROKERS", broker())
         .env("KVIEW_TEST_REGISTRY", registry());

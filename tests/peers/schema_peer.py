@@ -66,10 +66,22 @@ def protobuf_class():
     return message_factory.GetMessageClass(pool.FindMessageTypeByName("kview.peer.Reading"))
 
 
+def with_retries(call, attempts=3):
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception as e:  # timeouts and transport errors of the registry client
+            if attempt + 1 == attempts:
+                raise
+            print(f"peer: retrying after {type(e).__name__}: {e}", file=sys.stderr)
+
+
 def main():
     command, fmt, topic = sys.argv[1], sys.argv[2], sys.argv[3]
     brokers = os.environ.get("KVIEW_TEST_BROKERS", "127.0.0.1:9092")
-    registry = SchemaRegistryClient({"url": os.environ["KVIEW_TEST_REGISTRY"]})
+    # A request the registry leaves unanswered times out and is tried again (below), so a
+    # stalled registry fails the test instead of hanging it.
+    registry = SchemaRegistryClient({"url": os.environ["KVIEW_TEST_REGISTRY"], "timeout": 10})
     reading = protobuf_class() if fmt == "protobuf" else None
     if command == "produce":
         if fmt == "avro":
@@ -85,7 +97,7 @@ def main():
         ctx = SerializationContext(topic, MessageField.VALUE)
         for line in sys.stdin:
             if line.strip():
-                value = serialize(to_obj(json.loads(line)), ctx)
+                value = with_retries(lambda: serialize(to_obj(json.loads(line)), ctx))
                 producer.produce(topic, value=value)
                 print(int.from_bytes(value[1:5], "big"))
         if producer.flush(30) != 0:

@@ -72,9 +72,16 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
 
 pub async fn produce(
     client: Arc<KafkaClient>,
-    request: ProduceRequest,
+    mut request: ProduceRequest,
     partitioner: Arc<Partitioner>,
+    registry: super::schemas::RegistryCell,
 ) -> Event {
+    if let Some(choice) = request.value_schema.take() {
+        match encode_value(&registry, choice, &request.value).await {
+            Ok(framed) => request.value = framed,
+            Err(e) => return Event::Produced(Err(e)),
+        }
+    }
     let result = async {
         let topic = client.topic(&request.topic).await?;
         let partition = match request.partition {
@@ -107,6 +114,25 @@ pub async fn produce(
         Err(e) => tracing::warn!("produce failed: {e}"),
     }
     Event::Produced(result.map_err(|e| e.to_string()))
+}
+
+/// The form's JSON value in the wire format of the chosen schema; the error names the field.
+async fn encode_value(
+    registry: &super::schemas::RegistryCell,
+    choice: crate::schema::SchemaChoice,
+    value: &[u8],
+) -> Result<Vec<u8>, String> {
+    let registry = registry.get().await?;
+    let json: serde_json::Value =
+        serde_json::from_slice(value).map_err(|e| format!("the value is not JSON: {e}"))?;
+    tokio::task::spawn_blocking(move || {
+        let schema = crate::schema::load_choice(&registry, &choice)?;
+        schema
+            .encode(&json, None)
+            .map_err(|e| format!("{e} (schema {})", schema.describe("")))
+    })
+    .await
+    .map_err(|e| format!("encoding failed: {e}"))?
 }
 
 pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {

@@ -6,17 +6,26 @@ use super::super::input::TextInput;
 use super::super::state::{State, go_back};
 use super::View;
 use crate::kafka::{Header, validate_topic_name};
+use crate::schema::SchemaChoice;
 
 pub const FIELD_TOPIC: usize = 0;
 pub const FIELD_PARTITION: usize = 1;
 pub const FIELD_KEY: usize = 2;
 pub const FIELD_VALUE: usize = 3;
 pub const FIELD_HEADERS: usize = 4;
-pub const FIELD_NAMES: [&str; 5] = ["Topic", "Partition", "Key", "Value", "Headers"];
+pub const FIELD_SCHEMA: usize = 5;
+pub const FIELD_NAMES: [&str; 6] = [
+    "Topic",
+    "Partition",
+    "Key",
+    "Value",
+    "Headers",
+    "Value schema",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct ProduceForm {
-    pub fields: [TextInput; 5],
+    pub fields: [TextInput; 6],
     pub focus: usize,
     pub sending: bool,
     pub result: Option<Result<String, String>>,
@@ -70,6 +79,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::Newline if multiline => field.insert('\n'),
         Action::Newline => form.focus = (focus + 1) % FIELD_NAMES.len(),
         Action::Backspace => field.backspace(),
+        Action::ClearToLineStart => field.clear_to_line_start(),
         Action::Delete => field.delete(),
         Action::Left => field.left(),
         Action::Right => field.right(),
@@ -92,7 +102,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             if form.sending {
                 return Vec::new();
             }
+            let no_registry = state.session.schema_registry.is_none();
+            let form = &mut state.produce;
             match build_request(form) {
+                Ok(request) if request.value_schema.is_some() && no_registry => {
+                    form.result = Some(Err(
+                        "a value schema needs a schema registry (--schema-registry URL, or schema_registry in the profile)".into(),
+                    ));
+                }
                 Ok(request) => {
                     form.sending = true;
                     form.result = None;
@@ -125,11 +142,16 @@ pub fn build_request(form: &ProduceForm) -> Result<ProduceRequest, String> {
         .filter(|l| !l.trim().is_empty())
         .map(Header::parse)
         .collect::<Result<Vec<_>, _>>()?;
+    let value_schema = match form.fields[FIELD_SCHEMA].text().trim() {
+        "" => None,
+        text => Some(text.parse::<SchemaChoice>()?),
+    };
     Ok(ProduceRequest {
         topic,
         partition,
         key,
         value: form.fields[FIELD_VALUE].text().as_bytes().to_vec(),
         headers,
+        value_schema,
     })
 }
