@@ -185,6 +185,10 @@ pub enum Command {
         #[arg(long, global = true)]
         json: bool,
     },
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell
+    Completions { shell: clap_complete::Shell },
+    /// Print kview's man page (roff), generated from this command line
+    Man,
     /// List the clusters of the config file and whether each answers (and how: TLS, SASL user)
     Clusters {
         #[arg(long)]

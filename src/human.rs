@@ -6,6 +6,17 @@ use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
 use crate::lag::history::CatchUp;
 
 /// 1234567 → "1,234,567".
+/// "1 partition", "3 partitions", "1,200 groups": a count with its noun in the right number
+/// (nouns that add an s).
+pub fn plural(n: impl Into<i64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 pub fn count(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
@@ -109,9 +120,26 @@ pub fn time(ms: i64, offset: Option<FixedOffset>) -> String {
     }
 }
 
+/// The zone times are shown in: "UTC", or the offset ("+01:00"; the local one now when None).
+pub fn zone(offset: Option<FixedOffset>) -> String {
+    let offset = offset.unwrap_or_else(|| *Local::now().offset());
+    if offset.local_minus_utc() == 0 {
+        "UTC".to_owned()
+    } else {
+        offset.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zones_are_named() {
+        assert_eq!(zone(FixedOffset::east_opt(0)), "UTC");
+        assert_eq!(zone(FixedOffset::east_opt(3600)), "+01:00");
+        assert_eq!(zone(FixedOffset::west_opt(5 * 3600 + 1800)), "-05:30");
+    }
 
     #[test]
     fn formats_numbers_for_people() {

@@ -35,6 +35,25 @@ pub fn timeout(global: &cli::GlobalOpts) -> Result<Duration> {
 
 /// Runs what the command line asks for; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
+    // Generated from the command line itself; they need no cluster or config.
+    match &cli.command {
+        // Made in memory, then written: a closed pipe is an error main knows, not a panic.
+        Some(cli::Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "kview", &mut script);
+            std::io::stdout().write_all(&script)?;
+            return Ok(0);
+        }
+        Some(cli::Command::Man) => {
+            let command = <Cli as clap::CommandFactory>::command();
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            std::io::stdout().write_all(&page)?;
+            return Ok(0);
+        }
+        _ => {}
+    }
     let resolved = match config::resolve(&cli.global.choice(), &|name| std::env::var(name).ok()) {
         Ok(r) => r,
         // A monitoring check that cannot even read its configuration cannot tell: UNKNOWN.

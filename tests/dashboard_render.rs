@@ -1256,3 +1256,37 @@ fn topic_and_group_names_jump_straight_to_their_views() {
         "{screen}"
     );
 }
+
+#[test]
+fn enter_on_a_group_partition_reads_what_the_group_reads_next() {
+    let mut s = groups_state();
+    type_command(&mut s, "group billing");
+    let first = s.groups.report("billing").unwrap().partitions[0].clone();
+    let commands = act(&mut s, Action::Open);
+    let [Command::Browse(request)] = commands.as_slice() else {
+        panic!("Enter on a partition starts a browse: {commands:?}");
+    };
+    assert_eq!(request.topic, first.topic);
+    assert_eq!(request.partition, Some(first.partition));
+    assert_eq!(
+        request.start,
+        kview::kafka::StartAt::Offset(first.committed.expect("billing committed"))
+    );
+    assert!(!request.follow);
+    assert_eq!(s.view(), kview::app::views::View::Messages);
+}
+
+#[test]
+fn z_shows_times_in_utc_or_the_local_zone_and_says_which() {
+    let mut s = messages_state();
+    assert!(text(&render(&s, 160, 48)).contains("TIME (UTC)"));
+    act(&mut s, Action::ToggleUtc);
+    assert_eq!(s.utc_offset, None, "back to the local zone");
+    act(&mut s, Action::ToggleUtc);
+    assert_eq!(s.utc_offset, FixedOffset::east_opt(0));
+    let screen = text(&render(&s, 160, 48));
+    assert!(
+        screen.contains("TIME (UTC)") && screen.contains("times in UTC"),
+        "{screen}"
+    );
+}

@@ -687,3 +687,30 @@ async fn many_groups_are_described_in_one_request_per_coordinator() {
         );
     }
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = kview_command()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in ["consume", "schemas", "value-format", "schema-registry"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = kview_command().arg("man").output().unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH kview 1"),
+        "{page}"
+    );
+    assert!(page.contains("consume") && page.contains("schema\\-registry"));
+    let out = kview_command()
+        .args(["completions", "nosh"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

@@ -28,6 +28,8 @@ pub enum Action {
     FromBeginning,
     Follow,
     Copy,
+    /// Show times in UTC, or back in the local zone.
+    ToggleUtc,
     WriteFile,
     ResetOffsets,
     ShowMl,
@@ -46,6 +48,8 @@ pub enum Action {
     ToggleDiff,
     Submit,
     FormatJson,
+    /// The produce form sends a JSON value as typed instead of compact.
+    KeepFormatting,
     Insert(char),
     Newline,
     Backspace,

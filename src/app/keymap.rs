@@ -194,6 +194,12 @@ const MESSAGES: &[Binding] = &[
     ch('b', Action::FromBeginning, "from beginning", false),
     ch('f', Action::Follow, "live tail", true),
     ch('y', Action::Copy, "copy value (OSC 52)", true),
+    ch(
+        'z',
+        Action::ToggleUtc,
+        "times in UTC or the local zone",
+        false,
+    ),
     ch('w', Action::WriteFile, "write shown records to file", true),
     ch('p', Action::OpenProduce, "produce", false),
 ];
@@ -237,12 +243,21 @@ const SCHEMAS: &[Binding] = &[
     ),
 ];
 
-const GROUP: &[Binding] = &[ch(
-    'r',
-    Action::ResetOffsets,
-    "reset offsets (preview, then confirm)",
-    true,
-)];
+const GROUP: &[Binding] = &[
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Open,
+        "read from the committed offset",
+        true,
+    ),
+    ch(
+        'r',
+        Action::ResetOffsets,
+        "reset offsets (preview, then confirm)",
+        true,
+    ),
+];
 
 const ML: &[Binding] = &[
     ch(
@@ -310,6 +325,13 @@ const PRODUCE: &[Binding] = &[
         Action::FormatJson,
         "check and format JSON value",
         true,
+    ),
+    ctrl(
+        'k',
+        "Ctrl+K",
+        Action::KeepFormatting,
+        "send JSON as typed (default: compact)",
+        false,
     ),
     bind(
         KeyCode::Enter,

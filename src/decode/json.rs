@@ -125,6 +125,29 @@ impl<'a> JsonMessage<'a> {
     }
 }
 
+/// Valid JSON without the whitespace between tokens; strings (and numbers) stay exactly as typed.
+pub fn compact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl JsonMessage<'_> {
     /// The key and value as their schemas read them: decoded data replaces the text or base64,
     /// and a failure is said beside the bytes.
@@ -175,6 +198,16 @@ fn apply<'a>(shown: Shown, field: Option<Field<'a>>, base64: Option<String>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compact_json_keeps_strings_and_numbers_exact() {
+        let typed =
+            "{\n  \"a b\": \"x  \\\" y\",\n  \"n\": 12345678901234567890123,\n  \"l\": [1, 2]\n}";
+        assert_eq!(
+            compact(typed),
+            "{\"a b\":\"x  \\\" y\",\"n\":12345678901234567890123,\"l\":[1,2]}"
+        );
+    }
     use crate::kafka::Header;
 
     #[test]

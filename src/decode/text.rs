@@ -58,6 +58,47 @@ pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     out
 }
 
+/// A record's one-line form for lists: JSON written compact, other text with each line break
+/// (and the indentation after it) shown as one `⏎`, then escaped and cut to `max_chars`.
+pub fn one_line(bytes: &[u8], max_chars: usize) -> String {
+    let head = &bytes[..bytes.len().min(max_chars * 8)];
+    let looks_json = head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['));
+    if looks_json
+        && bytes.len() <= 64 * 1024
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+    {
+        return preview(super::json::compact(text).as_bytes(), max_chars);
+    }
+    if !head.contains(&b'\n') {
+        return preview(bytes, max_chars);
+    }
+    let mut joined = Vec::with_capacity(head.len());
+    let mut lines = head.split(|b| *b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let start = if joined.is_empty() {
+            0
+        } else {
+            line.iter()
+                .take_while(|b| matches!(b, b' ' | b'\t'))
+                .count()
+        };
+        joined.extend_from_slice(&line[start..]);
+        if lines.peek().is_some() {
+            joined.extend_from_slice(" ⏎ ".as_bytes());
+        }
+    }
+    let mut out = preview(&joined, max_chars);
+    if head.len() < bytes.len() && !out.ends_with('…') {
+        out.push('…');
+    }
+    out
+}
+
 /// Terminal columns a string takes (wide CJK and emoji count two).
 pub fn width(s: &str) -> usize {
     s.width()
@@ -145,6 +186,22 @@ pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_previews_are_one_line() {
+        assert_eq!(
+            one_line(b"{\n  \"a\": 1,\n  \"b\": [1, 2]\n}", 100),
+            "{\"a\":1,\"b\":[1,2]}"
+        );
+        assert_eq!(
+            one_line(b"first\r\n    second\nthird", 100),
+            "first ⏎ second ⏎ third"
+        );
+        assert_eq!(one_line(b"plain", 100), "plain");
+        assert_eq!(one_line(b"{not json\n x", 100), "{not json ⏎ x");
+        assert_eq!(one_line(b"a\nb\x1b[2J", 100), "a ⏎ b\\x1b[2J");
+        assert!(one_line(b"line\nline\nline\nline", 8).ends_with('…'));
+    }
 
     #[test]
     fn escapes_control_sequences_and_invalid_utf8() {

@@ -184,13 +184,13 @@ fn write_reports(out: &mut impl Write, reports: &[GroupReport]) -> Result<()> {
 /// One line a group: what `kview check` prints and what ends `kview lag`.
 fn summary(g: &GroupReport) -> String {
     format!(
-        "{} {}: lag {} ({}), catch up {}, {} members, windows {}/{}",
+        "{} {}: lag {} ({}), catch up {}, {}, windows {}/{}",
         g.group,
         g.status.label(),
         g.total_lag,
         g.state,
         crate::human::catch_up(g.catch_up),
-        g.members,
+        crate::human::plural(g.members as i64, "member"),
         g.window_fill.0,
         g.window_fill.1
     )
@@ -269,9 +269,9 @@ pub async fn check(
     if details.is_empty() {
         writeln!(
             out,
-            "{}: {} groups, total lag {total}",
+            "{}: {}, total lag {total}",
             worst.label(),
-            verdicts.len()
+            crate::human::plural(verdicts.len() as i64, "group")
         )?;
     } else {
         writeln!(out, "{}: {}", worst.label(), details.join("; "))?;

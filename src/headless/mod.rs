@@ -90,6 +90,9 @@ pub async fn run(
         }
         Command::Clusters { .. } => bail!("kview clusters lists profiles; it takes no connection"),
         Command::Schemas { .. } => bail!("kview schemas talks to the schema registry only"),
+        Command::Completions { .. } | Command::Man => {
+            bail!("completions and the man page are generated without a connection")
+        }
         Command::DeleteTopic { name, yes } => {
             writable("delete a topic")?;
             topics::delete(client, name, *yes, out).await

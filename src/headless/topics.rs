@@ -249,7 +249,8 @@ pub async fn create(
     client.create_topic(name, partitions, replication).await?;
     writeln!(
         out,
-        "created topic {name} ({partitions} partitions, replication factor {replication})"
+        "created topic {name} ({}, replication factor {replication})",
+        crate::human::plural(partitions, "partition")
     )?;
     Ok(())
 }
@@ -288,8 +289,8 @@ pub async fn delete(
             );
         }
         eprint!(
-            "Delete topic {name} and its {} partitions? Type the topic name to confirm: ",
-            topic.partitions.len()
+            "Delete topic {name} and its {}? Type the topic name to confirm: ",
+            crate::human::plural(topic.partitions.len() as i64, "partition")
         );
         let mut answer = String::new();
         stdin.lock().read_line(&mut answer)?;

@@ -38,11 +38,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 Span::styled(format!(" {} ", escape_str(&report.group)), theme.title),
                 Span::styled(format!(" {} ", report.status.label()), group_style(theme, report.status)),
                 Span::raw(format!(
-                    " lag {}  catch up {}  state {}  {} members  protocol {}",
+                    " lag {}  catch up {}  state {}  {}  protocol {}",
                     count(report.total_lag),
                     crate::human::catch_up(report.catch_up),
                     escape_str(&report.state),
-                    report.members,
+                    crate::human::plural(report.members as i64, "member"),
                     escape_str(&report.protocol),
                 )),
             ]),

@@ -117,7 +117,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             Constraint::Min(10),
         ],
     )
-    .header(Row::new(["P", "OFFSET", "TIME", "KEY", "VALUE"]).style(theme.header))
+    .header(
+        Row::new([
+            "P".to_owned(),
+            "OFFSET".to_owned(),
+            format!("TIME ({})", crate::human::zone(state.utc_offset)),
+            "KEY".to_owned(),
+            "VALUE".to_owned(),
+        ])
+        .style(theme.header),
+    )
     .row_highlight_style(theme.selected)
     .block(panel(" Messages ", m.focus == Focus::List, theme));
     let room = list_table(frame, list, table, &m.list, m.visible_len(), make_row);

@@ -162,7 +162,10 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 theme.dim,
             ));
         }
-        spans.push(Span::raw(format!(" {} brokers ", cluster.brokers.len())));
+        spans.push(Span::raw(format!(
+            " {} ",
+            crate::human::plural(cluster.brokers.len() as i64, "broker")
+        )));
     }
     spans.push(Span::styled(
         format!(" {} ", escape_str(&session.brokers)),

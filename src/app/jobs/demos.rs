@@ -133,8 +133,8 @@ pub async fn sensor_simulator(
     };
     let _ = tx
         .send(status(TaskStatus::Running(format!(
-            "{} sensors",
-            options.sensors
+            "{}",
+            crate::human::plural(options.sensors as i64, "sensor")
         ))))
         .await;
     let end = match simulate(&client, &options, &counters, &control).await {

@@ -6,6 +6,8 @@ use super::super::event::Command;
 use super::super::list::ListSelection;
 use super::super::prompt::{self, PromptKind};
 use super::super::state::State;
+use super::View;
+use crate::kafka::StartAt;
 use crate::lag::reset::{ResetPlan, ResetTarget};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +40,18 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let members = report.map_or(0, |r| r.members);
     match action {
         a if a.is_navigation() => state.group.list.step(action, partitions, rows),
+        Action::Open => {
+            // What the group reads next: its committed offset, or the partition's start when it
+            // never committed.
+            let target = report
+                .and_then(|r| r.partitions.get(state.group.list.selected))
+                .map(|p| (p.topic.clone(), p.partition, p.committed));
+            if let Some((topic, partition, committed)) = target {
+                let start = committed.map_or(StartAt::Beginning, StartAt::Offset);
+                state.push_view(View::Messages);
+                return vec![state.start_browse(&topic, Some(partition), start, false)];
+            }
+        }
         Action::ResetOffsets => {
             if state.read_only() {
                 state.error("read-only mode: offset resets are disabled");

@@ -14,7 +14,7 @@ use super::super::state::State;
 use crate::decode::StyledLine;
 use crate::decode::detail::detail_lines;
 use crate::decode::json::JsonMessage;
-use crate::decode::text::{escape_str, preview};
+use crate::decode::text::{escape_str, one_line, preview};
 use crate::human;
 use crate::kafka::reader::Progress;
 use crate::kafka::{Message, StartAt};
@@ -58,7 +58,7 @@ fn preview_of(bytes: Option<&[u8]>, shown: &Shown, max: usize, null: &str) -> St
     match (shown, bytes) {
         (Shown::Decoded(d), _) => fit_chars(&escape_str(&d.json.to_string()), max),
         (_, None) => null.to_owned(),
-        (Shown::Plain, Some(b)) => preview(b, max),
+        (Shown::Plain, Some(b)) => one_line(b, max),
         (Shown::Pending { .. }, Some(b)) => format!("… {}", preview(b, max)),
         (Shown::Failed { .. }, Some(b)) => format!("⚠ {}", preview(b, max)),
     }
@@ -329,6 +329,15 @@ impl MessagesView {
         wanted
     }
 
+    /// Writes every row's time again, in another zone.
+    pub fn retime(&mut self, offset: Option<FixedOffset>) {
+        for row in &mut self.rows {
+            row.time = human::time(row.message.timestamp_ms, offset);
+        }
+        self.detail = None;
+        self.refresh_detail();
+    }
+
     /// Reads again the rows that waited for (or failed on) schema `id`, now that the book has
     /// news of it.
     pub fn schema_arrived(
@@ -448,6 +457,13 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             prompt::open(state, PromptKind::MessageFilter, &current);
         }
         Action::JumpToOffset => prompt::open(state, PromptKind::Offset, ""),
+        Action::ToggleUtc => {
+            let utc = FixedOffset::east_opt(0);
+            state.utc_offset = if state.utc_offset == utc { None } else { utc };
+            let offset = state.utc_offset;
+            state.messages.retime(offset);
+            state.info(format!("times in {}", human::zone(offset)));
+        }
         Action::FromBeginning => {
             let (topic, partition) = (m.topic.clone(), m.partition);
             return vec![state.start_browse(&topic, partition, StartAt::Beginning, false)];

@@ -26,6 +26,8 @@ pub const FIELD_NAMES: [&str; 6] = [
 #[derive(Debug, Clone, Default)]
 pub struct ProduceForm {
     pub fields: [TextInput; 6],
+    /// Send a JSON value with its line breaks and indentation (off: compact, one line).
+    pub keep_formatting: bool,
     pub focus: usize,
     pub sending: bool,
     pub result: Option<Result<String, String>>,
@@ -87,6 +89,14 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::End => field.end(),
         Action::Up => field.up(),
         Action::Down => field.down(),
+        Action::KeepFormatting => {
+            form.keep_formatting = !form.keep_formatting;
+            form.result = Some(Ok(if form.keep_formatting {
+                "JSON values are sent as typed".into()
+            } else {
+                "JSON values are sent compact (one line)".into()
+            }));
+        }
         Action::FormatJson => {
             let value = form.fields[FIELD_VALUE].text().to_owned();
             match serde_json::from_str::<serde_json::Value>(&value) {
@@ -146,11 +156,21 @@ pub fn build_request(form: &ProduceForm) -> Result<ProduceRequest, String> {
         "" => None,
         text => Some(text.parse::<SchemaChoice>()?),
     };
+    let typed = form.fields[FIELD_VALUE].text();
+    // Formatted JSON (Ctrl+F) is for reading; what goes to the topic is one line, unless asked.
+    let value = if !form.keep_formatting
+        && typed.contains('\n')
+        && serde_json::from_str::<serde::de::IgnoredAny>(typed).is_ok()
+    {
+        crate::decode::json::compact(typed)
+    } else {
+        typed.to_owned()
+    };
     Ok(ProduceRequest {
         topic,
         partition,
         key,
-        value: form.fields[FIELD_VALUE].text().as_bytes().to_vec(),
+        value: value.into_bytes(),
         headers,
         value_schema,
     })
