@@ -132,9 +132,9 @@ pub async fn sensor_simulator(
         status,
     };
     let _ = tx
-        .send(status(TaskStatus::Running(format!(
-            "{}",
-            crate::human::plural(options.sensors as i64, "sensor")
+        .send(status(TaskStatus::Running(crate::human::plural(
+            options.sensors as i64,
+            "sensor",
         ))))
         .await;
     let end = match simulate(&client, &options, &counters, &control).await {
