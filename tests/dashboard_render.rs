@@ -1290,3 +1290,106 @@ fn z_shows_times_in_utc_or_the_local_zone_and_says_which() {
         "{screen}"
     );
 }
+
+#[test]
+fn filters_apply_as_typed_and_esc_takes_them_away() {
+    let mut s = messages_state();
+    act(&mut s, Action::OpenFilter);
+    for c in "book".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    assert_eq!(s.messages.visible_len(), 1, "applied while typing");
+    // A regex that does not compile yet keeps the typed text and says why.
+    act(&mut s, Action::ClearToLineStart);
+    for c in "/(bo".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Insert('/'));
+    let prompt = s.prompt.as_ref().unwrap();
+    assert_eq!(prompt.input.text(), "/(bo/");
+    assert!(
+        prompt
+            .hint
+            .as_deref()
+            .unwrap_or_default()
+            .contains("invalid regex")
+    );
+    assert!(text(&render(&s, 160, 48)).contains("invalid regex"));
+    act(&mut s, Action::Back);
+    assert!(s.prompt.is_none());
+    assert_eq!(
+        s.messages.visible_len(),
+        4,
+        "Esc in the prompt clears the filter"
+    );
+
+    // Accepted with Enter, the filter stays; Esc in the view clears it before leaving.
+    act(&mut s, Action::OpenFilter);
+    for c in "user".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Submit);
+    assert_eq!(s.messages.visible_len(), 2);
+    act(&mut s, Action::Back);
+    assert_eq!(s.view(), kview::app::views::View::Messages);
+    assert_eq!(s.messages.visible_len(), 4);
+    act(&mut s, Action::Back);
+    assert_ne!(s.view(), kview::app::views::View::Messages);
+
+    // Topics too.
+    let mut t = base_state();
+    act(&mut t, Action::ShowTopics);
+    act(&mut t, Action::OpenFilter);
+    act(&mut t, Action::Insert('p'));
+    act(&mut t, Action::Insert('a'));
+    let screen = text(&render(&t, 160, 48));
+    assert!(
+        screen.contains("payments") && !screen.contains("orders "),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_command_line_remembers_and_completes() {
+    let mut s = base_state();
+    type_command(&mut s, "topics");
+    type_command(&mut s, "topic orders");
+    act(&mut s, Action::OpenCommand);
+    act(&mut s, Action::Up);
+    assert_eq!(s.prompt.as_ref().unwrap().input.text(), "topic orders");
+    act(&mut s, Action::Up);
+    assert_eq!(s.prompt.as_ref().unwrap().input.text(), "topics");
+    act(&mut s, Action::Down);
+    act(&mut s, Action::Down);
+    assert_eq!(
+        s.prompt.as_ref().unwrap().input.text(),
+        "",
+        "back to a new line"
+    );
+    act(&mut s, Action::Back);
+
+    act(&mut s, Action::OpenCommand);
+    for c in "sch".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Complete);
+    assert_eq!(s.prompt.as_ref().unwrap().input.text(), "schemas");
+    act(&mut s, Action::ClearToLineStart);
+    for c in "topic p".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Complete);
+    assert_eq!(s.prompt.as_ref().unwrap().input.text(), "topic payments");
+    act(&mut s, Action::ClearToLineStart);
+    for c in "t".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Complete);
+    let prompt = s.prompt.as_ref().unwrap();
+    assert_eq!(
+        prompt.input.text(),
+        "topic",
+        "the common start of topic and topics"
+    );
+    assert_eq!(prompt.hint.as_deref(), Some("topic  topics"));
+}

@@ -47,6 +47,8 @@ pub enum Action {
     NextVersion,
     ToggleDiff,
     Submit,
+    /// Tab on the command line.
+    Complete,
     FormatJson,
     /// The produce form sends a JSON value as typed instead of compact.
     KeepFormatting,

@@ -376,7 +376,22 @@ const TEXT_EDITING: &[Binding] = &[
 
 const PROMPT: &[Binding] = &[
     bind(KeyCode::Enter, "Enter", Action::Submit, "accept", true),
-    bind(KeyCode::Esc, "Esc", Action::Back, "cancel", true),
+    bind(
+        KeyCode::Esc,
+        "Esc",
+        Action::Back,
+        "cancel (a filter is cleared)",
+        true,
+    ),
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::Complete,
+        "complete a command or name",
+        false,
+    ),
+    bind(KeyCode::Up, "↑", Action::Up, "the command before", false),
+    bind(KeyCode::Down, "↓", Action::Down, "the command after", false),
 ];
 
 const HELP: &[Binding] = &[

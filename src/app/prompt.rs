@@ -25,24 +25,187 @@ pub enum PromptKind {
 pub struct Prompt {
     pub kind: PromptKind,
     pub input: TextInput,
+    /// Said after the text: why a filter is not applied yet, or what Tab could complete to.
+    pub hint: Option<String>,
+    /// Where Up/Down is in the command history (None: the line being typed).
+    history_at: Option<usize>,
+}
+
+/// Commands the `:` line remembers (Up/Down), oldest first.
+pub const HISTORY: usize = 50;
+
+/// The words the `:` line takes, for Tab.
+const COMMAND_WORDS: &[&str] = &[
+    "topics", "topic", "groups", "group", "brokers", "produce", "ml", "sensors", "schemas", "ctx",
+    "quit",
+];
+
+impl PromptKind {
+    /// Filters apply as they are typed, and Esc takes them away.
+    fn is_live_filter(self) -> bool {
+        matches!(
+            self,
+            PromptKind::TopicFilter | PromptKind::GroupFilter | PromptKind::MessageFilter
+        )
+    }
 }
 
 pub fn open(state: &mut State, kind: PromptKind, text: &str) {
     state.prompt = Some(Prompt {
         kind,
         input: TextInput::new(text),
+        hint: None,
+        history_at: None,
     });
+}
+
+/// Applies a filter prompt's text as it stands; a regex that does not compile yet keeps the
+/// filter before it and says why.
+fn apply_live(state: &mut State) {
+    let Some(prompt) = &state.prompt else {
+        return;
+    };
+    let (kind, text) = (prompt.kind, prompt.input.text().to_owned());
+    let hint = match kind {
+        PromptKind::TopicFilter => {
+            views::topics::set_filter(state, text.trim());
+            None
+        }
+        PromptKind::GroupFilter => {
+            views::groups::set_filter(state, text.trim());
+            None
+        }
+        PromptKind::MessageFilter => match views::messages::Filter::parse(text.trim()) {
+            Ok(filter) => {
+                let rows = state.page();
+                state.messages.set_filter(filter, rows);
+                None
+            }
+            Err(e) => Some(e),
+        },
+        _ => None,
+    };
+    if let Some(prompt) = state.prompt.as_mut() {
+        prompt.hint = hint;
+    }
+}
+
+/// Up/Down through the commands typed before.
+fn recall(state: &mut State, older: bool) {
+    let history = &state.command_history;
+    let Some(prompt) = state.prompt.as_mut() else {
+        return;
+    };
+    if history.is_empty() {
+        return;
+    }
+    let at = match (prompt.history_at, older) {
+        (None, true) => Some(history.len() - 1),
+        (None, false) => None,
+        (Some(i), true) => Some(i.saturating_sub(1)),
+        (Some(i), false) if i + 1 < history.len() => Some(i + 1),
+        (Some(_), false) => None,
+    };
+    prompt.history_at = at;
+    prompt
+        .input
+        .set(at.map_or_else(String::new, |i| history[i].clone()));
+}
+
+/// Tab: completes a command word, or the topic, group or cluster name after one; when several
+/// fit, the common start is filled in and they are listed.
+fn complete(state: &mut State) {
+    let Some(prompt) = &state.prompt else {
+        return;
+    };
+    let text = prompt.input.text().trim_start_matches(':').to_owned();
+    let (prefix, word, names): (String, String, Vec<String>) = match text.split_once(' ') {
+        None => (
+            String::new(),
+            text.clone(),
+            COMMAND_WORDS.iter().map(|w| (*w).to_owned()).collect(),
+        ),
+        Some((command, rest)) => {
+            let names = match command {
+                "topic" | "t" => state
+                    .session
+                    .cluster
+                    .as_ref()
+                    .map(|c| c.topics.iter().map(|t| t.name.clone()).collect())
+                    .unwrap_or_default(),
+                "group" | "g" => state.groups.reports.keys().cloned().collect(),
+                "ctx" | "cluster" | "context" => state
+                    .clusters
+                    .entries
+                    .iter()
+                    .map(|e| e.name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (format!("{command} "), rest.trim_start().to_owned(), names)
+        }
+    };
+    let mut fits: Vec<&String> = names.iter().filter(|n| n.starts_with(&word)).collect();
+    fits.sort();
+    let (filled, hint) = match fits.as_slice() {
+        [] => (None, Some("nothing to complete".to_owned())),
+        [one] => (Some(format!("{prefix}{one}")), None),
+        many => {
+            let common = common_prefix(many);
+            let shown: Vec<&str> = many.iter().take(8).map(|s| s.as_str()).collect();
+            let more = if many.len() > 8 {
+                format!(" … {} more", many.len() - 8)
+            } else {
+                String::new()
+            };
+            (
+                (common.len() > word.len()).then(|| format!("{prefix}{common}")),
+                Some(format!("{}{more}", shown.join("  "))),
+            )
+        }
+    };
+    if let Some(prompt) = state.prompt.as_mut() {
+        if let Some(filled) = filled {
+            prompt.input.set(filled);
+        }
+        prompt.hint = hint;
+    }
+}
+
+fn common_prefix(words: &[&String]) -> String {
+    let first = words[0].as_str();
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = first
+            .char_indices()
+            .zip(w.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(end);
+    }
+    first[..end].to_owned()
 }
 
 pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let Some(prompt) = state.prompt.as_mut() else {
         return Vec::new();
     };
+    let kind = prompt.kind;
+    let edits = matches!(
+        action,
+        Action::Insert(_) | Action::Backspace | Action::ClearToLineStart | Action::Delete
+    );
     match action {
         Action::Quit => return vec![Command::Quit],
         Action::Back => {
-            if prompt.kind == PromptKind::ResetConfirm {
+            if kind == PromptKind::ResetConfirm {
                 state.group.reset = None;
+            }
+            // Esc takes a filter away; Enter keeps it.
+            if kind.is_live_filter() {
+                prompt.input.set("");
+                apply_live(state);
             }
             state.prompt = None;
         }
@@ -54,11 +217,30 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::Right => prompt.input.right(),
         Action::Home => prompt.input.home(),
         Action::End => prompt.input.end(),
+        Action::Up if kind == PromptKind::Command => recall(state, true),
+        Action::Down if kind == PromptKind::Command => recall(state, false),
+        Action::Complete if kind == PromptKind::Command => complete(state),
         Action::Submit => {
             let prompt = state.prompt.take().expect("prompt is open");
-            return submit(state, prompt.kind, prompt.input.text().trim());
+            let text = prompt.input.text().trim().to_owned();
+            if kind == PromptKind::Command && !text.is_empty() {
+                let history = &mut state.command_history;
+                history.retain(|h| *h != text);
+                history.push(text.clone());
+                if history.len() > HISTORY {
+                    history.remove(0);
+                }
+            }
+            return submit(state, kind, &text);
         }
         _ => {}
+    }
+    if edits {
+        if kind.is_live_filter() {
+            apply_live(state);
+        } else if let Some(prompt) = state.prompt.as_mut() {
+            prompt.hint = None;
+        }
     }
     Vec::new()
 }

@@ -160,6 +160,8 @@ pub struct State {
     pub screen: (u16, u16),
     /// Rows the current view's list showed in the last frame (the runtime reports it).
     pub list_rows: Option<usize>,
+    /// Commands typed on the `:` line, oldest first (Up/Down recall them).
+    pub command_history: Vec<String>,
     /// `--demo`: start both pipelines on the first connection.
     pub start_demos_on_connect: bool,
     next_browse_id: u64,
@@ -204,6 +206,7 @@ impl State {
             screen: (80, 24),
             list_rows: None,
             start_demos_on_connect: false,
+            command_history: Vec::new(),
             next_browse_id: 1,
         }
     }
@@ -425,6 +428,7 @@ fn start_session(state: &mut State, id: SessionIdentity) {
     fresh.screen = state.screen;
     fresh.show_logs = state.show_logs;
     fresh.utc_offset = state.utc_offset;
+    fresh.command_history = std::mem::take(&mut state.command_history);
     fresh.next_browse_id = state.next_browse_id;
     *state = fresh;
     state.info(format!("switched to {name}"));
@@ -468,7 +472,12 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     }
     match action {
         Action::Quit => return vec![Command::Quit],
-        Action::Back => return go_back(state),
+        Action::Back => {
+            if clear_filter(state) {
+                return Vec::new();
+            }
+            return go_back(state);
+        }
         Action::ToggleHelp => state.help = true,
         Action::ToggleLogs => state.show_logs = !state.show_logs,
         Action::OpenCommand => prompt::open(state, prompt::PromptKind::Command, ""),
@@ -491,6 +500,21 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Schemas => views::schemas::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
+}
+
+/// Esc in a filtered list takes the filter away before it leaves the view; true if it did.
+fn clear_filter(state: &mut State) -> bool {
+    match state.view() {
+        View::Messages if state.messages.filter.is_some() => {
+            let rows = state.page();
+            state.messages.set_filter(None, rows);
+        }
+        View::Topics if !state.topics.filter.is_empty() => views::topics::set_filter(state, ""),
+        View::Groups if !state.groups.filter.is_empty() => views::groups::set_filter(state, ""),
+        _ => return false,
+    }
+    state.info("filter cleared");
+    true
 }
 
 pub(super) fn go_back(state: &mut State) -> Vec<Command> {

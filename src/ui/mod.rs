@@ -191,7 +191,11 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             PromptKind::ResetConfirm => "type the group name to apply: ",
         };
         let text = escape_str(prompt.input.text());
-        let line = Line::from(vec![Span::styled(label, theme.key), Span::raw(text)]);
+        let mut spans = vec![Span::styled(label, theme.key), Span::raw(text)];
+        if let Some(hint) = &prompt.hint {
+            spans.push(Span::styled(format!("   {}", escape_str(hint)), theme.dim));
+        }
+        let line = Line::from(spans);
         frame.render_widget(Paragraph::new(line), area);
         let before = escape_str(&prompt.input.text()[..prompt.input.cursor()]);
         let column = (width(label) + width(&before)) as u16;
