@@ -201,6 +201,21 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Change a topic's configs: KEY=VALUE sets, --unset KEY goes back to the broker's default
+    SetConfig {
+        topic: String,
+        #[arg(value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[arg(long, value_name = "KEY")]
+        unset: Vec<String>,
+    },
+    /// Delete a consumer group and its committed offsets (asks first, unless --yes)
+    DeleteGroup {
+        group: String,
+        /// Do not ask for confirmation
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +287,9 @@ pub struct ResetArgs {
     /// Only this topic (default: every topic the group has committed on)
     #[arg(short = 't', long)]
     pub topic: Option<String>,
+    /// Only this partition of --topic
+    #[arg(short = 'p', long, requires = "topic")]
+    pub partition: Option<i32>,
     #[arg(long, group = "target")]
     pub to_earliest: bool,
     #[arg(long, group = "target")]

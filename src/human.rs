@@ -69,6 +69,67 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
+/// A topic config's value as people read it: times (`*.ms`) as "7d", sizes (`*.bytes`) as
+/// "1 GiB", -1 as "unlimited"; the value itself when it is neither.
+pub fn config_value(name: &str, value: &str) -> String {
+    let Ok(n) = value.trim().parse::<i64>() else {
+        return value.to_owned();
+    };
+    let is_time = name.ends_with(".ms");
+    let is_size = name.ends_with(".bytes");
+    if !(is_time || is_size) {
+        return value.to_owned();
+    }
+    if n == -1 {
+        return "unlimited".to_owned();
+    }
+    if n < 0 {
+        return value.to_owned();
+    }
+    if is_size {
+        return exact_units(
+            n,
+            &[
+                (1 << 40, "TiB"),
+                (1 << 30, "GiB"),
+                (1 << 20, "MiB"),
+                (1 << 10, "KiB"),
+            ],
+            " B",
+        );
+    }
+    exact_units(
+        n,
+        &[
+            (86_400_000, "d"),
+            (3_600_000, "h"),
+            (60_000, "m"),
+            (1_000, "s"),
+        ],
+        "ms",
+    )
+}
+
+/// The largest unit that divides `n` exactly ("7d", "1 GiB"), else one decimal of the largest
+/// unit it reaches ("1.5 GiB", "2.5h"), else `n` with `base`.
+fn exact_units(n: i64, units: &[(i64, &str)], base: &str) -> String {
+    let spaced = base.starts_with(' ');
+    let join = |number: String, unit: &str| {
+        if spaced {
+            format!("{number} {unit}")
+        } else {
+            format!("{number}{unit}")
+        }
+    };
+    if let Some((size, unit)) = units.iter().find(|(size, _)| n >= *size && n % size == 0) {
+        return join(count(n / size), unit);
+    }
+    if let Some((size, unit)) = units.iter().find(|(size, _)| n >= *size) {
+        return join(format!("{:.1}", n as f64 / *size as f64), unit);
+    }
+    format!("{n}{base}")
+}
+
 /// "30s", "5m", "2h", "250ms" or plain seconds; positive.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
@@ -133,6 +194,20 @@ pub fn zone(offset: Option<FixedOffset>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn config_values_read_in_units() {
+        assert_eq!(config_value("retention.ms", "604800000"), "7d");
+        assert_eq!(config_value("retention.ms", "-1"), "unlimited");
+        assert_eq!(config_value("segment.ms", "5400000"), "90m");
+        assert_eq!(config_value("flush.ms", "1500"), "1.5s");
+        assert_eq!(config_value("segment.bytes", "1073741824"), "1 GiB");
+        assert_eq!(config_value("retention.bytes", "-1"), "unlimited");
+        assert_eq!(config_value("max.message.bytes", "1048588"), "1.0 MiB");
+        assert_eq!(config_value("max.message.bytes", "100"), "100 B");
+        assert_eq!(config_value("cleanup.policy", "delete"), "delete");
+        assert_eq!(config_value("min.insync.replicas", "2"), "2");
+    }
 
     #[test]
     fn zones_are_named() {

@@ -714,3 +714,73 @@ fn completions_and_the_man_page_come_from_the_command_line() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn topic_configs_change_and_groups_are_deleted_on_the_real_broker() {
+    let b = broker();
+    let topic = unique("configured");
+    let _topic = create_topic(b, &topic, 1, 1);
+    kview_ok(
+        b,
+        &[
+            "set-config",
+            &topic,
+            "retention.ms=3600000",
+            "cleanup.policy=compact",
+        ],
+        None,
+    );
+    let described = kview_json(b, &["describe", &topic, "--json"]);
+    let config = |name: &str| {
+        described["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(config("retention.ms")["value"], "3600000");
+    assert_eq!(config("cleanup.policy")["value"], "compact");
+    kview_ok(b, &["set-config", &topic, "--unset", "retention.ms"], None);
+    let described = kview_json(b, &["describe", &topic, "--json"]);
+    let retention = described["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "retention.ms")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        retention["value"], "604800000",
+        "back to the broker's default"
+    );
+    let bad = kview(b, &["set-config", &topic, "retention.ms=soon"], None);
+    assert!(stderr_line(&bad).contains("INVALID_CONFIG"));
+    let read_only = kview(
+        b,
+        &["--read-only", "set-config", &topic, "retention.ms=1"],
+        None,
+    );
+    assert!(stderr_line(&read_only).contains("read-only"));
+
+    // A group with committed offsets and no members is deleted; then it is gone.
+    let group = unique("doomed");
+    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
+        .await
+        .unwrap();
+    client
+        .commit_offsets(&group, &[(topic.clone(), 0, 0)])
+        .await
+        .unwrap();
+    let refused = kview(b, &["delete-group", &group], None);
+    assert!(stderr_line(&refused).contains("without --yes"));
+    kview_ok(b, &["delete-group", &group, "--yes"], None);
+    let groups = kview_json(b, &["groups", "--json"]);
+    assert!(
+        !groups.to_string().contains(&group),
+        "the group is gone: {groups}"
+    );
+    let again = kview(b, &["delete-group", &group, "--yes"], None);
+    assert!(stderr_line(&again).contains("no consumer group named"));
+}

@@ -32,6 +32,15 @@ pub enum Action {
     ToggleUtc,
     WriteFile,
     ResetOffsets,
+    /// Reset only the selected partition of a group.
+    ResetPartition,
+    NewTopic,
+    /// Delete the selected topic or group (after its name is typed).
+    DeleteSelected,
+    AddPartitions,
+    EditConfig,
+    /// Config values as stored instead of in units.
+    ToggleRaw,
     ShowMl,
     MlStart,
     MlStop,

@@ -119,6 +119,11 @@ pub enum Event {
         error: String,
     },
     Produced(Result<Produced, String>),
+    /// The answer to an `AdminChange`.
+    Admin {
+        change: AdminChange,
+        result: Result<(), String>,
+    },
     /// The registry's compatibility level and subjects, for `:schemas`.
     Subjects(Result<(String, Vec<SubjectSummary>), String>),
     Subject {
@@ -164,6 +169,28 @@ pub struct ProduceRequest {
     pub value_schema: Option<SchemaChoice>,
 }
 
+/// A change to the cluster asked for from the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminChange {
+    CreateTopic {
+        name: String,
+        partitions: i32,
+        replication: i16,
+    },
+    DeleteTopic(String),
+    AddPartitions {
+        topic: String,
+        count: i32,
+    },
+    /// `None` removes the topic's own value (the default applies again).
+    SetConfig {
+        topic: String,
+        key: String,
+        value: Option<String>,
+    },
+    DeleteGroup(String),
+}
+
 /// From the update step to the runtime, which owns every side effect.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -180,6 +207,8 @@ pub enum Command {
     PlanReset {
         group: String,
         target: ResetTarget,
+        /// Only this topic and partition (None: every partition the group committed on).
+        only: Option<(String, i32)>,
     },
     /// Start the ML pipeline's producer (a new run) and/or trainer inside the dashboard.
     StartMl {
@@ -204,6 +233,8 @@ pub enum Command {
         group: String,
         plans: Vec<ResetPlan>,
     },
+    /// Change the cluster: topics, partitions, configs, groups.
+    Admin(AdminChange),
     LoadSubjects,
     LoadSubject(String),
     /// Fetch and compile the registry's schema with this id.

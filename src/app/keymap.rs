@@ -154,6 +154,14 @@ const TOPICS: &[Binding] = &[
     ch('i', Action::ToggleInternal, "show internal topics", false),
     ch('m', Action::ShowMessages, "messages", true),
     ch('p', Action::OpenProduce, "produce", true),
+    ch('n', Action::NewTopic, "new topic", false),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "delete topic (type its name)",
+        false,
+    ),
+    ch('+', Action::AddPartitions, "add partitions", false),
 ];
 
 const TOPIC: &[Binding] = &[
@@ -178,6 +186,20 @@ const TOPIC: &[Binding] = &[
         true,
     ),
     ch('p', Action::OpenProduce, "produce", true),
+    ch('e', Action::EditConfig, "edit the selected config", false),
+    ch(
+        'u',
+        Action::ToggleRaw,
+        "config values as stored / in units",
+        false,
+    ),
+    ch('+', Action::AddPartitions, "add partitions", false),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "delete topic (type its name)",
+        false,
+    ),
 ];
 
 const MESSAGES: &[Binding] = &[
@@ -208,6 +230,12 @@ const GROUPS: &[Binding] = &[
     bind(KeyCode::Enter, "Enter", Action::Open, "open group", true),
     ch('/', Action::OpenFilter, "filter by name", true),
     ch('s', Action::CycleSort, "sort: name, lag, status", true),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "delete group (type its name)",
+        false,
+    ),
 ];
 
 const CLUSTERS: &[Binding] = &[bind(
@@ -256,6 +284,12 @@ const GROUP: &[Binding] = &[
         Action::ResetOffsets,
         "reset offsets (preview, then confirm)",
         true,
+    ),
+    ch(
+        'R',
+        Action::ResetPartition,
+        "reset the selected partition only",
+        false,
     ),
 ];
 

@@ -19,6 +19,13 @@ pub enum PromptKind {
     ResetTarget,
     /// Type the group's name to apply the previewed reset.
     ResetConfirm,
+    NewTopic,
+    /// Type the topic's name to delete it.
+    ConfirmDeleteTopic,
+    AddPartitions,
+    EditConfig,
+    /// Type the group's name to delete it.
+    ConfirmDeleteGroup,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +36,8 @@ pub struct Prompt {
     pub hint: Option<String>,
     /// Where Up/Down is in the command history (None: the line being typed).
     history_at: Option<usize>,
+    /// What the prompt is about: the topic, config key or group it changes.
+    pub target: Option<String>,
 }
 
 /// Commands the `:` line remembers (Up/Down), oldest first.
@@ -56,6 +65,7 @@ pub fn open(state: &mut State, kind: PromptKind, text: &str) {
         input: TextInput::new(text),
         hint: None,
         history_at: None,
+        target: None,
     });
 }
 
@@ -231,6 +241,9 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                     history.remove(0);
                 }
             }
+            if let Some(commands) = submit_admin(state, kind, prompt.target, &text) {
+                return commands;
+            }
             return submit(state, kind, &text);
         }
         _ => {}
@@ -243,6 +256,24 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         }
     }
     Vec::new()
+}
+
+/// The prompts of `views::admin`; None for the others.
+fn submit_admin(
+    state: &mut State,
+    kind: PromptKind,
+    target: Option<String>,
+    text: &str,
+) -> Option<Vec<Command>> {
+    Some(match kind {
+        PromptKind::NewTopic => views::admin::new_topic(state, text),
+        PromptKind::ConfirmDeleteTopic | PromptKind::ConfirmDeleteGroup => {
+            views::admin::confirm_delete(state, kind, target, text)
+        }
+        PromptKind::AddPartitions => views::admin::add_partitions(state, target, text),
+        PromptKind::EditConfig => views::admin::edit_config(state, target, text),
+        _ => return None,
+    })
 }
 
 fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
@@ -264,6 +295,11 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
             Err(e) => state.error(e),
         },
         PromptKind::WritePath => return views::messages::write_file(state, text),
+        PromptKind::NewTopic
+        | PromptKind::ConfirmDeleteTopic
+        | PromptKind::AddPartitions
+        | PromptKind::EditConfig
+        | PromptKind::ConfirmDeleteGroup => {}
     }
     Vec::new()
 }

@@ -294,6 +294,16 @@ impl Runtime {
                 }
             },
             Command::StopBrowse => self.jobs.stop(JobKind::Browse),
+            Command::Admin(change) => {
+                let c = change.clone();
+                self.with_client(
+                    move |e| Event::Admin {
+                        change: c,
+                        result: Err(e),
+                    },
+                    |client| requests::admin(client, change),
+                )
+            }
             Command::LoadSubjects => self
                 .jobs
                 .request(schemas::load_subjects(self.registry.clone())),
@@ -361,14 +371,18 @@ impl Runtime {
             Command::InjectAnomaly { sensor, anomaly } => {
                 self.sensors.control.inject(sensor, anomaly)
             }
-            Command::PlanReset { group, target } => {
+            Command::PlanReset {
+                group,
+                target,
+                only,
+            } => {
                 let g = group.clone();
                 self.with_client(
                     move |e| Event::ResetPlanned {
                         group: g,
                         result: Err(e),
                     },
-                    |c| requests::plan_reset(c, group, target),
+                    |c| requests::plan_reset(c, group, target, only),
                 )
             }
             Command::ApplyReset { group, plans } => {

@@ -392,6 +392,31 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                     .collect();
             }
         }
+        Event::Admin { change, result } => {
+            match result {
+                Ok(()) => state.info(views::admin::describe(&change)),
+                Err(e) => state.error(e),
+            }
+            use crate::app::event::AdminChange;
+            match change {
+                // A changed config is read again so the tab shows what the broker now holds.
+                AdminChange::SetConfig { topic, .. } if state.topic.name == topic => {
+                    return vec![Command::LoadConfigs(topic)];
+                }
+                // Nothing is left to show of what was deleted.
+                AdminChange::DeleteTopic(topic)
+                    if state.view() == View::Topic && state.topic.name == topic =>
+                {
+                    state.views = vec![View::Overview, View::Topics];
+                }
+                AdminChange::DeleteGroup(group)
+                    if state.view() == View::Group && state.group.name == group =>
+                {
+                    state.views = vec![View::Overview, View::Groups];
+                }
+                _ => {}
+            }
+        }
         Event::Subjects(result) => views::schemas::on_subjects(state, result),
         Event::Subject { name, result } => views::schemas::on_subject(state, name, result),
         Event::Schema { id, result } => {

@@ -363,6 +363,34 @@ fn reset_target(args: &ResetArgs) -> Result<ResetTarget> {
     })
 }
 
+/// `kview delete-group`: after the group's name is typed (or `--yes`).
+pub async fn delete_group(
+    client: &KafkaClient,
+    group: &str,
+    yes: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    if !yes {
+        let stdin = std::io::stdin();
+        if !std::io::IsTerminal::is_terminal(&stdin) {
+            bail!(
+                "refusing to delete group {group} without --yes (stdin is not a terminal to ask on)"
+            );
+        }
+        eprint!(
+            "Delete consumer group {group} and its committed offsets? Type the group name to confirm: "
+        );
+        let mut answer = String::new();
+        std::io::BufRead::read_line(&mut stdin.lock(), &mut answer)?;
+        if answer.trim_end_matches(['\r', '\n']) != group {
+            bail!("not confirmed; group {group} kept");
+        }
+    }
+    client.delete_group(group).await?;
+    writeln!(out, "deleted group {group}")?;
+    Ok(())
+}
+
 pub async fn reset_offsets(
     client: &KafkaClient,
     args: &ResetArgs,
@@ -372,7 +400,17 @@ pub async fn reset_offsets(
     if args.execute {
         client.check_writable("reset offsets")?;
     }
-    let plans = collect::plan_reset(client, &args.group, args.topic.as_deref(), target).await?;
+    let mut plans = collect::plan_reset(client, &args.group, args.topic.as_deref(), target).await?;
+    if let Some(partition) = args.partition {
+        plans.retain(|p| p.partition == partition);
+        if plans.is_empty() {
+            bail!(
+                "group {} has no offsets on {}/{partition} to reset",
+                args.group,
+                args.topic.as_deref().unwrap_or_default()
+            );
+        }
+    }
     if args.execute {
         collect::apply_reset(client, &args.group, &plans).await?;
     }

@@ -93,6 +93,14 @@ pub async fn run(
         Command::Completions { .. } | Command::Man => {
             bail!("completions and the man page are generated without a connection")
         }
+        Command::SetConfig { topic, set, unset } => {
+            writable("change a topic's configs")?;
+            topics::set_config(client, topic, set, unset, out).await
+        }
+        Command::DeleteGroup { group, yes } => {
+            writable("delete a consumer group")?;
+            groups::delete_group(client, group, *yes, out).await
+        }
         Command::DeleteTopic { name, yes } => {
             writable("delete a topic")?;
             topics::delete(client, name, *yes, out).await

@@ -274,6 +274,38 @@ pub async fn add_partitions(
     Ok(())
 }
 
+/// `kview set-config`: each KEY=VALUE set, each --unset KEY back to the default, one request
+/// each, in the order given; says what it changed.
+pub async fn set_config(
+    client: &KafkaClient,
+    topic: &str,
+    set: &[String],
+    unset: &[String],
+    out: &mut impl Write,
+) -> Result<()> {
+    if set.is_empty() && unset.is_empty() {
+        bail!("nothing to change: give KEY=VALUE or --unset KEY");
+    }
+    let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
+    for pair in set {
+        match pair.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                changes.push((key.trim(), Some(value.trim())))
+            }
+            _ => bail!("{pair:?} is not KEY=VALUE"),
+        }
+    }
+    changes.extend(unset.iter().map(|k| (k.trim(), None)));
+    for (key, value) in changes {
+        client.alter_topic_config(topic, key, value).await?;
+        match value {
+            Some(v) => writeln!(out, "{topic}: {key} = {v}")?,
+            None => writeln!(out, "{topic}: {key} back to the default")?,
+        }
+    }
+    Ok(())
+}
+
 pub async fn delete(
     client: &KafkaClient,
     name: &str,

@@ -189,6 +189,11 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 "reset to (earliest, latest, OFFSET, +N, -N, @unix_ms, RFC 3339 time): "
             }
             PromptKind::ResetConfirm => "type the group name to apply: ",
+            PromptKind::NewTopic => "new topic: NAME [PARTITIONS [REPLICATION]]: ",
+            PromptKind::ConfirmDeleteTopic => "delete the topic and its data? type its name: ",
+            PromptKind::AddPartitions => "partitions in all (more than now): ",
+            PromptKind::EditConfig => "new value (`default` removes the topic's own): ",
+            PromptKind::ConfirmDeleteGroup => "delete the group's offsets? type its name: ",
         };
         let text = escape_str(prompt.input.text());
         let mut spans = vec![Span::styled(label, theme.key), Span::raw(text)];

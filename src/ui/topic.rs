@@ -175,7 +175,12 @@ fn render_partitions(
 }
 
 fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
-    let block = panel(" Configs (* = not default) ", true, theme);
+    let title = if state.topic.raw_configs {
+        " Configs (* = not default) · values as stored (u: in units) · e edits "
+    } else {
+        " Configs (* = not default) · u: values as stored · e edits "
+    };
+    let block = panel(title, true, theme);
     match &state.topic.configs {
         None => {
             frame.render_widget(Paragraph::new("loading…").block(block), area);
@@ -193,7 +198,8 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -
                 let c = &configs[i];
                 let value = match (&c.value, c.is_sensitive) {
                     (_, true) => "(sensitive)".to_owned(),
-                    (Some(v), _) => escape_str(v),
+                    (Some(v), _) if state.topic.raw_configs => escape_str(v),
+                    (Some(v), _) => escape_str(&crate::human::config_value(&c.name, v)),
                     (None, _) => "(null)".to_owned(),
                 };
                 let mark = if c.is_default { " " } else { "*" };

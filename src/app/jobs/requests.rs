@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::Sender;
 
-use crate::app::event::{BrowseRequest, Event, ProduceRequest, Produced};
+use crate::app::event::{AdminChange, BrowseRequest, Event, ProduceRequest, Produced};
 use crate::collect::groups as collect_groups;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
@@ -135,6 +135,35 @@ async fn encode_value(
     .map_err(|e| format!("encoding failed: {e}"))?
 }
 
+/// Carries out a change asked for from the dashboard.
+pub async fn admin(client: Arc<KafkaClient>, change: AdminChange) -> Event {
+    let result = match &change {
+        AdminChange::CreateTopic {
+            name,
+            partitions,
+            replication,
+        } => client.create_topic(name, *partitions, *replication).await,
+        AdminChange::DeleteTopic(name) => client.delete_topic(name).await,
+        AdminChange::AddPartitions { topic, count } => {
+            client.create_partitions(topic, *count).await
+        }
+        AdminChange::SetConfig { topic, key, value } => {
+            client
+                .alter_topic_config(topic, key, value.as_deref())
+                .await
+        }
+        AdminChange::DeleteGroup(group) => client.delete_group(group).await,
+    };
+    match &result {
+        Ok(()) => tracing::info!("{}", crate::app::views::admin::describe(&change)),
+        Err(e) => tracing::warn!("{e}"),
+    }
+    Event::Admin {
+        change,
+        result: result.map_err(|e| e.to_string()),
+    }
+}
+
 pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
     let result = client
         .topic_configs(&topic)
@@ -143,9 +172,21 @@ pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
     Event::Configs { topic, result }
 }
 
-pub async fn plan_reset(client: Arc<KafkaClient>, group: String, target: ResetTarget) -> Event {
-    let result = collect_groups::plan_reset(&client, &group, None, target)
+pub async fn plan_reset(
+    client: Arc<KafkaClient>,
+    group: String,
+    target: ResetTarget,
+    only: Option<(String, i32)>,
+) -> Event {
+    let topic = only.as_ref().map(|(t, _)| t.as_str());
+    let result = collect_groups::plan_reset(&client, &group, topic, target)
         .await
+        .map(|mut plans| {
+            if let Some((_, partition)) = &only {
+                plans.retain(|p| p.partition == *partition);
+            }
+            plans
+        })
         .map_err(|e| e.to_string());
     Event::ResetPlanned { group, result }
 }

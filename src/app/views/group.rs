@@ -22,6 +22,8 @@ pub struct GroupView {
     pub name: String,
     pub list: ListSelection,
     pub reset: Option<ResetState>,
+    /// The partition a reset is limited to (`R`); None resets them all (`r`).
+    pub reset_only: Option<(String, i32)>,
 }
 
 impl GroupView {
@@ -52,12 +54,22 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 return vec![state.start_browse(&topic, Some(partition), start, false)];
             }
         }
-        Action::ResetOffsets => {
+        Action::ResetOffsets | Action::ResetPartition => {
+            let only = (action == Action::ResetPartition)
+                .then(|| {
+                    report
+                        .and_then(|r| r.partitions.get(state.group.list.selected))
+                        .map(|p| (p.topic.clone(), p.partition))
+                })
+                .flatten();
             if state.read_only() {
                 state.error("read-only mode: offset resets are disabled");
             } else if members > 0 {
                 state.error("the group has active members; stop them before resetting offsets");
+            } else if action == Action::ResetPartition && only.is_none() {
+                state.error("no partition selected");
             } else {
+                state.group.reset_only = only;
                 prompt::open(state, PromptKind::ResetTarget, "");
             }
         }
@@ -71,6 +83,7 @@ pub fn plan_reset(state: &mut State, target: ResetTarget) -> Vec<Command> {
     vec![Command::PlanReset {
         group: state.group.name.clone(),
         target,
+        only: state.group.reset_only.clone(),
     }]
 }
 

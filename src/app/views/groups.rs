@@ -131,6 +131,21 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             };
             refresh_order(state);
         }
+        Action::DeleteSelected => {
+            let selected = state.groups.selected().map(str::to_owned);
+            let members = selected
+                .as_deref()
+                .and_then(|g| state.groups.report(g))
+                .map_or(0, |r| r.members);
+            match selected {
+                Some(g) if members > 0 => state.error(format!(
+                    "group {g} has {}; stop them before deleting it",
+                    crate::human::plural(members as i64, "active member")
+                )),
+                Some(g) => super::admin::ask(state, PromptKind::ConfirmDeleteGroup, Some(g), ""),
+                None => {}
+            }
+        }
         _ => {}
     }
     Vec::new()

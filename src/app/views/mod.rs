@@ -1,6 +1,7 @@
 //! The dashboard's views: each module holds one view's state and what its keys do
 //! (`on_action`). The view stack and the dispatch live in `state.rs`.
 
+pub mod admin;
 pub mod clusters;
 pub mod group;
 pub mod groups;

@@ -3,6 +3,7 @@
 use super::super::action::Action;
 use super::super::event::Command;
 use super::super::list::ListSelection;
+use super::super::prompt::PromptKind;
 use super::super::state::State;
 use crate::kafka::ConfigEntry;
 
@@ -19,6 +20,8 @@ pub struct TopicView {
     pub partitions: ListSelection,
     pub config_list: ListSelection,
     pub configs: Option<Result<Vec<ConfigEntry>, String>>,
+    /// Show config values as stored rather than in units.
+    pub raw_configs: bool,
 }
 
 impl Default for TopicView {
@@ -35,6 +38,7 @@ impl TopicView {
             partitions: ListSelection::default(),
             config_list: ListSelection::default(),
             configs: None,
+            raw_configs: false,
         }
     }
 }
@@ -73,6 +77,34 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::ShowMessages => {
             let name = view.name.clone();
             return state.open_messages(&name, None);
+        }
+        Action::ToggleRaw => view.raw_configs = !view.raw_configs,
+        Action::EditConfig => {
+            view.pane = TopicPane::Configs;
+            let selected = match &view.configs {
+                Some(Ok(c)) => c.get(view.config_list.selected).cloned(),
+                _ => None,
+            };
+            match selected {
+                Some(c) if c.read_only => state.error(format!("{} cannot be changed", c.name)),
+                Some(c) => {
+                    let current = if c.is_sensitive {
+                        String::new()
+                    } else {
+                        c.value.unwrap_or_default()
+                    };
+                    super::admin::ask(state, PromptKind::EditConfig, Some(c.name), &current);
+                }
+                None => state.error("no config selected (Tab shows the configs)"),
+            }
+        }
+        Action::AddPartitions => {
+            let name = view.name.clone();
+            super::admin::ask(state, PromptKind::AddPartitions, Some(name), "");
+        }
+        Action::DeleteSelected => {
+            let name = view.name.clone();
+            super::admin::ask(state, PromptKind::ConfirmDeleteTopic, Some(name), "");
         }
         _ => {}
     }

@@ -162,6 +162,17 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             state.topics.show_internal = !state.topics.show_internal;
             refresh_order(state);
         }
+        Action::NewTopic => super::admin::ask(state, PromptKind::NewTopic, None, ""),
+        Action::DeleteSelected => {
+            if let Some(name) = state.topics.selected().map(str::to_owned) {
+                super::admin::ask(state, PromptKind::ConfirmDeleteTopic, Some(name), "");
+            }
+        }
+        Action::AddPartitions => {
+            if let Some(name) = state.topics.selected().map(str::to_owned) {
+                super::admin::ask(state, PromptKind::AddPartitions, Some(name), "");
+            }
+        }
         _ => {}
     }
     Vec::new()

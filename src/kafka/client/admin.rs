@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use kafka_protocol::messages::{
-    CreatePartitionsRequest, DescribeConfigsRequest, DescribeLogDirsRequest, TopicName,
+    CreatePartitionsRequest, DescribeConfigsRequest, DescribeLogDirsRequest,
+    IncrementalAlterConfigsRequest, TopicName,
     create_partitions_request::CreatePartitionsTopic,
     describe_configs_request::DescribeConfigsResource,
+    incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig},
 };
 use kafka_protocol::protocol::StrBytes;
 
@@ -160,6 +162,39 @@ impl KafkaClient {
             }
         }
         Ok(out)
+    }
+
+    /// Sets a topic's config key (`Some(value)`) or removes the topic's own value so the
+    /// broker's default applies again (`None`); other keys are left as they are.
+    pub async fn alter_topic_config(
+        &self,
+        topic: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<()> {
+        validate_topic_name(topic)?;
+        self.check_writable("change a topic's configs")?;
+        let config = AlterableConfig::default()
+            .with_name(StrBytes::from_string(key.to_owned()))
+            // 0 SET, 1 DELETE
+            .with_config_operation(if value.is_some() { 0 } else { 1 })
+            .with_value(value.map(|v| StrBytes::from_string(v.to_owned())));
+        let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
+            AlterConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_string(topic.to_owned()))
+                .with_configs(vec![config]),
+        ]);
+        let response = self.call_any(&request, None).await?;
+        for r in response.responses {
+            if r.error_code == 3 {
+                return Err(KafkaError::UnknownTopic(topic.to_owned()));
+            }
+            KafkaError::check(r.error_code, r.error_message.as_deref(), || {
+                format!("set {key} of topic {topic:?}")
+            })?;
+        }
+        Ok(())
     }
 
     /// Raises a topic's partition count to `count`.

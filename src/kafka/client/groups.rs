@@ -7,8 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::join_all;
 use kafka_protocol::messages::{
-    ConsumerProtocolAssignment, DescribeGroupsRequest, FindCoordinatorRequest, GroupId,
-    ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
+    ConsumerProtocolAssignment, DeleteGroupsRequest, DescribeGroupsRequest, FindCoordinatorRequest,
+    GroupId, ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
     offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic},
     offset_fetch_request::OffsetFetchRequestGroup,
 };
@@ -432,6 +432,38 @@ impl KafkaClient {
 
     /// Commits offsets for a group outside any generation (a "standalone" commit), as
     /// kview's own demo consumers and offset resets do. The group must have no active members.
+    /// Deletes a consumer group (its committed offsets); the broker refuses while it has
+    /// members.
+    pub async fn delete_group(&self, group: &str) -> Result<()> {
+        self.check_writable("delete a consumer group")?;
+        let request = DeleteGroupsRequest::default()
+            .with_groups_names(vec![GroupId(StrBytes::from_string(group.to_owned()))]);
+        let (_, response) = self
+            .call_coordinator(group, &request, None, |r| {
+                r.results.first().map_or(0, |g| g.error_code)
+            })
+            .await?;
+        for r in response.results {
+            match r.error_code {
+                // GROUP_ID_NOT_FOUND
+                69 => {
+                    return Err(KafkaError::Client(format!(
+                        "no consumer group named {group:?}"
+                    )));
+                }
+                // NON_EMPTY_GROUP
+                68 => {
+                    return Err(KafkaError::Client(format!(
+                        "group {group:?} has active members; stop them before deleting it"
+                    )));
+                }
+                code => KafkaError::check(code, None, || format!("delete group {group:?}"))?,
+            }
+        }
+        self.forget_coordinator(group);
+        Ok(())
+    }
+
     pub async fn commit_offsets(&self, group: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
         self.check_writable("commit offsets")?;
         let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
