@@ -249,6 +249,49 @@ fn schema_messages_state() -> State {
     s
 }
 
+/// `:brokers` with sizes on disk and broker 1's configs open.
+fn brokers_state() -> State {
+    let mut s = base_state();
+    event(
+        &mut s,
+        Event::ReplicaSizes(
+            (1..=3)
+                .map(|broker| kview::kafka::ReplicaSize {
+                    broker,
+                    topic: "orders".into(),
+                    partition: 0,
+                    bytes: 1_500_000 * broker as i64,
+                })
+                .collect(),
+        ),
+    );
+    type_command(&mut s, "brokers");
+    assert_eq!(
+        act(&mut s, Action::Open),
+        vec![Command::LoadBrokerConfigs(1)]
+    );
+    let entry = |name: &str, value: &str, is_default: bool| ConfigEntry {
+        name: name.into(),
+        value: Some(value.into()),
+        is_default,
+        is_sensitive: false,
+        read_only: true,
+        source: if is_default { "default" } else { "broker file" },
+    };
+    event(
+        &mut s,
+        Event::BrokerConfigs {
+            broker: 1,
+            result: Ok(vec![
+                entry("log.retention.ms", "604800000", true),
+                entry("log.segment.bytes", "1073741824", false),
+                entry("num.partitions", "3", false),
+            ]),
+        },
+    );
+    s
+}
+
 /// `:schemas` with a subject of two versions open, showing the change between them.
 fn schemas_state() -> State {
     use kview::schema::{SchemaKind, SubjectDetail, SubjectSummary, VersionText};
@@ -638,6 +681,7 @@ fn states() -> Vec<(&'static str, State)> {
 
     v.push(("messages_schema_registry", schema_messages_state()));
     v.push(("schemas_diff", schemas_state()));
+    v.push(("brokers_configs", brokers_state()));
 
     let mut retrying = State::new("127.0.0.1:9999".into(), true);
     event(

@@ -119,6 +119,10 @@ pub enum Event {
         error: String,
     },
     Produced(Result<Produced, String>),
+    BrokerConfigs {
+        broker: i32,
+        result: Result<Vec<ConfigEntry>, String>,
+    },
     /// The answer to an `AdminChange`.
     Admin {
         change: AdminChange,
@@ -233,6 +237,7 @@ pub enum Command {
         group: String,
         plans: Vec<ResetPlan>,
     },
+    LoadBrokerConfigs(i32),
     /// Change the cluster: topics, partitions, configs, groups.
     Admin(AdminChange),
     LoadSubjects,

@@ -246,6 +246,29 @@ const CLUSTERS: &[Binding] = &[bind(
     true,
 )];
 
+const BROKERS: &[Binding] = &[
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Open,
+        "the broker's configs",
+        true,
+    ),
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::NextPane,
+        "brokers / configs",
+        true,
+    ),
+    ch(
+        'u',
+        Action::ToggleRaw,
+        "config values as stored / in units",
+        false,
+    ),
+];
+
 const SCHEMAS: &[Binding] = &[
     bind(
         KeyCode::Enter,
@@ -448,6 +471,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Sensors) => SENSORS,
         Mode::View(View::Clusters) => CLUSTERS,
         Mode::View(View::Schemas) => SCHEMAS,
+        Mode::View(View::Brokers) => BROKERS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

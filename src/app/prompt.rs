@@ -332,7 +332,8 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
     match command {
         "q" | "quit" | "q!" => return vec![Command::Quit],
         "topics" | "t" => state.views = vec![View::Overview, View::Topics],
-        "brokers" | "b" | "overview" | "o" | "cluster" => state.views = vec![View::Overview],
+        "overview" | "o" | "cluster" => state.views = vec![View::Overview],
+        "brokers" | "b" => state.views = vec![View::Overview, View::Brokers],
         "produce" | "p" => views::produce::open(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],

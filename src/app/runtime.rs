@@ -294,6 +294,18 @@ impl Runtime {
                 }
             },
             Command::StopBrowse => self.jobs.stop(JobKind::Browse),
+            Command::LoadBrokerConfigs(broker) => self.with_client(
+                move |e| Event::BrokerConfigs {
+                    broker,
+                    result: Err(e),
+                },
+                move |c| async move {
+                    Event::BrokerConfigs {
+                        broker,
+                        result: c.broker_configs(broker).await.map_err(|e| e.to_string()),
+                    }
+                },
+            ),
             Command::Admin(change) => {
                 let c = change.clone();
                 self.with_client(

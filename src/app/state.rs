@@ -12,6 +12,7 @@ use super::event::{Command, ConnState, Event, TaskStatus};
 use super::keymap::Mode;
 use super::prompt::{self, Prompt};
 use super::stats::Stats;
+use super::views::brokers::BrokersView;
 use super::views::clusters::ClustersView;
 use super::views::group::GroupView;
 use super::views::groups::GroupsView;
@@ -70,6 +71,10 @@ pub struct Session {
     pub stats: Stats,
     /// Bytes on disk per topic, all replicas.
     pub topic_sizes: HashMap<String, i64>,
+    /// Bytes on disk per broker (its log dirs).
+    pub broker_sizes: HashMap<i32, i64>,
+    /// Per broker: partitions it leads and replicas it holds, from the metadata.
+    pub broker_loads: HashMap<i32, (usize, usize)>,
     /// Commit windows and high-watermark histories behind the lag reports.
     pub tracker: LagTracker,
     pub schema_registry: Option<String>,
@@ -92,6 +97,8 @@ impl Session {
             counts: ClusterCounts::default(),
             stats: Stats::default(),
             topic_sizes: HashMap::new(),
+            broker_sizes: HashMap::new(),
+            broker_loads: HashMap::new(),
             tracker: LagTracker::default(),
         }
     }
@@ -110,9 +117,26 @@ impl Session {
             .map(|(i, t)| (t.name.clone(), i))
             .collect();
         let partitions = || meta.topics.iter().flat_map(|t| &t.partitions);
+        let mut loads: HashMap<i32, (usize, usize)> = HashMap::new();
+        for p in partitions() {
+            if p.leader >= 0 {
+                loads.entry(p.leader).or_default().0 += 1;
+            }
+            for r in &p.replicas {
+                loads.entry(*r).or_default().1 += 1;
+            }
+        }
+        self.broker_loads = loads;
+        // Topics and partitions on the same basis: the users' own, not Kafka's internal ones.
+        let own = || {
+            meta.topics
+                .iter()
+                .filter(|t| !t.internal)
+                .flat_map(|t| &t.partitions)
+        };
         self.counts = ClusterCounts {
             topics: meta.topics.iter().filter(|t| !t.internal).count(),
-            partitions: partitions().count(),
+            partitions: own().count(),
             under_replicated: partitions().filter(|p| p.is_under_replicated()).count(),
             offline: partitions().filter(|p| p.is_offline()).count(),
         };
@@ -150,6 +174,7 @@ pub struct State {
     pub sensors: SensorsView,
     pub clusters: ClustersView,
     pub schemas: SchemasView,
+    pub brokers: BrokersView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub show_logs: bool,
@@ -198,6 +223,7 @@ impl State {
             sensors: SensorsView::default(),
             clusters: ClustersView::default(),
             schemas: SchemasView::default(),
+            brokers: BrokersView::default(),
             prompt: None,
             help: false,
             show_logs: false,
@@ -337,9 +363,12 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
         }
         Event::ReplicaSizes(sizes) => {
             let mut per_topic: HashMap<String, i64> = HashMap::new();
+            let mut per_broker: HashMap<i32, i64> = HashMap::new();
             for r in sizes {
+                *per_broker.entry(r.broker).or_default() += r.bytes;
                 *per_topic.entry(r.topic).or_default() += r.bytes;
             }
+            state.session.broker_sizes = per_broker;
             state.session.topic_sizes = per_topic;
             if state.topics.sort == views::topics::TopicSort::Size {
                 views::topics::refresh_order(state);
@@ -416,6 +445,9 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                 }
                 _ => {}
             }
+        }
+        Event::BrokerConfigs { broker, result } => {
+            views::brokers::on_configs(state, broker, result)
         }
         Event::Subjects(result) => views::schemas::on_subjects(state, result),
         Event::Subject { name, result } => views::schemas::on_subject(state, name, result),
@@ -523,6 +555,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Sensors => views::sensors::on_action(state, action),
         View::Clusters => views::clusters::on_action(state, action),
         View::Schemas => views::schemas::on_action(state, action),
+        View::Brokers => views::brokers::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

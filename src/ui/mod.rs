@@ -8,6 +8,7 @@
 //! └ footer: prompt, notice, or the current mode's keys               ┘
 //! ```
 
+pub mod brokers;
 pub mod clusters;
 pub mod group;
 pub mod groups;
@@ -92,6 +93,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
         }
         View::Clusters => Some(clusters::render(frame, body, state, theme)),
         View::Schemas => Some(schemas::render(frame, body, state, theme)),
+        View::Brokers => Some(brokers::render(frame, body, state, theme)),
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()

@@ -2,6 +2,7 @@
 //! (`on_action`). The view stack and the dispatch live in `state.rs`.
 
 pub mod admin;
+pub mod brokers;
 pub mod clusters;
 pub mod group;
 pub mod groups;
@@ -27,10 +28,11 @@ pub enum View {
     Sensors,
     Clusters,
     Schemas,
+    Brokers,
 }
 
 impl View {
-    pub const ALL: [View; 11] = [
+    pub const ALL: [View; 12] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -42,5 +44,6 @@ impl View {
         View::Sensors,
         View::Clusters,
         View::Schemas,
+        View::Brokers,
     ];
 }

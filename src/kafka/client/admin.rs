@@ -99,20 +99,55 @@ impl KafkaClient {
 
     pub async fn topic_configs(&self, topic: &str) -> Result<Vec<ConfigEntry>> {
         validate_topic_name(topic)?;
+        self.configs(2, topic, None).await
+    }
+
+    /// A broker's configs, asked of that broker (only it knows its own file's values).
+    pub async fn broker_configs(&self, broker: i32) -> Result<Vec<ConfigEntry>> {
+        let meta = self.metadata(Some(&[])).await?;
+        let addr = meta
+            .brokers
+            .iter()
+            .find(|b| b.id == broker)
+            .map(|b| b.addr())
+            .ok_or_else(|| KafkaError::Client(format!("no broker {broker} in the cluster")))?;
+        self.configs(4, &broker.to_string(), Some(addr)).await
+    }
+
+    /// DescribeConfigs of one resource (2 topic, 4 broker), sorted by name.
+    async fn configs(
+        &self,
+        resource_type: i8,
+        name: &str,
+        addr: Option<String>,
+    ) -> Result<Vec<ConfigEntry>> {
+        let topic = name;
         let request = DescribeConfigsRequest::default().with_resources(vec![
             DescribeConfigsResource::default()
-                .with_resource_type(2)
-                .with_resource_name(StrBytes::from_string(topic.to_owned()))
+                .with_resource_type(resource_type)
+                .with_resource_name(StrBytes::from_string(name.to_owned()))
                 .with_configuration_keys(None),
         ]);
-        let response = self.call_any(&request, None).await?;
+        let response = match addr {
+            Some(addr) => {
+                self.pool
+                    .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
+                    .await?
+                    .1
+            }
+            None => self.call_any(&request, None).await?,
+        };
         let mut out = Vec::new();
         for r in response.results {
             if r.error_code == 3 {
                 return Err(KafkaError::UnknownTopic(topic.to_owned()));
             }
             KafkaError::check(r.error_code, r.error_message.as_deref(), || {
-                format!("configs of topic {topic:?}")
+                if resource_type == 4 {
+                    format!("configs of broker {name}")
+                } else {
+                    format!("configs of topic {topic:?}")
+                }
             })?;
             for c in r.configs {
                 out.push(ConfigEntry {
