@@ -125,7 +125,7 @@ async fn a_consumer_catching_up_shows_a_finite_estimate_that_shrinks() {
     );
     let (code, line) = check(b, &group);
     assert_eq!(code, 0, "{line}");
-    assert!(line.starts_with("OK: 1 groups"), "{line}");
+    assert!(line.starts_with("OK: 1 group, total lag"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

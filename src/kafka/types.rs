@@ -154,6 +154,19 @@ pub enum StartAt {
     Timestamp(i64),
 }
 
+/// "the beginning", "offset 7093", "100 before the end", "time 1700000000000 (Unix ms)": for logs.
+impl std::fmt::Display for StartAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartAt::Beginning => f.write_str("the beginning"),
+            StartAt::End => f.write_str("the end"),
+            StartAt::Offset(o) => write!(f, "offset {o}"),
+            StartAt::FromEnd(n) => write!(f, "{n} before the end"),
+            StartAt::Timestamp(ms) => write!(f, "time {ms} (Unix ms)"),
+        }
+    }
+}
+
 impl std::str::FromStr for StartAt {
     type Err = String;
 

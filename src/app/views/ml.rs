@@ -48,6 +48,16 @@ impl Default for MlView {
 
 impl MlView {
     pub fn record(&mut self, metrics: Vec<MetricRecord>) {
+        // The trainer's line follows what it publishes, not the moment it started.
+        if let (TaskStatus::Running(_), Some(m)) = (&self.trainer, metrics.last()) {
+            self.trainer = TaskStatus::Running(format!(
+                "training {}: {} samples seen, {} accuracy {:.3}",
+                m.run,
+                crate::human::count(m.samples_seen as i64),
+                m.model,
+                m.accuracy
+            ));
+        }
         for m in metrics {
             let series = self
                 .series

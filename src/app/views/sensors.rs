@@ -192,7 +192,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                         .selected_sensor()
                         .map(|(id, _)| id.clone())
                         .unwrap_or_default();
-                    state.info(format!("injecting a {} into {name}", anomaly.name()));
+                    state.info(format!("injecting {} into {name}", anomaly.phrase()));
                     return vec![Command::InjectAnomaly { sensor, anomaly }];
                 }
                 None => state.error("no sensor selected yet"),

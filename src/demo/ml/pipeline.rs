@@ -246,7 +246,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
         .map(|c| c.offset);
     let start = committed.map_or(StartAt::Beginning, StartAt::Offset);
     let mut reader = Reader::open(client, &options.topics.train, Some(0), start, false).await?;
-    tracing::info!("trainer reading {} from {start:?}", options.topics.train);
+    tracing::info!("trainer reading {} from {start}", options.topics.train);
 
     let mut state: Option<RunState> = None;
     let mut batch = Vec::new();

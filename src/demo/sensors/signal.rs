@@ -67,6 +67,16 @@ impl Anomaly {
         Self::ALL.into_iter().find(|a| a.name() == s)
     }
 
+    /// "a spike", "a stuck value": the anomaly in a sentence.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Anomaly::Spike => "a spike",
+            Anomaly::Stuck => "a stuck value",
+            Anomaly::Dropout => "a dropout",
+            Anomaly::Drift => "a drift",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Anomaly::Spike => "spike",

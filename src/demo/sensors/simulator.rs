@@ -137,7 +137,7 @@ pub async fn simulate(
         };
         for (sensor, anomaly) in control.take_injections() {
             if let Some(s) = sensors.get_mut(sensor) {
-                tracing::info!("injecting a {} into {}", anomaly.name(), s.id);
+                tracing::info!("injecting {} into {}", anomaly.phrase(), s.id);
                 s.inject(anomaly);
             }
         }
