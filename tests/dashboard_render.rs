@@ -1599,3 +1599,113 @@ fn a_group_is_deleted_only_without_members_and_after_its_name() {
     };
     assert_eq!(topic, "orders");
 }
+
+/// Every header label the tables use; a cut one ("COMMITT", "TREN") is not among them.
+const HEADER_LABELS: &[&str] = &[
+    "ALERTS",
+    "BROKERS",
+    "CATCH UP",
+    "CLUSTER",
+    "COMMIT/S",
+    "COMMITTED",
+    "GROUP",
+    "HIGH",
+    "HOST:PORT",
+    "ID",
+    "ISR",
+    "LAG AFTER",
+    "LAG TIME",
+    "LAG",
+    "LATEST",
+    "LEADER",
+    "LOW",
+    "MAX",
+    "MEAN",
+    "MEMBERS",
+    "MESSAGES",
+    "MIN",
+    "MODE",
+    "MSG/S",
+    "NAME",
+    "NEW",
+    "NOW",
+    "OLD",
+    "OWNER",
+    "P",
+    "RACK",
+    "REPLICAS",
+    "ROLE",
+    "SECURITY",
+    "SENSOR",
+    "SOURCE",
+    "STATE",
+    "STATUS",
+    "SUBJECT",
+    "TOPIC",
+    "TOPICS",
+    "TREND",
+    "TREND (log)",
+    "TYPE",
+    "VALUE",
+    "VERSIONS",
+    "WINDOW",
+    "PARTS",
+    "RF",
+    "SIZE",
+    "OFFSET",
+    "KEY",
+    "ON DISK",
+    "TIME (UTC)",
+    "LEADS",
+];
+
+/// Table header lines: three or more upper-case labels between borders.
+fn header_labels(line: &str) -> Option<Vec<String>> {
+    let inner = line.trim_matches(|c: char| c == '│' || c == ' ');
+    let labels: Vec<String> = inner
+        .split("  ")
+        .map(|t| t.trim().trim_end_matches(['↑', '↓']).to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let upper = |t: &String| {
+        t.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && !t
+                .chars()
+                .any(|c| c.is_ascii_lowercase() && !t.contains("(log)"))
+    };
+    (labels.len() >= 3 && labels.iter().all(upper)).then_some(labels)
+}
+
+#[test]
+fn every_view_keeps_its_state_help_and_whole_headers_at_80x24_100x30_and_60x15() {
+    for (name, state) in states() {
+        for (w, h) in [(80, 24), (100, 30), (60, 15)] {
+            let screen = text(&render(&state, w, h));
+            let lines: Vec<&str> = screen.lines().collect();
+            let header = lines[0];
+            assert!(
+                ["● connected", "◌ connecting", "✗"]
+                    .iter()
+                    .any(|s| header.contains(s)),
+                "{name} at {w}x{h}: the header keeps the connection state: {header:?}"
+            );
+            let footer = lines[lines.len() - 1];
+            if state.prompt.is_none() && state.notice.is_none() && !state.help {
+                assert!(
+                    footer.contains("? help"),
+                    "{name} at {w}x{h}: the footer keeps ? help: {footer:?}"
+                );
+            }
+            for line in &lines {
+                if let Some(labels) = header_labels(line) {
+                    for label in labels {
+                        assert!(
+                            HEADER_LABELS.contains(&label.as_str()),
+                            "{name} at {w}x{h}: a cut header {label:?} in {line:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

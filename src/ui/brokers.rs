@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::decode::text::escape_str;
 use crate::human::{bytes, config_value, count};
@@ -29,63 +29,53 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     let wanted = cluster.brokers.len() as u16 + 3;
     let [top, bottom] =
         Layout::vertical([Constraint::Max(wanted.max(5)), Constraint::Min(5)]).areas(area);
+    let columns = [
+        Column::new("ID", Constraint::Length(4), 0),
+        Column::new("HOST:PORT", Constraint::Min(18), 0),
+        Column::new("RACK", Constraint::Length(8), 4),
+        Column::new("ROLE", Constraint::Length(10), 3),
+        Column::new("LEADS", Constraint::Length(7), 1),
+        Column::new("REPLICAS", Constraint::Length(8), 2),
+        Column::new("ON DISK", Constraint::Length(10), 0),
+    ];
+    let kept = fit_columns(&columns, top.width);
     let make_row = |i: usize| {
         let b = &cluster.brokers[i];
         let (leads, replicas) = session.broker_loads.get(&b.id).copied().unwrap_or_default();
-        Row::new(vec![
-            b.id.to_string(),
-            escape_str(&b.addr()),
-            b.rack
-                .as_deref()
-                .map(escape_str)
-                .unwrap_or_else(|| "-".into()),
-            if b.id == cluster.controller_id {
-                "controller"
-            } else {
-                ""
-            }
-            .to_owned(),
-            count(leads as i64),
-            count(replicas as i64),
-            session
-                .broker_sizes
-                .get(&b.id)
-                .map_or_else(|| "-".to_owned(), |n| bytes(*n)),
-        ])
+        Row::new(kept_cells(
+            vec![
+                b.id.to_string(),
+                escape_str(&b.addr()),
+                b.rack
+                    .as_deref()
+                    .map(escape_str)
+                    .unwrap_or_else(|| "-".into()),
+                if b.id == cluster.controller_id {
+                    "controller"
+                } else {
+                    ""
+                }
+                .to_owned(),
+                count(leads as i64),
+                count(replicas as i64),
+                session
+                    .broker_sizes
+                    .get(&b.id)
+                    .map_or_else(|| "-".to_owned(), |n| bytes(*n)),
+            ],
+            &kept,
+        ))
     };
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Length(4),
-            Constraint::Min(18),
-            Constraint::Length(8),
-            Constraint::Length(10),
-            Constraint::Length(7),
-            Constraint::Length(8),
-            Constraint::Length(10),
-        ],
-    )
-    .header(
-        Row::new([
-            "ID",
-            "HOST:PORT",
-            "RACK",
-            "ROLE",
-            "LEADS",
-            "REPLICAS",
-            "ON DISK",
-        ])
-        .style(theme.header),
-    )
-    .row_highlight_style(theme.selected)
-    .block(panel(
-        format!(
-            " Brokers ({}) — Enter shows configs ",
-            cluster.brokers.len()
-        ),
-        !view.in_configs,
-        theme,
-    ));
+    let table = kept_table(&columns, &kept, theme)
+        .row_highlight_style(theme.selected)
+        .block(panel(
+            format!(
+                " Brokers ({}) — Enter shows configs ",
+                cluster.brokers.len()
+            ),
+            !view.in_configs,
+            theme,
+        ));
     let broker_rows = list_table(
         frame,
         top,

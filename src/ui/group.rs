@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Row, Table};
 use super::groups::{group_style, partition_style};
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::group::ResetState;
 use crate::decode::text::escape_str;
@@ -57,6 +57,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         summary,
     );
     let spark_width = body.width.saturating_sub(110).clamp(4, 30) as usize;
+    let columns = [
+        Column::new("TOPIC", Constraint::Min(14), 0),
+        Column::new("P", Constraint::Length(4), 0),
+        Column::new("COMMITTED", Constraint::Length(11), 4),
+        Column::new("HIGH", Constraint::Length(11), 5),
+        Column::new("LAG", Constraint::Length(10), 0),
+        Column::new("LAG TIME", Constraint::Length(9), 2),
+        Column::new("OWNER", Constraint::Length(22), 3),
+        Column::new("COMMIT/S", Constraint::Length(8), 6),
+        Column::new("TREND (log)", Constraint::Length(spark_width as u16), 7),
+        Column::new("STATUS", Constraint::Length(10), 1),
+    ];
+    let kept = fit_columns(&columns, body.width);
     let make_row = |i: usize| {
         let p = &report.partitions[i];
         let history = state
@@ -69,55 +82,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             (Some(ms), Some(q)) => format!("{}{}", q.marker(), duration(ms)),
             _ => "-".into(),
         };
-        Row::new(vec![
-            escape_str(&p.topic),
-            p.partition.to_string(),
-            p.committed.map_or_else(|| "-".into(), count),
-            count(p.high_watermark),
-            p.lag.map_or_else(|| "no commits".into(), count),
-            lag_time,
-            p.owner.as_ref().map_or_else(
-                || "-".into(),
-                |o| escape_str(&format!("{}@{}", o.client_id, o.host)),
-            ),
-            p.commit_rate.map_or_else(|| "-".into(), rate),
-            spark_log(&history, spark_width),
-            p.status.label().to_owned(),
-        ])
+        Row::new(kept_cells(
+            vec![
+                escape_str(&p.topic),
+                p.partition.to_string(),
+                p.committed.map_or_else(|| "-".into(), count),
+                count(p.high_watermark),
+                p.lag.map_or_else(|| "no commits".into(), count),
+                lag_time,
+                p.owner.as_ref().map_or_else(
+                    || "-".into(),
+                    |o| escape_str(&format!("{}@{}", o.client_id, o.host)),
+                ),
+                p.commit_rate.map_or_else(|| "-".into(), rate),
+                spark_log(&history, spark_width),
+                p.status.label().to_owned(),
+            ],
+            &kept,
+        ))
         .style(partition_style(theme, p.status))
     };
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Min(14),
-            Constraint::Length(4),
-            Constraint::Length(11),
-            Constraint::Length(11),
-            Constraint::Length(10),
-            Constraint::Length(9),
-            Constraint::Length(22),
-            Constraint::Length(8),
-            Constraint::Length(spark_width as u16),
-            Constraint::Length(10),
-        ],
-    )
-    .header(
-        Row::new([
-            "TOPIC",
-            "P",
-            "COMMITTED",
-            "HIGH",
-            "LAG",
-            "LAG TIME",
-            "OWNER",
-            "COMMIT/S",
-            "TREND (log)",
-            "STATUS",
-        ])
-        .style(theme.header),
-    )
-    .row_highlight_style(theme.selected)
-    .block(panel(" Partitions ", true, theme));
+    let table = kept_table(&columns, &kept, theme)
+        .row_highlight_style(theme.selected)
+        .block(panel(" Partitions ", true, theme));
     let len = report.partitions.len();
     let room = list_table(frame, body, table, &state.group.list, len, make_row);
     if let Some(reset) = &state.group.reset {

@@ -3,11 +3,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row};
 
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::groups::GroupSort;
 use crate::decode::text::escape_str;
@@ -54,6 +54,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         return area.height.saturating_sub(3) as usize;
     }
     let spark_width = area.width.saturating_sub(96).clamp(4, 30) as usize;
+    let columns = [
+        Column::new("GROUP", Constraint::Min(16), 0),
+        Column::new("STATE", Constraint::Length(12), 4),
+        Column::new("MEMBERS", Constraint::Length(7), 5),
+        Column::new("TOPICS", Constraint::Length(18), 6),
+        Column::new("LAG", Constraint::Length(11), 0),
+        Column::new("TREND (log)", Constraint::Length(spark_width as u16), 7),
+        Column::new("STATUS", Constraint::Length(6), 1),
+        Column::new("CATCH UP", Constraint::Length(18), 2),
+        Column::new("WINDOW", Constraint::Length(6), 3),
+    ];
+    let kept = fit_columns(&columns, area.width);
     // The order is made from the reports, so every name in it has one.
     let make_row = |i: usize| {
         let r = &view.reports[&view.order[i]];
@@ -64,19 +76,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .map(|s| s.last(spark_width))
                 .unwrap_or_default();
             let (filled, full) = r.window_fill;
-            Row::new(vec![
-                escape_str(&r.group),
-                escape_str(&r.state),
-                r.members.to_string(),
-                escape_str(&r.topics.join(",")),
-                count(r.total_lag),
-                spark_log(&history, spark_width),
-                r.status.label().to_owned(),
-                crate::human::catch_up(r.catch_up),
-                (filled * 100)
-                    .checked_div(full)
-                    .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
-            ])
+            Row::new(kept_cells(
+                vec![
+                    escape_str(&r.group),
+                    escape_str(&r.state),
+                    r.members.to_string(),
+                    escape_str(&r.topics.join(",")),
+                    count(r.total_lag),
+                    spark_log(&history, spark_width),
+                    r.status.label().to_owned(),
+                    crate::human::catch_up(r.catch_up),
+                    (filled * 100)
+                        .checked_div(full)
+                        .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
+                ],
+                &kept,
+            ))
             .style(if r.status == GroupStatus::Ok {
                 Style::default()
             } else {
@@ -84,35 +99,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             })
         }
     };
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Min(16),
-            Constraint::Length(12),
-            Constraint::Length(7),
-            Constraint::Length(18),
-            Constraint::Length(11),
-            Constraint::Length(spark_width as u16),
-            Constraint::Length(6),
-            Constraint::Length(18),
-            Constraint::Length(6),
-        ],
-    )
-    .header(
-        Row::new([
-            "GROUP",
-            "STATE",
-            "MEMBERS",
-            "TOPICS",
-            "LAG",
-            "TREND (log)",
-            "STATUS",
-            "CATCH UP",
-            "WINDOW",
-        ])
-        .style(theme.header),
-    )
-    .row_highlight_style(theme.selected)
-    .block(block);
+    let table = kept_table(&columns, &kept, theme)
+        .row_highlight_style(theme.selected)
+        .block(block);
     list_table(frame, area, table, &view.list, view.order.len(), make_row)
 }

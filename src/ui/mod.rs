@@ -36,7 +36,7 @@ use crate::app::list::ListSelection;
 use crate::app::prompt::PromptKind;
 use crate::app::state::{Notice, State};
 use crate::app::views::View;
-use crate::decode::text::{escape_str, width};
+use crate::decode::text::{escape_str, fit, width};
 use theme::Theme;
 
 /// Below this the dashboard shows a notice instead of squeezing panels.
@@ -118,13 +118,16 @@ fn render_too_small(frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
 }
 
-/// Most important first, so a narrow terminal cuts the least useful: which cluster, how it is
-/// reached and as whom, read-only, the link's state, then the cluster's id and brokers.
+/// Pieces of the header in the order they are shown, each with a rank: when the terminal is
+/// too narrow the highest ranks go first, so the link's state (rank 0) always shows.
 fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let mut spans = vec![Span::styled(" kview ", theme.title)];
     let session = &state.session;
+    let mut pieces: Vec<(u8, Span)> = vec![(1, Span::styled(" kview ", theme.title))];
     if let Some(name) = &session.name {
-        spans.push(Span::styled(format!(" {} ", escape_str(name)), theme.key));
+        pieces.push((
+            2,
+            Span::styled(format!(" {} ", escape_str(name)), theme.key),
+        ));
     }
     let security_style = if session.security == "plaintext" {
         theme.dim
@@ -133,10 +136,16 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     } else {
         theme.good
     };
-    spans.push(Span::styled(
-        format!(" {} ", escape_str(&session.security)),
-        security_style,
+    pieces.push((
+        3,
+        Span::styled(
+            format!(" {} ", escape_str(&session.security)),
+            security_style,
+        ),
     ));
+    if session.read_only {
+        pieces.push((1, Span::styled(" READ-ONLY ", theme.warn)));
+    }
     let conn = match &session.conn {
         ConnState::Connecting => Span::styled(" ◌ connecting… ", theme.warn),
         ConnState::Connected => Span::styled(" ● connected ", theme.good),
@@ -153,26 +162,47 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         ),
         ConnState::Failed(error) => Span::styled(format!(" ✗ {} ", escape_str(error)), theme.bad),
     };
-    if session.read_only {
-        spans.push(Span::styled(" READ-ONLY ", theme.warn));
-    }
-    spans.push(conn);
+    pieces.push((0, conn));
     if let Some(cluster) = &session.cluster {
         if let Some(id) = &cluster.cluster_id {
-            spans.push(Span::styled(
-                format!(" cluster {} ", escape_str(id)),
-                theme.dim,
+            pieces.push((
+                6,
+                Span::styled(format!(" cluster {} ", escape_str(id)), theme.dim),
             ));
         }
-        spans.push(Span::raw(format!(
-            " {} ",
-            crate::human::plural(cluster.brokers.len() as i64, "broker")
-        )));
+        pieces.push((
+            4,
+            Span::raw(format!(
+                " {} ",
+                crate::human::plural(cluster.brokers.len() as i64, "broker")
+            )),
+        ));
     }
-    spans.push(Span::styled(
-        format!(" {} ", escape_str(&session.brokers)),
-        theme.dim,
+    pieces.push((
+        5,
+        Span::styled(format!(" {} ", escape_str(&session.brokers)), theme.dim),
     ));
+    let room = area.width as usize;
+    while pieces.len() > 1 && pieces.iter().map(|(_, s)| width(&s.content)).sum::<usize>() > room {
+        let drop = pieces
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (rank, _))| *rank)
+            .map(|(i, _)| i)
+            .expect("pieces are not empty");
+        if pieces[drop].0 == 0 {
+            break;
+        }
+        pieces.remove(drop);
+    }
+    // What is left too long (a long retry error) is cut with an ellipsis.
+    let spans: Vec<Span> = pieces
+        .into_iter()
+        .map(|(_, s)| {
+            let fitted = fit(&s.content, room);
+            Span::styled(fitted, s.style)
+        })
+        .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -218,17 +248,42 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(escape_str(text), style)), area);
         return;
     }
+    // Whole items only, as many as fit before `? help`, which always shows at the right.
+    let in_help = state.mode() == Mode::Help;
+    let help = if in_help { "" } else { " ? help " };
+    let room = (area.width as usize).saturating_sub(width(help));
     let mut spans = Vec::new();
-    for table in keymap::tables(state.mode()) {
-        for b in table.iter().filter(|b| b.footer) {
-            spans.push(Span::styled(
-                format!(" {}", keymap::key_label(b)),
-                theme.key,
-            ));
-            spans.push(Span::raw(format!(" {} ", b.help)));
+    let mut used = 0;
+    'tables: for table in keymap::tables(state.mode()) {
+        for b in table
+            .iter()
+            .filter(|b| b.footer && (in_help || b.action != crate::app::action::Action::ToggleHelp))
+        {
+            let key = format!(" {}", keymap::key_label(b));
+            let text = format!(" {} ", b.help);
+            let needed = width(&key) + width(&text);
+            if used + needed > room {
+                break 'tables;
+            }
+            used += needed;
+            spans.push(Span::styled(key, theme.key));
+            spans.push(Span::raw(text));
         }
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let [keys, right] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(width(help) as u16)])
+            .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), keys);
+    if in_help {
+        return;
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" ?", theme.key),
+            Span::raw(" help "),
+        ])),
+        right,
+    );
 }
 
 fn render_help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -299,8 +354,110 @@ pub fn list_table<'a>(
     room
 }
 
+/// One column of a list: its header, its width, and its rank. When a table does not fit, the
+/// columns of the highest rank go first (rank 0 always stays), so headers are never cut.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    pub width: Constraint,
+    pub rank: u8,
+}
+
+impl Column {
+    pub const fn new(header: &'static str, width: Constraint, rank: u8) -> Self {
+        Column {
+            header,
+            width,
+            rank,
+        }
+    }
+
+    /// Its width, at least one more than its header so labels never touch.
+    pub fn constraint(&self) -> Constraint {
+        let least = width(self.header) as u16 + 1;
+        match self.width {
+            Constraint::Length(n) => Constraint::Length(n.max(least)),
+            Constraint::Min(n) => Constraint::Min(n.max(least)),
+            other => other,
+        }
+    }
+
+    /// Columns it needs at least, with the space before the next.
+    fn needs(&self) -> usize {
+        let own = match self.constraint() {
+            Constraint::Length(n) | Constraint::Min(n) | Constraint::Max(n) => n as usize,
+            _ => 0,
+        };
+        own + 1
+    }
+}
+
+/// The columns (by index, in order) that fit a table `area_width` wide, borders included.
+pub fn fit_columns(columns: &[Column], area_width: u16) -> Vec<usize> {
+    let room = (area_width as usize).saturating_sub(2) + 1;
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    while kept.iter().map(|i| columns[*i].needs()).sum::<usize>() > room {
+        // The highest rank goes; of equal ranks, the rightmost.
+        let Some(at) = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| columns[**i].rank > 0)
+            .max_by_key(|(at, i)| (columns[**i].rank, *at))
+            .map(|(at, _)| at)
+        else {
+            break;
+        };
+        kept.remove(at);
+    }
+    kept
+}
+
+/// A table of the kept columns: their widths and header.
+pub fn kept_table<'a>(columns: &[Column], kept: &[usize], theme: &Theme) -> Table<'a> {
+    let widths: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
+    let header: Vec<&'static str> = kept.iter().map(|i| columns[*i].header).collect();
+    Table::new(Vec::<Row>::new(), widths).header(Row::new(header).style(theme.header))
+}
+
+/// A row's cells of the kept columns.
+pub fn kept_cells(cells: Vec<String>, kept: &[usize]) -> Vec<String> {
+    let mut cells: Vec<Option<String>> = cells.into_iter().map(Some).collect();
+    kept.iter()
+        .map(|i| cells.get_mut(*i).and_then(Option::take).unwrap_or_default())
+        .collect()
+}
+
 /// A bordered block with a title, the focused one highlighted.
 pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     let style: Style = if focused { theme.title } else { theme.border };
     Block::bordered().title(title).border_style(style)
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::*;
+
+    #[test]
+    fn narrow_tables_drop_the_highest_ranks_and_keep_the_order() {
+        let columns = [
+            Column::new("NAME", Constraint::Min(10), 0),
+            Column::new("TREND", Constraint::Length(20), 3),
+            Column::new("LAG", Constraint::Length(8), 0),
+            Column::new("OWNER", Constraint::Length(20), 2),
+            Column::new("STATUS", Constraint::Length(7), 1),
+        ];
+        assert_eq!(fit_columns(&columns, 200), [0, 1, 2, 3, 4]);
+        assert_eq!(fit_columns(&columns, 60), [0, 2, 3, 4]);
+        assert_eq!(fit_columns(&columns, 40), [0, 2, 4]);
+        assert_eq!(fit_columns(&columns, 10), [0, 2], "rank 0 always stays");
+        assert_eq!(
+            Column::new("STATUS", Constraint::Length(3), 0).constraint(),
+            Constraint::Length(7),
+            "never narrower than its header and a space"
+        );
+        assert_eq!(
+            kept_cells(vec!["a".into(), "b".into(), "c".into()], &[0, 2]),
+            ["a", "c"]
+        );
+    }
 }

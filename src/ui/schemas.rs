@@ -68,8 +68,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 [
                     Constraint::Min(16),
                     Constraint::Length(11),
-                    Constraint::Length(8),
-                    Constraint::Length(6),
+                    Constraint::Length(9),
+                    Constraint::Length(7),
                     Constraint::Length(6),
                 ],
             )

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Tabs};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::stats::PartitionStats;
 use crate::app::views::topic::TopicPane;
@@ -103,43 +103,58 @@ fn render_partitions(
     info: &crate::kafka::TopicInfo,
 ) -> usize {
     let spark_width = area.width.saturating_sub(76).clamp(4, 40) as usize;
+    let columns = [
+        Column::new("P", Constraint::Length(4), 0),
+        Column::new("LEADER", Constraint::Length(6), 0),
+        Column::new("REPLICAS", Constraint::Length(10), 3),
+        Column::new("ISR", Constraint::Length(10), 1),
+        Column::new("LOW", Constraint::Length(11), 4),
+        Column::new("HIGH", Constraint::Length(11), 5),
+        Column::new("MESSAGES", Constraint::Length(11), 0),
+        Column::new("MSG/S", Constraint::Length(8), 2),
+        Column::new("TREND", Constraint::Length(spark_width as u16), 6),
+    ];
+    let kept = fit_columns(&columns, area.width);
     let make_row = |i: usize| {
         let p = &info.partitions[i];
         let stats = state.session.stats.partition(&info.name, p.id);
-        let row = Row::new(vec![
-            p.id.to_string(),
-            if p.is_offline() {
-                "none".into()
-            } else {
-                p.leader.to_string()
-            },
-            ids(&p.replicas),
-            // Marked in text too, so it reads without colour (NO_COLOR).
-            if p.is_under_replicated() {
-                format!("{} !", ids(&p.isr))
-            } else {
-                ids(&p.isr)
-            },
-            stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
-            stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
-            stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
-            stats.map_or_else(
-                || "-".into(),
-                |s| {
-                    if s.stale {
-                        format!("{} stale", rate(s.rate))
-                    } else {
-                        rate(s.rate)
-                    }
+        let row = Row::new(kept_cells(
+            vec![
+                p.id.to_string(),
+                if p.is_offline() {
+                    "none".into()
+                } else {
+                    p.leader.to_string()
                 },
-            ),
-            spark_text(
-                &stats
-                    .map(|s| s.history.last(spark_width))
-                    .unwrap_or_default(),
-                spark_width,
-            ),
-        ]);
+                ids(&p.replicas),
+                // Marked in text too, so it reads without colour (NO_COLOR).
+                if p.is_under_replicated() {
+                    format!("{} !", ids(&p.isr))
+                } else {
+                    ids(&p.isr)
+                },
+                stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
+                stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
+                stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
+                stats.map_or_else(
+                    || "-".into(),
+                    |s| {
+                        if s.stale {
+                            format!("{} stale", rate(s.rate))
+                        } else {
+                            rate(s.rate)
+                        }
+                    },
+                ),
+                spark_text(
+                    &stats
+                        .map(|s| s.history.last(spark_width))
+                        .unwrap_or_default(),
+                    spark_width,
+                ),
+            ],
+            &kept,
+        ));
         if p.is_offline() {
             row.style(theme.bad)
         } else if p.is_under_replicated() {
@@ -148,28 +163,9 @@ fn render_partitions(
             row
         }
     };
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Length(4),
-            Constraint::Length(6),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(11),
-            Constraint::Length(11),
-            Constraint::Length(11),
-            Constraint::Length(8),
-            Constraint::Length(spark_width as u16),
-        ],
-    )
-    .header(
-        Row::new([
-            "P", "LEADER", "REPLICAS", "ISR", "LOW", "HIGH", "MESSAGES", "MSG/S", "TREND",
-        ])
-        .style(theme.header),
-    )
-    .row_highlight_style(theme.selected)
-    .block(panel(" Partitions (Enter: messages) ", true, theme));
+    let table = kept_table(&columns, &kept, theme)
+        .row_highlight_style(theme.selected)
+        .block(panel(" Partitions (Enter: messages) ", true, theme));
     let len = info.partitions.len();
     list_table(frame, area, table, &state.topic.partitions, len, make_row)
 }

@@ -6,7 +6,7 @@ use ratatui::widgets::{Row, Table};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{Column, fit_columns, kept_cells, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::topics::TopicSort;
 use crate::decode::text::escape_str;
@@ -16,6 +16,16 @@ use crate::human::{bytes, count, rate};
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let view = &state.topics;
     let spark_width = area.width.saturating_sub(70).clamp(4, 40) as usize;
+    let columns = [
+        Column::new("TOPIC", Constraint::Min(16), 0),
+        Column::new("PARTS", Constraint::Length(6), 3),
+        Column::new("RF", Constraint::Length(3), 4),
+        Column::new("MESSAGES", Constraint::Length(13), 0),
+        Column::new("MSG/S", Constraint::Length(9), 1),
+        Column::new("SIZE", Constraint::Length(10), 2),
+        Column::new("TREND", Constraint::Length(spark_width as u16), 5),
+    ];
+    let kept = fit_columns(&columns, area.width);
     let make_row = |i: usize| {
         let name = &view.order[i];
         let info = state.topic_info(name);
@@ -26,24 +36,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .filter(|p| p.is_under_replicated())
                 .count()
         });
-        let row = Row::new(vec![
-            escape_str(name),
-            info.map_or(0, |t| t.partitions.len()).to_string(),
-            info.map_or(0, |t| t.replication_factor()).to_string(),
-            stats.map_or_else(|| "-".into(), |s| count(s.messages)),
-            stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
-            state
-                .session
-                .topic_sizes
-                .get(name)
-                .map_or_else(|| "-".into(), |b| bytes(*b)),
-            spark_text(
-                &stats
-                    .map(|s| s.history.last(spark_width))
-                    .unwrap_or_default(),
-                spark_width,
-            ),
-        ]);
+        let row = Row::new(kept_cells(
+            vec![
+                escape_str(name),
+                info.map_or(0, |t| t.partitions.len()).to_string(),
+                info.map_or(0, |t| t.replication_factor()).to_string(),
+                stats.map_or_else(|| "-".into(), |s| count(s.messages)),
+                stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+                state
+                    .session
+                    .topic_sizes
+                    .get(name)
+                    .map_or_else(|| "-".into(), |b| bytes(*b)),
+                spark_text(
+                    &stats
+                        .map(|s| s.history.last(spark_width))
+                        .unwrap_or_default(),
+                    spark_width,
+                ),
+            ],
+            &kept,
+        ));
         if under > 0 {
             row.style(theme.warn)
         } else {
@@ -51,11 +64,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         }
     };
     let arrow = if view.descending { "↓" } else { "↑" };
-    let header = ["TOPIC", "PARTS", "RF", "MESSAGES", "MSG/S", "SIZE", "TREND"]
+    let header = kept
         .iter()
+        .map(|i| columns[*i].header)
         .map(|h| {
             let sorted = matches!(
-                (view.sort, *h),
+                (view.sort, h),
                 (TopicSort::Name, "TOPIC")
                     | (TopicSort::Partitions, "PARTS")
                     | (TopicSort::Replication, "RF")
@@ -66,7 +80,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             if sorted {
                 format!("{h}{arrow}")
             } else {
-                (*h).to_owned()
+                h.to_owned()
             }
         })
         .collect::<Vec<_>>();
@@ -77,20 +91,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if view.show_internal {
         title.push_str("+internal ");
     }
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Min(16),
-            Constraint::Length(6),
-            Constraint::Length(3),
-            Constraint::Length(13),
-            Constraint::Length(9),
-            Constraint::Length(10),
-            Constraint::Length(spark_width as u16),
-        ],
-    )
-    .header(Row::new(header).style(theme.header))
-    .row_highlight_style(theme.selected)
-    .block(panel(title, true, theme));
+    let widths: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
+    let table = Table::new(Vec::<Row>::new(), widths)
+        .header(Row::new(header).style(theme.header))
+        .row_highlight_style(theme.selected)
+        .block(panel(title, true, theme));
     list_table(frame, area, table, &view.list, view.order.len(), make_row)
 }
