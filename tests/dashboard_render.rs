@@ -1709,3 +1709,45 @@ fn every_view_keeps_its_state_help_and_whole_headers_at_80x24_100x30_and_60x15()
         }
     }
 }
+
+#[test]
+fn a_whole_topic_search_scans_in_the_background_and_esc_stops_it() {
+    let mut s = messages_state();
+    act(&mut s, Action::SearchTopic);
+    for c in "needle".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    let commands = act(&mut s, Action::Submit);
+    let [Command::Browse(request)] = commands.as_slice() else {
+        panic!("a search starts a scan: {commands:?}");
+    };
+    assert_eq!(request.search.as_deref(), Some("needle"));
+    assert_eq!(request.start, kview::kafka::StartAt::Beginning);
+    assert!(!request.follow);
+    let id = request.id;
+    event(
+        &mut s,
+        Event::Messages {
+            browse_id: id,
+            messages: vec![message(1, 7, None, Some(b"a needle here"))],
+            progress: Progress {
+                read: 4_000,
+                total: 10_000,
+            },
+            done: false,
+            skipped: 0,
+        },
+    );
+    let screen = text(&render(&s, 160, 48));
+    assert!(
+        screen.contains("searching 1 match for needle: 4,000 scanned"),
+        "{screen}"
+    );
+    assert_eq!(act(&mut s, Action::Back), vec![Command::StopBrowse]);
+    assert_eq!(
+        s.view(),
+        kview::app::views::View::Messages,
+        "Esc stops, it does not leave"
+    );
+    assert!(text(&render(&s, 160, 48)).contains("search stopped at 1 match"));
+}

@@ -622,3 +622,47 @@ fn the_browser_shows_schema_registry_records_as_json_and_says_why_when_it_cannot
     assert_eq!(record["value"]["sensor"], "form");
     assert_eq!(record["value_schema"]["format"], "avro");
 }
+
+#[test]
+fn a_whole_topic_search_finds_an_old_record_the_tail_does_not_show() {
+    let b = broker();
+    let topic = unique("haystack");
+    let _guard = create_topic(b, &topic, 2, 1);
+    let needle = unique("needle");
+    let mut lines: Vec<String> = (0..3_000).map(|i| format!("hay-{i}")).collect();
+    lines.insert(10, needle.clone());
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &topic, "-p", "1"],
+        Some(lines.join("\n").as_bytes()),
+    );
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &topic, "-p", "0", "more hay"],
+        None,
+    );
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 160, 40);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text(&format!("topic {topic}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the topic view", |s| s.contains("Enter: messages"));
+    tmux.keys(&["m"]);
+    tmux.wait_for("the tail", |s| {
+        s.contains("loaded") && s.contains("hay-2999")
+    });
+    tmux.keys(&["S"]);
+    tmux.type_text(&needle);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the search's end", |s| s.contains("searched 1 match"));
+    assert!(
+        screen.contains(&needle),
+        "the old record is found:\n{screen}"
+    );
+    assert!(
+        screen.contains("3,002 scanned"),
+        "every record was scanned:\n{screen}"
+    );
+}

@@ -25,6 +25,8 @@ pub enum Action {
     ShowMessages,
     OpenProduce,
     JumpToOffset,
+    /// Scan the whole topic for records that match.
+    SearchTopic,
     FromBeginning,
     Follow,
     Copy,

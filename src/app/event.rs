@@ -160,6 +160,9 @@ pub struct BrowseRequest {
     pub start: StartAt,
     /// Keep reading new messages as they arrive, instead of stopping at the end.
     pub follow: bool,
+    /// Scan the range and send only the records this matches (text or `/regex/`), at most
+    /// `SEARCH_MATCHES` of them.
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

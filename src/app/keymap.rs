@@ -213,6 +213,12 @@ const MESSAGES: &[Binding] = &[
     ),
     ch('/', Action::OpenFilter, "filter (text or /regex/)", true),
     ch('o', Action::JumpToOffset, "jump to offset, -N, @time", true),
+    ch(
+        'S',
+        Action::SearchTopic,
+        "search the whole topic (Esc stops)",
+        false,
+    ),
     ch('b', Action::FromBeginning, "from beginning", false),
     ch('f', Action::Follow, "live tail", true),
     ch('y', Action::Copy, "copy value (OSC 52)", true),

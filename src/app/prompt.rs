@@ -19,6 +19,8 @@ pub enum PromptKind {
     ResetTarget,
     /// Type the group's name to apply the previewed reset.
     ResetConfirm,
+    /// A whole-topic search.
+    SearchTopic,
     NewTopic,
     /// Type the topic's name to delete it.
     ConfirmDeleteTopic,
@@ -295,6 +297,11 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
             Err(e) => state.error(e),
         },
         PromptKind::WritePath => return views::messages::write_file(state, text),
+        PromptKind::SearchTopic => match views::messages::Filter::parse(text) {
+            Ok(Some(_)) => return vec![state.start_search(text)],
+            Ok(None) => state.error("nothing to search for"),
+            Err(e) => state.error(e),
+        },
         PromptKind::NewTopic
         | PromptKind::ConfirmDeleteTopic
         | PromptKind::AddPartitions

@@ -279,6 +279,10 @@ impl Runtime {
                 )
             }
             Command::Browse(request) => match self.client.get().cloned() {
+                Some(c) if request.search.is_some() => self.jobs.start(
+                    JobKind::Browse,
+                    requests::search(c, request, self.registry.clone(), tx),
+                ),
                 Some(c) => self
                     .jobs
                     .start(JobKind::Browse, requests::browse(c, request, tx)),

@@ -282,7 +282,19 @@ impl State {
             partition,
             start,
             follow,
+            search: None,
         })
+    }
+
+    /// Scans the topic (or the browsed partition) from the beginning for records that match.
+    pub(super) fn start_search(&mut self, text: &str) -> Command {
+        let (topic, partition) = (self.messages.topic.clone(), self.messages.partition);
+        let mut command = self.start_browse(&topic, partition, StartAt::Beginning, false);
+        self.messages.search = Some(text.to_owned());
+        if let Command::Browse(request) = &mut command {
+            request.search = Some(text.to_owned());
+        }
+        command
     }
 
     pub(super) fn open_messages(&mut self, topic: &str, partition: Option<i32>) -> Vec<Command> {
@@ -530,6 +542,15 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     match action {
         Action::Quit => return vec![Command::Quit],
         Action::Back => {
+            if state.view() == View::Messages
+                && state.messages.search.is_some()
+                && !state.messages.done
+            {
+                state.messages.done = true;
+                state.messages.stopped = true;
+                state.info("search stopped; the matches so far stay");
+                return vec![Command::StopBrowse];
+            }
             if clear_filter(state) {
                 return Vec::new();
             }

@@ -46,6 +46,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             count(m.len() as i64)
         )),
     ];
+    if let Some(search) = &m.search {
+        let how = match (m.done, m.stopped) {
+            (false, _) => "searching",
+            (true, true) => "search stopped at",
+            (true, false) if m.len() >= crate::app::views::messages::SEARCH_MATCHES => {
+                "search stopped at the first"
+            }
+            (true, false) => "searched",
+        };
+        spans.push(Span::styled(
+            format!(
+                " · {how} {} for {}: {} scanned",
+                match m.len() {
+                    1 => "1 match".to_owned(),
+                    n => format!("{} matches", count(n as i64)),
+                },
+                escape_str(search),
+                count(m.progress.read as i64)
+            ),
+            theme.key,
+        ));
+    }
     if m.skipped > 0 {
         spans.push(Span::styled(
             format!(" · {} skipped to keep up", count(m.skipped as i64)),

@@ -221,6 +221,7 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 "reset to (earliest, latest, OFFSET, +N, -N, @unix_ms, RFC 3339 time): "
             }
             PromptKind::ResetConfirm => "type the group name to apply: ",
+            PromptKind::SearchTopic => "search the whole topic for (text or /regex/): ",
             PromptKind::NewTopic => "new topic: NAME [PARTITIONS [REPLICATION]]: ",
             PromptKind::ConfirmDeleteTopic => "delete the topic and its data? type its name: ",
             PromptKind::AddPartitions => "partitions in all (more than now): ",

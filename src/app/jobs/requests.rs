@@ -70,6 +70,105 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
     }
 }
 
+/// Scans a topic for records whose key, value (decoded when a schema wrote it) or headers match,
+/// sending only the matches, with the scan's progress; stops at `SEARCH_MATCHES`.
+pub async fn search(
+    client: Arc<KafkaClient>,
+    request: BrowseRequest,
+    registry: super::schemas::RegistryCell,
+    tx: Sender<Event>,
+) {
+    use crate::app::views::messages::{Filter, SEARCH_MATCHES};
+    use crate::schema::{DataFormat, SchemaBook, Shown};
+    let fail = |error: String| Event::BrowseFailed {
+        browse_id: request.id,
+        error,
+    };
+    let filter = match Filter::parse(request.search.as_deref().unwrap_or_default()) {
+        Ok(Some(f)) => f,
+        Ok(None) => return,
+        Err(e) => {
+            let _ = tx.send(fail(e)).await;
+            return;
+        }
+    };
+    let mut reader = match Reader::open(
+        &client,
+        &request.topic,
+        request.partition,
+        request.start,
+        true,
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(fail(e.to_string())).await;
+            return;
+        }
+    };
+    let registry = registry.get().await.ok();
+    let mut book = SchemaBook::new(registry.is_some());
+    let (key_subject, value_subject) = (
+        format!("{}-key", request.topic),
+        format!("{}-value", request.topic),
+    );
+    let mut found = 0usize;
+    loop {
+        let mut batch = Vec::new();
+        if let Err(e) = reader.next_batch(&client, &mut batch).await {
+            let _ = tx.send(fail(e.to_string())).await;
+            return;
+        }
+        let mut matches = Vec::new();
+        for m in batch {
+            if found >= SEARCH_MATCHES {
+                break;
+            }
+            let mut texts: Vec<String> = Vec::new();
+            for (bytes, subject) in [(&m.key, &key_subject), (&m.value, &value_subject)] {
+                let Some(bytes) = bytes else { continue };
+                if let (Some(id), Some(registry)) = (
+                    book.wanted(DataFormat::Auto, bytes, std::time::Instant::now()),
+                    &registry,
+                ) {
+                    let registry = registry.clone();
+                    let loaded =
+                        tokio::task::spawn_blocking(move || crate::schema::load(&registry, id))
+                            .await
+                            .unwrap_or_else(|e| Err(e.to_string()));
+                    book.insert(id, loaded.map(Arc::new), std::time::Instant::now());
+                }
+                texts.push(match book.show(DataFormat::Auto, bytes, subject) {
+                    Shown::Decoded(d) => d.json.to_string(),
+                    _ => String::from_utf8_lossy(bytes).into_owned(),
+                });
+            }
+            for h in &m.headers {
+                texts.push(String::from_utf8_lossy(&h.name).into_owned());
+                if let Some(v) = &h.value {
+                    texts.push(String::from_utf8_lossy(v).into_owned());
+                }
+            }
+            if filter.matches_any(texts.iter().map(String::as_str)) {
+                found += 1;
+                matches.push(m);
+            }
+        }
+        let done = reader.is_done() || found >= SEARCH_MATCHES;
+        let event = Event::Messages {
+            browse_id: request.id,
+            messages: matches,
+            progress: reader.progress(),
+            done,
+            skipped: 0,
+        };
+        if tx.send(event).await.is_err() || done {
+            return;
+        }
+    }
+}
+
 pub async fn produce(
     client: Arc<KafkaClient>,
     mut request: ProduceRequest,

@@ -21,6 +21,9 @@ use crate::kafka::{Message, StartAt};
 use crate::schema::{DataFormat, SchemaBook, Shown};
 use std::time::Instant;
 
+/// Matches a whole-topic search keeps at most.
+pub const SEARCH_MATCHES: usize = 1_000;
+
 /// Terminals cap OSC 52 payloads (often near 100 kB); larger values go to a file instead.
 pub const CLIPBOARD_LIMIT: usize = 74_000;
 
@@ -96,6 +99,14 @@ impl Filter {
         Ok(Some(Filter::Substring(text.to_owned())))
     }
 
+    /// Whether any of these texts matches.
+    pub fn matches_any<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> bool {
+        texts.into_iter().any(|t| match self {
+            Filter::Substring(s) => t.contains(s.as_str()),
+            Filter::Regex(r) => r.is_match(t),
+        })
+    }
+
     pub fn text(&self) -> String {
         match self {
             Filter::Substring(s) => s.clone(),
@@ -150,6 +161,10 @@ pub struct MessagesView {
     pub progress: Progress,
     pub done: bool,
     pub error: Option<String>,
+    /// What a whole-topic search looks for; its rows are the matches.
+    pub search: Option<String>,
+    /// The search was stopped (Esc) before the end.
+    pub stopped: bool,
     detail: Option<(u64, Vec<StyledLine>)>,
 }
 
@@ -174,6 +189,8 @@ impl Default for MessagesView {
             progress: Progress::default(),
             done: false,
             error: None,
+            search: None,
+            stopped: false,
             detail: None,
         }
     }
@@ -457,6 +474,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             prompt::open(state, PromptKind::MessageFilter, &current);
         }
         Action::JumpToOffset => prompt::open(state, PromptKind::Offset, ""),
+        Action::SearchTopic => prompt::open(state, PromptKind::SearchTopic, ""),
         Action::ToggleUtc => {
             let utc = FixedOffset::east_opt(0);
             state.utc_offset = if state.utc_offset == utc { None } else { utc };
