@@ -63,7 +63,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                     n => format!("{} matches", count(n as i64)),
                 },
                 escape_str(search),
-                count(m.progress.read as i64)
+                count(m.progress.read)
             ),
             theme.key,
         ));
