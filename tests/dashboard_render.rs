@@ -155,31 +155,36 @@ fn messages_state() -> State {
         panic!("opening messages starts a browse: {browse:?}");
     };
     let id = request.id;
+    // All partitions are shown in time order: these arrive in the order they were written.
+    let mut messages = vec![
+        message(
+            0,
+            398,
+            Some(b"user-1"),
+            Some(br#"{"id":1,"item":"book","price":12.5,"tags":["a","b"]}"#),
+        ),
+        message(1, 88, None, None),
+        message(
+            2,
+            11,
+            Some(b"k\x1b[2J"),
+            Some(b"\x1b[31mred\x1b[0m and \xff\xfe bytes"),
+        ),
+        message(
+            0,
+            399,
+            Some(b"user-2"),
+            Some(&[0u8, 1, 2, 3, 250, 251, 252, 253, 0x1b, 0x9b]),
+        ),
+    ];
+    for (i, m) in messages.iter_mut().enumerate() {
+        m.timestamp_ms = 1_764_000_000_000 + i as i64 * 61_000;
+    }
     event(
         &mut s,
         Event::Messages {
             browse_id: id,
-            messages: vec![
-                message(
-                    0,
-                    398,
-                    Some(b"user-1"),
-                    Some(br#"{"id":1,"item":"book","price":12.5,"tags":["a","b"]}"#),
-                ),
-                message(1, 88, None, None),
-                message(
-                    2,
-                    11,
-                    Some(b"k\x1b[2J"),
-                    Some(b"\x1b[31mred\x1b[0m and \xff\xfe bytes"),
-                ),
-                message(
-                    0,
-                    399,
-                    Some(b"user-2"),
-                    Some(&[0u8, 1, 2, 3, 250, 251, 252, 253, 0x1b, 0x9b]),
-                ),
-            ],
+            messages,
             progress: Progress { read: 4, total: 4 },
             done: false,
             skipped: 0,
@@ -1750,4 +1755,67 @@ fn a_whole_topic_search_scans_in_the_background_and_esc_stops_it() {
         "Esc stops, it does not leave"
     );
     assert!(text(&render(&s, 160, 48)).contains("search stopped at 1 match"));
+}
+
+#[test]
+fn all_partitions_read_in_time_order_and_scrolling_up_reads_older_records() {
+    let mut s = base_state();
+    act(&mut s, Action::ShowTopics);
+    let browse = act(&mut s, Action::ShowMessages);
+    let Some(Command::Browse(first)) = browse.first() else {
+        panic!("{browse:?}");
+    };
+    let at = |m: Message, ms: i64| Message {
+        timestamp_ms: ms,
+        ..m
+    };
+    event(
+        &mut s,
+        Event::Messages {
+            browse_id: first.id,
+            messages: vec![
+                at(message(1, 5, None, Some(b"b")), 2_000),
+                at(message(0, 9, None, Some(b"a")), 1_000),
+                at(message(2, 1, None, Some(b"c")), 3_000),
+            ],
+            progress: Progress::default(),
+            done: false,
+            skipped: 0,
+        },
+    );
+    let offsets: Vec<i64> = s
+        .messages
+        .visible_rows()
+        .map(|r| r.message.offset)
+        .collect();
+    assert_eq!(offsets, [9, 5, 1], "by time, not by partition");
+
+    act(&mut s, Action::Top);
+    let commands = act(&mut s, Action::Up);
+    let [Command::Browse(older)] = commands.as_slice() else {
+        panic!("scrolling up past the top reads further back: {commands:?}");
+    };
+    assert_eq!(older.start, kview::kafka::StartAt::FromEnd(300));
+    assert!(older.follow, "the tail goes on");
+    event(
+        &mut s,
+        Event::Messages {
+            browse_id: older.id,
+            messages: vec![
+                at(message(0, 2, None, Some(b"old")), 500),
+                at(message(0, 9, None, Some(b"a")), 1_000),
+                at(message(1, 5, None, Some(b"b")), 2_000),
+            ],
+            progress: Progress::default(),
+            done: false,
+            skipped: 0,
+        },
+    );
+    let selected = s.messages.selected_row().unwrap();
+    assert_eq!(
+        (selected.message.partition, selected.message.offset),
+        (0, 9),
+        "the record that was selected stays selected"
+    );
+    assert_eq!(s.messages.len(), 3);
 }

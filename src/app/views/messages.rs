@@ -165,6 +165,8 @@ pub struct MessagesView {
     pub search: Option<String>,
     /// The search was stopped (Esc) before the end.
     pub stopped: bool,
+    /// The record to select again once it arrives (after reading older records).
+    reselect: Option<(i32, i64)>,
     detail: Option<(u64, Vec<StyledLine>)>,
 }
 
@@ -191,6 +193,7 @@ impl Default for MessagesView {
             error: None,
             search: None,
             stopped: false,
+            reselect: None,
             detail: None,
         }
     }
@@ -299,13 +302,18 @@ impl MessagesView {
     /// list shows. Returns the schema ids the batch needs fetched.
     pub fn push(
         &mut self,
-        messages: Vec<Message>,
+        mut messages: Vec<Message>,
         offset: Option<FixedOffset>,
         rows: usize,
         book: &SchemaBook,
         now: Instant,
     ) -> Vec<u32> {
         let at_end = self.list.selected + 1 >= self.visible.len();
+        // A fetch answers for every partition at once; across partitions, time is the order a
+        // reader expects (a live tail's new records land at the bottom).
+        if self.partition.is_none() {
+            messages.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
+        }
         let mut wanted = Vec::new();
         for message in messages {
             for bytes in [message.key.as_deref(), message.value.as_deref()]
@@ -339,7 +347,15 @@ impl MessagesView {
                 self.list.offset = self.list.offset.saturating_sub(1);
             }
         }
-        if self.follow && at_end {
+        if let Some(key) = self.reselect {
+            let found = self
+                .visible_rows()
+                .position(|r| (r.message.partition, r.message.offset) == key);
+            if let Some(i) = found {
+                self.list.selected = i;
+                self.reselect = None;
+            }
+        } else if self.follow && at_end {
             self.list.selected = self.visible.len().saturating_sub(1);
         }
         self.list.keep_visible(self.visible.len(), rows);
@@ -448,10 +464,41 @@ pub fn write_file(state: &mut State, path: &str) -> Vec<Command> {
     }]
 }
 
+/// Records read before the oldest shown, per partition, when scrolling up past the top.
+const OLDER_STEP: i64 = 200;
+
+/// Scrolling up past the first row reads further back: the same browse again from earlier, with
+/// the selected record selected again once it is back.
+fn load_older(state: &mut State) -> Vec<Command> {
+    let m = &state.messages;
+    if m.search.is_some() || m.len() >= RING_RECORDS {
+        return Vec::new();
+    }
+    let start = match m.start {
+        StartAt::FromEnd(n) => StartAt::FromEnd(n + OLDER_STEP),
+        StartAt::End => StartAt::FromEnd(OLDER_STEP),
+        StartAt::Offset(o) if o > 0 => StartAt::Offset((o - OLDER_STEP).max(0)),
+        _ => return Vec::new(),
+    };
+    let keep = m
+        .selected_row()
+        .map(|r| (r.message.partition, r.message.offset));
+    let (topic, partition, follow) = (m.topic.clone(), m.partition, m.follow);
+    let command = state.start_browse(&topic, partition, start, follow);
+    state.messages.reselect = keep;
+    state.info("reading older records…");
+    vec![command]
+}
+
 pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let rows = state.page();
     let m = &mut state.messages;
     match action {
+        Action::Up | Action::PageUp | Action::Top
+            if m.focus == Focus::List && m.list.selected == 0 =>
+        {
+            return load_older(state);
+        }
         a if a.is_navigation() => match m.focus {
             Focus::List => m.step(action, rows),
             Focus::Detail => {
