@@ -30,6 +30,9 @@ pub enum Action {
     FromBeginning,
     Follow,
     Copy,
+    /// Scroll the sensors' alert feed.
+    OlderAlerts,
+    NewerAlerts,
     /// Show times in UTC, or back in the local zone.
     ToggleUtc,
     WriteFile,

@@ -369,6 +369,8 @@ const SENSORS: &[Binding] = &[
         false,
     ),
     ch('4', Action::Inject(Anomaly::Drift), "inject a drift", false),
+    ch(']', Action::OlderAlerts, "older alerts", false),
+    ch('[', Action::NewerAlerts, "newer alerts", false),
 ];
 
 const PRODUCE: &[Binding] = &[

@@ -3,10 +3,9 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use super::theme::Theme;
 use super::{panel, task_status};
@@ -70,8 +69,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             ]),
             Line::styled(
                 format!(
-                    " {} alerts published to sensors.alerts",
-                    count(c.alerts as i64)
+                    " {} published to sensors.alerts",
+                    crate::human::plural(c.alerts as i64, "alert")
                 ),
                 theme.dim,
             ),
@@ -121,14 +120,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let lines: Vec<Line> = v
         .feed
         .iter()
+        .skip(v.feed_scroll)
         .take(feed.height.saturating_sub(2) as usize)
         .map(|a| {
             Line::from(vec![
                 Span::styled(format!("{:<8}", a.kind), theme.bad),
                 Span::raw(format!(
-                    " {} #{} at {} value {} (score {:.1})",
+                    " {} at {} value {} (score {:.1})",
                     escape_str(&a.sensor),
-                    a.seq,
                     crate::human::time(a.timestamp, state.utc_offset),
                     a.value.map_or_else(|| "none".into(), value),
                     a.score
@@ -142,12 +141,62 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Paragraph::new(lines)
     };
     frame.render_widget(
-        feed_widget.block(panel(" Alerts (sensors.alerts) ", false, theme)),
+        feed_widget.block(panel(
+            if v.feed.is_empty() {
+                " Alerts (sensors.alerts) ".to_owned()
+            } else {
+                format!(
+                    " Alerts (sensors.alerts) {}–{} of {}, newest first · [ ] scroll ",
+                    v.feed_scroll + 1,
+                    (v.feed_scroll + feed.height.saturating_sub(2) as usize).min(v.feed.len()),
+                    v.feed.len()
+                )
+            },
+            false,
+            theme,
+        )),
         feed,
     );
 }
 
+/// One column of the chart: the time it covers and the readings' least, mean and largest.
+struct Bucket {
+    x: f64,
+    min: f64,
+    mean: f64,
+    max: f64,
+}
+
+/// Readings grouped into `columns` equal slices of time (empty slices left out).
+fn buckets(points: &[(f64, f64)], span: f64, columns: usize) -> Vec<Bucket> {
+    let columns = columns.max(1);
+    let mut sums: Vec<(f64, f64, f64, usize)> = vec![(f64::MAX, 0.0, f64::MIN, 0); columns];
+    for (x, v) in points {
+        let i = (((x + span) / span) * columns as f64)
+            .floor()
+            .clamp(0.0, columns as f64 - 1.0) as usize;
+        let b = &mut sums[i];
+        b.0 = b.0.min(*v);
+        b.1 += v;
+        b.2 = b.2.max(*v);
+        b.3 += 1;
+    }
+    sums.into_iter()
+        .enumerate()
+        .filter(|(_, b)| b.3 > 0)
+        .map(|(i, (min, sum, max, n))| Bucket {
+            x: -span + (i as f64 + 0.5) * span / columns as f64,
+            min,
+            mean: sum / n as f64,
+            max,
+        })
+        .collect()
+}
+
+/// The selected sensor over the last minutes: a line through each column's mean, over a band
+/// from its lowest to its highest reading, so bursts of readings read as a range, not a tangle.
 fn render_chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    use ratatui::widgets::canvas::{Canvas, Line as CanvasLine};
     let Some((id, series)) = state.sensors.selected_sensor() else {
         frame.render_widget(
             Paragraph::new("s starts the simulator and the processor")
@@ -169,37 +218,80 @@ fn render_chart(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .collect();
     let pad = ((series.max - series.min) * 0.1).max(1e-3);
     let (low, high) = (series.min - pad, series.max + pad);
-    let dataset = Dataset::default()
+    let [plot, scale] = Layout::vertical([Constraint::Min(3), Constraint::Length(1)])
+        .areas(panel("", false, theme).inner(area));
+    // Braille: two dots a cell across.
+    let columns = (plot.width as usize * 2).max(1);
+    let columns = buckets(&points, span, columns);
+    let (band, line) = if theme.colors {
+        (
+            theme.dim.fg.unwrap_or(ratatui::style::Color::DarkGray),
+            theme.sparkline.fg.unwrap_or(ratatui::style::Color::Green),
+        )
+    } else {
+        (ratatui::style::Color::Reset, ratatui::style::Color::Reset)
+    };
+    let canvas = Canvas::default()
         .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(if theme.colors {
-            theme.sparkline
-        } else {
-            Style::new()
-        })
-        .data(&points);
-    let chart = Chart::new(vec![dataset])
-        .block(panel(
+        .x_bounds([-span, 0.0])
+        .y_bounds([low, high])
+        .paint(|ctx| {
+            for b in &columns {
+                ctx.draw(&CanvasLine::new(b.x, b.min, b.x, b.max, band));
+            }
+            ctx.layer();
+            for pair in columns.windows(2) {
+                ctx.draw(&CanvasLine::new(
+                    pair[0].x,
+                    pair[0].mean,
+                    pair[1].x,
+                    pair[1].mean,
+                    line,
+                ));
+            }
+        });
+    frame.render_widget(
+        panel(
             format!(
-                " {} · {} ({}) ",
+                " {} · {} ({}) · band: low–high, line: mean ",
                 escape_str(id),
                 escape_str(&series.kind),
                 escape_str(&series.unit)
             ),
             false,
             theme,
+        ),
+        area,
+    );
+    frame.render_widget(canvas, plot);
+    frame.render_widget(
+        Paragraph::new(format!(
+            "-{span:.0}s … now · {} to {} {}",
+            value(series.min),
+            value(series.max),
+            escape_str(&series.unit)
         ))
-        .x_axis(
-            Axis::default()
-                .bounds([-span, 0.0])
-                .labels([format!("-{span:.0}s"), "now".to_owned()])
-                .style(theme.dim),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([low, high])
-                .labels([value(low), value(high)])
-                .style(theme.dim),
+        .style(theme.dim),
+        scale,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_group_into_columns_with_their_range_and_mean() {
+        // Ten seconds of readings, two columns of five seconds.
+        let points: Vec<(f64, f64)> = (0..10).map(|i| (i as f64 - 10.0, i as f64)).collect();
+        let b = buckets(&points, 10.0, 2);
+        assert_eq!(b.len(), 2);
+        assert_eq!((b[0].min, b[0].mean, b[0].max), (0.0, 2.0, 4.0));
+        assert_eq!((b[1].min, b[1].mean, b[1].max), (5.0, 7.0, 9.0));
+        assert!(b[0].x < b[1].x);
+        assert!(
+            buckets(&[], 10.0, 4).is_empty(),
+            "empty columns are left out"
         );
-    frame.render_widget(chart, area);
+    }
 }

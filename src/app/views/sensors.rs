@@ -67,6 +67,8 @@ pub struct SensorsView {
     pub simulator: TaskStatus,
     pub processor: TaskStatus,
     pub rate: f64,
+    /// Alerts scrolled past at the top of the feed (0: the newest shows first).
+    pub feed_scroll: usize,
 }
 
 impl Default for SensorsView {
@@ -79,6 +81,7 @@ impl Default for SensorsView {
             simulator: TaskStatus::Idle,
             processor: TaskStatus::Idle,
             rate: SENSOR_RATE,
+            feed_scroll: 0,
         }
     }
 }
@@ -118,8 +121,13 @@ impl SensorsView {
                 s.alerts += 1;
             }
             self.feed.push_front(a.clone());
+            // A reader scrolled down the feed keeps reading the same alerts.
+            if self.feed_scroll > 0 {
+                self.feed_scroll += 1;
+            }
         }
         self.feed.truncate(FEED);
+        self.feed_scroll = self.feed_scroll.min(self.feed.len().saturating_sub(1));
     }
 
     pub fn selected_sensor(&self) -> Option<(&String, &SensorSeries)> {
@@ -137,6 +145,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let read_only = state.read_only();
     let v = &mut state.sensors;
     match action {
+        Action::OlderAlerts => {
+            v.feed_scroll = (v.feed_scroll + 5).min(v.feed.len().saturating_sub(1));
+        }
+        Action::NewerAlerts => v.feed_scroll = v.feed_scroll.saturating_sub(5),
         a if a.is_navigation() => {
             let mut list = super::super::list::ListSelection {
                 selected: v.selected,
