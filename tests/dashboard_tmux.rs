@@ -339,7 +339,7 @@ fn the_sensor_demo_flags_an_injected_spike_and_its_counts_match_the_database() {
     tmux.keys(&["1"]);
     tmux.wait_for_secs("the injected spike flagged", 30, |s| {
         s.lines()
-            .any(|l| l.contains("spike") && l.contains("hum-001 #"))
+            .any(|l| l.contains("spike") && l.contains("hum-001 at "))
     });
 
     // Stop: the simulator stops, the processor drains; the conservation line closes.
