@@ -1819,3 +1819,54 @@ fn all_partitions_read_in_time_order_and_scrolling_up_reads_older_records() {
     );
     assert_eq!(s.messages.len(), 3);
 }
+
+#[test]
+fn the_jump_keys_work_from_every_view_that_does_not_use_the_letter() {
+    use kview::app::keymap::{Mode, action_for};
+    use kview::app::views::View;
+    let key = |c| {
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char(c),
+            crossterm::event::KeyModifiers::NONE,
+        )
+    };
+    for view in [
+        View::Topic,
+        View::Messages,
+        View::Groups,
+        View::Group,
+        View::Brokers,
+        View::Schemas,
+        View::Clusters,
+    ] {
+        assert_eq!(
+            action_for(Mode::View(view), key('t')),
+            Some(Action::ShowTopics),
+            "{view:?}"
+        );
+        assert_eq!(
+            action_for(Mode::View(view), key('c')),
+            Some(Action::ShowGroups),
+            "{view:?}"
+        );
+        assert_eq!(
+            action_for(Mode::View(view), key('l')),
+            Some(Action::ShowMl),
+            "{view:?}"
+        );
+        assert_eq!(
+            action_for(Mode::View(view), key('p')),
+            Some(Action::OpenProduce),
+            "{view:?}"
+        );
+    }
+    // A view's own use of a letter wins: in the topics list r reverses the sort.
+    assert_eq!(
+        action_for(Mode::View(View::Topics), key('r')),
+        Some(Action::ReverseSort)
+    );
+    assert_eq!(
+        action_for(Mode::View(View::Messages), key('r')),
+        Some(Action::ShowSensors)
+    );
+}

@@ -124,13 +124,23 @@ const GLOBAL: &[Binding] = &[
     ch(
         ':',
         Action::OpenCommand,
-        "command (:topics :groups :brokers :ml :sensors :q)",
+        "command (:topics :groups :brokers :schemas :ml :sensors :q)",
         true,
     ),
     ch('?', Action::ToggleHelp, "help", true),
     ch('L', Action::ToggleLogs, "log panel", false),
     bind(KeyCode::Esc, "Esc", Action::Back, "back", false),
     ch('q', Action::Quit, "quit", true),
+];
+
+/// The overview's jumps, each on its own so a view whose keys take a letter for something of
+/// its own (topics: `r` reverses the sort) keeps the rest.
+const JUMPS: [&[Binding]; 5] = [
+    &[ch('t', Action::ShowTopics, "topics", false)],
+    &[ch('c', Action::ShowGroups, "consumer groups", false)],
+    &[ch('l', Action::ShowMl, "machine-learning demo", false)],
+    &[ch('r', Action::ShowSensors, "sensor stream demo", false)],
+    &[ch('p', Action::OpenProduce, "produce", false)],
 ];
 
 /// Available everywhere, even while typing.
@@ -483,13 +493,23 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };
-    match mode {
-        Mode::View(View::Produce) | Mode::Prompt => vec![own, TEXT_EDITING, ALWAYS],
-        Mode::Help => vec![own, ALWAYS],
+    let mut tables = match mode {
+        Mode::View(View::Produce) | Mode::Prompt => return vec![own, TEXT_EDITING, ALWAYS],
+        Mode::Help => return vec![own, ALWAYS],
         Mode::View(View::Overview | View::Ml) => vec![own, GLOBAL, ALWAYS],
         // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
+    };
+    for jump in JUMPS {
+        let taken = tables.iter().any(|t| {
+            t.iter()
+                .any(|b| b.code == jump[0].code && b.modifiers == jump[0].modifiers)
+        });
+        if !taken {
+            tables.push(jump);
+        }
     }
+    tables
 }
 
 /// The action a key press asks for in a mode; typed text in text modes.
