@@ -17,7 +17,7 @@ const FONT_PX: f32 = 15.0;
 const BACKGROUND: [u8; 3] = [0x1d, 0x1f, 0x21];
 const FOREGROUND: [u8; 3] = [0xd0, 0xd0, 0xd0];
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Pen {
     fg: Option<[u8; 3]>,
     bg: Option<[u8; 3]>,
