@@ -1870,3 +1870,29 @@ fn the_jump_keys_work_from_every_view_that_does_not_use_the_letter() {
         Some(Action::ShowSensors)
     );
 }
+
+#[test]
+fn names_too_long_for_their_column_end_in_an_ellipsis() {
+    let mut s = State::new("127.0.0.1:9092".into(), false);
+    let mut meta = cluster();
+    meta.topics[0].name = "orders-of-the-eastern-region-warehouse-replenishment-v2".into();
+    event(&mut s, Event::Connection(ConnState::Connected));
+    event(&mut s, Event::Metadata(meta));
+    act(&mut s, Action::ShowTopics);
+    let screen = text(&render(&s, 60, 15));
+    let line = screen
+        .lines()
+        .find(|l| l.contains("orders-of-the"))
+        .expect("the topic is listed");
+    assert!(line.contains('…'), "cut with an ellipsis: {line:?}");
+}
+
+#[test]
+fn a_narrow_list_keeps_the_time_of_day_and_drops_the_date() {
+    let s = messages_state();
+    let wide = text(&render(&s, 160, 48));
+    assert!(wide.contains("2025-11-24 16:00:00.000"), "{wide}");
+    let narrow = text(&render(&s, 60, 24));
+    assert!(narrow.contains("16:00:00.000"), "{narrow}");
+    assert!(!narrow.contains("2025-11-24 16:00:00.000"), "{narrow}");
+}

@@ -286,10 +286,15 @@ impl State {
         })
     }
 
-    /// Scans the topic (or the browsed partition) from the beginning for records that match.
+    /// Scans the topic (or the browsed partition) for records that match: from where the
+    /// browse was started with `o` (an offset or a time), else from the beginning.
     pub(super) fn start_search(&mut self, text: &str) -> Command {
         let (topic, partition) = (self.messages.topic.clone(), self.messages.partition);
-        let mut command = self.start_browse(&topic, partition, StartAt::Beginning, false);
+        let start = match self.messages.start {
+            at @ (StartAt::Offset(_) | StartAt::Timestamp(_)) => at,
+            _ => StartAt::Beginning,
+        };
+        let mut command = self.start_browse(&topic, partition, start, false);
         self.messages.search = Some(text.to_owned());
         if let Command::Browse(request) = &mut command {
             request.search = Some(text.to_owned());

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::theme::Theme;
-use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
+use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
 use crate::app::state::State;
 use crate::decode::text::escape_str;
 use crate::human::{bytes, config_value, count};
@@ -39,10 +39,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("ON DISK", Constraint::Length(10), 0),
     ];
     let kept = fit_columns(&columns, top.width);
+    let widths = kept_widths(&columns, &kept, top);
     let make_row = |i: usize| {
         let b = &cluster.brokers[i];
         let (leads, replicas) = session.broker_loads.get(&b.id).copied().unwrap_or_default();
-        Row::new(kept_cells(
+        Row::new(fitted_cells(
             vec![
                 b.id.to_string(),
                 escape_str(&b.addr()),
@@ -64,6 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                     .map_or_else(|| "-".to_owned(), |n| bytes(*n)),
             ],
             &kept,
+            &widths,
         ))
     };
     let table = kept_table(&columns, &kept, theme)

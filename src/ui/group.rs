@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Row, Table};
 use super::groups::{group_style, partition_style};
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
+use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::group::ResetState;
 use crate::decode::text::escape_str;
@@ -70,6 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("STATUS", Constraint::Length(10), 1),
     ];
     let kept = fit_columns(&columns, body.width);
+    let widths = kept_widths(&columns, &kept, body);
     let make_row = |i: usize| {
         let p = &report.partitions[i];
         let history = state
@@ -82,7 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             (Some(ms), Some(q)) => format!("{}{}", q.marker(), duration(ms)),
             _ => "-".into(),
         };
-        Row::new(kept_cells(
+        Row::new(fitted_cells(
             vec![
                 escape_str(&p.topic),
                 p.partition.to_string(),
@@ -99,6 +100,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 p.status.label().to_owned(),
             ],
             &kept,
+            &widths,
         ))
         .style(partition_style(theme, p.status))
     };

@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Row};
 
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
+use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::groups::GroupSort;
 use crate::decode::text::escape_str;
@@ -66,6 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("WINDOW", Constraint::Length(6), 3),
     ];
     let kept = fit_columns(&columns, area.width);
+    let widths = kept_widths(&columns, &kept, area);
     // The order is made from the reports, so every name in it has one.
     let make_row = |i: usize| {
         let r = &view.reports[&view.order[i]];
@@ -76,7 +77,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .map(|s| s.last(spark_width))
                 .unwrap_or_default();
             let (filled, full) = r.window_fill;
-            Row::new(kept_cells(
+            Row::new(fitted_cells(
                 vec![
                     escape_str(&r.group),
                     escape_str(&r.state),
@@ -91,6 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                         .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
                 ],
                 &kept,
+                &widths,
             ))
             .style(if r.status == GroupStatus::Ok {
                 Style::default()

@@ -9,7 +9,7 @@ use super::theme::Theme;
 use super::{list_table, panel};
 use crate::app::state::State;
 use crate::app::views::messages::{Filter, Focus};
-use crate::decode::text::escape_str;
+use crate::decode::text::{escape_str, fit};
 use crate::human::count;
 use crate::kafka::StartAt;
 
@@ -117,15 +117,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         .list
         .visible(m.visible_len(), list.height.saturating_sub(3) as usize);
     let mut rows = m.visible_from(shown.start);
+    // A narrow list keeps the time of day (to the millisecond) and lets the date go first.
+    let date_fits = list.width >= 72;
+    let zone = format!("TIME ({})", crate::human::zone(state.utc_offset));
     let make_row = |_| {
         let r = rows
             .next()
             .expect("the shown range is within the visible rows");
+        let time = if date_fits {
+            r.time.clone()
+        } else {
+            r.time
+                .split_once(' ')
+                .map_or(r.time.as_str(), |(_, t)| t)
+                .to_owned()
+        };
         Row::new(vec![
             r.message.partition.to_string(),
             r.message.offset.to_string(),
-            r.time.clone(),
-            r.key.clone(),
+            time,
+            fit(&r.key, 14),
             r.value.clone(),
         ])
     };
@@ -134,7 +145,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         [
             Constraint::Length(3),
             Constraint::Length(9),
-            Constraint::Length(23),
+            Constraint::Length(if date_fits { 23 } else { 12 }.max(zone.len() as u16 + 1)),
             Constraint::Length(14),
             Constraint::Min(10),
         ],
@@ -143,7 +154,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Row::new([
             "P".to_owned(),
             "OFFSET".to_owned(),
-            format!("TIME ({})", crate::human::zone(state.utc_offset)),
+            zone.clone(),
             "KEY".to_owned(),
             "VALUE".to_owned(),
         ])

@@ -428,6 +428,26 @@ pub fn kept_cells(cells: Vec<String>, kept: &[usize]) -> Vec<String> {
         .collect()
 }
 
+/// The widths the kept columns get in a bordered table `area` wide, as the table lays them out.
+pub fn kept_widths(columns: &[Column], kept: &[usize], area: Rect) -> Vec<u16> {
+    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+    Layout::horizontal(kept.iter().map(|i| columns[*i].constraint()))
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
+/// The kept cells, each cut with `…` to its column's width rather than silently.
+pub fn fitted_cells(cells: Vec<String>, kept: &[usize], widths: &[u16]) -> Vec<String> {
+    kept_cells(cells, kept)
+        .into_iter()
+        .zip(widths)
+        .map(|(cell, w)| fit(&cell, *w as usize))
+        .collect()
+}
+
 /// A bordered block with a title, the focused one highlighted.
 pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     let style: Style = if focused { theme.title } else { theme.border };

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Tabs};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{Column, fit_columns, kept_cells, kept_table, list_table, panel};
+use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
 use crate::app::state::State;
 use crate::app::stats::PartitionStats;
 use crate::app::views::topic::TopicPane;
@@ -115,10 +115,11 @@ fn render_partitions(
         Column::new("TREND", Constraint::Length(spark_width as u16), 6),
     ];
     let kept = fit_columns(&columns, area.width);
+    let widths = kept_widths(&columns, &kept, area);
     let make_row = |i: usize| {
         let p = &info.partitions[i];
         let stats = state.session.stats.partition(&info.name, p.id);
-        let row = Row::new(kept_cells(
+        let row = Row::new(fitted_cells(
             vec![
                 p.id.to_string(),
                 if p.is_offline() {
@@ -154,6 +155,7 @@ fn render_partitions(
                 ),
             ],
             &kept,
+            &widths,
         ));
         if p.is_offline() {
             row.style(theme.bad)

@@ -6,7 +6,7 @@ use ratatui::widgets::{Row, Table};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{Column, fit_columns, kept_cells, list_table, panel};
+use super::{Column, fit_columns, fitted_cells, kept_widths, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::topics::TopicSort;
 use crate::decode::text::escape_str;
@@ -26,6 +26,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("TREND", Constraint::Length(spark_width as u16), 5),
     ];
     let kept = fit_columns(&columns, area.width);
+    let widths = kept_widths(&columns, &kept, area);
     let make_row = |i: usize| {
         let name = &view.order[i];
         let info = state.topic_info(name);
@@ -36,7 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .filter(|p| p.is_under_replicated())
                 .count()
         });
-        let row = Row::new(kept_cells(
+        let row = Row::new(fitted_cells(
             vec![
                 escape_str(name),
                 info.map_or(0, |t| t.partitions.len()).to_string(),
@@ -56,6 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 ),
             ],
             &kept,
+            &widths,
         ));
         if under > 0 {
             row.style(theme.warn)
@@ -91,8 +93,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if view.show_internal {
         title.push_str("+internal ");
     }
-    let widths: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
-    let table = Table::new(Vec::<Row>::new(), widths)
+    let constraints: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
+    let table = Table::new(Vec::<Row>::new(), constraints)
         .header(Row::new(header).style(theme.header))
         .row_highlight_style(theme.selected)
         .block(panel(title, true, theme));
