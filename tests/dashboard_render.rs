@@ -1896,3 +1896,19 @@ fn a_narrow_list_keeps_the_time_of_day_and_drops_the_date() {
     assert!(narrow.contains("16:00:00.000"), "{narrow}");
     assert!(!narrow.contains("2025-11-24 16:00:00.000"), "{narrow}");
 }
+
+#[test]
+fn the_hex_dump_fits_the_detail_pane() {
+    let mut s = messages_state();
+    update(&mut s, Msg::Resize(160, 48));
+    let screen = text(&render(&s, 160, 48));
+    let dump = screen
+        .lines()
+        .find(|l| l.contains("00000000"))
+        .expect("the binary record's dump");
+    assert!(
+        dump.contains("00 01 02 03  fa fb fc fd  |........|"),
+        "8 bytes a line, the text beside them: {dump}"
+    );
+    assert!(screen.contains("00000008  1b 9b"), "{screen}");
+}

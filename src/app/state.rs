@@ -345,6 +345,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
     };
+    let width = state.screen.0;
+    state.messages.fit_detail_to(width);
     state.messages.refresh_detail();
     commands
 }

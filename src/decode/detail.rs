@@ -2,7 +2,7 @@
 //! value as pretty JSON, escaped text or a hex dump.
 
 use super::styled::{Role, StyledLine, pretty_json};
-use super::text::{escape_bytes, escape_str, hex_dump, looks_binary, preview};
+use super::text::{escape_bytes, escape_str, hex_dump_in, looks_binary, preview};
 use crate::kafka::Message;
 use crate::schema::Shown;
 
@@ -34,7 +34,14 @@ fn size(bytes: Option<&bytes::Bytes>) -> String {
 
 /// The detail lines of a record; `time` is its timestamp as the caller shows it, `key` and
 /// `value` what the schema registry made of them.
-pub fn detail_lines(m: &Message, time: &str, key: &Shown, value: &Shown) -> Vec<StyledLine> {
+/// `columns` is the pane's inner width, so a hex dump fits it.
+pub fn detail_lines(
+    m: &Message,
+    time: &str,
+    key: &Shown,
+    value: &Shown,
+    columns: usize,
+) -> Vec<StyledLine> {
     let mut lines = vec![
         StyledLine::styled(
             Role::Heading,
@@ -89,7 +96,11 @@ pub fn detail_lines(m: &Message, time: &str, key: &Shown, value: &Shown) -> Vec<
     {
         lines.extend(json);
     } else if looks_binary(shown) {
-        lines.extend(hex_dump(shown, 4096).into_iter().map(StyledLine::plain));
+        lines.extend(
+            hex_dump_in(shown, 4096, columns)
+                .into_iter()
+                .map(StyledLine::plain),
+        );
     } else {
         for line in shown.split(|b| *b == b'\n') {
             lines.push(StyledLine::plain(escape_bytes(line)));

@@ -155,15 +155,26 @@ pub fn looks_binary(bytes: &[u8]) -> bool {
 
 /// `hexdump -C` style lines: offset, 16 bytes in hex, printable ASCII.
 pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
+    hex_dump_in(bytes, max_lines, 78)
+}
+
+/// A hex dump whose lines fit `columns`: 16 bytes a line, or 8 or 4 in a narrow pane.
+pub fn hex_dump_in(bytes: &[u8], max_lines: usize, columns: usize) -> Vec<String> {
+    // Offset, two spaces, three columns a byte (and one between halves), then |ascii|.
+    let per_line = [16usize, 8, 4]
+        .into_iter()
+        .find(|n| 10 + n * 3 + 1 + n + 2 <= columns)
+        .unwrap_or(4);
+    let hex_width = per_line * 3 + 1;
     let mut lines = Vec::new();
-    for (i, chunk) in bytes.chunks(16).enumerate() {
+    for (i, chunk) in bytes.chunks(per_line).enumerate() {
         if i == max_lines {
-            lines.push(format!("… {} more bytes", bytes.len() - i * 16));
+            lines.push(format!("… {} more bytes", bytes.len() - i * per_line));
             break;
         }
-        let mut hex = String::with_capacity(49);
+        let mut hex = String::with_capacity(hex_width);
         for (j, b) in chunk.iter().enumerate() {
-            if j == 8 {
+            if j == per_line / 2 && per_line >= 8 {
                 hex.push(' ');
             }
             hex.push_str(&format!("{b:02x} "));
@@ -178,7 +189,7 @@ pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
                 }
             })
             .collect();
-        lines.push(format!("{:08x}  {hex:<49} |{ascii}|", i * 16));
+        lines.push(format!("{:08x}  {hex:<hex_width$} |{ascii}|", i * per_line));
     }
     lines
 }
@@ -186,6 +197,29 @@ pub fn hex_dump(bytes: &[u8], max_lines: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_dumps_fit_their_pane() {
+        let bytes: Vec<u8> = (0..40).collect();
+        for columns in [78, 68, 40, 30] {
+            let lines = hex_dump_in(&bytes, 100, columns);
+            assert!(
+                lines.iter().all(|l| width(l) <= columns.max(30)),
+                "{columns}: {lines:?}"
+            );
+        }
+        assert_eq!(
+            hex_dump_in(&bytes, 100, 78).len(),
+            3,
+            "16 a line when there is room"
+        );
+        assert_eq!(
+            hex_dump_in(&bytes, 100, 68).len(),
+            5,
+            "8 a line in a 68-column pane"
+        );
+        assert!(hex_dump_in(&bytes, 100, 68)[1].starts_with("00000008  08 09"));
+    }
 
     #[test]
     fn list_previews_are_one_line() {

@@ -167,6 +167,8 @@ pub struct MessagesView {
     pub stopped: bool,
     /// The record to select again once it arrives (after reading older records).
     reselect: Option<(i32, i64)>,
+    /// The detail pane's inner width, which a hex dump fits.
+    pub detail_width: usize,
     detail: Option<(u64, Vec<StyledLine>)>,
 }
 
@@ -194,6 +196,7 @@ impl Default for MessagesView {
             search: None,
             stopped: false,
             reselect: None,
+            detail_width: 78,
             detail: None,
         }
     }
@@ -424,6 +427,22 @@ impl MessagesView {
         }
     }
 
+    /// Sets the detail pane's width from the screen's (the layout ui/messages.rs draws).
+    pub fn fit_detail_to(&mut self, screen_width: u16) {
+        let pane = if screen_width >= 140 {
+            // The list takes 55 %, the detail the rest.
+            screen_width - screen_width * 55 / 100
+        } else {
+            screen_width
+        };
+        // Borders, and one for the layout's rounding.
+        let inner = pane.saturating_sub(3) as usize;
+        if inner != self.detail_width {
+            self.detail_width = inner;
+            self.detail = None;
+        }
+    }
+
     /// Recomputes the detail of the selected row when the selection changed.
     pub fn refresh_detail(&mut self) {
         let Some(row) = self.selected_row() else {
@@ -433,7 +452,13 @@ impl MessagesView {
         if self.detail.as_ref().is_some_and(|(seq, _)| *seq == row.seq) {
             return;
         }
-        let lines = detail_lines(&row.message, &row.time, &row.key_shown, &row.value_shown);
+        let lines = detail_lines(
+            &row.message,
+            &row.time,
+            &row.key_shown,
+            &row.value_shown,
+            self.detail_width,
+        );
         self.detail = Some((row.seq, lines));
     }
 }
