@@ -1912,3 +1912,31 @@ fn the_hex_dump_fits_the_detail_pane() {
     );
     assert!(screen.contains("00000008  1b 9b"), "{screen}");
 }
+
+#[test]
+fn a_reset_can_be_limited_to_one_topic_or_partition_by_typing_it() {
+    let mut s = groups_state();
+    type_command(&mut s, "group audit");
+    for (typed, only) in [
+        ("earliest orders", Some(("orders".to_owned(), None))),
+        ("earliest orders/2", Some(("orders".to_owned(), Some(2)))),
+        ("earliest", None),
+    ] {
+        s.group.reset = None;
+        act(&mut s, Action::ResetOffsets);
+        for c in typed.chars() {
+            act(&mut s, Action::Insert(c));
+        }
+        let commands = act(&mut s, Action::Submit);
+        let [Command::PlanReset { only: got, .. }] = commands.as_slice() else {
+            panic!("{typed}: {commands:?}");
+        };
+        assert_eq!(got, &only, "{typed}");
+    }
+    act(&mut s, Action::ResetOffsets);
+    for c in "earliest orders/x".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    assert!(act(&mut s, Action::Submit).is_empty());
+    assert!(text(&render(&s, 160, 48)).contains("not a partition number"));
+}

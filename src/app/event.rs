@@ -215,7 +215,7 @@ pub enum Command {
         group: String,
         target: ResetTarget,
         /// Only this topic and partition (None: every partition the group committed on).
-        only: Option<(String, i32)>,
+        only: Option<(String, Option<i32>)>,
     },
     /// Start the ML pipeline's producer (a new run) and/or trainer inside the dashboard.
     StartMl {

@@ -260,6 +260,18 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     Vec::new()
 }
 
+/// `TOPIC` or `TOPIC/PARTITION`, limiting a reset.
+fn parse_scope(text: &str) -> Result<(String, Option<i32>), String> {
+    match text.rsplit_once('/') {
+        Some((topic, p)) if !topic.is_empty() => p
+            .parse::<i32>()
+            .map(|p| (topic.to_owned(), Some(p)))
+            .map_err(|_| format!("{p:?} is not a partition number (TOPIC/PARTITION)")),
+        _ if text.is_empty() => Err("name the topic to reset".to_owned()),
+        _ => Ok((text.to_owned(), None)),
+    }
+}
+
 /// The prompts of `views::admin`; None for the others.
 fn submit_admin(
     state: &mut State,
@@ -283,10 +295,21 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         PromptKind::Command => return run_command(state, text.trim_start_matches(':')),
         PromptKind::TopicFilter => views::topics::set_filter(state, text),
         PromptKind::GroupFilter => views::groups::set_filter(state, text),
-        PromptKind::ResetTarget => match text.parse::<ResetTarget>() {
-            Ok(target) => return views::group::plan_reset(state, target),
-            Err(e) => state.error(e),
-        },
+        PromptKind::ResetTarget => {
+            // "earliest", or "earliest orders" / "earliest orders/2" for one topic or partition.
+            let (target, scope) = match text.split_once(char::is_whitespace) {
+                Some((t, scope)) => (t, Some(scope.trim())),
+                None => (text, None),
+            };
+            match (target.parse::<ResetTarget>(), scope.map(parse_scope)) {
+                (Ok(target), None) => return views::group::plan_reset(state, target),
+                (Ok(target), Some(Ok(scope))) => {
+                    state.group.reset_only = Some(scope);
+                    return views::group::plan_reset(state, target);
+                }
+                (Err(e), _) | (_, Some(Err(e))) => state.error(e),
+            }
+        }
         PromptKind::ResetConfirm => return views::group::confirm_reset(state, text),
         PromptKind::MessageFilter => views::messages::set_filter(state, text),
         PromptKind::Offset => match text.parse::<StartAt>() {

@@ -275,13 +275,13 @@ pub async fn plan_reset(
     client: Arc<KafkaClient>,
     group: String,
     target: ResetTarget,
-    only: Option<(String, i32)>,
+    only: Option<(String, Option<i32>)>,
 ) -> Event {
     let topic = only.as_ref().map(|(t, _)| t.as_str());
     let result = collect_groups::plan_reset(&client, &group, topic, target)
         .await
         .map(|mut plans| {
-            if let Some((_, partition)) = &only {
+            if let Some((_, Some(partition))) = &only {
                 plans.retain(|p| p.partition == *partition);
             }
             plans

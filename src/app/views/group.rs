@@ -22,8 +22,9 @@ pub struct GroupView {
     pub name: String,
     pub list: ListSelection,
     pub reset: Option<ResetState>,
-    /// The partition a reset is limited to (`R`); None resets them all (`r`).
-    pub reset_only: Option<(String, i32)>,
+    /// The topic, or topic and partition, a reset is limited to (`R`, or `TOPIC[/P]` typed
+    /// after the target); None resets them all.
+    pub reset_only: Option<(String, Option<i32>)>,
 }
 
 impl GroupView {
@@ -59,7 +60,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 .then(|| {
                     report
                         .and_then(|r| r.partitions.get(state.group.list.selected))
-                        .map(|p| (p.topic.clone(), p.partition))
+                        .map(|p| (p.topic.clone(), Some(p.partition)))
                 })
                 .flatten();
             if state.read_only() {
