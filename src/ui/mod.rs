@@ -218,7 +218,7 @@ fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             PromptKind::WritePath => "write shown records as JSON lines to: ",
             PromptKind::GroupFilter => "filter groups: ",
             PromptKind::ResetTarget => {
-                "reset to (earliest, latest, OFFSET, +N, -N, @unix_ms, RFC 3339 time) [TOPIC[/P]]: "
+                "reset to (earliest, latest, OFFSET, ±N, @time) [TOPIC[/P]]: "
             }
             PromptKind::ResetConfirm => "type the group name to apply: ",
             PromptKind::SearchTopic => "search the whole topic for (text or /regex/): ",
