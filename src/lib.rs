@@ -25,6 +25,12 @@ use anyhow::{Result, bail};
 use cli::Cli;
 use kafka::KafkaClient;
 
+/// When the process started (main asks first thing), for the start-up figures in the log.
+pub fn started() -> std::time::Instant {
+    static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(std::time::Instant::now)
+}
+
 /// The `--timeout` as a duration, refused when it is not a positive number of seconds.
 pub fn timeout(global: &cli::GlobalOpts) -> Result<Duration> {
     if !(global.timeout.is_finite() && global.timeout > 0.0) {

@@ -106,6 +106,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
     let mut keys = EventStream::new();
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
+    let (mut said_first_frame, mut said_topics_complete) = (false, false);
     let outcome = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             if state.show_logs {
@@ -113,6 +114,29 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
             }
             let mut drawn = ui::Drawn::default();
             terminal.draw(|frame| drawn = ui::render(frame, &state, &theme))?;
+            // The start-up figures of scripts/bench, said once each.
+            if !said_first_frame {
+                said_first_frame = true;
+                tracing::info!(
+                    "first frame drawn {:.1} ms after start",
+                    crate::started().elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            if !said_topics_complete
+                && let Some(cluster) = &state.session.cluster
+                && !cluster.topics.is_empty()
+                && cluster
+                    .topics
+                    .iter()
+                    .all(|t| state.session.stats.topics.contains_key(&t.name))
+            {
+                said_topics_complete = true;
+                tracing::info!(
+                    "topics view complete ({} topics with message counts) {:.1} ms after start",
+                    cluster.topics.len(),
+                    crate::started().elapsed().as_secs_f64() * 1000.0
+                );
+            }
             if drawn.list_rows != state.list_rows
                 && let Some(rows) = drawn.list_rows
             {
