@@ -784,3 +784,28 @@ async fn topic_configs_change_and_groups_are_deleted_on_the_real_broker() {
     let again = kview(b, &["delete-group", &group, "--yes"], None);
     assert!(stderr_line(&again).contains("no consumer group named"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_brokers_configs_come_from_that_broker() {
+    let b = broker();
+    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
+        .await
+        .unwrap();
+    let meta = client.metadata(Some(&[])).await.unwrap();
+    let id = meta.brokers[0].id;
+    let configs = client.broker_configs(id).await.unwrap();
+    let get = |name: &str| configs.iter().find(|c| c.name == name).cloned();
+    // scripts/kafka-local writes this into the broker's file; the default would be true.
+    let auto = get("auto.create.topics.enable").expect("the broker's own config");
+    assert_eq!(auto.value.as_deref(), Some("false"));
+    assert!(!auto.is_default);
+    assert!(get("log.dirs").is_some());
+    assert!(
+        client
+            .broker_configs(9_999)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("no broker 9999")
+    );
+}

@@ -3,15 +3,13 @@
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::Result;
 
 use crate::cli::{ConsumeArgs, Format};
 use crate::decode::json::JsonMessage;
 use crate::kafka::{KafkaClient, Message, reader::Reader};
-use crate::schema::{DataFormat, Registry, SchemaBook, Shown};
+use crate::schema::{DataFormat, Registry, SchemaReader, Shown};
 
 pub async fn run(
     client: &KafkaClient,
@@ -28,8 +26,7 @@ pub async fn run(
     )
     .await?;
     let mut schemas = Schemas {
-        book: SchemaBook::new(registry.is_some()),
-        registry,
+        reader: SchemaReader::new(registry),
         warned: HashSet::new(),
     };
     // Kafka's default subject names, preferred when a schema serves several subjects.
@@ -68,31 +65,18 @@ pub async fn run(
     Ok(())
 }
 
-/// The schemas met so far, fetched the first time an id is seen (and again a while after a
-/// failure).
+/// The schemas met so far, and the failures already said on stderr.
 struct Schemas {
-    registry: Option<Registry>,
-    book: SchemaBook,
-    /// Failures already said on stderr.
+    reader: SchemaReader,
     warned: HashSet<String>,
 }
 
 impl Schemas {
     async fn show(&mut self, format: DataFormat, bytes: Option<&[u8]>, subject: &str) -> Shown {
-        let Some(bytes) = bytes else {
-            return Shown::Plain;
-        };
-        if let (Some(id), Some(registry)) = (
-            self.book.wanted(format, bytes, Instant::now()),
-            &self.registry,
-        ) {
-            let registry = registry.clone();
-            let loaded = tokio::task::spawn_blocking(move || crate::schema::load(&registry, id))
-                .await
-                .unwrap_or_else(|e| Err(format!("schema look-up failed: {e}")));
-            self.book.insert(id, loaded.map(Arc::new), Instant::now());
+        match bytes {
+            Some(bytes) => self.reader.show(format, bytes, subject).await,
+            None => Shown::Plain,
         }
-        self.book.show(format, bytes, subject)
     }
 
     fn warn_once(&mut self, m: &Message, reason: &str) {

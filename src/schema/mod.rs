@@ -349,6 +349,38 @@ pub fn readable_text(kind: SchemaKind, text: &str) -> String {
     }
 }
 
+/// A book that fetches what it lacks: for readers that may wait on the registry (`consume`, a
+/// topic search), unlike the dashboard's browser, which asks in the background.
+pub struct SchemaReader {
+    registry: Option<Registry>,
+    book: SchemaBook,
+}
+
+impl SchemaReader {
+    pub fn new(registry: Option<Registry>) -> Self {
+        SchemaReader {
+            book: SchemaBook::new(registry.is_some()),
+            registry,
+        }
+    }
+
+    /// What `bytes` show as `format`, after fetching their schema if it is new (or failed a
+    /// while ago).
+    pub async fn show(&mut self, format: DataFormat, bytes: &[u8], subject: &str) -> Shown {
+        if let (Some(id), Some(registry)) = (
+            self.book.wanted(format, bytes, Instant::now()),
+            &self.registry,
+        ) {
+            let registry = registry.clone();
+            let loaded = tokio::task::spawn_blocking(move || load(&registry, id))
+                .await
+                .unwrap_or_else(|e| Err(format!("schema look-up failed: {e}")));
+            self.book.insert(id, loaded.map(Arc::new), Instant::now());
+        }
+        self.book.show(format, bytes, subject)
+    }
+}
+
 /// A key or value read with a schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {

@@ -6,10 +6,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::theme::Theme;
-use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
+use super::{
+    Column, config_row, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel,
+};
 use crate::app::state::State;
 use crate::decode::text::escape_str;
-use crate::human::{bytes, config_value, count};
+use crate::human::{bytes, count};
 
 /// Returns the rows the focused table had room for.
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
@@ -112,26 +114,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             bottom.height.saturating_sub(3) as usize
         }
         Some((id, Ok(configs))) => {
-            let make_row = |i: usize| {
-                let c = &configs[i];
-                let value = match (&c.value, c.is_sensitive) {
-                    (_, true) => "(sensitive)".to_owned(),
-                    (Some(v), _) if view.raw => escape_str(v),
-                    (Some(v), _) => escape_str(&config_value(&c.name, v)),
-                    (None, _) => "(null)".to_owned(),
-                };
-                let mark = if c.is_default { " " } else { "*" };
-                let row = Row::new(vec![
-                    format!("{mark} {}", escape_str(&c.name)),
-                    value,
-                    c.source.to_owned(),
-                ]);
-                if c.is_default {
-                    row
-                } else {
-                    row.style(theme.warn)
-                }
-            };
+            let make_row = |i: usize| config_row(&configs[i], view.raw, theme);
             let table = Table::new(
                 Vec::<Row>::new(),
                 [

@@ -448,6 +448,28 @@ pub fn fitted_cells(cells: Vec<String>, kept: &[usize], widths: &[u16]) -> Vec<S
         .collect()
 }
 
+/// One config of a topic or broker: `*` and the warning colour when it is not the default, the
+/// value in units unless `raw`, sensitive values hidden.
+pub fn config_row<'a>(c: &crate::kafka::ConfigEntry, raw: bool, theme: &Theme) -> Row<'a> {
+    let value = match (&c.value, c.is_sensitive) {
+        (_, true) => "(sensitive)".to_owned(),
+        (Some(v), _) if raw => escape_str(v),
+        (Some(v), _) => escape_str(&crate::human::config_value(&c.name, v)),
+        (None, _) => "(null)".to_owned(),
+    };
+    let mark = if c.is_default { " " } else { "*" };
+    let row = Row::new(vec![
+        format!("{mark} {}", escape_str(&c.name)),
+        value,
+        c.source.to_owned(),
+    ]);
+    if c.is_default {
+        row
+    } else {
+        row.style(theme.warn)
+    }
+}
+
 /// A bordered block with a title, the focused one highlighted.
 pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     let style: Style = if focused { theme.title } else { theme.border };

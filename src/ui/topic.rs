@@ -8,7 +8,9 @@ use ratatui::widgets::{Paragraph, Row, Table, Tabs};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
+use super::{
+    Column, config_row, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel,
+};
 use crate::app::state::State;
 use crate::app::stats::PartitionStats;
 use crate::app::views::topic::TopicPane;
@@ -192,26 +194,7 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -
             area.height.saturating_sub(3) as usize
         }
         Some(Ok(configs)) => {
-            let make_row = |i: usize| {
-                let c = &configs[i];
-                let value = match (&c.value, c.is_sensitive) {
-                    (_, true) => "(sensitive)".to_owned(),
-                    (Some(v), _) if state.topic.raw_configs => escape_str(v),
-                    (Some(v), _) => escape_str(&crate::human::config_value(&c.name, v)),
-                    (None, _) => "(null)".to_owned(),
-                };
-                let mark = if c.is_default { " " } else { "*" };
-                let row = Row::new(vec![
-                    format!("{mark} {}", escape_str(&c.name)),
-                    value,
-                    c.source.to_owned(),
-                ]);
-                if c.is_default {
-                    row
-                } else {
-                    row.style(theme.warn)
-                }
-            };
+            let make_row = |i: usize| config_row(&configs[i], state.topic.raw_configs, theme);
             let table = Table::new(
                 Vec::<Row>::new(),
                 [

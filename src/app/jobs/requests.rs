@@ -79,7 +79,7 @@ pub async fn search(
     tx: Sender<Event>,
 ) {
     use crate::app::views::messages::{Filter, SEARCH_MATCHES};
-    use crate::schema::{DataFormat, SchemaBook, Shown};
+    use crate::schema::{DataFormat, SchemaReader, Shown};
     let fail = |error: String| Event::BrowseFailed {
         browse_id: request.id,
         error,
@@ -107,8 +107,7 @@ pub async fn search(
             return;
         }
     };
-    let registry = registry.get().await.ok();
-    let mut book = SchemaBook::new(registry.is_some());
+    let mut schemas = SchemaReader::new(registry.get().await.ok());
     let (key_subject, value_subject) = (
         format!("{}-key", request.topic),
         format!("{}-value", request.topic),
@@ -128,18 +127,7 @@ pub async fn search(
             let mut texts: Vec<String> = Vec::new();
             for (bytes, subject) in [(&m.key, &key_subject), (&m.value, &value_subject)] {
                 let Some(bytes) = bytes else { continue };
-                if let (Some(id), Some(registry)) = (
-                    book.wanted(DataFormat::Auto, bytes, std::time::Instant::now()),
-                    &registry,
-                ) {
-                    let registry = registry.clone();
-                    let loaded =
-                        tokio::task::spawn_blocking(move || crate::schema::load(&registry, id))
-                            .await
-                            .unwrap_or_else(|e| Err(e.to_string()));
-                    book.insert(id, loaded.map(Arc::new), std::time::Instant::now());
-                }
-                texts.push(match book.show(DataFormat::Auto, bytes, subject) {
+                texts.push(match schemas.show(DataFormat::Auto, bytes, subject).await {
                     Shown::Decoded(d) => d.json.to_string(),
                     _ => String::from_utf8_lossy(bytes).into_owned(),
                 });

@@ -275,20 +275,20 @@ impl MessagesView {
         )
     }
 
-    /// A row of `message` as the schemas in `book` read it.
+    /// A row of `message` as the schemas in `book` read it; `subjects` are the topic's
+    /// (made once a batch, not once a record).
     fn make_row(
-        &self,
         seq: u64,
         message: Message,
         offset: Option<FixedOffset>,
         book: &SchemaBook,
+        (key_subject, value_subject): &(String, String),
     ) -> MessageRow {
-        let (key_subject, value_subject) = self.subjects();
         let show = |bytes: Option<&[u8]>, subject: &str| {
             bytes.map_or(Shown::Plain, |b| book.show(DataFormat::Auto, b, subject))
         };
-        let key_shown = show(message.key.as_deref(), &key_subject);
-        let value_shown = show(message.value.as_deref(), &value_subject);
+        let key_shown = show(message.key.as_deref(), key_subject);
+        let value_shown = show(message.value.as_deref(), value_subject);
         MessageRow {
             seq,
             time: human::time(message.timestamp_ms, offset),
@@ -318,6 +318,7 @@ impl MessagesView {
             messages.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
         }
         let mut wanted = Vec::new();
+        let subjects = self.subjects();
         for message in messages {
             for bytes in [message.key.as_deref(), message.value.as_deref()]
                 .into_iter()
@@ -329,7 +330,7 @@ impl MessagesView {
                     wanted.push(id);
                 }
             }
-            let row = self.make_row(self.next_seq, message, offset, book);
+            let row = Self::make_row(self.next_seq, message, offset, book, &subjects);
             let bytes = row.bytes;
             self.next_seq += 1;
             if self.filter.as_ref().is_none_or(|f| f.matches(&row)) {
@@ -384,13 +385,14 @@ impl MessagesView {
         rows: usize,
     ) {
         let mut changed = false;
+        let subjects = self.subjects();
         for i in 0..self.rows.len() {
             if !self.rows[i].needs_schema(id) {
                 continue;
             }
             let seq = self.rows[i].seq;
             let message = self.rows[i].message.clone();
-            self.rows[i] = self.make_row(seq, message, offset, book);
+            self.rows[i] = Self::make_row(seq, message, offset, book, &subjects);
             changed = true;
         }
         if changed {
