@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
 use kview::app::action::Action;
-use kview::app::event::{Command, ConnState, Event};
+use kview::app::event::{BatchPermit, Command, ConnState, Event};
 use kview::app::state::{Msg, State, update};
 use kview::kafka::reader::Progress;
 use kview::kafka::{
@@ -188,6 +188,7 @@ fn messages_state() -> State {
             progress: Progress { read: 4, total: 4 },
             done: false,
             skipped: 0,
+            permit: BatchPermit::default(),
         },
     );
     s
@@ -230,6 +231,7 @@ fn schema_messages_state() -> State {
             progress: Progress { read: 2, total: 2 },
             done: true,
             skipped: 0,
+            permit: BatchPermit::default(),
         }),
     );
     assert_eq!(
@@ -1741,6 +1743,7 @@ fn a_whole_topic_search_scans_in_the_background_and_esc_stops_it() {
             },
             done: false,
             skipped: 0,
+            permit: BatchPermit::default(),
         },
     );
     let screen = text(&render(&s, 160, 48));
@@ -1781,6 +1784,7 @@ fn all_partitions_read_in_time_order_and_scrolling_up_reads_older_records() {
             progress: Progress::default(),
             done: false,
             skipped: 0,
+            permit: BatchPermit::default(),
         },
     );
     let offsets: Vec<i64> = s
@@ -1809,6 +1813,7 @@ fn all_partitions_read_in_time_order_and_scrolling_up_reads_older_records() {
             progress: Progress::default(),
             done: false,
             skipped: 0,
+            permit: BatchPermit::default(),
         },
     );
     let selected = s.messages.selected_row().unwrap();

@@ -56,6 +56,22 @@ pub enum MlTask {
     Trainer,
 }
 
+/// Travels with a batch of records and is released when the update step drops the event: the
+/// browser's reader sends its next batch only then, so one batch at a time is in flight.
+#[derive(Debug, Default)]
+pub struct BatchPermit {
+    /// Never read: holding it is the point.
+    _held: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl BatchPermit {
+    pub fn new(permit: tokio::sync::OwnedSemaphorePermit) -> Self {
+        BatchPermit {
+            _held: Some(permit),
+        }
+    }
+}
+
 /// From background tasks to the update step.
 #[derive(Debug)]
 pub enum Event {
@@ -113,6 +129,7 @@ pub enum Event {
         done: bool,
         /// Offsets a live tail passed over to keep up (a firehose).
         skipped: u64,
+        permit: BatchPermit,
     },
     BrowseFailed {
         browse_id: u64,

@@ -107,6 +107,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let (mut said_first_frame, mut said_topics_complete) = (false, false);
+    let mut frames = 0u64;
     let outcome = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             if state.show_logs {
@@ -114,6 +115,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
             }
             let mut drawn = ui::Drawn::default();
             terminal.draw(|frame| drawn = ui::render(frame, &state, &theme))?;
+            frames += 1;
             // The start-up figures of scripts/bench, said once each.
             if !said_first_frame {
                 said_first_frame = true;
@@ -203,6 +205,11 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
         }
     };
     runtime.jobs.stop_all();
+    // Frames a second under load, for `scripts/bench firehose`.
+    tracing::info!(
+        "drew {frames} frames in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     if let Some(client) = runtime.client.get() {
         // The request budget, for `scripts/bench` (requests on kview's own connections).
         tracing::info!(

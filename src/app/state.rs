@@ -417,6 +417,7 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             progress,
             done,
             skipped,
+            permit: _,
         } => {
             if browse_id == state.messages.browse_id {
                 state.messages.skipped += skipped;
@@ -478,7 +479,7 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             let rows = state.page();
             state
                 .messages
-                .schema_arrived(id, state.utc_offset, &state.session.schemas, rows);
+                .schema_arrived(id, &state.session.schemas, rows);
         }
         Event::BrowseFailed { browse_id, error } => {
             if browse_id == state.messages.browse_id {

@@ -12,12 +12,42 @@ use tokio::sync::Mutex;
 use super::conn::{BrokerConn, ConnSettings};
 use super::error::Result;
 
-/// Which connection to a broker a request rides on: long-polling fetches must not hold up the
-/// admin requests behind them.
+/// Which connection to a broker a request rides on. A broker answers one connection's
+/// requests in order, so a fetch that long-polls an idle topic holds up whatever is sent
+/// behind it on that connection: admin requests have their own lane, and each reader its own
+/// fetch lane (a [`FetchLane`] lease).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lane {
     Admin,
-    Fetch,
+    Fetch(u32),
+}
+
+/// Fetch lane numbers: the next new one, and those given back.
+#[derive(Debug, Default)]
+struct LaneNumbers {
+    next: u32,
+    free: Vec<u32>,
+}
+
+/// A fetch lane held by one reader; its number (and so its connections) goes to the next
+/// reader when this one is dropped, so connections grow with readers at once, not ever.
+#[derive(Debug)]
+pub struct FetchLane {
+    number: u32,
+    numbers: Arc<std::sync::Mutex<LaneNumbers>>,
+}
+
+impl FetchLane {
+    pub(crate) fn lane(&self) -> Lane {
+        Lane::Fetch(self.number)
+    }
+}
+
+impl Drop for FetchLane {
+    fn drop(&mut self) {
+        let mut numbers = self.numbers.lock().unwrap_or_else(|p| p.into_inner());
+        numbers.free.push(self.number);
+    }
 }
 
 type Slot = Arc<Mutex<Option<BrokerConn>>>;
@@ -27,6 +57,7 @@ pub(crate) struct Pool {
     settings: ConnSettings,
     slots: std::sync::Mutex<HashMap<(String, Lane), Slot>>,
     sent: std::sync::atomic::AtomicU64,
+    fetch_lanes: Arc<std::sync::Mutex<LaneNumbers>>,
 }
 
 impl Pool {
@@ -35,6 +66,21 @@ impl Pool {
             settings,
             slots: Default::default(),
             sent: Default::default(),
+            fetch_lanes: Default::default(),
+        }
+    }
+
+    /// A fetch lane no other reader holds now (the lowest free number).
+    pub fn fetch_lane(&self) -> FetchLane {
+        let mut numbers = self.fetch_lanes.lock().unwrap_or_else(|p| p.into_inner());
+        numbers.free.sort_unstable_by(|a, b| b.cmp(a));
+        let number = numbers.free.pop().unwrap_or_else(|| {
+            numbers.next += 1;
+            numbers.next - 1
+        });
+        FetchLane {
+            number,
+            numbers: self.fetch_lanes.clone(),
         }
     }
 
@@ -103,5 +149,25 @@ impl Pool {
             }
         }
         unreachable!("the loop returns on its second attempt")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fetch_lanes_are_held_by_one_reader_and_reused_after() {
+        let pool = Pool::new(ConnSettings::default());
+        let a = pool.fetch_lane();
+        let b = pool.fetch_lane();
+        assert_ne!(a.lane(), b.lane());
+        assert_ne!(a.lane(), Lane::Admin);
+        let a_lane = a.lane();
+        drop(a);
+        let c = pool.fetch_lane();
+        assert_eq!(c.lane(), a_lane, "a lane given back is taken again");
+        let d = pool.fetch_lane();
+        assert!(![b.lane(), c.lane()].contains(&d.lane()));
     }
 }

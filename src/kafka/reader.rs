@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::client::{FetchPosition, KafkaClient};
 use super::error::{KafkaError, Result};
+use super::pool::FetchLane;
 use super::records::Message;
 use super::retry::{Pauses, RetryPolicy};
 use super::types::{StartAt, Watermarks};
@@ -69,6 +70,9 @@ pub struct Reader {
     /// Pauses after transient failures in a row; reset by a fetch that works.
     retries: Option<Pauses>,
     max_wait: Duration,
+    partition_bytes: i32,
+    /// This reader's own connections: its long polls hold up no one else's fetches.
+    lane: FetchLane,
 }
 
 impl Reader {
@@ -123,7 +127,22 @@ impl Reader {
             stop_at_end,
             retries: None,
             max_wait: Duration::from_millis(500),
+            partition_bytes: PARTITION_FETCH_BYTES,
+            lane: client.fetch_lane(),
         })
+    }
+
+    /// Asks for about `total` bytes a fetch, shared between the partitions (at least 16 KiB
+    /// each; the broker still sends a first batch larger than that). A live tail shows a few
+    /// thousand records, so decoding megabytes a partition per fetch would be work thrown away.
+    pub fn fetch_bytes_in_all(&mut self, total: usize) {
+        let share = total / self.cursors.len().max(1);
+        self.partition_bytes = share.clamp(16 * 1024, PARTITION_FETCH_BYTES as usize) as i32;
+    }
+
+    /// Partitions this reader reads.
+    pub fn partitions(&self) -> usize {
+        self.cursors.len()
     }
 
     /// Jumps every partition that is more than `max_behind` offsets behind its latest high
@@ -167,7 +186,7 @@ impl Reader {
             return Ok(());
         }
         let results = match client
-            .fetch(&wanted, self.max_wait, PARTITION_FETCH_BYTES)
+            .fetch(&self.lane, &wanted, self.max_wait, self.partition_bytes)
             .await
         {
             Ok(r) => r,
@@ -243,6 +262,8 @@ mod tests {
             stop_at_end: false,
             retries: None,
             max_wait: Duration::from_millis(500),
+            partition_bytes: PARTITION_FETCH_BYTES,
+            lane: crate::kafka::pool::Pool::new(Default::default()).fetch_lane(),
         };
         assert_eq!(reader.skip_ahead(5_000), 5_000);
         assert_eq!(reader.cursors[0].position.offset, 5_100);

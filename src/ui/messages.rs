@@ -124,20 +124,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         let r = rows
             .next()
             .expect("the shown range is within the visible rows");
+        let time = crate::human::time(r.message.timestamp_ms, state.utc_offset);
         let time = if date_fits {
-            r.time.clone()
+            time
         } else {
-            r.time
-                .split_once(' ')
-                .map_or(r.time.as_str(), |(_, t)| t)
+            time.split_once(' ')
+                .map_or(time.as_str(), |(_, t)| t)
                 .to_owned()
         };
         Row::new(vec![
             r.message.partition.to_string(),
             r.message.offset.to_string(),
             time,
-            fit(&r.key, 14),
-            r.value.clone(),
+            fit(&r.key_preview(), 14),
+            r.value_preview(),
         ])
     };
     let table = Table::new(

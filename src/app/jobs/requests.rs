@@ -5,17 +5,31 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::Sender;
 
-use crate::app::event::{AdminChange, BrowseRequest, Event, ProduceRequest, Produced};
+use crate::app::event::{AdminChange, BatchPermit, BrowseRequest, Event, ProduceRequest, Produced};
 use crate::collect::groups as collect_groups;
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::reader::Reader;
 use crate::kafka::{Compression, KafkaClient, ProduceRecord};
 use crate::lag::reset::{ResetPlan, ResetTarget};
 
-/// Reads messages for the browser until the range is done (or forever when following).
-/// Sending waits while the UI is behind, which bounds what is in flight.
+/// Bytes a live tail asks for in one fetch, over all its partitions: a few thousand records of
+/// a typical size, which is what the browser holds.
+const TAIL_FETCH_BYTES: usize = 2 * 1024 * 1024;
+/// A partition of a live tail is kept at most this many records (or its share of the ring,
+/// when larger) behind its newest.
+const TAIL_MIN_WINDOW: usize = 500;
+/// A busy live tail fetches at most once in this long: more often than anyone reads, and it
+/// leaves the CPU to the rest of the dashboard.
+const TAIL_PACE: Duration = Duration::from_millis(50);
+
+/// Reads messages for the browser until the range is done (or forever when following). One
+/// batch is in flight at a time — its permit comes back when the update step has taken it —
+/// so the reader never runs ahead of the screen, however fast the topic grows.
 pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender<Event>) {
     let fail = |error: String| Event::BrowseFailed {
         browse_id: request.id,
@@ -36,22 +50,32 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
             return;
         }
     };
+    if request.follow {
+        reader.fetch_bytes_in_all(TAIL_FETCH_BYTES);
+    }
+    let window = (RING_RECORDS / reader.partitions().max(1)).max(TAIL_MIN_WINDOW) as i64;
+    let in_flight = Arc::new(Semaphore::new(1));
     let mut first = true;
     loop {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let fetched_at = Instant::now();
         let mut batch = Vec::new();
         if let Err(e) = reader.next_batch(&client, &mut batch).await {
             let _ = tx.send(fail(e.to_string())).await;
             return;
         }
         let done = reader.is_done();
-        // Following a topic faster than it can be shown: keep to the newest records the
-        // browser holds, and say how many were passed over.
+        let busy = !batch.is_empty();
+        // Following a topic faster than it can be shown: keep to the newest records, and say
+        // how many were passed over.
         let skipped = if request.follow {
-            reader.skip_ahead(RING_RECORDS as i64)
+            reader.skip_ahead(window) + keep_newest(&mut batch, request.partition.is_none())
         } else {
             0
         };
-        if !batch.is_empty() || done || first || skipped > 0 {
+        if busy || done || first || skipped > 0 {
             first = false;
             let event = Event::Messages {
                 browse_id: request.id,
@@ -59,6 +83,7 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
                 progress: reader.progress(),
                 done,
                 skipped,
+                permit: BatchPermit::new(permit),
             };
             if tx.send(event).await.is_err() {
                 return;
@@ -67,7 +92,23 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
         if done {
             return;
         }
+        if request.follow && busy {
+            tokio::time::sleep_until((fetched_at + TAIL_PACE).into()).await;
+        }
     }
+}
+
+/// Cuts a batch larger than the browser holds to its newest records (by time across
+/// partitions, by offset within one); returns how many it passed over.
+fn keep_newest(batch: &mut Vec<crate::kafka::Message>, across_partitions: bool) -> u64 {
+    let excess = batch.len().saturating_sub(RING_RECORDS);
+    if excess > 0 {
+        if across_partitions {
+            batch.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
+        }
+        batch.drain(..excess);
+    }
+    excess as u64
 }
 
 /// Scans a topic for records whose key, value (decoded when a schema wrote it) or headers match,
@@ -150,6 +191,7 @@ pub async fn search(
             progress: reader.progress(),
             done,
             skipped: 0,
+            permit: BatchPermit::default(),
         };
         if tx.send(event).await.is_err() || done {
             return;
@@ -331,5 +373,47 @@ mod tests {
         );
         let err = write_lines(&dir.path().join("missing/dir/x"), &lines).unwrap_err();
         assert!(err.contains("no such file"), "{err}");
+    }
+    #[test]
+    fn a_tail_keeps_the_newest_records_of_a_batch_too_big_to_show() {
+        use crate::kafka::{Message, TimestampType};
+        let record = |partition, offset, timestamp_ms| Message {
+            partition,
+            offset,
+            timestamp_ms,
+            timestamp_type: TimestampType::CreateTime,
+            key: None,
+            value: None,
+            headers: vec![],
+        };
+        // Two partitions, as a fetch returns them: one after the other; time interleaves them.
+        let mut batch: Vec<Message> = (0..RING_RECORDS as i64)
+            .map(|o| record(0, o, o * 2))
+            .chain((0..RING_RECORDS as i64).map(|o| record(1, o, o * 2 + 1)))
+            .collect();
+        assert_eq!(keep_newest(&mut batch, true), RING_RECORDS as u64);
+        assert_eq!(batch.len(), RING_RECORDS);
+        assert!(
+            batch
+                .windows(2)
+                .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
+        );
+        assert_eq!(
+            batch.last().unwrap().timestamp_ms,
+            RING_RECORDS as i64 * 2 - 1
+        );
+        assert_eq!(batch[0].timestamp_ms, RING_RECORDS as i64);
+
+        let mut one: Vec<Message> = (0..RING_RECORDS as i64 + 7)
+            .map(|o| record(0, o, 0))
+            .collect();
+        assert_eq!(keep_newest(&mut one, false), 7);
+        assert_eq!(
+            one[0].offset, 7,
+            "within a partition, offsets say what is newest"
+        );
+        let mut small = vec![record(0, 0, 0)];
+        assert_eq!(keep_newest(&mut small, true), 0);
+        assert_eq!(small.len(), 1);
     }
 }

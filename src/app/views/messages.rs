@@ -36,9 +36,6 @@ pub const RING_BYTES: usize = 64 * 1024 * 1024;
 pub struct MessageRow {
     pub seq: u64,
     pub message: Message,
-    pub time: String,
-    pub key: String,
-    pub value: String,
     pub bytes: usize,
     /// The key and value as the schema registry reads them.
     pub key_shown: Shown,
@@ -46,6 +43,22 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
+    /// The list's one-line key. Formatted when drawn, for the rows on screen only: a live
+    /// tail of a firehose passes thousands of rows a second that nobody sees.
+    pub fn key_preview(&self) -> String {
+        preview_of(self.message.key.as_deref(), &self.key_shown, 40, "∅")
+    }
+
+    /// The list's one-line value (see `key_preview`).
+    pub fn value_preview(&self) -> String {
+        preview_of(
+            self.message.value.as_deref(),
+            &self.value_shown,
+            200,
+            "∅ (null)",
+        )
+    }
+
     /// Whether either side waits for (or failed on) the schema with this id.
     fn needs_schema(&self, id: u32) -> bool {
         [&self.key_shown, &self.value_shown].iter().any(|s| {
@@ -170,6 +183,8 @@ pub struct MessagesView {
     /// The detail pane's inner width, which a hex dump fits.
     pub detail_width: usize,
     detail: Option<(u64, Vec<StyledLine>)>,
+    /// The zone the detail's time is written in (`z` switches).
+    time_zone: Option<FixedOffset>,
 }
 
 impl Default for MessagesView {
@@ -198,6 +213,7 @@ impl Default for MessagesView {
             reselect: None,
             detail_width: 78,
             detail: None,
+            time_zone: None,
         }
     }
 }
@@ -280,7 +296,6 @@ impl MessagesView {
     fn make_row(
         seq: u64,
         message: Message,
-        offset: Option<FixedOffset>,
         book: &SchemaBook,
         (key_subject, value_subject): &(String, String),
     ) -> MessageRow {
@@ -291,9 +306,6 @@ impl MessagesView {
         let value_shown = show(message.value.as_deref(), value_subject);
         MessageRow {
             seq,
-            time: human::time(message.timestamp_ms, offset),
-            key: preview_of(message.key.as_deref(), &key_shown, 40, "∅"),
-            value: preview_of(message.value.as_deref(), &value_shown, 200, "∅ (null)"),
             bytes: message.payload_size(),
             key_shown,
             value_shown,
@@ -312,10 +324,17 @@ impl MessagesView {
         now: Instant,
     ) -> Vec<u32> {
         let at_end = self.list.selected + 1 >= self.visible.len();
+        self.time_zone = offset;
         // A fetch answers for every partition at once; across partitions, time is the order a
         // reader expects (a live tail's new records land at the bottom).
         if self.partition.is_none() {
             messages.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
+        }
+        // What the ring could not keep anyway is never formatted.
+        let excess = messages.len().saturating_sub(RING_RECORDS);
+        if excess > 0 {
+            messages.drain(..excess);
+            self.dropped += excess as u64;
         }
         let mut wanted = Vec::new();
         let subjects = self.subjects();
@@ -330,7 +349,7 @@ impl MessagesView {
                     wanted.push(id);
                 }
             }
-            let row = Self::make_row(self.next_seq, message, offset, book, &subjects);
+            let row = Self::make_row(self.next_seq, message, book, &subjects);
             let bytes = row.bytes;
             self.next_seq += 1;
             if self.filter.as_ref().is_none_or(|f| f.matches(&row)) {
@@ -345,11 +364,14 @@ impl MessagesView {
             let old = self.rows.pop_front().expect("non-empty ring");
             self.ring_bytes -= old.bytes;
             self.dropped += 1;
-            if self.visible.first() == Some(&old.seq) {
-                self.visible.remove(0);
-                self.list.selected = self.list.selected.saturating_sub(1);
-                self.list.offset = self.list.offset.saturating_sub(1);
-            }
+        }
+        // The visible rows that left the ring go in one cut (they are its oldest).
+        let first_kept = self.rows.front().map_or(u64::MAX, |r| r.seq);
+        let gone = self.visible.partition_point(|seq| *seq < first_kept);
+        if gone > 0 {
+            self.visible.drain(..gone);
+            self.list.selected = self.list.selected.saturating_sub(gone);
+            self.list.offset = self.list.offset.saturating_sub(gone);
         }
         if let Some(key) = self.reselect {
             let found = self
@@ -366,24 +388,16 @@ impl MessagesView {
         wanted
     }
 
-    /// Writes every row's time again, in another zone.
+    /// Writes the detail's time again, in another zone (the list's is written when drawn).
     pub fn retime(&mut self, offset: Option<FixedOffset>) {
-        for row in &mut self.rows {
-            row.time = human::time(row.message.timestamp_ms, offset);
-        }
+        self.time_zone = offset;
         self.detail = None;
         self.refresh_detail();
     }
 
     /// Reads again the rows that waited for (or failed on) schema `id`, now that the book has
     /// news of it.
-    pub fn schema_arrived(
-        &mut self,
-        id: u32,
-        offset: Option<FixedOffset>,
-        book: &SchemaBook,
-        rows: usize,
-    ) {
+    pub fn schema_arrived(&mut self, id: u32, book: &SchemaBook, rows: usize) {
         let mut changed = false;
         let subjects = self.subjects();
         for i in 0..self.rows.len() {
@@ -392,7 +406,7 @@ impl MessagesView {
             }
             let seq = self.rows[i].seq;
             let message = self.rows[i].message.clone();
-            self.rows[i] = Self::make_row(seq, message, offset, book, &subjects);
+            self.rows[i] = Self::make_row(seq, message, book, &subjects);
             changed = true;
         }
         if changed {
@@ -456,7 +470,7 @@ impl MessagesView {
         }
         let lines = detail_lines(
             &row.message,
-            &row.time,
+            &human::time(row.message.timestamp_ms, self.time_zone),
             &row.key_shown,
             &row.value_shown,
             self.detail_width,

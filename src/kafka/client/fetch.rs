@@ -14,7 +14,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::KafkaClient;
 use crate::kafka::error::{KafkaError, Result};
-use crate::kafka::pool::Lane;
+use crate::kafka::pool::{FetchLane, Lane};
 use crate::kafka::records::{self, Message};
 
 /// Where to fetch from in one partition.
@@ -66,6 +66,7 @@ impl KafkaClient {
     /// The broker holds the request up to `max_wait` when there is nothing new.
     pub async fn fetch(
         &self,
+        lane: &FetchLane,
         positions: &[FetchPosition],
         max_wait: Duration,
         partition_max_bytes: i32,
@@ -91,7 +92,7 @@ impl KafkaClient {
             }
         }
         let fetches = by_leader.into_iter().map(|(leader, wanted)| async move {
-            self.fetch_from(leader, &wanted, max_wait, partition_max_bytes)
+            self.fetch_from(lane.lane(), leader, &wanted, max_wait, partition_max_bytes)
                 .await
                 .unwrap_or_else(|e| {
                     // Each partition gets the same failure, of the same kind: a broker that went
@@ -119,6 +120,7 @@ impl KafkaClient {
 
     async fn fetch_from(
         &self,
+        lane: Lane,
         leader: i32,
         wanted: &[&FetchPosition],
         max_wait: Duration,
@@ -154,13 +156,7 @@ impl KafkaClient {
             .with_topics(topics);
         let (_, response) = self
             .pool
-            .call(
-                &addr,
-                Lane::Fetch,
-                &request,
-                Some(FETCH_VERSION_CAP),
-                max_wait,
-            )
+            .call(&addr, lane, &request, Some(FETCH_VERSION_CAP), max_wait)
             .await?;
         KafkaError::check(response.error_code, None, || format!("fetch from {addr}"))?;
 
@@ -234,7 +230,10 @@ impl KafkaClient {
             partition,
             offset,
         };
-        let mut results = self.fetch(&[position], Duration::ZERO, 64 * 1024).await?;
+        let lane = self.fetch_lane();
+        let mut results = self
+            .fetch(&lane, &[position], Duration::ZERO, 64 * 1024)
+            .await?;
         let Some(mut result) = results.pop() else {
             return Ok(None);
         };

@@ -221,6 +221,11 @@ impl KafkaClient {
 
     /// Requests sent on kview's own connections so far (rskafka's data plane not included):
     /// what tests count to hold the request budget of a poll.
+    /// A fetch lane for one reader: its own connection to each broker it reads from.
+    pub(crate) fn fetch_lane(&self) -> crate::kafka::pool::FetchLane {
+        self.pool.fetch_lane()
+    }
+
     pub fn requests_sent(&self) -> u64 {
         self.pool.requests_sent()
     }
