@@ -120,6 +120,117 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
 }
 
 #[test]
+fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_in_order() {
+    let c = cluster();
+    let topic = unique("produce-failover");
+    let _topic = create_topic(c, &topic, 1, 3);
+    const LINES: usize = 600_000;
+    const STEP: usize = 50_000;
+
+    // The input arrives in steps, so the leader stops while the producer is writing.
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("produce.log");
+    let mut producer = Command::new(env!("CARGO_BIN_EXE_kview"))
+        .args(["-b", c, "--log-file"])
+        .arg(&log)
+        .args(["produce", "-t", &topic, "--json"])
+        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = producer.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        for step in 0..LINES / STEP {
+            let chunk: String = (step * STEP..(step + 1) * STEP)
+                .map(|i| format!("line-{i:07}\n"))
+                .collect();
+            stdin.write_all(chunk.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+        }
+    });
+    let acks = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let reader = {
+        let acks = acks.clone();
+        let stdout = producer.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+                acks.lock().unwrap().push(v["offset"].as_i64().unwrap());
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while acks.lock().unwrap().len() < 2 * STEP {
+        assert!(
+            Instant::now() < deadline,
+            "the first acknowledgements never came"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let describe = kview_json(c, &["describe", &topic, "--json"]);
+    let leader = describe["partitions"][0]["leader"].as_i64().unwrap() as u8;
+    stop_cluster_node(leader);
+    let _restart = Restart(leader);
+    let stopped_after = acks.lock().unwrap().len();
+    feeder.join().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = producer.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = producer.kill();
+            panic!("the producer did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    reader.join().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(producer.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "the producer failed: {err}");
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        log.contains("will be retried"),
+        "the producer met the stopped leader and tried again: {log}"
+    );
+    let acks = acks.lock().unwrap().clone();
+    assert!(
+        stopped_after < LINES,
+        "the leader stopped while the producer was writing ({stopped_after} acknowledged then)"
+    );
+    assert_eq!(acks.len(), LINES, "every line acknowledged");
+    assert_eq!(
+        acks,
+        (0..LINES as i64).collect::<Vec<_>>(),
+        "offsets in input order, none skipped"
+    );
+
+    let survivors: Vec<&str> = c
+        .split(',')
+        .enumerate()
+        .filter(|(i, _)| *i as u8 + 1 != leader)
+        .map(|(_, b)| b)
+        .collect();
+    let stored = kview_ok(
+        &survivors.join(","),
+        &["consume", "-t", &topic, "-e", "--format", "raw"],
+        None,
+    );
+    let stored = String::from_utf8(stored).unwrap();
+    let expected: Vec<String> = (0..LINES).map(|i| format!("line-{i:07}")).collect();
+    let stored: Vec<&str> = stored.lines().collect();
+    assert_eq!(stored.len(), LINES, "no duplicates and nothing lost");
+    assert!(
+        stored.iter().zip(&expected).all(|(a, b)| a == b),
+        "stored in input order"
+    );
+}
+
+#[test]
 fn a_broker_that_never_answers_ends_in_one_line_after_the_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();

@@ -201,7 +201,45 @@ impl BrokerConn {
         }
     }
 
+    /// Writes a request without waiting for its answer and returns its correlation id. The
+    /// producer keeps several requests in flight this way and reads the answers with
+    /// [`receive`](Self::receive), in the order sent (a broker answers a connection in order).
+    pub async fn send<R: Request>(&mut self, request: &R, version: i16) -> Result<i32> {
+        let deadline = self.request_timeout;
+        match tokio::time::timeout(deadline, self.write_request(request, version)).await {
+            Ok(result) => result,
+            Err(_) => Err(KafkaError::Timeout {
+                what: format!("sending {} to {}", api_name(R::KEY), self.addr),
+                after: deadline,
+            }),
+        }
+    }
+
+    /// Reads the answer to the request `send` gave `correlation_id`; the broker may take
+    /// `broker_wait` on top of the request timeout.
+    pub async fn receive<R: Request>(
+        &mut self,
+        correlation_id: i32,
+        version: i16,
+        broker_wait: Duration,
+    ) -> Result<R::Response> {
+        let deadline = self.request_timeout + broker_wait;
+        match tokio::time::timeout(deadline, self.read_response::<R>(correlation_id, version)).await
+        {
+            Ok(result) => result,
+            Err(_) => Err(KafkaError::Timeout {
+                what: format!("{} from {}", api_name(R::KEY), self.addr),
+                after: deadline,
+            }),
+        }
+    }
+
     async fn round_trip<R: Request>(&mut self, request: &R, version: i16) -> Result<R::Response> {
+        let correlation_id = self.write_request(request, version).await?;
+        self.read_response::<R>(correlation_id, version).await
+    }
+
+    async fn write_request<R: Request>(&mut self, request: &R, version: i16) -> Result<i32> {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
         let header = RequestHeader::default()
@@ -226,7 +264,14 @@ impl BrokerConn {
         if let Err(e) = write.await {
             return Err(self.lost(&e));
         }
+        Ok(correlation_id)
+    }
 
+    async fn read_response<R: Request>(
+        &mut self,
+        correlation_id: i32,
+        version: i16,
+    ) -> Result<R::Response> {
         let mut frame = self.read_frame().await?;
         let response_header =
             ResponseHeader::decode(&mut frame, R::Response::header_version(version))
@@ -362,6 +407,8 @@ fn api_name(key: i16) -> &'static str {
         Ok(ApiKey::CreatePartitions) => "CreatePartitions",
         Ok(ApiKey::SaslHandshake) => "SaslHandshake",
         Ok(ApiKey::SaslAuthenticate) => "SaslAuthenticate",
+        Ok(ApiKey::Produce) => "Produce",
+        Ok(ApiKey::InitProducerId) => "InitProducerId",
         _ => "a Kafka API",
     }
 }

@@ -13,7 +13,7 @@ pub mod retry;
 pub mod security;
 pub mod types;
 
-pub use client::{FetchPosition, KafkaClient, PartitionFetch, ReplicaSize};
+pub use client::{FetchPosition, KafkaClient, PartitionFetch, PartitionWritten, ReplicaSize};
 pub use conn::ConnSettings;
 pub use error::{KafkaError, Result};
 pub use records::{Compression, Header, Message, ProduceRecord, TimestampType};

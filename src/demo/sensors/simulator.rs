@@ -6,8 +6,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::future::join_all;
-
 use super::signal::{Anomaly, Sensor};
 use crate::kafka::partitioner::Partitioner;
 use crate::kafka::{Compression, KafkaClient, ProduceRecord, Result};
@@ -155,26 +153,29 @@ pub async fn simulate(
             );
         }
         counters.produced.fetch_add(due, Ordering::Relaxed);
-        let sends = by_partition
-            .into_iter()
-            .map(|(partition, records)| async move {
-                let n = records.len() as u64;
-                (
-                    n,
-                    client
-                        .produce(&options.topic, partition, records, Compression::None)
-                        .await,
-                )
-            });
-        for (n, result) in join_all(sends).await {
-            match result {
-                Ok(_) => counters.acknowledged.fetch_add(n, Ordering::Relaxed),
-                Err(e) => {
-                    // Counted and reported: a reading that was not written is never hidden.
-                    tracing::warn!("{n} readings not written: {e}");
-                    counters.failed.fetch_add(n, Ordering::Relaxed)
-                }
-            };
+        let sizes: BTreeMap<i32, u64> = by_partition
+            .iter()
+            .map(|(p, records)| (*p, records.len() as u64))
+            .collect();
+        let written = client
+            .produce_partitions(
+                &options.topic,
+                by_partition.into_iter().collect(),
+                Compression::None,
+            )
+            .await;
+        for w in written {
+            let n = sizes.get(&w.partition).copied().unwrap_or_default();
+            let acknowledged = w.offsets.len() as u64;
+            counters
+                .acknowledged
+                .fetch_add(acknowledged, Ordering::Relaxed);
+            if let Some(e) = w.error {
+                // Counted and reported: a reading that was not written is never hidden.
+                let lost = n - acknowledged;
+                tracing::warn!("{lost} readings not written: {e}");
+                counters.failed.fetch_add(lost, Ordering::Relaxed);
+            }
         }
     }
     Ok(())

@@ -1,6 +1,7 @@
-//! The data plane through rskafka: produce, and list offsets (watermarks, offsets for a time).
-//! rskafka has no request timeout, so every call is wrapped in one; its retry loop gets a
-//! deadline. Its types stay inside this file: callers speak kview's `ProduceRecord`.
+//! The data plane through rskafka: topic creation and deletion (through its controller
+//! client), and produce when a cluster refuses kview a producer id (`produce.rs` writes
+//! otherwise). rskafka has no request timeout, so every call is wrapped in one; its retry loop
+//! gets a deadline. Its types stay inside this file: callers speak kview's `ProduceRecord`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,13 +18,16 @@ pub(super) use rskafka::client::partition::PartitionClient;
 /// Bytes of records per produce request: under the broker's default `message.max.bytes`
 /// (1 MiB with overhead), so a batch is never refused for its size (a single larger record
 /// still is, with MESSAGE_TOO_LARGE).
-const MAX_BATCH_BYTES: usize = 900 * 1024;
+pub(super) const MAX_BATCH_BYTES: usize = 900 * 1024;
 /// Per-record framing on top of key, value and headers, roughly.
 const RECORD_OVERHEAD: usize = 32;
 
 /// Splits records, in order, into batches of at most `max_bytes` (a lone larger record forms
 /// its own batch).
-fn request_batches(records: Vec<ProduceRecord>, max_bytes: usize) -> Vec<Vec<ProduceRecord>> {
+pub(super) fn request_batches(
+    records: Vec<ProduceRecord>,
+    max_bytes: usize,
+) -> Vec<Vec<ProduceRecord>> {
     let mut batches = Vec::new();
     let mut current = Vec::new();
     let mut size = 0;
@@ -163,6 +167,8 @@ impl KafkaClient {
 
     /// Writes records to one partition, in order; returns their offsets. Records go out in
     /// batches that fit the broker's default size limit, so callers need not count bytes.
+    /// Callers writing to several partitions at once use `produce_partitions`, which shares
+    /// requests between partitions of one leader.
     pub async fn produce(
         &self,
         topic: &str,
@@ -182,6 +188,23 @@ impl KafkaClient {
     /// Like [`produce`](Self::produce), but also says what was acknowledged before a failure:
     /// the offsets of the first records, in order, and the error that stopped the rest.
     pub async fn produce_acknowledged(
+        &self,
+        topic: &str,
+        partition: i32,
+        records: Vec<ProduceRecord>,
+        codec: Compression,
+    ) -> (Vec<i64>, Option<KafkaError>) {
+        let written = self
+            .produce_partitions(topic, vec![(partition, records)], codec)
+            .await;
+        match written.into_iter().next() {
+            Some(w) => (w.offsets, w.error),
+            None => (Vec::new(), None),
+        }
+    }
+
+    /// Writes through rskafka, one request at a time, in order (no producer id needed).
+    pub(super) async fn produce_one_at_a_time(
         &self,
         topic: &str,
         partition: i32,

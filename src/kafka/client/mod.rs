@@ -15,9 +15,11 @@ mod data;
 mod fetch;
 mod groups;
 mod offsets;
+mod produce;
 
 pub use admin::ReplicaSize;
 pub use fetch::{FetchPosition, PartitionFetch};
+pub use produce::PartitionWritten;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
@@ -95,6 +97,8 @@ pub struct KafkaClient {
     forgotten_leaders: std::sync::Mutex<Leaders>,
     data_plane: OnceCell<rskafka::client::Client>,
     partition_clients: Mutex<HashMap<(String, i32), std::sync::Arc<data::PartitionClient>>>,
+    /// The idempotent producer: one call at a time, so sequences follow the order of calls.
+    producer: Mutex<produce::ProducerState>,
 }
 
 impl std::fmt::Debug for KafkaClient {
@@ -121,6 +125,7 @@ impl KafkaClient {
             timestamps: Default::default(),
             data_plane: OnceCell::new(),
             partition_clients: Default::default(),
+            producer: Default::default(),
         };
         client.metadata(Some(&[])).await?;
         Ok(client)
@@ -219,13 +224,14 @@ impl KafkaClient {
             .filter(|l| *l >= 0)
     }
 
-    /// Requests sent on kview's own connections so far (rskafka's data plane not included):
-    /// what tests count to hold the request budget of a poll.
     /// A fetch lane for one reader: its own connection to each broker it reads from.
     pub(crate) fn fetch_lane(&self) -> crate::kafka::pool::FetchLane {
         self.pool.fetch_lane()
     }
 
+    /// Requests sent on kview's own connections so far (rskafka's data plane and the
+    /// producer's connections not included): what tests count to hold the request budget of a
+    /// poll.
     pub fn requests_sent(&self) -> u64 {
         self.pool.requests_sent()
     }
