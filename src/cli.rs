@@ -240,6 +240,9 @@ pub struct ProduceArgs {
     /// Print nothing on success
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Compress the batches written (as kcat's -z)
+    #[arg(short = 'z', long, value_enum, default_value = "none")]
+    pub compression: CompressionArg,
     /// Encode each value (a line of JSON) with this subject's latest schema in the schema
     /// registry's wire format (Avro, Protobuf or JSON Schema)
     #[arg(long, value_name = "SUBJECT", conflicts_with = "value_schema_id")]
@@ -342,6 +345,28 @@ pub struct ConsumeArgs {
 
 fn parse_data_format(s: &str) -> Result<crate::schema::DataFormat, String> {
     s.parse()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompressionArg {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+impl From<CompressionArg> for crate::kafka::Compression {
+    fn from(c: CompressionArg) -> Self {
+        use crate::kafka::Compression;
+        match c {
+            CompressionArg::None => Compression::None,
+            CompressionArg::Gzip => Compression::Gzip,
+            CompressionArg::Snappy => Compression::Snappy,
+            CompressionArg::Lz4 => Compression::Lz4,
+            CompressionArg::Zstd => Compression::Zstd,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

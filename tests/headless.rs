@@ -244,6 +244,55 @@ fn hundred_thousand_messages_from_kview_read_back_identically_by_kcat() {
 }
 
 #[test]
+fn compressed_batches_from_kview_read_back_identically_by_kcat() {
+    let b = broker();
+    for codec in ["gzip", "snappy", "lz4", "zstd"] {
+        let topic = unique(&format!("to-kcat-{codec}"));
+        let _topic = create_topic(b, &topic, 2, 1);
+        let input = numbered_lines(20_000, codec);
+        kview_ok(
+            b,
+            &["produce", "-q", "-t", &topic, "-z", codec, "-K", "-"],
+            Some(&input),
+        );
+        let out = kcat(b, &["-C", "-t", &topic, "-e", "-q", "-f", "%k-%s\\n"], None);
+        assert_eq!(sorted_lines(&out), sorted_lines(&input), "{codec}");
+    }
+}
+
+#[test]
+fn null_header_values_from_kview_are_written_as_null() {
+    let b = broker();
+    let topic = unique("null-header");
+    let _topic = create_topic(b, &topic, 1, 1);
+    kview_ok(
+        b,
+        &[
+            "produce", "-q", "-t", &topic, "-H", "trace", "-H", "a=1", "v",
+        ],
+        None,
+    );
+    let out = kcat(b, &["-C", "-t", &topic, "-e", "-q", "-f", "%h|%s\\n"], None);
+    // kcat spells a null header value NULL.
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "trace=NULL,a=1|v");
+    let read = kview_ok(
+        b,
+        &["consume", "-t", &topic, "-e", "--format", "json"],
+        None,
+    );
+    let read = json_lines(&read);
+    assert_eq!(read[0]["headers"][0]["value"], Value::Null, "{}", read[0]);
+    let err = kview(
+        b,
+        &["produce", "-t", &topic, "-H", "a=1", "-H", "a=2", "w"],
+        None,
+    );
+    assert!(!err.status.success());
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(stderr.contains("given twice"), "{stderr}");
+}
+
+#[test]
 fn create_describe_and_delete_a_topic() {
     let b = broker();
     let topic = unique("lifecycle");

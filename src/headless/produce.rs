@@ -263,7 +263,7 @@ async fn flush(
     let mut placed: Vec<Option<(i32, i64)>> = vec![None; total];
     let mut failure = None;
     for written in client
-        .produce_partitions(topic, parts, Compression::None)
+        .produce_partitions(topic, parts, Compression::from(args.compression))
         .await
     {
         // Offsets come for the acknowledged prefix of the partition's records.
