@@ -12,6 +12,34 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
+/// Tests that stop a broker of the cluster take turns: each needs all three up at its start.
+static CLUSTER_FAULTS: Mutex<()> = Mutex::new(());
+
+fn cluster_fault_turn() -> std::sync::MutexGuard<'static, ()> {
+    CLUSTER_FAULTS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Creates a topic of replication factor 3 once all three brokers are registered again (a
+/// broker restarted by the test before may still be joining).
+fn create_replicated_topic(c: &str, topic: &str) -> TempTopic {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = kview(c, &["create-topic", topic, "-p", "1", "-r", "3"], None);
+        if out.status.success() {
+            return TempTopic {
+                brokers: c.to_owned(),
+                name: topic.to_owned(),
+            };
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("INVALID_REPLICATION_FACTOR") && Instant::now() < deadline,
+            "create-topic failed: {err}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// Restarts a stopped broker of the cluster when the test ends, passed or failed.
 struct Restart(u8);
 
@@ -24,8 +52,9 @@ impl Drop for Restart {
 #[test]
 fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
     let c = cluster();
+    let _turn = cluster_fault_turn();
     let topic = unique("failover");
-    let _topic = create_topic(c, &topic, 1, 3);
+    let _topic = create_replicated_topic(c, &topic);
     let first: String = (0..100).map(|i| format!("before-{i}\n")).collect();
     kview_ok(c, &["produce", "-q", "-t", &topic], Some(first.as_bytes()));
 
@@ -122,8 +151,9 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
 #[test]
 fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_in_order() {
     let c = cluster();
+    let _turn = cluster_fault_turn();
     let topic = unique("produce-failover");
-    let _topic = create_topic(c, &topic, 1, 3);
+    let _topic = create_replicated_topic(c, &topic);
     const LINES: usize = 600_000;
     const STEP: usize = 50_000;
 

@@ -176,8 +176,8 @@ pub fn kafka_tool(class: &str, args: &[&str]) -> Output {
 
 /// A topic a test created; deleted when the test ends, passed or failed.
 pub struct TempTopic {
-    brokers: String,
-    name: String,
+    pub brokers: String,
+    pub name: String,
 }
 
 impl Drop for TempTopic {
