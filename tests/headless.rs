@@ -697,6 +697,59 @@ async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_produce_costs_one_request_per_leader_not_per_partition() {
+    let c = cluster();
+    let topic = unique("produce-batched");
+    let _topic = create_topic(c, &topic, 30, 1);
+    let client = KafkaClient::connect(
+        c.split(',').map(str::to_owned).collect(),
+        ConnSettings::default(),
+    )
+    .await
+    .unwrap();
+    let parts = |round: usize| -> Vec<(i32, Vec<ProduceRecord>)> {
+        (0..30)
+            .map(|p| {
+                let records = (0..10)
+                    .map(|i| ProduceRecord::value(format!("{round}-{p}-{i}")))
+                    .collect();
+                (p, records)
+            })
+            .collect()
+    };
+    // The first call also asks for a producer id and the leaders, and a topic this new may
+    // answer NOT_LEADER until its leaders have taken over (the call waits and tries again).
+    let first = client
+        .produce_partitions(&topic, parts(0), Compression::None)
+        .await;
+    assert!(first.iter().all(|w| w.error.is_none()), "{first:?}");
+    let before = client.requests_sent();
+    let second = client
+        .produce_partitions(&topic, parts(1), Compression::None)
+        .await;
+    let sent = client.requests_sent() - before;
+    assert!(sent <= 3, "one Produce per leader; sent {sent}");
+    for w in &second {
+        assert!(w.error.is_none(), "{w:?}");
+        assert_eq!(
+            w.offsets,
+            (10..20).collect::<Vec<i64>>(),
+            "partition {}",
+            w.partition
+        );
+    }
+    let out = kview_ok(
+        c,
+        &["consume", "-t", &topic, "-p", "7", "-e", "--format", "raw"],
+        None,
+    );
+    let expected: String = (0..2)
+        .flat_map(|round| (0..10).map(move |i| format!("{round}-7-{i}\n")))
+        .collect();
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn many_groups_are_described_in_one_request_per_coordinator() {
     let b = broker();
     let topic = unique("described");

@@ -88,6 +88,11 @@ impl Pool {
         self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Counts a request sent on a connection kview holds outside the pool (the producer's).
+    pub fn note_sent(&self) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     pub fn settings(&self) -> &ConnSettings {
         &self.settings
     }

@@ -229,9 +229,8 @@ impl KafkaClient {
         self.pool.fetch_lane()
     }
 
-    /// Requests sent on kview's own connections so far (rskafka's data plane and the
-    /// producer's connections not included): what tests count to hold the request budget of a
-    /// poll.
+    /// Requests sent on kview's own connections so far (the producer's included, rskafka's
+    /// not): what tests count to hold the request budget of a poll or a produce.
     pub fn requests_sent(&self) -> u64 {
         self.pool.requests_sent()
     }

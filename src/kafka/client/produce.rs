@@ -30,6 +30,7 @@ use super::KafkaClient;
 use super::data::{MAX_BATCH_BYTES, request_batches};
 use crate::kafka::conn::BrokerConn;
 use crate::kafka::error::{KafkaError, Result};
+use crate::kafka::pool::Pool;
 use crate::kafka::records::{Compression, ProduceRecord};
 use crate::kafka::retry::RetryPolicy;
 
@@ -332,8 +333,9 @@ impl KafkaClient {
                     state.identity = Some(identity);
                     return Ok(Some(identity));
                 }
-                // Authorization refused (cluster or idempotent write): rskafka writes instead.
-                29 | 31 | 32 | 53 => {
+                // Authorization refused (TOPIC_, CLUSTER_ or TRANSACTIONAL_ID_AUTHORIZATION_FAILED):
+                // rskafka writes instead.
+                29 | 31 | 53 => {
                     tracing::info!(
                         "the cluster refused a producer id ({}): one produce request at a time",
                         crate::kafka::error::error_name(response.error_code)
@@ -404,7 +406,8 @@ impl KafkaClient {
                         }
                     },
                 };
-                match pipeline(&mut conn, topic, &mut group, settings.request_timeout).await {
+                let pool = &self.pool;
+                match pipeline(&mut conn, pool, topic, &mut group, settings.request_timeout).await {
                     Ok(()) => Some((addr, conn)),
                     Err(e) => {
                         // The connection is gone with whatever was in flight on it; those
@@ -438,6 +441,7 @@ impl KafkaClient {
 /// fails.
 async fn pipeline(
     conn: &mut BrokerConn,
+    pool: &Pool,
     topic: &str,
     writes: &mut [&mut PartitionWrite],
     timeout: Duration,
@@ -481,6 +485,7 @@ async fn pipeline(
                         .with_partition_data(partitions),
                 ]);
             let correlation_id = conn.send(&request, version).await?;
+            pool.note_sent();
             in_flight.push_back((correlation_id, carried));
         }
         let Some((correlation_id, carried)) = in_flight.pop_front() else {
