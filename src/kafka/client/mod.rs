@@ -66,6 +66,11 @@ impl KafkaError {
                 addr: addr.clone(),
                 detail: detail.clone(),
             },
+            KafkaError::Broker { context, error } => KafkaError::Broker {
+                context: context.clone(),
+                error: error.clone(),
+            },
+            KafkaError::ReadOnly(what) => KafkaError::ReadOnly(what.clone()),
             other => KafkaError::Client(other.to_string()),
         }
     }

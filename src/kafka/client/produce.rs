@@ -157,6 +157,66 @@ fn encode_batch(
     Ok(buf.freeze())
 }
 
+/// Every partition's records cut into batches and encoded, with the partition's next sequences.
+fn plan_writes(
+    state: &mut ProducerState,
+    topic: &str,
+    parts: Vec<(i32, Vec<ProduceRecord>)>,
+    identity: (i64, i16),
+    codec: Compression,
+) -> Vec<PartitionWrite> {
+    parts
+        .into_iter()
+        .map(|(partition, records)| {
+            let sequence = state
+                .next_sequence
+                .entry((topic.to_owned(), partition))
+                .or_insert(0);
+            let mut write = PartitionWrite {
+                partition,
+                chunks: VecDeque::new(),
+                offsets: Vec::with_capacity(records.len()),
+                in_flight: 0,
+                retry: None,
+                error: None,
+            };
+            for batch in request_batches(records, MAX_BATCH_BYTES) {
+                match encode_batch(&batch, identity, *sequence, codec) {
+                    Ok(bytes) => {
+                        write.chunks.push_back(Chunk {
+                            base_sequence: *sequence,
+                            count: batch.len(),
+                            bytes,
+                        });
+                        *sequence = sequence.wrapping_add(batch.len() as i32);
+                    }
+                    Err(e) => {
+                        // Nothing of this partition's part is sent: its later batches would
+                        // have to skip the refused one's sequence numbers.
+                        *sequence = write.chunks.front().map_or(*sequence, |c| c.base_sequence);
+                        write.chunks.clear();
+                        write.error = Some(e);
+                        break;
+                    }
+                }
+            }
+            write
+        })
+        .collect()
+}
+
+/// The same failure for every partition of a call that sent nothing.
+fn none_written(parts: &[(i32, Vec<ProduceRecord>)], e: &KafkaError) -> Vec<PartitionWritten> {
+    parts
+        .iter()
+        .map(|(partition, _)| PartitionWritten {
+            partition: *partition,
+            offsets: Vec::new(),
+            error: Some(e.duplicate()),
+        })
+        .collect()
+}
+
 impl KafkaClient {
     /// Writes each partition's records, in order, to `topic`; partitions led by one broker
     /// share its requests. Says per partition what was acknowledged before any failure.
@@ -167,18 +227,7 @@ impl KafkaClient {
         codec: Compression,
     ) -> Vec<PartitionWritten> {
         if let Err(e) = self.check_writable("produce") {
-            let mut e = Some(e);
-            return parts
-                .into_iter()
-                .map(|(partition, _)| PartitionWritten {
-                    partition,
-                    offsets: Vec::new(),
-                    error: Some(
-                        e.take()
-                            .unwrap_or_else(|| KafkaError::ReadOnly("produce".into())),
-                    ),
-                })
-                .collect();
+            return none_written(&parts, &e);
         }
         let mut state = self.producer.lock().await;
         let identity = match self.producer_identity(&mut state).await {
@@ -197,57 +246,9 @@ impl KafkaClient {
                 });
                 return join_all(writes).await;
             }
-            Err(e) => {
-                let text = e.to_string();
-                return parts
-                    .into_iter()
-                    .map(|(partition, _)| PartitionWritten {
-                        partition,
-                        offsets: Vec::new(),
-                        error: Some(KafkaError::Client(text.clone())),
-                    })
-                    .collect();
-            }
+            Err(e) => return none_written(&parts, &e),
         };
-
-        let mut writes: Vec<PartitionWrite> = parts
-            .into_iter()
-            .map(|(partition, records)| {
-                let sequence = state
-                    .next_sequence
-                    .entry((topic.to_owned(), partition))
-                    .or_insert(0);
-                let mut write = PartitionWrite {
-                    partition,
-                    chunks: VecDeque::new(),
-                    offsets: Vec::with_capacity(records.len()),
-                    in_flight: 0,
-                    retry: None,
-                    error: None,
-                };
-                for batch in request_batches(records, MAX_BATCH_BYTES) {
-                    match encode_batch(&batch, identity, *sequence, codec) {
-                        Ok(bytes) => {
-                            write.chunks.push_back(Chunk {
-                                base_sequence: *sequence,
-                                count: batch.len(),
-                                bytes,
-                            });
-                            *sequence = sequence.wrapping_add(batch.len() as i32);
-                        }
-                        Err(e) => {
-                            // Nothing of this partition's part is sent: its later batches would
-                            // have to skip the refused one's sequence numbers.
-                            *sequence = write.chunks.front().map_or(*sequence, |c| c.base_sequence);
-                            write.chunks.clear();
-                            write.error = Some(e);
-                            break;
-                        }
-                    }
-                }
-                write
-            })
-            .collect();
+        let mut writes = plan_writes(&mut state, topic, parts, identity, codec);
 
         // Leadership moves within seconds (a KRaft controller fences a stopped broker in about
         // nine): rounds go on while writes wait, pausing up to 30 s (or the request timeout).
