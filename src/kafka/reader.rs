@@ -73,6 +73,9 @@ pub struct Reader {
     partition_bytes: i32,
     /// This reader's own connections: its long polls hold up no one else's fetches.
     lane: FetchLane,
+    /// Fetches so far: each starts its list at the next partition, so a response cut at its
+    /// size limit does not leave the same partitions out every time.
+    fetches: usize,
 }
 
 impl Reader {
@@ -129,6 +132,7 @@ impl Reader {
             max_wait: Duration::from_millis(500),
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: client.fetch_lane(),
+            fetches: 0,
         })
     }
 
@@ -176,7 +180,7 @@ impl Reader {
     /// Fetches once from every partition not done, appending what arrived to `out`. Waits up to
     /// half a second when there is nothing new.
     pub async fn next_batch(&mut self, client: &KafkaClient, out: &mut Vec<Message>) -> Result<()> {
-        let wanted: Vec<FetchPosition> = self
+        let mut wanted: Vec<FetchPosition> = self
             .cursors
             .iter()
             .filter(|c| !c.done)
@@ -185,6 +189,9 @@ impl Reader {
         if wanted.is_empty() {
             return Ok(());
         }
+        let first = self.fetches % wanted.len();
+        wanted.rotate_left(first);
+        self.fetches += 1;
         let results = match client
             .fetch(&self.lane, &wanted, self.max_wait, self.partition_bytes)
             .await
@@ -264,6 +271,7 @@ mod tests {
             max_wait: Duration::from_millis(500),
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: crate::kafka::pool::Pool::new(Default::default()).fetch_lane(),
+            fetches: 0,
         };
         assert_eq!(reader.skip_ahead(5_000), 5_000);
         assert_eq!(reader.cursors[0].position.offset, 5_100);

@@ -58,6 +58,11 @@ const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
 /// Record timestamps remembered by (topic, partition, offset) before the memory is cleared.
 const TIMESTAMP_CACHE: usize = 100_000;
 
+/// Bytes of one fetch response at most, over all its partitions (Kafka's own consumer asks
+/// for 50 MiB). Without it, 100 partitions of 4 MiB each would make a response larger than a
+/// connection accepts. The broker fills partitions in the order asked, so readers rotate it.
+const FETCH_MAX_BYTES: i32 = 64 * 1024 * 1024;
+
 /// Capped so requests name topics rather than topic ids (Fetch v13+ needs ids).
 const FETCH_VERSION_CAP: i16 = 12;
 
@@ -149,7 +154,7 @@ impl KafkaClient {
             .with_replica_id(BrokerId(-1))
             .with_max_wait_ms(max_wait.as_millis() as i32)
             .with_min_bytes(1)
-            .with_max_bytes(i32::MAX)
+            .with_max_bytes(FETCH_MAX_BYTES)
             .with_isolation_level(0)
             .with_session_id(0)
             .with_session_epoch(-1)
