@@ -367,10 +367,10 @@ impl SchemaReader {
     /// What `bytes` show as `format`, after fetching their schema if it is new (or failed a
     /// while ago).
     pub async fn show(&mut self, format: DataFormat, bytes: &[u8], subject: &str) -> Shown {
-        if let (Some(id), Some(registry)) = (
-            self.book.wanted(format, bytes, Instant::now()),
-            &self.registry,
-        ) {
+        // Without a registry there is nothing to fetch, and no clock to read per record.
+        if let Some(registry) = &self.registry
+            && let Some(id) = self.book.wanted(format, bytes, Instant::now())
+        {
             let registry = registry.clone();
             let loaded = tokio::task::spawn_blocking(move || load(&registry, id))
                 .await
