@@ -205,6 +205,16 @@ fn plan_writes(
         .collect()
 }
 
+/// A write stopped by its connection: a broker out of reach is tried again; a refusal that
+/// trying again cannot change (credentials, TLS, an API the broker lacks) ends it.
+fn stopped(w: &mut PartitionWrite, e: &KafkaError) {
+    if e.is_transport() {
+        w.retry = Some(e.duplicate());
+    } else {
+        w.error = Some(e.duplicate());
+    }
+}
+
 /// The same failure for every partition of a call that sent nothing.
 fn none_written(parts: &[(i32, Vec<ProduceRecord>)], e: &KafkaError) -> Vec<PartitionWritten> {
     parts
@@ -401,7 +411,7 @@ impl KafkaClient {
                         Ok(conn) => conn,
                         Err(e) => {
                             for w in group.iter_mut() {
-                                w.retry = Some(e.duplicate());
+                                stopped(w, &e);
                             }
                             return None;
                         }
@@ -414,7 +424,9 @@ impl KafkaClient {
                         // The connection is gone with whatever was in flight on it; those
                         // batches go again, and a leader that already has them says so.
                         for w in group.iter_mut().filter(|w| w.waiting()) {
-                            w.retry.get_or_insert(e.duplicate());
+                            if w.retry.is_none() {
+                                stopped(w, &e);
+                            }
                         }
                         None
                     }
