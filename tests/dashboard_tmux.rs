@@ -19,27 +19,39 @@ impl Tmux {
 
     fn start_with_env(command: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
         let session = unique("kview-e2e");
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .args(
-                env.iter()
-                    .flat_map(|(k, v)| ["-e".to_owned(), format!("{k}={v}")]),
-            )
-            .arg(command)
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux runs (scripts/test installs it)");
-        assert!(status.success());
-        Tmux { session }
+        // A tmux server whose last session just ended exits; a new session asked of it in that
+        // moment fails, and the next one starts a fresh server.
+        for attempt in 1..=3 {
+            let out = Command::new("tmux")
+                .args([
+                    "new-session",
+                    "-d",
+                    "-s",
+                    &session,
+                    "-x",
+                    &width.to_string(),
+                    "-y",
+                    &height.to_string(),
+                ])
+                .args(
+                    env.iter()
+                        .flat_map(|(k, v)| ["-e".to_owned(), format!("{k}={v}")]),
+                )
+                .arg(command)
+                .env("TERM", "xterm-256color")
+                .output()
+                .expect("tmux runs (scripts/test installs it)");
+            if out.status.success() {
+                return Tmux { session };
+            }
+            assert!(
+                attempt < 3,
+                "tmux new-session failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        unreachable!("the loop returns or fails")
     }
 
     fn screen(&self) -> String {
