@@ -28,9 +28,7 @@ async fn round_trip_keeps_keys_nulls_headers_timestamps_and_binary() {
     let _topic = create_topic(b, &topic, 1, 1);
 
     // Records with exact timestamps, a tombstone and binary data, written by the data plane.
-    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
-        .await
-        .unwrap();
+    let client = client(b).await;
     let binary: Vec<u8> = (0..=255u8).rev().collect();
     let header = |name: &str, value: &[u8]| Header {
         name: Bytes::copy_from_slice(name.as_bytes()),
@@ -663,12 +661,7 @@ async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
     let c = cluster();
     let topic = unique("batched");
     let _topic = create_topic(c, &topic, 30, 1);
-    let client = KafkaClient::connect(
-        c.split(',').map(str::to_owned).collect(),
-        ConnSettings::default(),
-    )
-    .await
-    .unwrap();
+    let client = client(c).await;
     let keys: Vec<(String, i32)> = (0..30).map(|p| (topic.clone(), p)).collect();
     // The first call learns the leaders (one metadata request).
     let first = client.watermarks(&keys).await;
@@ -701,12 +694,7 @@ async fn a_produce_costs_one_request_per_leader_not_per_partition() {
     let c = cluster();
     let topic = unique("produce-batched");
     let _topic = create_topic(c, &topic, 30, 1);
-    let client = KafkaClient::connect(
-        c.split(',').map(str::to_owned).collect(),
-        ConnSettings::default(),
-    )
-    .await
-    .unwrap();
+    let client = client(c).await;
     let parts = |round: usize| -> Vec<(i32, Vec<ProduceRecord>)> {
         (0..30)
             .map(|p| {
@@ -754,9 +742,7 @@ async fn many_groups_are_described_in_one_request_per_coordinator() {
     let b = broker();
     let topic = unique("described");
     let _topic = create_topic(b, &topic, 1, 1);
-    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
-        .await
-        .unwrap();
+    let client = client(b).await;
     let groups: Vec<String> = (0..5).map(|i| unique(&format!("described-{i}"))).collect();
     for g in &groups {
         client
@@ -868,9 +854,7 @@ async fn topic_configs_change_and_groups_are_deleted_on_the_real_broker() {
 
     // A group with committed offsets and no members is deleted; then it is gone.
     let group = unique("doomed");
-    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
-        .await
-        .unwrap();
+    let client = client(b).await;
     client
         .commit_offsets(&group, &[(topic.clone(), 0, 0)])
         .await
@@ -890,9 +874,7 @@ async fn topic_configs_change_and_groups_are_deleted_on_the_real_broker() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_brokers_configs_come_from_that_broker() {
     let b = broker();
-    let client = KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
-        .await
-        .unwrap();
+    let client = client(b).await;
     let meta = client.metadata(Some(&[])).await.unwrap();
     let id = meta.brokers[0].id;
     let configs = client.broker_configs(id).await.unwrap();

@@ -6,14 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use kview::kafka::{ConnSettings, KafkaClient};
 use serde_json::Value;
-
-async fn client(b: &str) -> KafkaClient {
-    KafkaClient::connect(vec![b.to_owned()], ConnSettings::default())
-        .await
-        .unwrap()
-}
 
 fn produce(b: &str, topic: &str, n: usize) {
     let lines: String = (0..n).map(|i| format!("m{i}\n")).collect();

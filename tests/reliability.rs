@@ -6,8 +6,9 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -40,6 +41,68 @@ fn create_replicated_topic(c: &str, topic: &str) -> TempTopic {
     }
 }
 
+/// kview in the background with its stdout (and stdin, when `stdin`) piped.
+fn spawn_kview(args: &[&str], stdin: bool) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_kview"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The child's stdout lines as they come, each turned into a `T` by a thread of their own.
+fn collect_lines<T: Send + 'static>(
+    child: &mut Child,
+    parse: fn(String) -> T,
+) -> (Arc<Mutex<Vec<T>>>, JoinHandle<()>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let stdout = child.stdout.take().unwrap();
+    let sink = lines.clone();
+    let thread = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            sink.lock().unwrap().push(parse(line));
+        }
+    });
+    (lines, thread)
+}
+
+/// Waits up to `within` for the child to end: its status and what it wrote to stderr, or
+/// `None` (and the child killed) when it did not end in time.
+fn wait_exit(child: &mut Child, within: Duration) -> Option<(ExitStatus, String)> {
+    let deadline = Instant::now() + within;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    Some((status, err))
+}
+
+/// Stops the broker leading partition 0 of `topic`: its id, a guard that starts it again, and
+/// the other brokers' bootstrap list.
+fn stop_leader(c: &str, topic: &str) -> (u8, Restart, String) {
+    let describe = kview_json(c, &["describe", topic, "--json"]);
+    let leader = describe["partitions"][0]["leader"].as_i64().unwrap() as u8;
+    stop_cluster_node(leader);
+    let survivors: Vec<&str> = c
+        .split(',')
+        .enumerate()
+        .filter(|(i, _)| *i as u8 + 1 != leader)
+        .map(|(_, b)| b)
+        .collect();
+    (leader, Restart(leader), survivors.join(","))
+}
+
 /// Restarts a stopped broker of the cluster when the test ends, passed or failed.
 struct Restart(u8);
 
@@ -59,8 +122,8 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
     kview_ok(c, &["produce", "-q", "-t", &topic], Some(first.as_bytes()));
 
     // Following from the beginning until 200 messages have been read.
-    let mut consumer = Command::new(env!("CARGO_BIN_EXE_kview"))
-        .args([
+    let mut consumer = spawn_kview(
+        &[
             "-b",
             c,
             "consume",
@@ -70,22 +133,10 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
             "beginning",
             "-c",
             "200",
-        ])
-        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    let reader = {
-        let lines = lines.clone();
-        let stdout = consumer.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        })
-    };
+        ],
+        false,
+    );
+    let (lines, reader) = collect_lines(&mut consumer, |line| line);
     let deadline = Instant::now() + Duration::from_secs(30);
     while lines.lock().unwrap().len() < 100 {
         assert!(Instant::now() < deadline, "the first 100 never arrived");
@@ -93,17 +144,7 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
     }
 
     // Stop the partition's leader; wait for another to take over, then write 100 more there.
-    let describe = kview_json(c, &["describe", &topic, "--json"]);
-    let leader = describe["partitions"][0]["leader"].as_i64().unwrap() as u8;
-    stop_cluster_node(leader);
-    let _restart = Restart(leader);
-    let survivors: Vec<&str> = c
-        .split(',')
-        .enumerate()
-        .filter(|(i, _)| *i as u8 + 1 != leader)
-        .map(|(_, b)| b)
-        .collect();
-    let survivors = survivors.join(",");
+    let (leader, _restart, survivors) = stop_leader(c, &topic);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let d = kview_json(&survivors, &["describe", &topic, "--json"]);
@@ -121,23 +162,13 @@ fn consume_follows_the_leader_to_another_broker_and_reads_every_message_once() {
         Some(second.as_bytes()),
     );
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = consumer.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = consumer.kill();
-            panic!(
-                "the reader did not finish; it read {} messages",
-                lines.lock().unwrap().len()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
+    let Some((status, err)) = wait_exit(&mut consumer, Duration::from_secs(60)) else {
+        panic!(
+            "the reader did not finish; it read {} messages",
+            lines.lock().unwrap().len()
+        );
     };
     reader.join().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(consumer.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert!(status.success(), "the reader failed: {err}");
     let read = lines.lock().unwrap().clone();
     let expected: Vec<String> = first
@@ -160,16 +191,20 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
     // The input arrives in steps, so the leader stops while the producer is writing.
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("produce.log");
-    let mut producer = Command::new(env!("CARGO_BIN_EXE_kview"))
-        .args(["-b", c, "--log-file"])
-        .arg(&log)
-        .args(["produce", "-t", &topic, "--json"])
-        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let log_arg = log.to_str().unwrap();
+    let mut producer = spawn_kview(
+        &[
+            "-b",
+            c,
+            "--log-file",
+            log_arg,
+            "produce",
+            "-t",
+            &topic,
+            "--json",
+        ],
+        true,
+    );
     let mut stdin = producer.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         use std::io::Write;
@@ -181,17 +216,10 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
             std::thread::sleep(Duration::from_millis(400));
         }
     });
-    let acks = Arc::new(Mutex::new(Vec::<i64>::new()));
-    let reader = {
-        let acks = acks.clone();
-        let stdout = producer.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-                acks.lock().unwrap().push(v["offset"].as_i64().unwrap());
-            }
-        })
-    };
+    let (acks, reader) = collect_lines(&mut producer, |line| {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        v["offset"].as_i64().unwrap()
+    });
     let deadline = Instant::now() + Duration::from_secs(60);
     while acks.lock().unwrap().len() < 2 * STEP {
         assert!(
@@ -200,27 +228,14 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let describe = kview_json(c, &["describe", &topic, "--json"]);
-    let leader = describe["partitions"][0]["leader"].as_i64().unwrap() as u8;
-    stop_cluster_node(leader);
-    let _restart = Restart(leader);
+    let (_, _restart, survivors) = stop_leader(c, &topic);
     let stopped_after = acks.lock().unwrap().len();
     feeder.join().unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = producer.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = producer.kill();
-            panic!("the producer did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(200));
+    let Some((status, err)) = wait_exit(&mut producer, Duration::from_secs(120)) else {
+        panic!("the producer did not finish");
     };
     reader.join().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(producer.stderr.as_mut().unwrap(), &mut err).unwrap();
     assert!(status.success(), "the producer failed: {err}");
     let log = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(
@@ -239,14 +254,8 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
         "offsets in input order, none skipped"
     );
 
-    let survivors: Vec<&str> = c
-        .split(',')
-        .enumerate()
-        .filter(|(i, _)| *i as u8 + 1 != leader)
-        .map(|(_, b)| b)
-        .collect();
     let stored = kview_ok(
-        &survivors.join(","),
+        &survivors,
         &["consume", "-t", &topic, "-e", "--format", "raw"],
         None,
     );

@@ -6,9 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::theme::Theme;
-use super::{
-    Column, config_row, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel,
-};
+use super::{Column, config_row, fit_table, fitted_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::decode::text::escape_str;
 use crate::human::{bytes, count};
@@ -40,8 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("REPLICAS", Constraint::Length(8), 2),
         Column::new("ON DISK", Constraint::Length(10), 0),
     ];
-    let kept = fit_columns(&columns, top.width);
-    let widths = kept_widths(&columns, &kept, top);
+    let (kept, widths) = fit_table(&columns, top);
     let make_row = |i: usize| {
         let b = &cluster.brokers[i];
         let (leads, replicas) = session.broker_loads.get(&b.id).copied().unwrap_or_default();

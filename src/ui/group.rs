@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph, Row, Table};
 use super::groups::{group_style, partition_style};
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
+use super::{Column, fit_table, fitted_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::group::ResetState;
 use crate::decode::text::escape_str;
@@ -69,8 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("TREND (log)", Constraint::Length(spark_width as u16), 7),
         Column::new("STATUS", Constraint::Length(10), 1),
     ];
-    let kept = fit_columns(&columns, body.width);
-    let widths = kept_widths(&columns, &kept, body);
+    let (kept, widths) = fit_table(&columns, body);
     let make_row = |i: usize| {
         let p = &report.partitions[i];
         let history = state

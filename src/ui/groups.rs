@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Row};
 
 use super::spark::spark_log;
 use super::theme::Theme;
-use super::{Column, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel};
+use super::{Column, fit_table, fitted_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::groups::GroupSort;
 use crate::decode::text::escape_str;
@@ -65,8 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("CATCH UP", Constraint::Length(18), 2),
         Column::new("WINDOW", Constraint::Length(6), 3),
     ];
-    let kept = fit_columns(&columns, area.width);
-    let widths = kept_widths(&columns, &kept, area);
+    let (kept, widths) = fit_table(&columns, area);
     // The order is made from the reports, so every name in it has one.
     let make_row = |i: usize| {
         let r = &view.reports[&view.order[i]];

@@ -429,6 +429,13 @@ pub fn kept_cells(cells: Vec<String>, kept: &[usize]) -> Vec<String> {
 }
 
 /// The widths the kept columns get in a bordered table `area` wide, as the table lays them out.
+/// The columns a table keeps in `area` (`fit_columns`) and their widths (`kept_widths`).
+pub fn fit_table(columns: &[Column], area: Rect) -> (Vec<usize>, Vec<u16>) {
+    let kept = fit_columns(columns, area.width);
+    let widths = kept_widths(columns, &kept, area);
+    (kept, widths)
+}
+
 pub fn kept_widths(columns: &[Column], kept: &[usize], area: Rect) -> Vec<u16> {
     let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
     Layout::horizontal(kept.iter().map(|i| columns[*i].constraint()))

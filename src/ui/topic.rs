@@ -8,9 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Tabs};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{
-    Column, config_row, fit_columns, fitted_cells, kept_table, kept_widths, list_table, panel,
-};
+use super::{Column, config_row, fit_table, fitted_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::stats::PartitionStats;
 use crate::app::views::topic::TopicPane;
@@ -116,8 +114,7 @@ fn render_partitions(
         Column::new("MSG/S", Constraint::Length(8), 2),
         Column::new("TREND", Constraint::Length(spark_width as u16), 6),
     ];
-    let kept = fit_columns(&columns, area.width);
-    let widths = kept_widths(&columns, &kept, area);
+    let (kept, widths) = fit_table(&columns, area);
     let make_row = |i: usize| {
         let p = &info.partitions[i];
         let stats = state.session.stats.partition(&info.name, p.id);

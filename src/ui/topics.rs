@@ -6,7 +6,7 @@ use ratatui::widgets::{Row, Table};
 
 use super::spark::spark_text;
 use super::theme::Theme;
-use super::{Column, fit_columns, fitted_cells, kept_widths, list_table, panel};
+use super::{Column, fit_table, fitted_cells, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::topics::TopicSort;
 use crate::decode::text::escape_str;
@@ -25,8 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Column::new("SIZE", Constraint::Length(10), 2),
         Column::new("TREND", Constraint::Length(spark_width as u16), 5),
     ];
-    let kept = fit_columns(&columns, area.width);
-    let widths = kept_widths(&columns, &kept, area);
+    let (kept, widths) = fit_table(&columns, area);
     let make_row = |i: usize| {
         let name = &view.order[i];
         let info = state.topic_info(name);

@@ -45,6 +45,17 @@ pub fn start_cluster_node(n: u8) {
     kafka_local(&["node", "start", &n.to_string()]);
 }
 
+/// kview's own client for a bootstrap list (`host:port[,host:port...]`), for tests that write
+/// records or count requests through the library.
+pub async fn client(brokers: &str) -> kview::kafka::KafkaClient {
+    kview::kafka::KafkaClient::connect(
+        brokers.split(',').map(str::to_owned).collect(),
+        kview::kafka::ConnSettings::default(),
+    )
+    .await
+    .expect("kview's client connects")
+}
+
 /// The schema registry (Apicurio, from scripts/schema-registry), started once per test binary
 /// that asks for it; returns its Confluent-compatible API's URL.
 pub fn registry() -> &'static str {
