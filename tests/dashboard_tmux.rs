@@ -154,7 +154,7 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
     );
 
     let bin = env!("CARGO_BIN_EXE_kview");
-    let command = format!("{bin} -b {b}; echo KVIEW_EXIT=$?; stty -a; sleep 60");
+    let command = format!("{bin} -b {b}; echo KVIEW_EXIT=$?; stty -a; echo STTY_DONE; sleep 60");
     let tmux = Tmux::start(&command, 100, 30);
     tmux.wait_for("the connection", |s| {
         s.contains("● connected") && s.contains("Busiest topics")
@@ -227,7 +227,10 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
 
     // Quit: the terminal comes back sane (main screen, cooked mode, echo on).
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("kview to exit", |s| s.contains("KVIEW_EXIT="));
+    // The shell prints the exit code, then stty's settings: wait for both, not the first line.
+    let screen = tmux.wait_for("kview to exit", |s| {
+        s.contains("KVIEW_EXIT=") && s.contains("STTY_DONE")
+    });
     assert!(screen.contains("KVIEW_EXIT=0"), "{screen}");
     assert_eq!(tmux.display("#{alternate_on}"), "0");
     assert_eq!(tmux.display("#{cursor_flag}"), "1");
