@@ -18,6 +18,9 @@
 //!   allows (three times its longest gap in the window, at least [`Rules::min_silence`]);
 //! - no members: the group has nobody in it and has been silent for at least `min_silence`.
 //!
+//! Burrow's own STOP waits for the floor too unless the lag grew since the last commit: a
+//! window of commits seconds apart spans seconds.
+//!
 //! A group takes its worst partition's status; STOP, STALL and REWIND make it ERR.
 
 use std::time::Duration;
@@ -129,10 +132,29 @@ pub fn burrow(
     now_ms: i64,
     allowed_lag: i64,
 ) -> PartitionStatus {
+    burrow_rules(
+        window,
+        broker_offsets,
+        current_lag,
+        now_ms,
+        allowed_lag,
+        true,
+    )
+}
+
+/// Burrow's rules in its order; `stop_rule` false leaves rule 1 (STOP) out.
+fn burrow_rules(
+    window: &[Observation],
+    broker_offsets: &[i64],
+    current_lag: i64,
+    now_ms: i64,
+    allowed_lag: i64,
+    stop_rule: bool,
+) -> PartitionStatus {
     if window.is_empty() || current_lag <= allowed_lag {
         return PartitionStatus::Ok;
     }
-    if offsets_stopped(window, now_ms) && !recent_lag_zero(window, broker_offsets) {
+    if stop_rule && offsets_stopped(window, now_ms) && !recent_lag_zero(window, broker_offsets) {
         return PartitionStatus::Stop;
     }
     if let Some(at) = rewind_index(window)
@@ -166,22 +188,26 @@ pub fn evaluate(evidence: &Evidence, rules: &Rules) -> PartitionStatus {
             PartitionStatus::NoCommits
         };
     };
-    let mut verdict = burrow(
-        window,
-        evidence.recent_high_watermarks,
-        current_lag,
-        now_ms,
-        rules.allowed_lag,
-    );
-    // One commit spans no time, so Burrow's "silent longer than the window spans" holds from
-    // the first moment of lag: a consumer that has just joined. With one commit kview waits
-    // for the floor before it calls STOP.
-    if verdict == PartitionStatus::Stop
-        && window.len() < 2
-        && now_ms - last.at_ms <= rules.min_silence.as_millis() as i64
-    {
-        verdict = PartitionStatus::Ok;
-    }
+    // Burrow's "silent longer than the window spans" fires after seconds for a window of
+    // commits made seconds apart, and at once for a single commit, which spans no time.
+    // Within kview's floor a single commit is too little to judge, and silence alone is no
+    // evidence unless the topic moved on since the last commit (Burrow #290): otherwise the
+    // other rules judge (an offset reset backwards stays REWIND, however slowly it is looked
+    // at).
+    let within_floor = now_ms - last.at_ms <= rules.min_silence.as_millis() as i64;
+    let grew = last.lag.is_none_or(|l| current_lag > l);
+    let verdict = if within_floor && window.len() < 2 {
+        PartitionStatus::Ok
+    } else {
+        burrow_rules(
+            window,
+            evidence.recent_high_watermarks,
+            current_lag,
+            now_ms,
+            rules.allowed_lag,
+            grew || !within_floor,
+        )
+    };
     if matches!(
         verdict,
         PartitionStatus::Stop | PartitionStatus::Rewind | PartitionStatus::Stall
@@ -190,7 +216,6 @@ pub fn evaluate(evidence: &Evidence, rules: &Rules) -> PartitionStatus {
         return verdict;
     }
     // Only when the topic moved on since the last commit and nobody followed.
-    let grew = last.lag.is_none_or(|l| current_lag > l);
     if !grew || recent_lag_zero(window, evidence.recent_high_watermarks) {
         return verdict;
     }
@@ -594,6 +619,32 @@ mod tests {
         );
         let gone = evidence(&one, &[150], 50, 61_000, Some(false));
         assert_eq!(evaluate(&gone, &rules), Stop, "nobody left in the group");
+    }
+
+    #[test]
+    fn commits_seconds_apart_are_not_stopped_before_the_floor() {
+        // A consumer committed twice a second apart, then its offsets were reset backwards:
+        // Burrow calls it STOP two seconds later (silence > span); kview says REWIND until the
+        // floor has passed, however slowly it got to look.
+        let w = observations(&[(3, 0, Some(0)), (6, 1_000, Some(0)), (1, 2_000, Some(5))]);
+        let rules = Rules::default();
+        for now in [5_000, 30_000, 62_000] {
+            assert_eq!(burrow(&w, &[6], 5, now, 0), Stop, "Burrow at {now}");
+        }
+        assert_eq!(
+            evaluate(&evidence(&w, &[6], 5, 5_000, None), &rules),
+            Rewind
+        );
+        assert_eq!(
+            evaluate(&evidence(&w, &[6], 5, 30_000, None), &rules),
+            Rewind
+        );
+        assert_eq!(evaluate(&evidence(&w, &[6], 5, 62_001, None), &rules), Stop);
+        // Records arrived after the reset and nobody reads them: Burrow's STOP stands.
+        assert_eq!(
+            evaluate(&evidence(&w, &[50], 49, 5_000, None), &rules),
+            Stop
+        );
     }
 
     #[test]
