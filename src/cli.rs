@@ -113,8 +113,11 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Read messages
     Consume(ConsumeArgs),
-    /// List consumer groups
+    /// Groups of every kind (classic, consumer, share, streams) with state and members; with a
+    /// GROUP, its members, subscriptions and assignments
     Groups {
+        /// One group's members with their subscriptions and assignments
+        group: Option<String>,
         #[arg(long)]
         json: bool,
     },

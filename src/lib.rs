@@ -66,7 +66,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Err(e) => {
             if let Some(cli::Command::Check { json, .. }) = &cli.command {
                 let mut out = std::io::stdout().lock();
-                let code = headless::groups::unknown(&e, *json, &mut out)?;
+                let code = headless::lag::unknown(&e, *json, &mut out)?;
                 out.flush()?;
                 return Ok(code);
             }
@@ -126,7 +126,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         (Ok(client), _) => client,
         // A monitoring check that cannot reach the cluster says UNKNOWN (exit 3), not WARN.
         (Err(e), cli::Command::Check { json, .. }) => {
-            let code = headless::groups::unknown(&format!("{e:#}"), *json, &mut out)?;
+            let code = headless::lag::unknown(&format!("{e:#}"), *json, &mut out)?;
             out.flush()?;
             return Ok(code);
         }

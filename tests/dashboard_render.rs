@@ -12,8 +12,8 @@ use kview::app::event::{BatchPermit, Command, ConnState, Event};
 use kview::app::state::{Msg, State, update};
 use kview::kafka::reader::Progress;
 use kview::kafka::{
-    BrokerInfo, ClusterMetadata, ConfigEntry, Header, Message, PartitionInfo, TimestampType,
-    TopicInfo, Watermarks,
+    BrokerInfo, ClusterMetadata, ConfigEntry, GroupKind, Header, Message, PartitionInfo,
+    TimestampType, TopicInfo, Watermarks,
 };
 use kview::ui;
 use kview::ui::theme::Theme;
@@ -395,8 +395,14 @@ fn groups_state() -> State {
     ]);
     let billing = OwnedGroupSnapshot {
         group: "billing".into(),
+        kind: GroupKind::Classic,
+        share_starts: Vec::new(),
         description: Some(GroupDescription {
             group_id: "billing".into(),
+            kind: GroupKind::Classic,
+            group_epoch: None,
+            assignment_epoch: None,
+            note: None,
             state: "Stable".into(),
             protocol_type: "consumer".into(),
             protocol: "range".into(),
@@ -410,6 +416,7 @@ fn groups_state() -> State {
                     ("orders".into(), 1),
                     ("orders".into(), 2),
                 ],
+                ..GroupMember::default()
             }],
         }),
         committed: vec![offset(0, 380), offset(1, 90)],
@@ -418,6 +425,8 @@ fn groups_state() -> State {
     };
     let audit = OwnedGroupSnapshot {
         group: "audit".into(),
+        kind: GroupKind::Classic,
+        share_starts: Vec::new(),
         description: None,
         committed: vec![offset(0, 10)],
         high_watermarks: highs,
@@ -819,7 +828,7 @@ fn group_statuses_and_the_reset_flow() {
     let mut s = groups_state();
     let billing = s.groups.report("billing").unwrap();
     assert_eq!(billing.status, kview::lag::status::GroupStatus::Ok);
-    assert_eq!(billing.total_lag, 20);
+    assert_eq!(billing.total_lag, Some(20));
     let audit = s.groups.report("audit").unwrap();
     assert_eq!(
         audit.partitions[0].status,
@@ -1664,6 +1673,12 @@ const HEADER_LABELS: &[&str] = &[
     "ON DISK",
     "TIME (UTC)",
     "LEADS",
+    "MEMBER",
+    "PROTOCOL",
+    "EPOCH",
+    "PARTITIONS",
+    "START",
+    "TRAILS",
 ];
 
 /// Table header lines: three or more upper-case labels between borders.

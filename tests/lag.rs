@@ -244,7 +244,7 @@ async fn offset_resets_preview_then_apply_and_show_in_lag() {
             ],
             None,
         );
-        if !out.status.success() && stderr_line(&out).contains("active members") {
+        if !out.status.success() && stderr_line(&out).contains("active member") {
             break true;
         }
         if Instant::now() > deadline {

@@ -5,7 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use futures::StreamExt;
 
 use crate::kafka::commits::recent_commits;
-use crate::kafka::{CommittedOffset, GroupDescription, KafkaClient, KafkaError, Result};
+use crate::kafka::{
+    CommittedOffset, GroupDescription, GroupKind, GroupListing, KafkaClient, KafkaError, Result,
+    ShareStartOffset,
+};
 use crate::lag::reset::{self, ResetPlan, ResetTarget};
 use crate::lag::status::Rules;
 use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
@@ -19,8 +22,10 @@ const COMMIT_RECORDS_BACK: i64 = 20_000;
 #[derive(Debug, Clone)]
 pub struct OwnedGroupSnapshot {
     pub group: String,
+    pub kind: GroupKind,
     pub description: Option<GroupDescription>,
     pub committed: Vec<CommittedOffset>,
+    pub share_starts: Vec<ShareStartOffset>,
     pub high_watermarks: HashMap<(String, i32), i64>,
     pub exact_times: HashMap<(String, i32), i64>,
 }
@@ -29,51 +34,99 @@ impl OwnedGroupSnapshot {
     pub fn borrow(&self) -> GroupSnapshot<'_> {
         GroupSnapshot {
             group: &self.group,
+            kind: &self.kind,
             description: self.description.as_ref(),
             committed: &self.committed,
+            share_starts: &self.share_starts,
             high_watermarks: &self.high_watermarks,
             exact_times: &self.exact_times,
         }
     }
 }
 
-/// Committed offsets, members and high watermarks of a group, and the timestamps of the records
-/// at its committed offsets where it lags (exact lag in time, one small fetch each).
-pub async fn snapshot(client: &KafkaClient, group: &str) -> Result<OwnedGroupSnapshot> {
-    snapshot_with(client, group, &HashMap::new(), Prefetched::default()).await
+/// Committed offsets (a share group's start offsets), members and high watermarks of a group,
+/// and the timestamps of the records at its committed offsets where it lags (exact lag in time,
+/// one small fetch each).
+pub async fn snapshot(
+    client: &KafkaClient,
+    group: &str,
+    kind: Option<GroupKind>,
+) -> Result<OwnedGroupSnapshot> {
+    // A group kview may not describe (an ACL) can still have offsets it may read.
+    let description = match kind {
+        // Of a kind ListGroups gave: its own API, one request.
+        Some(kind) => {
+            let listing = GroupListing {
+                group_id: group.to_owned(),
+                protocol_type: String::new(),
+                state: String::new(),
+                kind,
+            };
+            client.describe_groups(&[listing]).await.pop()
+        }
+        None => Some(client.describe_group(group).await),
+    }
+    .and_then(|d| d.ok());
+    let kind = description
+        .as_ref()
+        .map_or(GroupKind::Classic, |d| d.kind.clone());
+    let prefetched = Prefetched {
+        description,
+        ..Prefetched::default()
+    };
+    snapshot_with(client, group, kind, &HashMap::new(), prefetched).await
 }
 
 /// What a caller asked for many groups at once (`KafkaClient::describe_groups`,
-/// `committed_offsets_of`), so a snapshot need not ask again.
+/// `committed_offsets_of`, `share_start_offsets`), so a snapshot need not ask again.
 #[derive(Debug, Default)]
 pub struct Prefetched {
     pub description: Option<GroupDescription>,
     pub committed: Option<Vec<CommittedOffset>>,
+    pub share_starts: Option<Vec<ShareStartOffset>>,
 }
 
-/// Like [`snapshot`], taking high watermarks from `known_highs` (the dashboard's last sample)
-/// and asking the cluster only for the partitions it lacks, and whatever was `prefetched`.
+/// Like [`snapshot`] for a group of a known kind, taking high watermarks from `known_highs`
+/// (the dashboard's last sample) and asking the cluster only for the partitions it lacks, and
+/// whatever was `prefetched`.
 pub async fn snapshot_with(
     client: &KafkaClient,
     group: &str,
+    kind: GroupKind,
     known_highs: &HashMap<(String, i32), i64>,
     prefetched: Prefetched,
 ) -> Result<OwnedGroupSnapshot> {
-    let committed = match prefetched.committed {
-        Some(c) => c,
-        None => client.committed_offsets(group).await?,
+    let (committed, share_starts) = if kind == GroupKind::Share {
+        let starts = match prefetched.share_starts {
+            Some(s) => s,
+            None => client
+                .share_start_offsets(&[group.to_owned()])
+                .await
+                .pop()
+                .unwrap_or_else(|| Ok(Vec::new()))?,
+        };
+        (Vec::new(), starts)
+    } else {
+        let committed = match prefetched.committed {
+            Some(c) => c,
+            None => client.committed_offsets(group).await?,
+        };
+        (committed, Vec::new())
     };
     let description = match prefetched.description {
         Some(d) => Some(d),
         None => client.describe_group(group).await.ok(),
     };
-    let known = !committed.is_empty() || description.as_ref().is_some_and(|d| d.state != "Dead");
+    let known = !committed.is_empty()
+        || !share_starts.is_empty()
+        || description.as_ref().is_some_and(|d| d.state != "Dead");
     if !known {
         return Err(KafkaError::Client(format!("unknown group {group:?}")));
     }
     let mut keys: BTreeSet<(String, i32)> = committed
         .iter()
         .map(|c| (c.topic.clone(), c.partition))
+        .chain(share_starts.iter().map(|s| (s.topic.clone(), s.partition)))
         .collect();
     if let Some(d) = &description {
         for m in &d.members {
@@ -132,10 +185,16 @@ pub async fn snapshot_with(
         .zip(times)
         .filter_map(|(c, t)| Some(((c.topic.clone(), c.partition), t.ok().flatten()?)))
         .collect();
+    let share_starts = share_starts
+        .into_iter()
+        .filter(|s| !deleted.contains(&(s.topic.clone(), s.partition)))
+        .collect();
     Ok(OwnedGroupSnapshot {
         group: group.to_owned(),
+        kind,
         description,
         committed,
+        share_starts,
         high_watermarks,
         exact_times,
     })
@@ -184,11 +243,17 @@ pub async fn commit_history(
 pub async fn report(
     client: &KafkaClient,
     group: &str,
+    kind: Option<GroupKind>,
     window: usize,
     rules: Rules,
 ) -> Result<GroupReport> {
-    let snapshot = snapshot(client, group).await?;
+    let snapshot = snapshot(client, group, kind).await?;
     let mut tracker = LagTracker::new(window).with_rules(rules);
+    if !snapshot.kind.commits_offsets() {
+        // Share and streams groups have no commit history kview judges.
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        return Ok(tracker.report(&snapshot.borrow(), now_ms));
+    }
     // Reading __consumer_offsets may be denied by ACLs: the report is then without windows.
     match commit_history(client, group, window).await {
         Ok(commits) => commits.iter().for_each(|c| tracker.observe_commit(c)),
@@ -251,8 +316,8 @@ pub async fn apply_reset(client: &KafkaClient, group: &str, plans: &[ResetPlan])
         && !d.members.is_empty()
     {
         return Err(KafkaError::Client(format!(
-            "group {group:?} has {} active members (state {}); stop them before resetting offsets",
-            d.members.len(),
+            "group {group:?} has {} (state {}); the broker takes offsets only from a group without members: stop them first",
+            crate::human::plural(d.members.len() as i64, "active member"),
             d.state
         )));
     }

@@ -1,43 +1,56 @@
-//! `kview groups`, `kview lag`, `kview check` and `kview reset-offsets`.
+//! `kview groups`, `kview delete-group` and `kview reset-offsets`.
 
-use std::io::{IsTerminal, Write};
-use std::time::Duration;
+use std::io::Write;
 
 use anyhow::{Result, bail};
-use futures::future::join_all;
 use serde::Serialize;
 
-use crate::cli::{ResetArgs, RuleArgs};
+use crate::cli::ResetArgs;
 use crate::collect::groups as collect;
-use crate::human::duration;
-use crate::kafka::KafkaClient;
+use crate::human::plural;
+use crate::kafka::{GroupDescription, GroupKind, KafkaClient};
 use crate::lag::reset::ResetTarget;
-use crate::lag::status::{GroupStatus, PartitionStatus};
-use crate::lag::tracker::GroupReport;
 
 use super::table::write_table;
 
 #[derive(Debug, Serialize)]
 struct GroupRow {
     group: String,
+    /// classic, consumer, share or streams.
+    kind: GroupKind,
     state: String,
+    /// The group's protocol type (`consumer` for consumer groups of both protocols).
     protocol_type: String,
-    group_type: String,
-    members: usize,
+    /// The assignor (the consumer protocol's is the broker's).
+    assignor: String,
+    /// None when kview cannot know (a streams group).
+    members: Option<usize>,
+    /// Members still taking or giving up partitions (consumer protocol).
+    reconciling: usize,
 }
 
+/// `kview groups`: every group with its kind, state and members, described in one request per
+/// coordinator and kind.
 pub async fn list(client: &KafkaClient, json: bool, out: &mut impl Write) -> Result<()> {
     let groups = client.list_groups().await?;
-    let descriptions = join_all(groups.iter().map(|g| client.describe_group(&g.group_id))).await;
+    let descriptions = client.describe_groups(&groups).await;
     let rows: Vec<GroupRow> = groups
         .into_iter()
         .zip(descriptions)
-        .map(|(g, d)| GroupRow {
-            members: d.as_ref().map_or(0, |d| d.members.len()),
-            state: d.map(|d| d.state).unwrap_or(g.state),
-            group: g.group_id,
-            protocol_type: g.protocol_type,
-            group_type: g.group_type,
+        .map(|(g, d)| {
+            let d = d.ok();
+            GroupRow {
+                members: d
+                    .as_ref()
+                    .filter(|d| d.note.is_none())
+                    .map(|d| d.members.len()),
+                reconciling: d.as_ref().map_or(0, GroupDescription::reconciling),
+                assignor: d.as_ref().map(|d| d.protocol.clone()).unwrap_or_default(),
+                state: d.map(|d| d.state).unwrap_or(g.state),
+                group: g.group_id,
+                kind: g.kind,
+                protocol_type: g.protocol_type,
+            }
         })
         .collect();
     if json {
@@ -48,292 +61,107 @@ pub async fn list(client: &KafkaClient, json: bool, out: &mut impl Write) -> Res
     let table = rows
         .into_iter()
         .map(|r| {
+            let members = r.members.map_or_else(|| "?".into(), |m| m.to_string());
             vec![
                 r.group,
-                r.state,
-                r.members.to_string(),
-                r.protocol_type,
-                r.group_type,
+                r.kind.to_string(),
+                if r.reconciling > 0 {
+                    format!("{} (reconciling)", r.state)
+                } else {
+                    r.state
+                },
+                members,
+                r.assignor,
             ]
         })
         .collect();
     write_table(
         out,
-        &["GROUP", "STATE", "MEMBERS", "PROTOCOL", "TYPE"],
+        &["GROUP", "TYPE", "STATE", "MEMBERS", "ASSIGNOR"],
         table,
     )
 }
 
-async fn groups_or_all(client: &KafkaClient, named: &[String]) -> Result<Vec<String>> {
-    if !named.is_empty() {
-        return Ok(named.to_vec());
-    }
-    Ok(client
-        .list_groups()
-        .await?
-        .into_iter()
-        .map(|g| g.group_id)
-        .collect())
-}
-
-async fn reports(
+/// `kview groups GROUP`: one group's kind, state, epochs and every member with its
+/// subscription and assignment (and target assignment while it reconciles).
+pub async fn describe(
     client: &KafkaClient,
-    groups: &[String],
-    rules: &RuleArgs,
-) -> Result<Vec<GroupReport>> {
-    let mut out = Vec::with_capacity(groups.len());
-    for g in groups {
-        out.push(collect::report(client, g, rules.window, rules.rules()).await?);
-    }
-    Ok(out)
-}
-
-pub async fn lag(
-    client: &KafkaClient,
-    group: Option<&str>,
+    group: &str,
     json: bool,
-    watch: Option<Duration>,
-    rules: &RuleArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    let named: Vec<String> = group.map(str::to_owned).into_iter().collect();
-    // Clearing the screen is for a person watching; a pipe or file gets plain tables.
-    let terminal = std::io::stdout().is_terminal();
-    loop {
-        let groups = groups_or_all(client, &named).await?;
-        let reports = reports(client, &groups, rules).await?;
-        if json {
-            let value = match (group, reports.as_slice()) {
-                (Some(_), [one]) => serde_json::to_value(one)?,
-                _ => serde_json::to_value(&reports)?,
-            };
-            if watch.is_some() {
-                // JSON lines: one document per refresh.
-                serde_json::to_writer(&mut *out, &value)?;
-            } else {
-                serde_json::to_writer_pretty(&mut *out, &value)?;
-            }
-            writeln!(out)?;
-        } else {
-            if watch.is_some() {
-                if terminal {
-                    // Clear the screen between refreshes, as `watch` does.
-                    write!(out, "\x1b[2J\x1b[H")?;
-                }
-                writeln!(out, "{}", chrono::Local::now().format("%Y-%m-%d %H:%M:%S"))?;
-            }
-            write_reports(out, &reports)?;
-            if watch.is_some() && !terminal {
-                writeln!(out)?;
-            }
-        }
-        out.flush()?;
-        let Some(every) = watch else {
-            return Ok(());
-        };
-        tokio::time::sleep(every).await;
+    let d = client.describe_group(group).await?;
+    if d.state == "Dead" && d.note.is_none() {
+        bail!("unknown group {group:?}");
     }
-}
-
-fn write_reports(out: &mut impl Write, reports: &[GroupReport]) -> Result<()> {
-    let opt = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
-    let mut rows = Vec::new();
-    for g in reports {
-        for p in &g.partitions {
-            let lag_time = match (p.lag_ms, p.lag_time_quality) {
-                (Some(ms), Some(q)) => format!("{}{}", q.marker(), duration(ms)),
-                _ => "-".to_owned(),
-            };
-            rows.push(vec![
-                g.group.clone(),
-                p.topic.clone(),
-                p.partition.to_string(),
-                opt(p.committed),
-                p.high_watermark.to_string(),
-                p.lag
-                    .map_or_else(|| "no commits".to_owned(), |l| l.to_string()),
-                lag_time,
-                p.status.label().to_owned(),
-                p.owner
-                    .as_ref()
-                    .map_or_else(|| "-".to_owned(), |o| format!("{}@{}", o.client_id, o.host)),
-            ]);
-        }
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &d)?;
+        writeln!(out)?;
+        return Ok(());
     }
+    let mut line = format!("group {} ({} group): {}", d.group_id, d.kind, d.state);
+    if !d.protocol.is_empty() {
+        line.push_str(&format!(", assignor {}", d.protocol));
+    }
+    if let (Some(g), Some(a)) = (d.group_epoch, d.assignment_epoch) {
+        line.push_str(&format!(", group epoch {g}, assignment epoch {a}"));
+    }
+    line.push_str(&format!(", coordinator {}", d.coordinator));
+    writeln!(out, "{line}")?;
+    if let Some(note) = &d.note {
+        writeln!(out, "{note}")?;
+        return Ok(());
+    }
+    let partitions = |ps: &[(String, i32)]| {
+        if ps.is_empty() {
+            return "-".to_owned();
+        }
+        ps.iter()
+            .map(|(t, p)| format!("{t}/{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let rows = d
+        .members
+        .iter()
+        .map(|m| {
+            let subscription = match (&m.subscribed_regex, m.subscribed_topics.is_empty()) {
+                (Some(re), _) => format!("/{re}/"),
+                (None, false) => m.subscribed_topics.join(","),
+                (None, true) => "-".into(),
+            };
+            let target = match &m.target_assignment {
+                Some(t) if m.reconciling() => format!("reconciling to {}", partitions(t)),
+                _ => String::new(),
+            };
+            vec![
+                m.member_id.clone(),
+                m.instance_id.clone().unwrap_or_else(|| "-".into()),
+                format!("{}@{}", m.client_id, m.host),
+                m.member_epoch.map_or_else(|| "-".into(), |e| e.to_string()),
+                m.member_type.clone().unwrap_or_else(|| d.kind.to_string()),
+                subscription,
+                partitions(&m.assignment),
+                target,
+            ]
+        })
+        .collect();
     write_table(
         out,
         &[
-            "GROUP",
-            "TOPIC",
-            "PARTITION",
-            "COMMITTED",
-            "HIGH",
-            "LAG",
-            "LAG TIME",
-            "STATUS",
-            "OWNER",
+            "MEMBER",
+            "INSTANCE",
+            "CLIENT",
+            "EPOCH",
+            "PROTOCOL",
+            "SUBSCRIPTION",
+            "ASSIGNMENT",
+            "",
         ],
         rows,
     )?;
-    for g in reports {
-        writeln!(out, "{}", summary(g))?;
-    }
+    writeln!(out, "{}", plural(d.members.len() as i64, "member"))?;
     Ok(())
-}
-
-/// One line a group: what `kview check` prints and what ends `kview lag`.
-fn summary(g: &GroupReport) -> String {
-    format!(
-        "{} {}: lag {} ({}), catch up {}, {}, windows {}/{}",
-        g.group,
-        g.status.label(),
-        g.total_lag,
-        g.state,
-        crate::human::catch_up(g.catch_up),
-        crate::human::plural(g.members as i64, "member"),
-        g.window_fill.0,
-        g.window_fill.1
-    )
-}
-
-/// `kview check`'s limits on top of the status rules.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Thresholds {
-    pub max_lag: Option<i64>,
-    pub max_lag_time: Option<Duration>,
-}
-
-/// The Nagios/Icinga verdict: OK, WARNING, CRITICAL by the rules, UNKNOWN when kview could not
-/// tell (exit 3).
-#[derive(Debug, Serialize)]
-struct GroupVerdict {
-    group: String,
-    status: GroupStatus,
-    total_lag: i64,
-    /// The oldest unread message's age, over the group's partitions, in milliseconds.
-    max_lag_ms: Option<i64>,
-    /// Why it is not OK: partitions by status, thresholds passed.
-    reasons: Vec<String>,
-}
-
-/// Judges the groups; prints one summary line (or JSON) and returns the exit code: 0 OK,
-/// 1 WARN, 2 ERR, 3 UNKNOWN.
-pub async fn check(
-    client: &KafkaClient,
-    named: &[String],
-    rules: &RuleArgs,
-    thresholds: Thresholds,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<u8> {
-    let reports = match groups_or_all(client, named).await {
-        Ok(groups) => reports(client, &groups, rules).await,
-        Err(e) => Err(e),
-    };
-    let reports = match reports {
-        Ok(r) => r,
-        Err(e) => return unknown(&e, json, out),
-    };
-    let verdicts: Vec<GroupVerdict> = reports.iter().map(|r| verdict(r, thresholds)).collect();
-    let worst = verdicts
-        .iter()
-        .map(|v| v.status)
-        .max()
-        .unwrap_or(GroupStatus::Ok);
-    if json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &serde_json::json!({
-                "status": worst.label(),
-                "exit_code": worst.exit_code(),
-                "groups": verdicts,
-            }),
-        )?;
-        writeln!(out)?;
-        return Ok(worst.exit_code());
-    }
-    let details: Vec<String> = verdicts
-        .iter()
-        .filter(|v| v.status != GroupStatus::Ok)
-        .map(|v| {
-            format!(
-                "{} {} (lag {}: {})",
-                v.group,
-                v.status.label(),
-                v.total_lag,
-                v.reasons.join(", ")
-            )
-        })
-        .collect();
-    let total: i64 = verdicts.iter().map(|v| v.total_lag).sum();
-    if details.is_empty() {
-        writeln!(
-            out,
-            "{}: {}, total lag {total}",
-            worst.label(),
-            crate::human::plural(verdicts.len() as i64, "group")
-        )?;
-    } else {
-        writeln!(out, "{}: {}", worst.label(), details.join("; "))?;
-    }
-    Ok(worst.exit_code())
-}
-
-/// Exit code 3: kview could not judge (cluster unreachable, authentication refused, no such
-/// group). The line goes to stdout, where monitoring reads the verdict.
-pub fn unknown(e: &dyn std::fmt::Display, json: bool, out: &mut impl Write) -> Result<u8> {
-    let reason = e
-        .to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if json {
-        serde_json::to_writer_pretty(
-            &mut *out,
-            &serde_json::json!({"status": "UNKNOWN", "exit_code": UNKNOWN, "error": reason}),
-        )?;
-        writeln!(out)?;
-    } else {
-        writeln!(out, "UNKNOWN: {reason}")?;
-    }
-    Ok(UNKNOWN)
-}
-
-/// `kview check`'s exit code when it cannot tell.
-pub const UNKNOWN: u8 = 3;
-
-fn verdict(r: &GroupReport, thresholds: Thresholds) -> GroupVerdict {
-    let mut status = r.status;
-    let mut reasons: Vec<String> = r
-        .partitions
-        .iter()
-        .filter(|p| !matches!(p.status, PartitionStatus::Ok | PartitionStatus::NoCommits))
-        .map(|p| format!("{}/{} {}", p.topic, p.partition, p.status.label()))
-        .collect();
-    let max_lag_ms = r.partitions.iter().filter_map(|p| p.lag_ms).max();
-    if let Some(max) = thresholds.max_lag
-        && r.total_lag > max
-    {
-        status = GroupStatus::Err;
-        reasons.push(format!("lag {} > --max-lag {max}", r.total_lag));
-    }
-    if let (Some(max), Some(age)) = (thresholds.max_lag_time, max_lag_ms)
-        && age > max.as_millis() as i64
-    {
-        status = GroupStatus::Err;
-        reasons.push(format!(
-            "lag time {} > --max-lag-time {}",
-            duration(age),
-            duration(max.as_millis() as i64)
-        ));
-    }
-    GroupVerdict {
-        group: r.group.clone(),
-        status,
-        total_lag: r.total_lag,
-        max_lag_ms,
-        reasons,
-    }
 }
 
 fn reset_target(args: &ResetArgs) -> Result<ResetTarget> {

@@ -4,6 +4,7 @@ pub mod clusters;
 pub mod consume;
 pub mod demo;
 pub mod groups;
+pub mod lag;
 pub mod produce;
 pub mod schemas;
 pub mod table;
@@ -36,7 +37,11 @@ pub async fn run(
             produce::run(client, registry, args, std::io::stdin(), out).await
         }
         Command::Consume(args) => consume::run(client, registry, args, out).await,
-        Command::Groups { json } => groups::list(client, *json, out).await,
+        Command::Groups { group: None, json } => groups::list(client, *json, out).await,
+        Command::Groups {
+            group: Some(group),
+            json,
+        } => groups::describe(client, group, *json, out).await,
         Command::Lag {
             group,
             json,
@@ -45,7 +50,7 @@ pub async fn run(
             rules,
         } => {
             let every = watch.then(|| Duration::from_secs((*interval).max(1)));
-            groups::lag(client, group.as_deref(), *json, every, rules, out).await
+            lag::lag(client, group.as_deref(), *json, every, rules, out).await
         }
         Command::Check {
             groups: named,
@@ -54,11 +59,11 @@ pub async fn run(
             max_lag_time,
             json,
         } => {
-            let thresholds = groups::Thresholds {
+            let thresholds = lag::Thresholds {
                 max_lag: *max_lag,
                 max_lag_time: *max_lag_time,
             };
-            return groups::check(client, named, rules, thresholds, *json, out).await;
+            return lag::check(client, named, rules, thresholds, *json, out).await;
         }
         Command::ResetOffsets(args) => groups::reset_offsets(client, args, out).await,
         Command::CreateTopic {

@@ -106,31 +106,185 @@ pub struct ConfigEntry {
     pub source: &'static str,
 }
 
+/// What kind of group, as Kafka 4's ListGroups names them: the classic protocol, the consumer
+/// protocol of KIP-848, share groups (KIP-932) and streams groups (KIP-1071).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GroupKind {
+    Classic,
+    Consumer,
+    Share,
+    Streams,
+    Other(String),
+}
+
+impl GroupKind {
+    /// From ListGroups' group type; brokers before v5 name none, and all their groups are
+    /// classic.
+    pub fn from_type(group_type: &str) -> Self {
+        match group_type.to_ascii_lowercase().as_str() {
+            "" | "classic" => GroupKind::Classic,
+            "consumer" => GroupKind::Consumer,
+            "share" => GroupKind::Share,
+            "streams" => GroupKind::Streams,
+            other => GroupKind::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            GroupKind::Classic => "classic",
+            GroupKind::Consumer => "consumer",
+            GroupKind::Share => "share",
+            GroupKind::Streams => "streams",
+            GroupKind::Other(s) => s,
+        }
+    }
+
+    /// Groups that keep committed offsets, which kview's lag and status rules read.
+    pub fn commits_offsets(&self) -> bool {
+        matches!(self, GroupKind::Classic | GroupKind::Consumer)
+    }
+}
+
+impl std::fmt::Display for GroupKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for GroupKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupListing {
     pub group_id: String,
     pub protocol_type: String,
     pub state: String,
-    pub group_type: String,
+    pub kind: GroupKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl GroupListing {
+    /// Groups whose members read topics: consumer, share and streams groups, and classic
+    /// groups of the consumer protocol type (or of none: offsets committed by tools). Connect's
+    /// workers and schema registries form classic groups of their own protocols.
+    pub fn reads_topics(&self) -> bool {
+        self.kind != GroupKind::Classic
+            || self.protocol_type.is_empty()
+            || self.protocol_type == "consumer"
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct GroupMember {
     pub member_id: String,
+    /// The static member's `group.instance.id`.
+    pub instance_id: Option<String>,
     pub client_id: String,
     pub host: String,
+    /// The member's epoch (consumer and share groups).
+    pub member_epoch: Option<i32>,
+    /// In a consumer group: `classic` for a member that joined with the classic protocol,
+    /// `consumer` for one of KIP-848's (known from ConsumerGroupDescribe v1).
+    pub member_type: Option<String>,
+    /// Topics it subscribed to by name (consumer and share groups).
+    pub subscribed_topics: Vec<String>,
+    /// Its subscription as a regular expression, when it subscribed by one.
+    pub subscribed_regex: Option<String>,
     /// Partitions assigned to this member, when its assignment is a consumer assignment.
+    #[serde(serialize_with = "topic_partitions")]
     pub assignment: Vec<(String, i32)>,
+    /// In a consumer group: what the group coordinator is moving its assignment to.
+    #[serde(serialize_with = "some_topic_partitions")]
+    pub target_assignment: Option<Vec<(String, i32)>>,
+}
+
+/// `[{"topic": "t", "partition": 0}, …]`: partitions as scripts read them.
+fn topic_partitions<S: serde::Serializer>(
+    partitions: &[(String, i32)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(partitions.len()))?;
+    for (topic, partition) in partitions {
+        seq.serialize_element(&serde_json::json!({"topic": topic, "partition": partition}))?;
+    }
+    seq.end()
+}
+
+fn some_topic_partitions<S: serde::Serializer>(
+    partitions: &Option<Vec<(String, i32)>>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match partitions {
+        Some(p) => topic_partitions(p, s),
+        None => s.serialize_none(),
+    }
+}
+
+impl GroupMember {
+    /// The member has not yet taken (or given up) what the coordinator assigned it.
+    pub fn reconciling(&self) -> bool {
+        self.target_assignment.as_ref().is_some_and(|target| {
+            let mut now = self.assignment.clone();
+            let mut target = target.clone();
+            now.sort();
+            target.sort();
+            now != target
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupDescription {
     pub group_id: String,
+    pub kind: GroupKind,
     pub state: String,
     pub protocol_type: String,
+    /// The assignor: the classic protocol's chosen one, or the consumer protocol's server-side
+    /// assignor (`uniform`, `range`).
     pub protocol: String,
     pub coordinator: i32,
+    /// Consumer and share groups: the group's epoch and the epoch of its target assignment.
+    pub group_epoch: Option<i32>,
+    pub assignment_epoch: Option<i32>,
     pub members: Vec<GroupMember>,
+    /// Why kview cannot say more (a streams group: no describe API it speaks).
+    pub note: Option<String>,
+}
+
+impl GroupDescription {
+    /// Kafka's own answer for a group that does not exist: state Dead, nobody in it.
+    pub fn dead(group: &str, kind: GroupKind, coordinator: i32) -> Self {
+        GroupDescription {
+            group_id: group.to_owned(),
+            kind,
+            state: "Dead".into(),
+            protocol_type: String::new(),
+            protocol: String::new(),
+            coordinator,
+            group_epoch: None,
+            assignment_epoch: None,
+            members: Vec::new(),
+            note: None,
+        }
+    }
+
+    /// Members that have not yet taken what the coordinator assigned them.
+    pub fn reconciling(&self) -> usize {
+        self.members.iter().filter(|m| m.reconciling()).count()
+    }
+}
+
+/// Where a share group starts on a partition (DescribeShareGroupOffsets): records before it
+/// are delivered and acknowledged; −1 before the group has read the partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShareStartOffset {
+    pub topic: String,
+    pub partition: i32,
+    pub start_offset: i64,
 }
 
 /// A committed offset of a group on one partition.

@@ -48,6 +48,8 @@ pub enum PartitionStatus {
     Rewind,
     Stall,
     Stop,
+    /// Not a verdict: a share group's partition, which has no committed offset to judge.
+    NotJudged,
 }
 
 impl PartitionStatus {
@@ -55,6 +57,7 @@ impl PartitionStatus {
         match self {
             PartitionStatus::Ok => "OK",
             PartitionStatus::NoCommits => "NO COMMITS",
+            PartitionStatus::NotJudged => "N/A",
             PartitionStatus::Warn => "WARN",
             PartitionStatus::Rewind => "REWIND",
             PartitionStatus::Stall => "STALL",
@@ -67,6 +70,11 @@ impl PartitionStatus {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GroupStatus {
     Ok,
+    /// A group kview's rules do not apply to: a share group (no committed offsets) or a
+    /// streams group it cannot describe.
+    NotJudged,
+    /// The group has not committed an offset on any partition: its lag is unknown.
+    NoCommits,
     Warn,
     Err,
 }
@@ -75,14 +83,22 @@ impl GroupStatus {
     pub fn label(self) -> &'static str {
         match self {
             GroupStatus::Ok => "OK",
+            GroupStatus::NotJudged => "N/A",
+            GroupStatus::NoCommits => "NO COMMITS",
             GroupStatus::Warn => "WARN",
             GroupStatus::Err => "ERR",
         }
     }
 
-    /// Exit code for `kview check`: 0, 1, 2 (3, UNKNOWN, is for errors).
+    /// Exit code for `kview check`: 0 OK, 1 WARN, 2 ERR (3, UNKNOWN, is for what kview cannot
+    /// tell). A group without commits is a WARN: it exists and reads nothing kview can see.
+    /// A group kview does not judge counts as OK here; `check` names it apart.
     pub fn exit_code(self) -> u8 {
-        self as u8
+        match self {
+            GroupStatus::Ok | GroupStatus::NotJudged => 0,
+            GroupStatus::NoCommits | GroupStatus::Warn => 1,
+            GroupStatus::Err => 2,
+        }
     }
 }
 
@@ -286,19 +302,22 @@ fn recent_lag_zero(window: &[Observation], broker_offsets: &[i64]) -> bool {
     broker_offsets.iter().any(|&h| h <= last.offset)
 }
 
-/// The group's status: its worst partition's, with STOP, STALL and REWIND as ERR.
+/// The group's status: its worst judged partition's, with STOP, STALL and REWIND as ERR. A
+/// group judged on no partition at all (none committed, or none listed) is NO COMMITS.
 pub fn group_status(partitions: impl IntoIterator<Item = PartitionStatus>) -> GroupStatus {
     partitions
         .into_iter()
-        .map(|s| match s {
-            PartitionStatus::Ok | PartitionStatus::NoCommits => GroupStatus::Ok,
-            PartitionStatus::Warn => GroupStatus::Warn,
+        .filter_map(|s| match s {
+            PartitionStatus::NoCommits => None,
+            PartitionStatus::NotJudged => Some(GroupStatus::NotJudged),
+            PartitionStatus::Ok => Some(GroupStatus::Ok),
+            PartitionStatus::Warn => Some(GroupStatus::Warn),
             PartitionStatus::Rewind | PartitionStatus::Stall | PartitionStatus::Stop => {
-                GroupStatus::Err
+                Some(GroupStatus::Err)
             }
         })
         .max()
-        .unwrap_or(GroupStatus::Ok)
+        .unwrap_or(GroupStatus::NoCommits)
 }
 
 #[cfg(test)]
@@ -664,8 +683,18 @@ mod tests {
         assert_eq!(group_status([Warn, Stall]), GroupStatus::Err);
         assert_eq!(group_status([Rewind]), GroupStatus::Err);
         assert_eq!(group_status([Stop, Ok]), GroupStatus::Err);
-        assert_eq!(group_status([]), GroupStatus::Ok);
         assert_eq!(GroupStatus::Err.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_group_with_no_commits_is_not_caught_up() {
+        // A group that joined and committed nothing has no lag kview can know: not OK.
+        assert_eq!(group_status([]), GroupStatus::NoCommits);
+        assert_eq!(group_status([NoCommits, NoCommits]), GroupStatus::NoCommits);
+        assert_eq!(GroupStatus::NoCommits.exit_code(), 1, "check's rule: WARN");
+        // Partitions without commits beside committed ones: judged by the committed ones.
+        assert_eq!(group_status([Ok, NoCommits]), GroupStatus::Ok);
+        assert_eq!(group_status([NotJudged]), GroupStatus::NotJudged);
     }
 
     mod properties {

@@ -10,7 +10,7 @@ use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
 use super::status::{
     Evidence, GroupStatus, Observation, PartitionStatus, Rules, evaluate, group_status,
 };
-use crate::kafka::{CommittedOffset, GroupDescription};
+use crate::kafka::{CommittedOffset, GroupDescription, GroupKind, GroupMember, ShareStartOffset};
 
 /// Burrow's default window: the last ten commits of each partition.
 pub const DEFAULT_WINDOW: usize = 10;
@@ -74,17 +74,38 @@ pub struct PartitionReport {
     pub status: PartitionStatus,
     /// Commits in this partition's window so far.
     pub window: usize,
+    /// A share group's start offset: records before it are delivered and acknowledged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_offset: Option<i64>,
+    /// A share group's high watermark minus its start offset: records not yet acknowledged
+    /// (in flight or waiting). Not lag: Kafka 4.1 reports none for share groups (KIP-1226
+    /// brings it in 4.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_trails_by: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupReport {
     pub group: String,
+    /// classic, consumer (KIP-848), share (KIP-932) or streams (KIP-1071).
+    pub kind: GroupKind,
     pub state: String,
     pub protocol: String,
-    pub members: usize,
+    /// How many members; None when kview cannot know (a streams group).
+    pub members: Option<usize>,
+    /// Consumer and share groups: the group's epoch and its target assignment's.
+    pub group_epoch: Option<i32>,
+    pub assignment_epoch: Option<i32>,
+    /// Members still taking or giving up partitions the coordinator moved.
+    pub reconciling: usize,
+    pub member_details: Vec<GroupMember>,
     pub topics: Vec<String>,
-    pub total_lag: i64,
+    /// Lag over the partitions with a committed offset; None when there are none.
+    pub total_lag: Option<i64>,
     pub status: GroupStatus,
+    /// What kview cannot tell about this group, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Commits observed over commits the full windows hold.
     pub window_fill: (usize, usize),
     pub catch_up: CatchUp,
@@ -94,8 +115,11 @@ pub struct GroupReport {
 /// Inputs of one report that come from the cluster right now.
 pub struct GroupSnapshot<'a> {
     pub group: &'a str,
+    pub kind: &'a GroupKind,
     pub description: Option<&'a GroupDescription>,
     pub committed: &'a [CommittedOffset],
+    /// A share group's start offsets (it commits none).
+    pub share_starts: &'a [ShareStartOffset],
     pub high_watermarks: &'a HashMap<(String, i32), i64>,
     /// Timestamps of the records at the committed offsets, where they were read.
     pub exact_times: &'a HashMap<(String, i32), i64>,
@@ -192,6 +216,12 @@ impl LagTracker {
             .committed
             .iter()
             .map(|c| (c.topic.clone(), c.partition))
+            .chain(
+                snapshot
+                    .share_starts
+                    .iter()
+                    .map(|s| (s.topic.clone(), s.partition)),
+            )
             .collect();
         let mut owners: HashMap<(String, i32), Owner> = HashMap::new();
         if let Some(d) = snapshot.description {
@@ -219,6 +249,31 @@ impl LagTracker {
                 .find(|c| c.topic == topic && c.partition == partition)
                 .map(|c| c.offset);
             let high = snapshot.high_watermarks.get(&key).copied().unwrap_or(0);
+            if *snapshot.kind == GroupKind::Share {
+                let start = snapshot
+                    .share_starts
+                    .iter()
+                    .find(|s| s.topic == topic && s.partition == partition)
+                    .map(|s| s.start_offset)
+                    .filter(|o| *o >= 0);
+                partitions.push(PartitionReport {
+                    owner: owners.remove(&key),
+                    topic,
+                    partition,
+                    committed: None,
+                    high_watermark: high,
+                    lag: None,
+                    lag_ms: None,
+                    lag_time_quality: None,
+                    commit_rate: None,
+                    produce_rate: None,
+                    status: PartitionStatus::NotJudged,
+                    window: 0,
+                    start_offset: start,
+                    start_trails_by: start.map(|s| (high - s).max(0)),
+                });
+                continue;
+            }
             let lag = super::lag(committed, high);
             let window = self.commits(snapshot.group, &topic, partition);
             let (commit_rate, produce_rate) = rates(&window);
@@ -257,7 +312,8 @@ impl LagTracker {
                         recent_high_watermarks: &recent,
                         current_lag: l,
                         now_ms,
-                        has_members: snapshot.description.map(|d| !d.members.is_empty()),
+                        has_members: described_members(snapshot.description)
+                            .map(|members| members > 0),
                     };
                     evaluate(&evidence, &self.rules)
                 }
@@ -275,31 +331,48 @@ impl LagTracker {
                 produce_rate,
                 status,
                 window: window.len(),
+                start_offset: None,
+                start_trails_by: None,
             });
         }
-        let total_lag = partitions.iter().filter_map(|p| p.lag).sum();
+        let lags: Vec<i64> = partitions.iter().filter_map(|p| p.lag).collect();
+        let total_lag = (!lags.is_empty()).then(|| lags.iter().sum());
         let mut topics: Vec<String> = partitions.iter().map(|p| p.topic.clone()).collect();
         topics.dedup();
+        let described = snapshot.description;
+        let status = match snapshot.kind {
+            kind if kind.commits_offsets() => group_status(partitions.iter().map(|p| p.status)),
+            _ => GroupStatus::NotJudged,
+        };
         GroupReport {
             group: snapshot.group.to_owned(),
-            state: snapshot
-                .description
-                .map_or_else(|| "Unknown".into(), |d| d.state.clone()),
-            protocol: snapshot
-                .description
-                .map_or_else(String::new, |d| d.protocol.clone()),
-            members: snapshot.description.map_or(0, |d| d.members.len()),
+            kind: snapshot.kind.clone(),
+            state: described.map_or_else(|| "Unknown".into(), |d| d.state.clone()),
+            protocol: described.map_or_else(String::new, |d| d.protocol.clone()),
+            members: described_members(described),
+            group_epoch: described.and_then(|d| d.group_epoch),
+            assignment_epoch: described.and_then(|d| d.assignment_epoch),
+            reconciling: described.map_or(0, GroupDescription::reconciling),
+            member_details: described.map(|d| d.members.clone()).unwrap_or_default(),
+            note: described.and_then(|d| d.note.clone()),
             topics,
             total_lag,
-            status: group_status(partitions.iter().map(|p| p.status)),
+            status,
             window_fill: (
                 partitions.iter().map(|p| p.window.min(self.window)).sum(),
                 partitions.len() * self.window,
             ),
-            catch_up: catch_up(total_lag, rates_known.then_some(consume_sum), produce_sum),
+            catch_up: total_lag.map_or(CatchUp::Unknown, |lag| {
+                catch_up(lag, rates_known.then_some(consume_sum), produce_sum)
+            }),
             partitions,
         }
     }
+}
+
+/// How many members a description lists, when it can list them.
+fn described_members(d: Option<&GroupDescription>) -> Option<usize> {
+    d.filter(|d| d.note.is_none()).map(|d| d.members.len())
 }
 
 /// Consume and produce rates over a window of commits (each commit knows the high watermark
@@ -397,6 +470,10 @@ mod tests {
         let (committed, highs) = snapshot_inputs(1080, 1140);
         let description = GroupDescription {
             group_id: "g".into(),
+            kind: GroupKind::Classic,
+            group_epoch: None,
+            assignment_epoch: None,
+            note: None,
             state: "Stable".into(),
             protocol_type: "consumer".into(),
             protocol: "range".into(),
@@ -406,12 +483,15 @@ mod tests {
                 client_id: "c".into(),
                 host: "/127.0.0.1".into(),
                 assignment: vec![("t".into(), 0), ("t".into(), 1)],
+                ..GroupMember::default()
             }],
         };
         let exact = HashMap::new();
         let report = t.report(
             &GroupSnapshot {
                 group: "g",
+                kind: &GroupKind::Classic,
+                share_starts: &[],
                 description: Some(&description),
                 committed: &committed,
                 high_watermarks: &highs,
@@ -419,7 +499,7 @@ mod tests {
             },
             4_500,
         );
-        assert_eq!(report.total_lag, 60);
+        assert_eq!(report.total_lag, Some(60));
         assert_eq!(
             report.partitions.len(),
             2,
@@ -451,6 +531,8 @@ mod tests {
         let report = t.report(
             &GroupSnapshot {
                 group: "g",
+                kind: &GroupKind::Classic,
+                share_starts: &[],
                 description: None,
                 committed: &committed,
                 high_watermarks: &highs,
@@ -476,6 +558,8 @@ mod tests {
         let exact = HashMap::new();
         let snapshot = GroupSnapshot {
             group: "g",
+            kind: &GroupKind::Classic,
+            share_starts: &[],
             description: None,
             committed: &committed,
             high_watermarks: &highs,

@@ -17,6 +17,7 @@ use crate::lag::status::{GroupStatus, PartitionStatus};
 pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
     match status {
         GroupStatus::Ok => theme.good,
+        GroupStatus::NotJudged | GroupStatus::NoCommits => theme.dim,
         GroupStatus::Warn => theme.warn,
         GroupStatus::Err => theme.bad,
     }
@@ -25,7 +26,7 @@ pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
 pub fn partition_style(theme: &Theme, status: PartitionStatus) -> Style {
     match status {
         PartitionStatus::Ok => theme.good,
-        PartitionStatus::NoCommits => theme.dim,
+        PartitionStatus::NoCommits | PartitionStatus::NotJudged => theme.dim,
         PartitionStatus::Warn => theme.warn,
         PartitionStatus::Rewind | PartitionStatus::Stall | PartitionStatus::Stop => theme.bad,
     }
@@ -56,6 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     let spark_width = area.width.saturating_sub(96).clamp(4, 30) as usize;
     let columns = [
         Column::new("GROUP", Constraint::Min(16), 0),
+        Column::new("TYPE", Constraint::Length(8), 5),
         Column::new("STATE", Constraint::Length(12), 4),
         Column::new("MEMBERS", Constraint::Length(7), 5),
         Column::new("TOPICS", Constraint::Length(18), 6),
@@ -79,10 +81,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             Row::new(fitted_cells(
                 vec![
                     escape_str(&r.group),
+                    escape_str(r.kind.as_str()),
                     escape_str(&r.state),
-                    r.members.to_string(),
+                    r.members.map_or_else(|| "?".into(), |m| m.to_string()),
                     escape_str(&r.topics.join(",")),
-                    count(r.total_lag),
+                    r.total_lag.map_or_else(|| "-".into(), count),
                     spark_log(&history, spark_width),
                     r.status.label().to_owned(),
                     crate::human::catch_up(r.catch_up),

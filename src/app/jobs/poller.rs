@@ -18,7 +18,7 @@ use crate::demo::ml::records::MetricRecord;
 use crate::kafka::commits::{CommitRecord, CommitTail};
 use crate::kafka::reader::Reader;
 use crate::kafka::retry::RetryPolicy;
-use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient, StartAt};
+use crate::kafka::{ClusterMetadata, ConnSettings, GroupKind, GroupListing, KafkaClient, StartAt};
 use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
 
 /// The client, once the poller has connected; shared with the jobs that need it.
@@ -248,29 +248,52 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, 
     loop {
         match client.list_groups().await {
             Ok(groups) => {
-                let consumer_groups: Vec<_> = groups
+                // Every kind of group whose members read topics.
+                let listings: Vec<GroupListing> = groups
                     .into_iter()
-                    .filter(|g| g.protocol_type.is_empty() || g.protocol_type == "consumer")
+                    .filter(GroupListing::reads_topics)
                     .collect();
-                // A few groups at a time: hundreds of groups must not mean hundreds of requests
-                // in flight at once.
-                let ids: Vec<String> = consumer_groups.into_iter().map(|g| g.group_id).collect();
+                let ids_where = |keep: fn(&GroupKind) -> bool| -> Vec<String> {
+                    listings
+                        .iter()
+                        .filter(|g| keep(&g.kind))
+                        .map(|g| g.group_id.clone())
+                        .collect()
+                };
+                let committing = ids_where(|k| *k != GroupKind::Share);
+                let sharing = ids_where(|k| *k == GroupKind::Share);
                 let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
                 let known = &known;
-                // One DescribeGroups and one OffsetFetch per coordinator for all of them.
-                let (descriptions, committed) = tokio::join!(
-                    client.describe_groups(&ids),
-                    client.committed_offsets_of(&ids)
+                // One describe per coordinator and kind, one OffsetFetch per coordinator, one
+                // DescribeShareGroupOffsets per coordinator, for all of them.
+                let (descriptions, committed, starts) = tokio::join!(
+                    client.describe_groups(&listings),
+                    client.committed_offsets_of(&committing),
+                    client.share_start_offsets(&sharing),
                 );
-                let prefetched = descriptions.into_iter().zip(committed).map(|(d, c)| {
-                    collect_groups::Prefetched {
+                let mut committed: HashMap<String, _> =
+                    committing.into_iter().zip(committed).collect();
+                let mut starts: HashMap<String, _> = sharing.into_iter().zip(starts).collect();
+                let work = listings.into_iter().zip(descriptions).map(|(g, d)| {
+                    let prefetched = collect_groups::Prefetched {
                         description: d.ok(),
-                        committed: c.ok(),
-                    }
+                        committed: committed.remove(&g.group_id).and_then(|c| c.ok()),
+                        share_starts: starts.remove(&g.group_id).and_then(|s| s.ok()),
+                    };
+                    (g, prefetched)
                 });
-                let snapshots: Vec<_> = futures::stream::iter(ids.into_iter().zip(prefetched))
-                    .map(|(id, prefetched)| async move {
-                        collect_groups::snapshot_with(client, &id, known, prefetched).await
+                // A few groups at a time: hundreds of groups must not mean hundreds of requests
+                // in flight at once.
+                let snapshots: Vec<_> = futures::stream::iter(work)
+                    .map(|(g, prefetched)| async move {
+                        collect_groups::snapshot_with(
+                            client,
+                            &g.group_id,
+                            g.kind,
+                            known,
+                            prefetched,
+                        )
+                        .await
                     })
                     .buffer_unordered(GROUPS_AT_ONCE)
                     .collect()

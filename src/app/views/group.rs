@@ -40,7 +40,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let rows = state.page();
     let report = state.groups.report(&state.group.name);
     let partitions = report.map_or(0, |r| r.partitions.len());
-    let members = report.map_or(0, |r| r.members);
+    let members = report.and_then(|r| r.members).unwrap_or(0);
+    let commits = report.is_none_or(|r| r.kind.commits_offsets());
     match action {
         a if a.is_navigation() => state.group.list.step(action, partitions, rows),
         Action::Open => {
@@ -65,6 +66,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 .flatten();
             if state.read_only() {
                 state.error("read-only mode: offset resets are disabled");
+            } else if !commits {
+                state.error("offset resets are for groups that commit offsets (classic and consumer groups)");
             } else if members > 0 {
                 state.error("the group has active members; stop them before resetting offsets");
             } else if action == Action::ResetPartition && only.is_none() {

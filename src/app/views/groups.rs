@@ -53,15 +53,20 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, snapshots: Vec<OwnedGroupSnap
     let mut reports = HashMap::with_capacity(snapshots.len());
     for snapshot in &snapshots {
         let report = state.session.tracker.report(&snapshot.borrow(), at_ms);
-        view.lag_history
-            .entry(report.group.clone())
-            .or_default()
-            .push(report.total_lag.max(0) as u64);
-        for p in &report.partitions {
-            view.partition_history
-                .entry((report.group.clone(), p.topic.clone(), p.partition))
+        // Only lags kview knows: a group without commits has no trend, not a flat zero.
+        if let Some(lag) = report.total_lag {
+            view.lag_history
+                .entry(report.group.clone())
                 .or_default()
-                .push(p.lag.unwrap_or(0).max(0) as u64);
+                .push(lag.max(0) as u64);
+        }
+        for p in &report.partitions {
+            if let Some(lag) = p.lag {
+                view.partition_history
+                    .entry((report.group.clone(), p.topic.clone(), p.partition))
+                    .or_default()
+                    .push(lag.max(0) as u64);
+            }
         }
         reports.insert(report.group.clone(), report);
     }
@@ -136,7 +141,8 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             let members = selected
                 .as_deref()
                 .and_then(|g| state.groups.report(g))
-                .map_or(0, |r| r.members);
+                .and_then(|r| r.members)
+                .unwrap_or(0);
             match selected {
                 Some(g) if members > 0 => state.error(format!(
                     "group {g} has {}; stop them before deleting it",

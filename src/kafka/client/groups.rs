@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures::future::join_all;
 use kafka_protocol::messages::{
-    ConsumerProtocolAssignment, DeleteGroupsRequest, DescribeGroupsRequest, FindCoordinatorRequest,
-    GroupId, ListGroupsRequest, OffsetCommitRequest, OffsetFetchRequest, TopicName,
+    DeleteGroupsRequest, FindCoordinatorRequest, GroupId, ListGroupsRequest, OffsetCommitRequest,
+    OffsetFetchRequest, TopicName,
     offset_commit_request::{OffsetCommitRequestPartition, OffsetCommitRequestTopic},
     offset_fetch_request::OffsetFetchRequestGroup,
 };
-use kafka_protocol::protocol::{Decodable, Request, StrBytes};
+use kafka_protocol::protocol::{Request, StrBytes};
 
 use super::KafkaClient;
 use crate::kafka::error::{KafkaError, Result};
@@ -45,39 +44,6 @@ where
     }
     out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
     Ok(out)
-}
-
-/// A DescribeGroups answer for one group, as kview's description.
-fn described(
-    g: kafka_protocol::messages::describe_groups_response::DescribedGroup,
-    coordinator: i32,
-) -> Result<GroupDescription> {
-    let group = g.group_id.0.to_string();
-    KafkaError::check(g.error_code, g.error_message.as_deref(), || {
-        format!("describe group {group:?}")
-    })?;
-    let members = g
-        .members
-        .iter()
-        .map(|m| GroupMember {
-            member_id: m.member_id.to_string(),
-            client_id: m.client_id.to_string(),
-            host: m.client_host.to_string(),
-            assignment: if g.protocol_type.as_str() == "consumer" {
-                decode_assignment(&m.member_assignment)
-            } else {
-                Vec::new()
-            },
-        })
-        .collect();
-    Ok(GroupDescription {
-        group_id: g.group_id.0.to_string(),
-        state: g.group_state.to_string(),
-        protocol_type: g.protocol_type.to_string(),
-        protocol: g.protocol_data.to_string(),
-        coordinator,
-        members,
-    })
 }
 
 /// COORDINATOR_LOAD_IN_PROGRESS and COORDINATOR_NOT_AVAILABLE: a fresh broker settles soon.
@@ -131,7 +97,7 @@ impl KafkaClient {
                         group_id: id,
                         protocol_type: g.protocol_type.to_string(),
                         state: g.group_state.to_string(),
-                        group_type: g.group_type.to_string(),
+                        kind: GroupKind::from_type(&g.group_type),
                     },
                 );
             }
@@ -141,7 +107,7 @@ impl KafkaClient {
 
     /// The address of the broker that coordinates a group, retried while coordinators load;
     /// remembered, so a poll of many groups does not ask again each time.
-    async fn coordinator(&self, group: &str) -> Result<(i32, String)> {
+    pub(super) async fn coordinator(&self, group: &str) -> Result<(i32, String)> {
         if let Some(known) = self
             .coordinators
             .lock()
@@ -158,7 +124,7 @@ impl KafkaClient {
         Ok(found)
     }
 
-    fn forget_coordinator(&self, group: &str) {
+    pub(super) fn forget_coordinator(&self, group: &str) {
         self.coordinators
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -206,7 +172,7 @@ impl KafkaClient {
 
     /// Sends a group request to the group's coordinator, finding it again while it moves or
     /// loads (after a broker restart); `coordinator_code` reads the response's group-level code.
-    async fn call_coordinator<R: Request + Clone>(
+    pub(super) async fn call_coordinator<R: Request + Clone>(
         &self,
         group: &str,
         request: &R,
@@ -241,79 +207,6 @@ impl KafkaClient {
             }
             return Ok((node, response));
         }
-    }
-
-    pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
-        let request = DescribeGroupsRequest::default()
-            .with_groups(vec![GroupId(StrBytes::from_string(group.to_owned()))]);
-        let (coordinator, response) = self
-            .call_coordinator(group, &request, None, |r| {
-                r.groups.first().map_or(0, |g| g.error_code)
-            })
-            .await?;
-        let g = response
-            .groups
-            .into_iter()
-            .next()
-            .ok_or_else(|| KafkaError::Client(format!("no description of group {group:?}")))?;
-        described(g, coordinator)
-    }
-
-    /// Many groups, one DescribeGroups per coordinator (coordinators are remembered): a poll of
-    /// hundreds of groups costs a request per broker, not per group. A group whose coordinator
-    /// moved is asked again on its own.
-    pub async fn describe_groups(&self, groups: &[String]) -> Vec<Result<GroupDescription>> {
-        let mut by_coordinator: BTreeMap<(i32, String), Vec<usize>> = BTreeMap::new();
-        let mut answers: Vec<Option<Result<GroupDescription>>> =
-            groups.iter().map(|_| None).collect();
-        for (i, group) in groups.iter().enumerate() {
-            match self.coordinator(group).await {
-                Ok(c) => by_coordinator.entry(c).or_default().push(i),
-                Err(e) => answers[i] = Some(Err(e)),
-            }
-        }
-        let requests = by_coordinator
-            .into_iter()
-            .map(|((node, addr), wanted)| async move {
-                let request = DescribeGroupsRequest::default().with_groups(
-                    wanted
-                        .iter()
-                        .map(|&i| GroupId(StrBytes::from_string(groups[i].clone())))
-                        .collect(),
-                );
-                let answer = self
-                    .pool
-                    .call(&addr, Lane::Admin, &request, None, Duration::ZERO)
-                    .await;
-                (node, wanted, answer)
-            });
-        for (node, wanted, answer) in join_all(requests).await {
-            let mut by_id: BTreeMap<String, _> = match answer {
-                Ok((_, response)) => response
-                    .groups
-                    .into_iter()
-                    .map(|g| (g.group_id.0.to_string(), g))
-                    .collect(),
-                Err(_) => BTreeMap::new(),
-            };
-            for i in wanted {
-                answers[i] = match by_id.remove(&groups[i]) {
-                    Some(g) if !matches!(g.error_code, 14..=16) => Some(described(g, node)),
-                    _ => None, // moved, loading or unanswered: asked again alone below
-                };
-            }
-        }
-        let mut out = Vec::with_capacity(groups.len());
-        for (group, answer) in groups.iter().zip(answers) {
-            out.push(match answer {
-                Some(a) => a,
-                None => {
-                    self.forget_coordinator(group);
-                    self.describe_group(group).await
-                }
-            });
-        }
-        out
     }
 
     /// Every committed offset of a group (partitions without a commit are left out).
@@ -506,23 +399,5 @@ impl KafkaClient {
             }
         }
         Ok(())
-    }
-}
-
-/// The partitions in a consumer-protocol assignment; empty when it is not one.
-fn decode_assignment(bytes: &Bytes) -> Vec<(String, i32)> {
-    if bytes.len() < 2 {
-        return Vec::new();
-    }
-    let mut buf = bytes.clone();
-    let version = i16::from_be_bytes([buf[0], buf[1]]);
-    let _ = bytes::Buf::get_i16(&mut buf);
-    match ConsumerProtocolAssignment::decode(&mut buf, version.clamp(0, 3)) {
-        Ok(a) => a
-            .assigned_partitions
-            .iter()
-            .flat_map(|tp| tp.partitions.iter().map(|p| (tp.topic.0.to_string(), *p)))
-            .collect(),
-        Err(_) => Vec::new(),
     }
 }

@@ -12,6 +12,7 @@
 
 mod admin;
 mod data;
+mod describe;
 mod fetch;
 mod groups;
 mod offsets;
