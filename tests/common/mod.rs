@@ -297,3 +297,55 @@ pub fn kview_env(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> O
     }
     run(cmd, stdin)
 }
+
+/// A peer running in the background (a Java consumer, kcat -G), stopped when dropped.
+pub struct Background {
+    pub child: std::process::Child,
+}
+
+impl Background {
+    /// Asks it to stop as a person would (SIGTERM: a Java consumer leaves its group cleanly).
+    pub fn terminate(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A Kafka tool class left running (`scripts/kafka-local run-class` execs java, so the process
+/// is the JVM itself); its output is dropped.
+pub fn kafka_tool_background(class: &str, args: &[&str]) -> Background {
+    let child = Command::new(repo().join("scripts/kafka-local"))
+        .arg("run-class")
+        .arg(class)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("scripts/kafka-local run-class runs");
+    Background { child }
+}
+
+/// Asks `probe` every 300 ms until it gives an answer, for at most `secs` seconds; the
+/// panic names what was awaited and the last thing seen.
+pub fn wait_until<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        match probe() {
+            Ok(found) => return found,
+            Err(seen) if std::time::Instant::now() > deadline => {
+                panic!("timed out after {secs}s waiting for {what}; last seen: {seen}")
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(300)),
+        }
+    }
+}
