@@ -621,3 +621,24 @@ fn profiles_with_a_token_file_and_with_verification_off_connect_to_the_real_brok
     assert!(text.contains("TLS (UNVERIFIED)"), "{text}");
     assert!(!text.contains(&token));
 }
+
+#[test]
+fn a_properties_file_named_on_the_command_line_beats_kview_brokers_in_the_environment() {
+    let s = secure();
+    let dir = tempfile::tempdir().unwrap();
+    let props = write_file(&dir, "secure.properties", &mtls(s));
+    // The environment points at the plain broker; the file, named now, at the TLS listener.
+    let out = kview_env(
+        &["-F", path_str(&props), "--timeout", "5", "topics"],
+        &[("KVIEW_BROKERS", broker())],
+        None,
+    );
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.contains("KVIEW_BROKERS")).count(),
+        1,
+        "one line says which was used: {err}"
+    );
+    assert!(err.contains("using -F"), "{err}");
+}

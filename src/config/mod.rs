@@ -101,17 +101,34 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
             None => ClusterConfig::default(),
         },
     };
-    let env_brokers = env_nonempty("KVIEW_BROKERS").map(|v| split_brokers(&v));
+    // A file or profile named on the command line is a choice made now: its brokers and
+    // registry beat the environment's (as `kubectl --kubeconfig` beats KUBECONFIG), and one line
+    // says the environment was passed over.
+    let named = match (&cli.command_config, &cli.cluster) {
+        (Some(path), _) => Some(format!("-F {}", path.display())),
+        (None, Some(name)) => Some(format!("--cluster {name}")),
+        (None, None) => None,
+    };
+    let mut from_env = |var: &str, file_has: bool| {
+        let value = env_nonempty(var);
+        match (&named, value) {
+            (Some(choice), Some(_)) if file_has => {
+                warnings.push(format!(
+                    "{var} is set, but {choice} names its own: using {choice}"
+                ));
+                None
+            }
+            (_, value) => value,
+        }
+    };
     let file_brokers = Some(cluster.brokers.clone()).filter(|b| !b.is_empty());
+    let env_brokers = from_env("KVIEW_BROKERS", file_brokers.is_some()).map(|v| split_brokers(&v));
+    let env_registry = from_env("KVIEW_SCHEMA_REGISTRY", cluster.schema_registry.is_some());
     cluster.brokers = checked_brokers(
         layered(cli.brokers.clone(), env_brokers, file_brokers)
             .unwrap_or_else(|| vec![DEFAULT_BROKERS.to_owned()]),
     )?;
-    if let Some(url) = layered(
-        cli.schema_registry.clone(),
-        env_nonempty("KVIEW_SCHEMA_REGISTRY"),
-        None,
-    ) {
+    if let Some(url) = layered(cli.schema_registry.clone(), env_registry, None) {
         // The URL changes; a profile's credentials for its registry stay.
         let mut registry = cluster.schema_registry.take().unwrap_or_default();
         registry.url = url;
@@ -242,6 +259,60 @@ mod tests {
             !r.read_only(),
             "KVIEW_READ_ONLY=no over the profile's read_only"
         );
+    }
+
+    #[test]
+    fn a_file_or_profile_named_on_the_command_line_beats_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let props = dir.path().join("secure.properties");
+        std::fs::write(
+            &props,
+            "bootstrap.servers=s:9093\nsecurity.protocol=SSL\nschema.registry.url=http://r:1\n",
+        )
+        .unwrap();
+        let env = env_of(&[
+            ("KVIEW_BROKERS", "127.0.0.1:9092"),
+            ("KVIEW_SCHEMA_REGISTRY", "http://elsewhere:2"),
+        ]);
+        let cli = CliChoice {
+            command_config: Some(props.clone()),
+            config: Some(config_file(&dir)),
+            ..CliChoice::default()
+        };
+        let r = resolve(&cli, &env).unwrap();
+        assert_eq!(r.cluster.brokers, ["s:9093"], "the file's brokers");
+        assert_eq!(r.cluster.schema_registry.unwrap().url, "http://r:1");
+        assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].starts_with("KVIEW_BROKERS is set, but -F ")
+                && r.warnings[0].ends_with("secure.properties"),
+            "{:?}",
+            r.warnings
+        );
+        let profile = CliChoice {
+            cluster: Some("b".into()),
+            ..cli.clone()
+        };
+        let profile = CliChoice {
+            command_config: None,
+            ..profile
+        };
+        let r = resolve(&profile, &env).unwrap();
+        assert_eq!(r.cluster.brokers, ["b:1"], "the named profile's brokers");
+        assert_eq!(
+            r.warnings,
+            ["KVIEW_BROKERS is set, but --cluster b names its own: using --cluster b"]
+        );
+        // -b on the command line still beats the file.
+        let r = resolve(
+            &CliChoice {
+                brokers: Some(vec!["c:1".into()]),
+                ..cli
+            },
+            &env,
+        )
+        .unwrap();
+        assert_eq!(r.cluster.brokers, ["c:1"]);
     }
 
     #[test]
