@@ -274,6 +274,9 @@ impl LagTracker {
                 });
                 continue;
             }
+            // A commit can arrive before the next watermark sample: the log holds at least
+            // what was committed, so the older sample never shows an impossible pair.
+            let high = high.max(committed.unwrap_or(0));
             let lag = super::lag(committed, high);
             let window = self.commits(snapshot.group, &topic, partition);
             let (commit_rate, produce_rate) = rates(&window);
@@ -518,6 +521,30 @@ mod tests {
         assert_eq!(report.window_fill, (5, 20));
         // p1 never committed: it does not keep the estimate from p0's rates.
         assert_eq!(report.catch_up, CatchUp::Seconds(6.0));
+    }
+
+    #[test]
+    fn a_commit_newer_than_the_watermark_sample_never_shows_above_it() {
+        let t = LagTracker::default();
+        let (committed, highs) = snapshot_inputs(752, 750);
+        let exact = HashMap::new();
+        let report = t.report(
+            &GroupSnapshot {
+                group: "g",
+                kind: &GroupKind::Classic,
+                share_starts: &[],
+                description: None,
+                committed: &committed,
+                high_watermarks: &highs,
+                exact_times: &exact,
+            },
+            1_000,
+        );
+        let p = &report.partitions[0];
+        assert_eq!(
+            (p.committed, p.high_watermark, p.lag),
+            (Some(752), 752, Some(0))
+        );
     }
 
     #[test]
