@@ -134,12 +134,27 @@ impl Session {
                 .filter(|t| !t.internal)
                 .flat_map(|t| &t.partitions)
         };
+        let internal = || {
+            meta.topics
+                .iter()
+                .filter(|t| t.internal)
+                .flat_map(|t| &t.partitions)
+        };
         self.counts = ClusterCounts {
             topics: meta.topics.iter().filter(|t| !t.internal).count(),
             partitions: own().count(),
-            under_replicated: partitions().filter(|p| p.is_under_replicated()).count(),
-            offline: partitions().filter(|p| p.is_offline()).count(),
+            under_replicated: own().filter(|p| p.is_under_replicated()).count(),
+            offline: own().filter(|p| p.is_offline()).count(),
+            internal_unhealthy: internal()
+                .filter(|p| p.is_under_replicated() || p.is_offline())
+                .count(),
         };
+        self.stats.internal_topics = meta
+            .topics
+            .iter()
+            .filter(|t| t.internal)
+            .map(|t| t.name.clone())
+            .collect();
         self.cluster = Some(meta);
     }
 }
@@ -152,6 +167,9 @@ pub struct ClusterCounts {
     pub partitions: usize,
     pub under_replicated: usize,
     pub offline: usize,
+    /// Partitions of Kafka's internal topics that are under-replicated or offline: said apart,
+    /// since a cluster whose offsets topic is offline is not healthy.
+    pub internal_unhealthy: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,6 +62,9 @@ pub struct TopicStats {
 pub struct Stats {
     pub partitions: HashMap<(String, i32), PartitionStats>,
     pub topics: HashMap<String, TopicStats>,
+    /// Kafka's own topics (`__consumer_offsets`, …): not in the totals, which count the users'
+    /// topics as the overview's topic and partition counts do.
+    pub internal_topics: std::collections::HashSet<String>,
     pub total_messages: i64,
     pub cluster_rate: f64,
     pub cluster_history: Trend,
@@ -126,8 +129,14 @@ impl Stats {
             topic.history = history;
         }
         self.partitions = partitions;
-        self.total_messages = topics.values().map(|t| t.messages).sum();
-        self.cluster_rate = topics.values().map(|t| t.rate).sum();
+        let own = || {
+            topics
+                .iter()
+                .filter(|(name, _)| !self.internal_topics.contains(*name))
+                .map(|(_, t)| t)
+        };
+        self.total_messages = own().map(|t| t.messages).sum();
+        self.cluster_rate = own().map(|t| t.rate).sum();
         self.cluster_history.push(self.cluster_rate.round() as u64);
         self.topics = topics;
     }
@@ -220,5 +229,29 @@ mod tests {
         }
         assert_eq!(series.len(), HISTORY);
         assert_eq!(series.last(HISTORY)[0], 30);
+    }
+
+    #[test]
+    fn totals_count_the_users_topics_as_the_topic_counts_do() {
+        let mut s = Stats {
+            internal_topics: ["__consumer_offsets".to_string()].into(),
+            ..Stats::default()
+        };
+        s.record(
+            0,
+            sample(&[("a", 0, 0, 10), ("__consumer_offsets", 0, 0, 6)]),
+            vec![],
+        );
+        s.record(
+            1_000,
+            sample(&[("a", 0, 0, 10), ("__consumer_offsets", 0, 0, 16)]),
+            vec![],
+        );
+        assert_eq!(s.total_messages, 10, "not the 16 commits");
+        assert_eq!(s.cluster_rate, 0.0, "commits are not throughput");
+        assert_eq!(
+            s.topics["__consumer_offsets"].messages, 16,
+            "still known per topic"
+        );
     }
 }

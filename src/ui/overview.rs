@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 }
 
 fn render_totals(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    let block = panel(" Cluster ", false, theme);
+    let block = panel(" Cluster (internal topics apart) ", false, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if state.session.cluster.is_none() {
@@ -47,6 +47,14 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
             Span::styled(under.to_string(), flag(under, theme.warn)),
             Span::raw("   offline "),
             Span::styled(offline.to_string(), flag(offline, theme.bad)),
+            if counts.internal_unhealthy > 0 {
+                Span::styled(
+                    format!("   internal: {} unwell", counts.internal_unhealthy),
+                    theme.bad,
+                )
+            } else {
+                Span::raw("")
+            },
         ]),
         Line::from(vec![
             Span::raw("throughput "),
