@@ -287,6 +287,11 @@ fn a_broker_that_never_answers_ends_in_one_line_after_the_timeout() {
     assert!(took < Duration::from_secs(15), "took {took:?}");
     let line = stderr_line(&out);
     assert!(line.contains("timed out after 2s"), "{line}");
+    assert!(
+        line.contains(&format!("no Kafka answer from {addr}"))
+            && line.ends_with("is this a Kafka listener?"),
+        "says what the silence may mean: {line}"
+    );
 }
 
 #[test]

@@ -117,7 +117,13 @@ impl BrokerConn {
             max_frame_bytes: settings.max_frame_bytes,
             out: BytesMut::with_capacity(4096),
         };
-        conn.negotiate().await?;
+        conn.negotiate().await.map_err(|e| match e {
+            KafkaError::Timeout { after, .. } => KafkaError::NoKafkaAnswer {
+                addr: addr.to_owned(),
+                after,
+            },
+            e => e,
+        })?;
         if let Some(identity) = &settings.security.sasl {
             sasl::authenticate(&mut conn, identity).await?;
         }

@@ -18,6 +18,11 @@ pub enum KafkaError {
     #[error("timed out after {}s waiting for {what}", .after.as_secs_f32())]
     Timeout { what: String, after: Duration },
 
+    /// A port that took the connection and never answered Kafka's first request: a hung
+    /// broker, or not a Kafka listener at all (an HTTP server waits for a request line).
+    #[error("no Kafka answer from {addr}: timed out after {}s waiting for ApiVersions; is this a Kafka listener?", .after.as_secs_f32())]
+    NoKafkaAnswer { addr: String, after: Duration },
+
     #[error("unknown topic {0:?}")]
     UnknownTopic(String),
 

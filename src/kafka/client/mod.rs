@@ -44,6 +44,7 @@ impl KafkaError {
             KafkaError::Unreachable { .. }
                 | KafkaError::ConnectionLost { .. }
                 | KafkaError::Timeout { .. }
+                | KafkaError::NoKafkaAnswer { .. }
                 | KafkaError::Protocol { .. }
         )
     }
@@ -61,6 +62,10 @@ impl KafkaError {
             },
             KafkaError::Timeout { what, after } => KafkaError::Timeout {
                 what: what.clone(),
+                after: *after,
+            },
+            KafkaError::NoKafkaAnswer { addr, after } => KafkaError::NoKafkaAnswer {
+                addr: addr.clone(),
                 after: *after,
             },
             KafkaError::Protocol { addr, detail } => KafkaError::Protocol {
