@@ -1482,11 +1482,22 @@ fn admin_changes_ask_first_and_are_refused_read_only() {
                 replication: 2,
             },
             result: Ok(()),
+            metadata: Some({
+                let mut meta = cluster();
+                meta.topics.push(TopicInfo {
+                    name: "audit-log".into(),
+                    internal: false,
+                    partitions: Vec::new(),
+                });
+                meta
+            }),
         },
     );
+    let screen = text(&render(&s, 160, 48));
+    assert!(screen.contains("created topic audit-log (6 partitions, replication 2)"));
     assert!(
-        text(&render(&s, 160, 48))
-            .contains("created topic audit-log (6 partitions, replication 2)")
+        screen.contains("│audit-log"),
+        "listed at once, not at the next poll: {screen}"
     );
 
     // Deleting wants the name typed; anything else keeps the topic.
@@ -1559,6 +1570,7 @@ fn admin_changes_ask_first_and_are_refused_read_only() {
             value: None,
         },
         result: Ok(()),
+        metadata: None,
     };
     assert_eq!(
         update(&mut t, Msg::Event(answer)),

@@ -144,6 +144,9 @@ pub enum Event {
     Admin {
         change: AdminChange,
         result: Result<(), String>,
+        /// The cluster's metadata read right after a change to its topics, so the lists show
+        /// it at once rather than at the next poll.
+        metadata: Option<crate::kafka::ClusterMetadata>,
     },
     /// The registry's compatibility level and subjects, for `:schemas`.
     Subjects(Result<(String, Vec<SubjectSummary>), String>),

@@ -347,6 +347,7 @@ impl Runtime {
                     move |e| Event::Admin {
                         change: c,
                         result: Err(e),
+                        metadata: None,
                     },
                     |client| requests::admin(client, change),
                 )

@@ -459,7 +459,15 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                     .collect();
             }
         }
-        Event::Admin { change, result } => {
+        Event::Admin {
+            change,
+            result,
+            metadata,
+        } => {
+            if let Some(meta) = metadata {
+                state.session.set_metadata(meta);
+                views::topics::refresh_order(state);
+            }
             match result {
                 Ok(()) => state.info(views::admin::describe(&change)),
                 Err(e) => state.error(e),

@@ -4,13 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Row, Table};
+use ratatui::text::Span;
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::groups::{group_style, partition_style};
 use super::spark::spark_log;
+use super::table::{Cells, Col, Grid};
 use super::theme::Theme;
-use super::{Column, fit_table, fitted_cells, kept_table, list_table, panel};
+use super::{flow, panel};
 use crate::app::state::State;
 use crate::app::views::group::ResetState;
 use crate::decode::text::escape_str;
@@ -37,13 +38,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     } else {
         (report.member_details.len() as u16 + 3).min(area.height / 3)
     };
-    let [summary, body, members] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Min(3),
-        Constraint::Length(members_height),
-    ])
-    .areas(area);
-    let (filled, full) = report.window_fill;
     let lag = report.total_lag.map_or_else(
         || "lag unknown (no commits)".to_owned(),
         |l| format!("lag {}", count(l)),
@@ -52,43 +46,60 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         || "members unknown".to_owned(),
         |m| crate::human::plural(m as i64, "member"),
     );
-    let mut facts = format!(
-        " {lag}  catch up {}  {} group  state {}  {members_text}",
-        crate::human::catch_up(report.catch_up),
-        escape_str(report.kind.as_str()),
-        escape_str(&report.state),
-    );
+    let mut pieces = vec![
+        Span::styled(format!(" {} ", escape_str(&report.group)), theme.title),
+        Span::styled(
+            format!(" {} ", report.status.label()),
+            group_style(theme, report.status),
+        ),
+        Span::raw(format!(" {lag}")),
+        Span::raw(format!(
+            "  catch up {}",
+            crate::human::catch_up(report.catch_up)
+        )),
+        Span::raw(format!("  {} group", escape_str(report.kind.as_str()))),
+        Span::raw(format!("  state {}", escape_str(&report.state))),
+        Span::raw(format!("  {members_text}")),
+    ];
     if report.reconciling > 0 {
-        facts.push_str(&format!(" ({} reconciling)", report.reconciling));
+        pieces.push(Span::styled(
+            format!("  {} reconciling", report.reconciling),
+            theme.warn,
+        ));
     }
     if !report.protocol.is_empty() {
-        facts.push_str(&format!("  assignor {}", escape_str(&report.protocol)));
+        pieces.push(Span::raw(format!(
+            "  assignor {}",
+            escape_str(&report.protocol)
+        )));
     }
     if let Some(epoch) = report.group_epoch {
-        facts.push_str(&format!("  epoch {epoch}"));
+        pieces.push(Span::raw(format!("  epoch {epoch}")));
     }
-    let second = match (&report.note, report.kind == GroupKind::Share) {
+    let (filled, full) = report.window_fill;
+    let note = match (&report.note, report.kind == GroupKind::Share) {
         (Some(note), _) => escape_str(note),
-        (None, true) => " a share group: START is where it resumes, TRAILS how far the high watermark is ahead of it (Kafka 4.1 reports no share lag)".to_owned(),
+        (None, true) => "a share group: START is where it resumes, TRAILS how far the high watermark is ahead of it (Kafka 4.1 reports no share lag)".to_owned(),
         (None, false) => format!(
-            " status over the last {} commits per partition: windows {filled}/{full} full · lag time: ~ interpolated, > at least",
+            "status over the last {} commits per partition: windows {filled}/{full} full · lag time: ~ interpolated, > at least",
             state.session.tracker.window()
         ),
     };
-    frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(vec![
-                Span::styled(format!(" {} ", escape_str(&report.group)), theme.title),
-                Span::styled(
-                    format!(" {} ", report.status.label()),
-                    group_style(theme, report.status),
-                ),
-                Span::raw(facts),
-            ]),
-            Line::styled(second, theme.dim),
-        ]),
-        summary,
-    );
+    let mut lines = flow(pieces, area.width);
+    lines.extend(flow(
+        note.split_inclusive(' ')
+            .map(|w| Span::styled(w.to_owned(), theme.dim))
+            .collect(),
+        area.width,
+    ));
+    let summary_height = (lines.len() as u16).min(area.height / 3).max(1);
+    let [summary, body, members] = Layout::vertical([
+        Constraint::Length(summary_height),
+        Constraint::Min(3),
+        Constraint::Length(members_height),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(lines), summary);
     if members_height > 0 {
         render_members(frame, members, report, theme);
     }
@@ -97,16 +108,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     } else {
         commit_columns(state, report, body, theme)
     };
-    let (kept, widths) = fit_table(&columns, body);
-    let make_row = |i: usize| {
-        let (cells, style) = cells(i);
-        Row::new(fitted_cells(cells, &kept, &widths)).style(style)
-    };
-    let table = kept_table(&columns, &kept, theme)
-        .row_highlight_style(theme.selected)
-        .block(panel(" Partitions ", true, theme));
+    let block = panel(" Partitions ", true, theme);
     let len = report.partitions.len();
-    let room = list_table(frame, body, table, &state.group.list, len, make_row);
+    let room = Grid::new(&columns, block).list(frame, body, theme, &state.group.list, len, cells);
     if let Some(reset) = &state.group.reset {
         render_reset(frame, body, theme, reset);
     }
@@ -114,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
 }
 
 /// A row's cells and style, by index.
-type Cells<'a> = Box<dyn Fn(usize) -> (Vec<String>, Style) + 'a>;
+type RowCells<'a> = Box<dyn Fn(usize) -> Cells + 'a>;
 
 /// Groups that commit offsets: committed offset, lag in messages and time, status.
 fn commit_columns<'a>(
@@ -122,19 +126,20 @@ fn commit_columns<'a>(
     report: &'a GroupReport,
     body: Rect,
     theme: &'a Theme,
-) -> (Vec<Column>, Cells<'a>) {
+) -> (Vec<Col>, RowCells<'a>) {
     let spark_width = body.width.saturating_sub(110).clamp(4, 30) as usize;
+    // The offsets matter more than who holds them: OWNER (often `-`) goes before them.
     let columns = vec![
-        Column::new("TOPIC", Constraint::Min(14), 0),
-        Column::new("P", Constraint::Length(4), 0),
-        Column::new("COMMITTED", Constraint::Length(11), 4),
-        Column::new("HIGH", Constraint::Length(11), 5),
-        Column::new("LAG", Constraint::Length(10), 0),
-        Column::new("LAG TIME", Constraint::Length(9), 2),
-        Column::new("OWNER", Constraint::Length(22), 3),
-        Column::new("COMMIT/S", Constraint::Length(8), 6),
-        Column::new("TREND (log)", Constraint::Length(spark_width as u16), 7),
-        Column::new("STATUS", Constraint::Length(10), 1),
+        Col::text("TOPIC", 14, 0),
+        Col::whole("P", 0),
+        Col::whole("COMMITTED", 3),
+        Col::whole("HIGH", 4),
+        Col::text("LAG", 10, 0),
+        Col::text("LAG TIME", 8, 2),
+        Col::text("OWNER", 10, 5),
+        Col::text("COMMIT/S", 8, 6),
+        Col::graph("TREND (log)", spark_width as u16, 7),
+        Col::whole("STATUS", 1),
     ];
     let cells = move |i: usize| {
         let p = &report.partitions[i];
@@ -166,14 +171,14 @@ fn commit_columns<'a>(
 }
 
 /// Share groups: where the group resumes on each partition and how far the log is ahead.
-fn share_columns<'a>(report: &'a GroupReport, theme: &'a Theme) -> (Vec<Column>, Cells<'a>) {
+fn share_columns<'a>(report: &'a GroupReport, theme: &'a Theme) -> (Vec<Col>, RowCells<'a>) {
     let columns = vec![
-        Column::new("TOPIC", Constraint::Min(14), 0),
-        Column::new("P", Constraint::Length(4), 0),
-        Column::new("START", Constraint::Length(11), 0),
-        Column::new("HIGH", Constraint::Length(11), 2),
-        Column::new("TRAILS", Constraint::Length(10), 1),
-        Column::new("OWNER", Constraint::Length(22), 3),
+        Col::text("TOPIC", 14, 0),
+        Col::whole("P", 0),
+        Col::whole("START", 0),
+        Col::whole("HIGH", 2),
+        Col::whole("TRAILS", 1),
+        Col::text("OWNER", 10, 3),
     ];
     let cells = move |i: usize| {
         let p = &report.partitions[i];
@@ -200,34 +205,33 @@ fn owner(p: &PartitionReport) -> String {
 /// The group's members: who, which protocol, epoch, what it holds, and whether it reconciles.
 fn render_members(frame: &mut Frame, area: Rect, report: &GroupReport, theme: &Theme) {
     let columns = [
-        Column::new("MEMBER", Constraint::Min(18), 0),
-        Column::new("PROTOCOL", Constraint::Length(9), 3),
-        Column::new("EPOCH", Constraint::Length(6), 2),
-        Column::new("PARTITIONS", Constraint::Length(10), 0),
-        Column::new("STATE", Constraint::Length(12), 1),
-        Column::new("ID", Constraint::Length(24), 4),
+        Col::text("MEMBER", 14, 0),
+        Col::text("PROTOCOL", 8, 3),
+        Col::whole("EPOCH", 2),
+        Col::whole("PARTITIONS", 0),
+        Col::whole("STATE", 1),
+        Col::text("ID", 8, 4),
     ];
-    let (kept, widths) = fit_table(&columns, area);
-    let rows = report.member_details.iter().map(|m| {
-        let cells = vec![
-            escape_str(&format!("{}@{}", m.client_id, m.host)),
-            escape_str(m.member_type.as_deref().unwrap_or(report.kind.as_str())),
-            m.member_epoch.map_or_else(|| "-".into(), |e| e.to_string()),
-            m.assignment.len().to_string(),
-            if m.reconciling() {
-                "reconciling".into()
-            } else {
-                "assigned".into()
-            },
-            escape_str(&m.member_id),
-        ];
-        Row::new(fitted_cells(cells, &kept, &widths))
-    });
-    let table =
-        kept_table(&columns, &kept, theme)
-            .rows(rows)
-            .block(panel(" Members ", false, theme));
-    frame.render_widget(table, area);
+    let rows = report
+        .member_details
+        .iter()
+        .map(|m| {
+            let cells = vec![
+                escape_str(&format!("{}@{}", m.client_id, m.host)),
+                escape_str(m.member_type.as_deref().unwrap_or(report.kind.as_str())),
+                m.member_epoch.map_or_else(|| "-".into(), |e| e.to_string()),
+                m.assignment.len().to_string(),
+                if m.reconciling() {
+                    "reconciling".into()
+                } else {
+                    "assigned".into()
+                },
+                escape_str(&m.member_id),
+            ];
+            (cells, Style::default())
+        })
+        .collect();
+    Grid::new(&columns, panel(" Members ", false, theme)).rows(frame, area, theme, rows);
 }
 
 fn render_reset(frame: &mut Frame, area: Rect, theme: &Theme, reset: &ResetState) {
@@ -242,28 +246,28 @@ fn render_reset(frame: &mut Frame, area: Rect, theme: &Theme, reset: &ResetState
             frame.render_widget(Paragraph::new("applying…").block(block), popup)
         }
         ResetState::Preview(plans) => {
-            let rows = plans.iter().map(|p| {
-                Row::new(vec![
-                    escape_str(&p.topic),
-                    p.partition.to_string(),
-                    p.old_offset.map_or_else(|| "-".into(), count),
-                    count(p.new_offset),
-                    count(p.new_lag),
-                ])
-            });
-            let table = Table::new(
-                rows,
-                [
-                    Constraint::Min(12),
-                    Constraint::Length(4),
-                    Constraint::Length(11),
-                    Constraint::Length(11),
-                    Constraint::Length(11),
-                ],
-            )
-            .header(Row::new(["TOPIC", "P", "OLD", "NEW", "LAG AFTER"]).style(theme.header))
-            .block(block.title_bottom(" type the group name below to apply, Esc cancels "));
-            frame.render_widget(table, popup);
+            let columns = [
+                Col::text("TOPIC", 10, 0),
+                Col::whole("P", 0),
+                Col::whole("OLD", 0),
+                Col::whole("NEW", 0),
+                Col::whole("LAG AFTER", 0),
+            ];
+            let rows = plans
+                .iter()
+                .map(|p| {
+                    let cells = vec![
+                        escape_str(&p.topic),
+                        p.partition.to_string(),
+                        p.old_offset.map_or_else(|| "-".into(), count),
+                        count(p.new_offset),
+                        count(p.new_lag),
+                    ];
+                    (cells, Style::default())
+                })
+                .collect();
+            let block = block.title_bottom(" type the group name below to apply, Esc cancels ");
+            Grid::new(&columns, block).rows(frame, popup, theme, rows);
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Consumer groups: state, members, lag with its trend, status and time to catch up.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Paragraph, Row};
+use ratatui::widgets::Paragraph;
 
+use super::panel_for;
 use super::spark::spark_log;
+use super::table::{Col, Grid};
 use super::theme::Theme;
-use super::{Column, fit_table, fitted_cells, kept_table, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::groups::GroupSort;
 use crate::decode::text::escape_str;
@@ -44,67 +45,70 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if !view.filter.is_empty() {
         title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
     }
-    let block = panel(title, true, theme);
+    let block = panel_for(area, &title, true, theme);
     if view.order.is_empty() {
         let text = if view.loaded {
-            "no consumer groups"
+            "no consumer groups".to_owned()
         } else {
-            "loading consumer groups…"
+            super::waiting_for(state, "consumer groups")
         };
-        frame.render_widget(Paragraph::new(text).block(block), area);
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(block),
+            area,
+        );
         return area.height.saturating_sub(3) as usize;
     }
-    let spark_width = area.width.saturating_sub(96).clamp(4, 30) as usize;
+    let spark_width = area.width.saturating_sub(96).clamp(4, 30);
     let columns = [
-        Column::new("GROUP", Constraint::Min(16), 0),
-        Column::new("TYPE", Constraint::Length(8), 5),
-        Column::new("STATE", Constraint::Length(12), 4),
-        Column::new("MEMBERS", Constraint::Length(7), 5),
-        Column::new("TOPICS", Constraint::Length(18), 6),
-        Column::new("LAG", Constraint::Length(11), 0),
-        Column::new("TREND (log)", Constraint::Length(spark_width as u16), 7),
-        Column::new("STATUS", Constraint::Length(6), 1),
-        Column::new("CATCH UP", Constraint::Length(18), 2),
-        Column::new("WINDOW", Constraint::Length(6), 3),
+        Col::text("GROUP", 16, 0),
+        Col::text("TYPE", 8, 5),
+        Col::text("STATE", 8, 4),
+        Col::whole("MEMBERS", 5),
+        Col::text("TOPICS", 8, 6),
+        Col::whole("LAG", 0),
+        Col::graph("TREND (log)", spark_width, 7),
+        Col::whole("STATUS", 1),
+        Col::text("CATCH UP", 18, 2),
+        Col::whole("WINDOW", 3),
     ];
-    let (kept, widths) = fit_table(&columns, area);
     // The order is made from the reports, so every name in it has one.
     let make_row = |i: usize| {
         let r = &view.reports[&view.order[i]];
-        {
-            let history = view
-                .lag_history
-                .get(&r.group)
-                .map(|s| s.last(spark_width))
-                .unwrap_or_default();
-            let (filled, full) = r.window_fill;
-            Row::new(fitted_cells(
-                vec![
-                    escape_str(&r.group),
-                    escape_str(r.kind.as_str()),
-                    escape_str(&r.state),
-                    r.members.map_or_else(|| "?".into(), |m| m.to_string()),
-                    escape_str(&r.topics.join(",")),
-                    r.total_lag.map_or_else(|| "-".into(), count),
-                    spark_log(&history, spark_width),
-                    r.status.label().to_owned(),
-                    crate::human::catch_up(r.catch_up),
-                    (filled * 100)
-                        .checked_div(full)
-                        .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
-                ],
-                &kept,
-                &widths,
-            ))
-            .style(if r.status == GroupStatus::Ok {
-                Style::default()
-            } else {
-                group_style(theme, r.status)
-            })
-        }
+        let history = view
+            .lag_history
+            .get(&r.group)
+            .map(|s| s.last(spark_width as usize))
+            .unwrap_or_default();
+        let (filled, full) = r.window_fill;
+        let cells = vec![
+            escape_str(&r.group),
+            escape_str(r.kind.as_str()),
+            escape_str(&r.state),
+            r.members.map_or_else(|| "?".into(), |m| m.to_string()),
+            escape_str(&r.topics.join(",")),
+            r.total_lag.map_or_else(|| "-".into(), count),
+            spark_log(&history, spark_width as usize),
+            r.status.label().to_owned(),
+            crate::human::catch_up(r.catch_up),
+            (filled * 100)
+                .checked_div(full)
+                .map_or_else(|| "-".into(), |pct| format!("{pct}%")),
+        ];
+        let style = if r.status == GroupStatus::Ok {
+            Style::default()
+        } else {
+            group_style(theme, r.status)
+        };
+        (cells, style)
     };
-    let table = kept_table(&columns, &kept, theme)
-        .row_highlight_style(theme.selected)
-        .block(block);
-    list_table(frame, area, table, &view.list, view.order.len(), make_row)
+    Grid::new(&columns, panel_for(area, title, true, theme)).list(
+        frame,
+        area,
+        theme,
+        &view.list,
+        view.order.len(),
+        make_row,
+    )
 }

@@ -3,13 +3,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
 
+use super::panel;
+use super::table::{Col, Grid};
 use super::theme::Theme;
-use super::{list_table, panel};
 use crate::app::state::State;
 use crate::app::views::messages::{Filter, Focus};
-use crate::decode::text::{escape_str, fit};
+use crate::decode::text::escape_str;
 use crate::human::count;
 use crate::kafka::StartAt;
 
@@ -26,7 +27,6 @@ fn start_label(start: StartAt) -> String {
 /// Returns the rows the message list had room for.
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let m = &state.messages;
-    let [status, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(3)]).areas(area);
 
     let partition = m
         .partition
@@ -95,15 +95,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if let Some(e) = &m.error {
         spans.push(Span::styled(format!(" · {}", escape_str(e)), theme.bad));
     }
+    // The facts flow onto as many lines as they need (a search's count never runs off the
+    // edge); a range being read adds its progress bar below them.
     let reading_range = !m.follow && !m.done && m.progress.total > 0;
+    let lines = super::flow(spans, area.width);
+    let text_height = (lines.len() as u16).clamp(1, 4);
+    let [status, gauge, body] = Layout::vertical([
+        Constraint::Length(text_height),
+        Constraint::Length(u16::from(reading_range)),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(lines), status);
     if reading_range {
-        let [text, gauge] =
-            Layout::horizontal([Constraint::Min(10), Constraint::Length(24)]).areas(status);
-        frame.render_widget(Paragraph::new(Line::from(spans)), text);
         let ratio = (m.progress.read as f64 / m.progress.total as f64).clamp(0.0, 1.0);
         frame.render_widget(Gauge::default().ratio(ratio).gauge_style(theme.good), gauge);
-    } else {
-        frame.render_widget(Paragraph::new(Line::from(spans)), status);
     }
 
     let wide = body.width >= 140;
@@ -132,37 +138,38 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .map_or(time.as_str(), |(_, t)| t)
                 .to_owned()
         };
-        Row::new(vec![
+        let cells = vec![
             r.message.partition.to_string(),
             r.message.offset.to_string(),
             time,
-            fit(&r.key_preview(), 14),
+            r.key_preview(),
             r.value_preview(),
-        ])
+        ];
+        (cells, ratatui::style::Style::default())
     };
-    let table = Table::new(
-        Vec::<Row>::new(),
-        [
-            Constraint::Length(3),
-            Constraint::Length(9),
-            Constraint::Length(if date_fits { 23 } else { 12 }.max(zone.len() as u16 + 1)),
-            Constraint::Length(14),
-            Constraint::Min(10),
-        ],
-    )
-    .header(
-        Row::new([
-            "P".to_owned(),
-            "OFFSET".to_owned(),
-            zone.clone(),
-            "KEY".to_owned(),
-            "VALUE".to_owned(),
-        ])
-        .style(theme.header),
-    )
-    .row_highlight_style(theme.selected)
-    .block(panel(" Messages ", m.focus == Focus::List, theme));
-    let room = list_table(frame, list, table, &m.list, m.visible_len(), make_row);
+    let columns = [
+        Col::whole("P", 0),
+        Col::whole("OFFSET", 0),
+        Col::text("TIME", 12, 0),
+        Col::text("KEY", 6, 1),
+        Col::text("VALUE", 10, 0),
+    ];
+    let headers = vec![
+        "P".to_owned(),
+        "OFFSET".to_owned(),
+        zone,
+        "KEY".to_owned(),
+        "VALUE".to_owned(),
+    ];
+    let block = panel(" Messages ", m.focus == Focus::List, theme);
+    let room = Grid::new(&columns, block).headers(headers).list(
+        frame,
+        list,
+        theme,
+        &m.list,
+        m.visible_len(),
+        make_row,
+    );
 
     let detail_block = panel(" Detail ", m.focus == Focus::Detail, theme);
     let lines: Vec<Line> = m

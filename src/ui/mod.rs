@@ -20,6 +20,7 @@ pub mod schemas;
 pub mod sensors;
 pub mod spark;
 pub mod styled;
+pub mod table;
 pub mod theme;
 pub mod topic;
 pub mod topics;
@@ -28,11 +29,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::event::ConnState;
 use crate::app::keymap::{self, Mode};
-use crate::app::list::ListSelection;
 use crate::app::prompt::PromptKind;
 use crate::app::state::{Notice, State};
 use crate::app::views::View;
@@ -314,6 +314,23 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
+/// What a panel says while it has nothing to show yet: waiting, retrying, or — once kview has
+/// stopped retrying because only new settings can help — that, and what to do.
+pub fn waiting_for(state: &State, what: &str) -> String {
+    match &state.session.conn {
+        ConnState::Failed(error) => format!(
+            "kview stopped retrying: {}. Fix the settings (password, CA, security protocol, brokers) and start kview again, or :ctx to another cluster.",
+            escape_str(error)
+        ),
+        ConnState::Retrying {
+            attempt,
+            retry_in_secs,
+            ..
+        } => format!("waiting for {what}: connecting, retry {attempt} in {retry_in_secs}s…"),
+        ConnState::Connecting | ConnState::Connected => format!("waiting for {what}…"),
+    }
+}
+
 /// What a demo task is doing, as one phrase.
 pub fn task_status(s: &crate::app::event::TaskStatus) -> String {
     use crate::app::event::TaskStatus;
@@ -336,128 +353,18 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// Draws a bordered table with a header, building rows only for the part of the list that is
-/// shown (`make_row(i)` makes row `i`); returns how many rows it had room for.
-pub fn list_table<'a>(
-    frame: &mut Frame,
-    area: Rect,
-    table: Table<'a>,
-    list: &ListSelection,
-    len: usize,
-    make_row: impl FnMut(usize) -> Row<'a>,
-) -> usize {
-    let room = area.height.saturating_sub(3) as usize; // two borders and the header
-    let shown = list.visible(len, room);
-    let first = shown.start;
-    let selected = (len > 0).then(|| list.selected.min(len - 1) - first);
-    let mut table_state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table.rows(shown.map(make_row)), area, &mut table_state);
-    room
-}
-
-/// One column of a list: its header, its width, and its rank. When a table does not fit, the
-/// columns of the highest rank go first (rank 0 always stays), so headers are never cut.
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub header: &'static str,
-    pub width: Constraint,
-    pub rank: u8,
-}
-
-impl Column {
-    pub const fn new(header: &'static str, width: Constraint, rank: u8) -> Self {
-        Column {
-            header,
-            width,
-            rank,
-        }
-    }
-
-    /// Its width, at least one more than its header so labels never touch.
-    pub fn constraint(&self) -> Constraint {
-        let least = width(self.header) as u16 + 1;
-        match self.width {
-            Constraint::Length(n) => Constraint::Length(n.max(least)),
-            Constraint::Min(n) => Constraint::Min(n.max(least)),
-            other => other,
-        }
-    }
-
-    /// Columns it needs at least, with the space before the next.
-    fn needs(&self) -> usize {
-        let own = match self.constraint() {
-            Constraint::Length(n) | Constraint::Min(n) | Constraint::Max(n) => n as usize,
-            _ => 0,
-        };
-        own + 1
-    }
-}
-
-/// The columns (by index, in order) that fit a table `area_width` wide, borders included.
-pub fn fit_columns(columns: &[Column], area_width: u16) -> Vec<usize> {
-    let room = (area_width as usize).saturating_sub(2) + 1;
-    let mut kept: Vec<usize> = (0..columns.len()).collect();
-    while kept.iter().map(|i| columns[*i].needs()).sum::<usize>() > room {
-        // The highest rank goes; of equal ranks, the rightmost.
-        let Some(at) = kept
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| columns[**i].rank > 0)
-            .max_by_key(|(at, i)| (columns[**i].rank, *at))
-            .map(|(at, _)| at)
-        else {
-            break;
-        };
-        kept.remove(at);
-    }
-    kept
-}
-
-/// A table of the kept columns: their widths and header.
-pub fn kept_table<'a>(columns: &[Column], kept: &[usize], theme: &Theme) -> Table<'a> {
-    let widths: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
-    let header: Vec<&'static str> = kept.iter().map(|i| columns[*i].header).collect();
-    Table::new(Vec::<Row>::new(), widths).header(Row::new(header).style(theme.header))
-}
-
-/// A row's cells of the kept columns.
-pub fn kept_cells(cells: Vec<String>, kept: &[usize]) -> Vec<String> {
-    let mut cells: Vec<Option<String>> = cells.into_iter().map(Some).collect();
-    kept.iter()
-        .map(|i| cells.get_mut(*i).and_then(Option::take).unwrap_or_default())
-        .collect()
-}
-
-/// The widths the kept columns get in a bordered table `area` wide, as the table lays them out.
-/// The columns a table keeps in `area` (`fit_columns`) and their widths (`kept_widths`).
-pub fn fit_table(columns: &[Column], area: Rect) -> (Vec<usize>, Vec<u16>) {
-    let kept = fit_columns(columns, area.width);
-    let widths = kept_widths(columns, &kept, area);
-    (kept, widths)
-}
-
-pub fn kept_widths(columns: &[Column], kept: &[usize], area: Rect) -> Vec<u16> {
-    let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
-    Layout::horizontal(kept.iter().map(|i| columns[*i].constraint()))
-        .spacing(1)
-        .split(inner)
-        .iter()
-        .map(|r| r.width)
-        .collect()
-}
-
-/// The kept cells, each cut with `…` to its column's width rather than silently.
-pub fn fitted_cells(cells: Vec<String>, kept: &[usize], widths: &[u16]) -> Vec<String> {
-    kept_cells(cells, kept)
-        .into_iter()
-        .zip(widths)
-        .map(|(cell, w)| fit(&cell, *w as usize))
-        .collect()
+/// The columns of a topic's or broker's configs.
+pub fn config_columns() -> [table::Col; 3] {
+    [
+        table::Col::text("NAME", 24, 0),
+        table::Col::text("VALUE", 12, 0),
+        table::Col::text("SOURCE", 8, 1),
+    ]
 }
 
 /// One config of a topic or broker: `*` and the warning colour when it is not the default, the
 /// value in units unless `raw`, sensitive values hidden.
-pub fn config_row<'a>(c: &crate::kafka::ConfigEntry, raw: bool, theme: &Theme) -> Row<'a> {
+pub fn config_cells(c: &crate::kafka::ConfigEntry, raw: bool, theme: &Theme) -> table::Cells {
     let value = match (&c.value, c.is_sensitive) {
         (_, true) => "(sensitive)".to_owned(),
         (Some(v), _) if raw => escape_str(v),
@@ -465,16 +372,74 @@ pub fn config_row<'a>(c: &crate::kafka::ConfigEntry, raw: bool, theme: &Theme) -
         (None, _) => "(null)".to_owned(),
     };
     let mark = if c.is_default { " " } else { "*" };
-    let row = Row::new(vec![
+    let cells = vec![
         format!("{mark} {}", escape_str(&c.name)),
         value,
         c.source.to_owned(),
-    ]);
-    if c.is_default {
-        row
+    ];
+    let style = if c.is_default {
+        Style::default()
     } else {
-        row.style(theme.warn)
+        theme.warn
+    };
+    (cells, style)
+}
+
+/// Pieces of text laid out in lines `width` wide, a line broken only between pieces (each
+/// piece brings its own leading space, dropped at the start of a line); a piece wider than a
+/// whole line is broken at its spaces, and a word wider than a line anywhere. Nothing is cut:
+/// summaries above tables and status lines use it, so a long name or error pushes what follows
+/// to the next line instead of off the screen.
+pub fn flow<'a>(pieces: Vec<Span<'a>>, width: u16) -> Vec<Line<'a>> {
+    let width = (width as usize).max(1);
+    let mut lines: Vec<Line> = Vec::new();
+    let mut line: Vec<Span> = Vec::new();
+    let mut used = 0;
+    let mut place = |text: String, style: Style, lines: &mut Vec<Line<'a>>| {
+        let w = crate::decode::text::width(&text);
+        if used > 0 && used + w > width {
+            lines.push(Line::from(std::mem::take(&mut line)));
+            used = 0;
+        }
+        let text = if used == 0 {
+            text.trim_start().to_owned()
+        } else {
+            text
+        };
+        used += crate::decode::text::width(&text);
+        line.push(Span::styled(text, style));
+    };
+    for piece in pieces {
+        if crate::decode::text::width(&piece.content) <= width {
+            place(piece.content.into_owned(), piece.style, &mut lines);
+            continue;
+        }
+        for word in piece.content.split_inclusive(' ') {
+            let mut rest = format!(" {}", word.trim_end());
+            // A word longer than a line: a line's worth at a time.
+            while crate::decode::text::width(&rest) > width {
+                let cut: String = rest.chars().take(width).collect();
+                rest = rest.chars().skip(cut.chars().count()).collect();
+                place(cut, piece.style, &mut lines);
+            }
+            place(rest, piece.style, &mut lines);
+        }
     }
+    if !line.is_empty() {
+        lines.push(Line::from(line));
+    }
+    lines
+}
+
+/// A panel whose title fits `area`: a title too long for its border ends in `…`.
+pub fn panel_for<'a>(
+    area: Rect,
+    title: impl AsRef<str>,
+    focused: bool,
+    theme: &Theme,
+) -> Block<'a> {
+    let room = area.width.saturating_sub(2) as usize;
+    panel(fit(title.as_ref(), room), focused, theme)
 }
 
 /// A bordered block with a title, the focused one highlighted.
@@ -484,30 +449,46 @@ pub fn panel<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Bl
 }
 
 #[cfg(test)]
-mod column_tests {
+mod flow_tests {
     use super::*;
 
     #[test]
-    fn narrow_tables_drop_the_highest_ranks_and_keep_the_order() {
-        let columns = [
-            Column::new("NAME", Constraint::Min(10), 0),
-            Column::new("TREND", Constraint::Length(20), 3),
-            Column::new("LAG", Constraint::Length(8), 0),
-            Column::new("OWNER", Constraint::Length(20), 2),
-            Column::new("STATUS", Constraint::Length(7), 1),
-        ];
-        assert_eq!(fit_columns(&columns, 200), [0, 1, 2, 3, 4]);
-        assert_eq!(fit_columns(&columns, 60), [0, 2, 3, 4]);
-        assert_eq!(fit_columns(&columns, 40), [0, 2, 4]);
-        assert_eq!(fit_columns(&columns, 10), [0, 2], "rank 0 always stays");
+    fn pieces_break_between_not_inside_and_never_run_off() {
+        let pieces = || {
+            vec![
+                Span::raw(" a-very-long-topic-name"),
+                Span::raw("  lag 20"),
+                Span::raw("  state Stable"),
+            ]
+        };
+        let text =
+            |lines: Vec<Line>| -> Vec<String> { lines.iter().map(|l| l.to_string()).collect() };
         assert_eq!(
-            Column::new("STATUS", Constraint::Length(3), 0).constraint(),
-            Constraint::Length(7),
-            "never narrower than its header and a space"
+            text(flow(pieces(), 80)),
+            ["a-very-long-topic-name  lag 20  state Stable"]
         );
         assert_eq!(
-            kept_cells(vec!["a".into(), "b".into(), "c".into()], &[0, 2]),
-            ["a", "c"]
+            text(flow(pieces(), 30)),
+            ["a-very-long-topic-name  lag 20", "state Stable"]
         );
+        // Too long for a line: broken, never cut.
+        let narrow = text(flow(pieces(), 10));
+        assert_eq!(
+            narrow.concat().replace(' ', ""),
+            "a-very-long-topic-namelag20stateStable"
+        );
+        assert!(
+            narrow.iter().all(|l| crate::decode::text::width(l) <= 10),
+            "{narrow:?}"
+        );
+        let error = vec![Span::raw(
+            " · INVALID_REPLICATION_FACTOR (Unable to replicate the partition 3 time(s))",
+        )];
+        let lines = text(flow(error, 30));
+        assert!(
+            lines.iter().all(|l| crate::decode::text::width(l) <= 30),
+            "{lines:?}"
+        );
+        assert!(lines.last().unwrap().ends_with("3 time(s))"), "{lines:?}");
     }
 }

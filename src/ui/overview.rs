@@ -2,11 +2,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Paragraph, Sparkline};
 
-use super::panel;
+use super::table::{Col, Grid};
 use super::theme::Theme;
+use super::{panel, panel_for};
 use crate::app::state::State;
 use crate::decode::text::escape_str;
 use crate::human::{count, rate};
@@ -25,7 +27,11 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if state.session.cluster.is_none() {
-        frame.render_widget(Paragraph::new("waiting for cluster metadata…"), inner);
+        frame.render_widget(
+            Paragraph::new(super::waiting_for(state, "cluster metadata"))
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let counts = state.session.counts;
@@ -82,38 +88,39 @@ fn render_brokers(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         frame.render_widget(panel(" Brokers ", false, theme), area);
         return;
     };
-    let rows = cluster.brokers.iter().map(|b| {
-        let role = if b.id == cluster.controller_id {
-            "controller"
-        } else {
-            ""
-        };
-        Row::new(vec![
-            b.id.to_string(),
-            escape_str(&b.addr()),
-            b.rack
-                .as_deref()
-                .map(escape_str)
-                .unwrap_or_else(|| "-".into()),
-            role.to_owned(),
-        ])
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(4),
-            Constraint::Min(15),
-            Constraint::Length(8),
-            Constraint::Length(10),
-        ],
-    )
-    .header(Row::new(["ID", "HOST:PORT", "RACK", "ROLE"]).style(theme.header))
-    .block(panel(
+    let columns = [
+        Col::whole("ID", 0),
+        Col::text("HOST:PORT", 12, 0),
+        Col::text("RACK", 4, 2),
+        Col::text("ROLE", 10, 1),
+    ];
+    let rows = cluster
+        .brokers
+        .iter()
+        .map(|b| {
+            let role = if b.id == cluster.controller_id {
+                "controller"
+            } else {
+                ""
+            };
+            let cells = vec![
+                b.id.to_string(),
+                escape_str(&b.addr()),
+                b.rack
+                    .as_deref()
+                    .map(escape_str)
+                    .unwrap_or_else(|| "-".into()),
+                role.to_owned(),
+            ];
+            (cells, Style::default())
+        })
+        .collect();
+    let block = panel(
         format!(" Brokers ({}) ", cluster.brokers.len()),
         false,
         theme,
-    ));
-    frame.render_widget(table, area);
+    );
+    Grid::new(&columns, block).rows(frame, area, theme, rows);
 }
 
 fn render_busiest(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
@@ -126,7 +133,15 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         .map(|(name, s)| (name, s.rate, s.messages))
         .collect();
     topics.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
-    let spark_width = area.width.saturating_sub(50).clamp(5, 60) as usize;
+    // As wide as the history so far: the header stands over the bars, not over blank room.
+    let samples = state.session.stats.cluster_history.len() as u16;
+    let spark_width = area.width.saturating_sub(50).clamp(5, 60).min(samples.max(5));
+    let columns = [
+        Col::text("TOPIC", 16, 0),
+        Col::whole("MSG/S", 0),
+        Col::whole("MESSAGES", 1),
+        Col::graph("TREND", spark_width, 2),
+    ];
     let rows = topics
         .iter()
         .take(area.height as usize)
@@ -136,25 +151,17 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
                 .stats
                 .topics
                 .get(*name)
-                .map(|s| s.history.last(spark_width))
+                .map(|s| s.history.last(spark_width as usize))
                 .unwrap_or_default();
-            Row::new(vec![
+            let cells = vec![
                 escape_str(name),
                 rate(*r),
                 count(*messages),
-                super::spark::spark_text(&history, spark_width),
-            ])
-        });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(16),
-            Constraint::Length(10),
-            Constraint::Length(14),
-            Constraint::Length(spark_width as u16),
-        ],
-    )
-    .header(Row::new(["TOPIC", "MSG/S", "MESSAGES", "TREND"]).style(theme.header))
-    .block(panel(" Busiest topics (t: all topics) ", false, theme));
-    frame.render_widget(table, area);
+                super::spark::spark_text(&history, spark_width as usize),
+            ];
+            (cells, Style::default())
+        })
+        .collect();
+    let block = panel_for(area, " Busiest topics (t: all topics) ", false, theme);
+    Grid::new(&columns, block).rows(frame, area, theme, rows);
 }

@@ -2,10 +2,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::widgets::{Paragraph, Row, Table, Wrap};
+use ratatui::style::Style;
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::table::{Col, Grid};
 use super::theme::Theme;
-use super::{list_table, panel};
+use super::{panel, panel_for};
 use crate::app::state::State;
 use crate::app::views::schemas::Focus;
 use crate::decode::text::escape_str;
@@ -46,37 +48,39 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 subjects.len(),
                 escape_str(compatibility)
             );
-            let block = panel(title, view.focus == Focus::Subjects, theme);
+            let block = panel_for(list, title, view.focus == Focus::Subjects, theme);
             let opened = view.opened.as_deref();
+            let columns = [
+                Col::text("SUBJECT", 12, 0),
+                Col::text("TYPE", 6, 1),
+                Col::whole("VERSIONS", 2),
+                Col::whole("LATEST", 3),
+                Col::whole("ID", 0),
+            ];
             let make_row = |i: usize| {
                 let s = &subjects[i];
-                let row = Row::new(vec![
+                let cells = vec![
                     escape_str(&s.name),
                     s.kind.name().to_owned(),
                     s.versions.to_string(),
                     s.latest.to_string(),
                     s.latest_id.to_string(),
-                ]);
-                if opened == Some(s.name.as_str()) {
-                    row.style(theme.good)
+                ];
+                let style = if opened == Some(s.name.as_str()) {
+                    theme.good
                 } else {
-                    row
-                }
+                    Style::default()
+                };
+                (cells, style)
             };
-            let table = Table::new(
-                Vec::<Row>::new(),
-                [
-                    Constraint::Min(16),
-                    Constraint::Length(11),
-                    Constraint::Length(9),
-                    Constraint::Length(7),
-                    Constraint::Length(6),
-                ],
+            Grid::new(&columns, block).list(
+                frame,
+                list,
+                theme,
+                &view.list,
+                subjects.len(),
+                make_row,
             )
-            .header(Row::new(["SUBJECT", "TYPE", "VERSIONS", "LATEST", "ID"]).style(theme.header))
-            .row_highlight_style(theme.selected)
-            .block(block);
-            list_table(frame, list, table, &view.list, subjects.len(), make_row)
         }
     };
     let title = match (&view.opened, view.diff) {
@@ -84,12 +88,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         (Some(name), false) => format!(" {} ([ ] versions, d diff) ", escape_str(name)),
         (None, _) => " Schema ".to_owned(),
     };
-    let block = panel(title, view.focus == Focus::Text, theme);
+    let block = panel_for(text, title, view.focus == Focus::Text, theme);
     let paragraph = if view.lines().is_empty() {
         Paragraph::new(match &view.opened {
             Some(name) => format!("loading {}…", escape_str(name)),
             None => "Enter on a subject shows its schema".to_owned(),
         })
+        .wrap(Wrap { trim: true })
     } else {
         let lines: Vec<_> = view
             .lines()

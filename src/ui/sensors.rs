@@ -3,10 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::widgets::Paragraph;
 
+use super::table::{Col, Grid};
 use super::theme::Theme;
 use super::{panel, task_status};
 use crate::app::state::State;
@@ -84,38 +86,44 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     };
     render_chart(frame, chart_area, state, theme);
 
-    let rows = v.series.iter().map(|(id, s)| {
-        let row = Row::new(vec![
+    let series: Vec<_> = v.series.iter().collect();
+    let columns = [
+        Col::text("SENSOR", 6, 0),
+        Col::whole("NOW", 0),
+        Col::whole("MIN", 1),
+        Col::whole("MAX", 1),
+        Col::whole("MEAN", 0),
+        Col::whole("ALERTS", 0),
+    ];
+    let make_row = |i: usize| {
+        let (id, s) = series[i];
+        let cells = vec![
             escape_str(id),
             s.current.map_or_else(|| "dropout".into(), value),
             value(s.min),
             value(s.max),
             value(s.mean),
             s.alerts.to_string(),
-        ]);
-        if s.alerts > 0 {
-            row.style(theme.warn)
+        ];
+        let style = if s.alerts > 0 {
+            theme.warn
         } else {
-            row
-        }
-    });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Length(6),
-        ],
-    )
-    .header(Row::new(["SENSOR", "NOW", "MIN", "MAX", "MEAN", "ALERTS"]).style(theme.header))
-    .row_highlight_style(theme.selected)
-    .block(panel(" Sensors (j/k select) ", true, theme));
-    let mut table_state =
-        TableState::default().with_selected((!v.series.is_empty()).then_some(v.selected));
-    frame.render_stateful_widget(table, table_area, &mut table_state);
+            Style::default()
+        };
+        (cells, style)
+    };
+    let selection = crate::app::list::ListSelection {
+        selected: v.selected,
+        offset: 0,
+    };
+    Grid::new(&columns, panel(" Sensors (j/k select) ", true, theme)).list(
+        frame,
+        table_area,
+        theme,
+        &selection,
+        series.len(),
+        make_row,
+    );
 
     let lines: Vec<Line> = v
         .feed

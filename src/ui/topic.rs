@@ -3,12 +3,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table, Tabs};
+use ratatui::widgets::{Paragraph, Tabs};
 
 use super::spark::spark_text;
+use super::table::{Col, Grid};
 use super::theme::Theme;
-use super::{Column, config_row, fit_table, fitted_cells, kept_table, list_table, panel};
+use super::{config_cells, config_columns, panel_for};
 use crate::app::state::State;
 use crate::app::stats::PartitionStats;
 use crate::app::views::topic::TopicPane;
@@ -102,73 +104,67 @@ fn render_partitions(
     theme: &Theme,
     info: &crate::kafka::TopicInfo,
 ) -> usize {
-    let spark_width = area.width.saturating_sub(76).clamp(4, 40) as usize;
+    let spark_width = area.width.saturating_sub(76).clamp(4, 40);
     let columns = [
-        Column::new("P", Constraint::Length(4), 0),
-        Column::new("LEADER", Constraint::Length(6), 0),
-        Column::new("REPLICAS", Constraint::Length(10), 3),
-        Column::new("ISR", Constraint::Length(10), 1),
-        Column::new("LOW", Constraint::Length(11), 4),
-        Column::new("HIGH", Constraint::Length(11), 5),
-        Column::new("MESSAGES", Constraint::Length(11), 0),
-        Column::new("MSG/S", Constraint::Length(8), 2),
-        Column::new("TREND", Constraint::Length(spark_width as u16), 6),
+        Col::whole("P", 0),
+        Col::whole("LEADER", 0),
+        Col::text("REPLICAS", 8, 3),
+        Col::text("ISR", 8, 1),
+        Col::whole("LOW", 4),
+        Col::whole("HIGH", 2),
+        Col::whole("MESSAGES", 0),
+        Col::text("MSG/S", 5, 3),
+        Col::graph("TREND", spark_width, 6),
     ];
-    let (kept, widths) = fit_table(&columns, area);
     let make_row = |i: usize| {
         let p = &info.partitions[i];
         let stats = state.session.stats.partition(&info.name, p.id);
-        let row = Row::new(fitted_cells(
-            vec![
-                p.id.to_string(),
-                if p.is_offline() {
-                    "none".into()
-                } else {
-                    p.leader.to_string()
+        let cells = vec![
+            p.id.to_string(),
+            if p.is_offline() {
+                "none".into()
+            } else {
+                p.leader.to_string()
+            },
+            ids(&p.replicas),
+            // Marked in text too, so it reads without colour (NO_COLOR).
+            if p.is_under_replicated() {
+                format!("{} !", ids(&p.isr))
+            } else {
+                ids(&p.isr)
+            },
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
+            stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
+            stats.map_or_else(
+                || "-".into(),
+                |s| {
+                    if s.stale {
+                        format!("{} stale", rate(s.rate))
+                    } else {
+                        rate(s.rate)
+                    }
                 },
-                ids(&p.replicas),
-                // Marked in text too, so it reads without colour (NO_COLOR).
-                if p.is_under_replicated() {
-                    format!("{} !", ids(&p.isr))
-                } else {
-                    ids(&p.isr)
-                },
-                stats.map_or_else(|| "-".into(), |s| count(s.marks.low)),
-                stats.map_or_else(|| "-".into(), |s| count(s.marks.high)),
-                stats.map_or_else(|| "-".into(), |s| count(s.marks.messages())),
-                stats.map_or_else(
-                    || "-".into(),
-                    |s| {
-                        if s.stale {
-                            format!("{} stale", rate(s.rate))
-                        } else {
-                            rate(s.rate)
-                        }
-                    },
-                ),
-                spark_text(
-                    &stats
-                        .map(|s| s.history.last(spark_width))
-                        .unwrap_or_default(),
-                    spark_width,
-                ),
-            ],
-            &kept,
-            &widths,
-        ));
-        if p.is_offline() {
-            row.style(theme.bad)
+            ),
+            spark_text(
+                &stats
+                    .map(|s| s.history.last(spark_width as usize))
+                    .unwrap_or_default(),
+                spark_width as usize,
+            ),
+        ];
+        let style = if p.is_offline() {
+            theme.bad
         } else if p.is_under_replicated() {
-            row.style(theme.warn)
+            theme.warn
         } else {
-            row
-        }
+            Style::default()
+        };
+        (cells, style)
     };
-    let table = kept_table(&columns, &kept, theme)
-        .row_highlight_style(theme.selected)
-        .block(panel(" Partitions (Enter: messages) ", true, theme));
+    let block = panel_for(area, " Partitions (Enter: messages) ", true, theme);
     let len = info.partitions.len();
-    list_table(frame, area, table, &state.topic.partitions, len, make_row)
+    Grid::new(&columns, block).list(frame, area, theme, &state.topic.partitions, len, make_row)
 }
 
 fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
@@ -177,7 +173,7 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -
     } else {
         " Configs (* = not default) · u: values as stored · e edits "
     };
-    let block = panel(title, true, theme);
+    let block = panel_for(area, title, true, theme);
     match &state.topic.configs {
         None => {
             frame.render_widget(Paragraph::new("loading…").block(block), area);
@@ -185,26 +181,19 @@ fn render_configs(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -
         }
         Some(Err(e)) => {
             frame.render_widget(
-                Paragraph::new(escape_str(e)).style(theme.bad).block(block),
+                Paragraph::new(escape_str(e))
+                    .wrap(ratatui::widgets::Wrap { trim: true })
+                    .style(theme.bad)
+                    .block(block),
                 area,
             );
             area.height.saturating_sub(3) as usize
         }
         Some(Ok(configs)) => {
-            let make_row = |i: usize| config_row(&configs[i], state.topic.raw_configs, theme);
-            let table = Table::new(
-                Vec::<Row>::new(),
-                [
-                    Constraint::Length(42),
-                    Constraint::Min(10),
-                    Constraint::Length(16),
-                ],
-            )
-            .header(Row::new(["NAME", "VALUE", "SOURCE"]).style(theme.header))
-            .row_highlight_style(theme.selected)
-            .block(block);
+            let columns = config_columns();
+            let make_row = |i: usize| config_cells(&configs[i], state.topic.raw_configs, theme);
             let list = &state.topic.config_list;
-            list_table(frame, area, table, list, configs.len(), make_row)
+            Grid::new(&columns, block).list(frame, area, theme, list, configs.len(), make_row)
         }
     }
 }

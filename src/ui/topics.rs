@@ -1,12 +1,13 @@
 //! The topics table: filterable, sortable, with a throughput sparkline per row.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Row, Table};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
 
+use super::panel;
 use super::spark::spark_text;
+use super::table::{Col, Grid};
 use super::theme::Theme;
-use super::{Column, fit_table, fitted_cells, list_table, panel};
 use crate::app::state::State;
 use crate::app::views::topics::TopicSort;
 use crate::decode::text::escape_str;
@@ -15,17 +16,18 @@ use crate::human::{bytes, count, rate};
 /// Returns the rows the table had room for.
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let view = &state.topics;
-    let spark_width = area.width.saturating_sub(70).clamp(4, 40) as usize;
+    // As wide as the history so far: the header stands over the bars, not over blank room.
+    let samples = state.session.stats.cluster_history.len() as u16;
+    let spark_width = area.width.saturating_sub(70).clamp(4, 40).min(samples.max(5));
     let columns = [
-        Column::new("TOPIC", Constraint::Min(16), 0),
-        Column::new("PARTS", Constraint::Length(6), 3),
-        Column::new("RF", Constraint::Length(3), 4),
-        Column::new("MESSAGES", Constraint::Length(13), 0),
-        Column::new("MSG/S", Constraint::Length(9), 1),
-        Column::new("SIZE", Constraint::Length(10), 2),
-        Column::new("TREND", Constraint::Length(spark_width as u16), 5),
+        Col::text("TOPIC", 16, 0),
+        Col::whole("PARTS", 3),
+        Col::whole("RF", 4),
+        Col::whole("MESSAGES", 0),
+        Col::whole("MSG/S", 1),
+        Col::whole("SIZE", 2),
+        Col::graph("TREND", spark_width, 5),
     ];
-    let (kept, widths) = fit_table(&columns, area);
     let make_row = |i: usize| {
         let name = &view.order[i];
         let info = state.topic_info(name);
@@ -36,41 +38,39 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .filter(|p| p.is_under_replicated())
                 .count()
         });
-        let row = Row::new(fitted_cells(
-            vec![
-                escape_str(name),
-                info.map_or(0, |t| t.partitions.len()).to_string(),
-                info.map_or(0, |t| t.replication_factor()).to_string(),
-                stats.map_or_else(|| "-".into(), |s| count(s.messages)),
-                stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
-                state
-                    .session
-                    .topic_sizes
-                    .get(name)
-                    .map_or_else(|| "-".into(), |b| bytes(*b)),
-                spark_text(
-                    &stats
-                        .map(|s| s.history.last(spark_width))
-                        .unwrap_or_default(),
-                    spark_width,
-                ),
-            ],
-            &kept,
-            &widths,
-        ));
-        if under > 0 {
-            row.style(theme.warn)
-        } else {
-            row
-        }
+        let cells = vec![
+            escape_str(name),
+            info.map_or(0, |t| t.partitions.len()).to_string(),
+            info.map_or(0, |t| t.replication_factor()).to_string(),
+            stats.map_or_else(|| "-".into(), |s| count(s.messages)),
+            stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
+            state
+                .session
+                .topic_sizes
+                .get(name)
+                .map_or_else(|| "-".into(), |b| bytes(*b)),
+            spark_text(
+                &stats
+                    .map(|s| s.history.last(spark_width as usize))
+                    .unwrap_or_default(),
+                spark_width as usize,
+            ),
+        ];
+        (
+            cells,
+            if under > 0 {
+                theme.warn
+            } else {
+                Style::default()
+            },
+        )
     };
     let arrow = if view.descending { "↓" } else { "↑" };
-    let header = kept
+    let headers = columns
         .iter()
-        .map(|i| columns[*i].header)
-        .map(|h| {
+        .map(|c| {
             let sorted = matches!(
-                (view.sort, h),
+                (view.sort, c.header),
                 (TopicSort::Name, "TOPIC")
                     | (TopicSort::Partitions, "PARTS")
                     | (TopicSort::Replication, "RF")
@@ -79,9 +79,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                     | (TopicSort::Size, "SIZE")
             );
             if sorted {
-                format!("{h}{arrow}")
+                format!("{}{arrow}", c.header)
             } else {
-                h.to_owned()
+                c.header.to_owned()
             }
         })
         .collect::<Vec<_>>();
@@ -92,10 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if view.show_internal {
         title.push_str("+internal ");
     }
-    let constraints: Vec<Constraint> = kept.iter().map(|i| columns[*i].constraint()).collect();
-    let table = Table::new(Vec::<Row>::new(), constraints)
-        .header(Row::new(header).style(theme.header))
-        .row_highlight_style(theme.selected)
-        .block(panel(title, true, theme));
-    list_table(frame, area, table, &view.list, view.order.len(), make_row)
+    Grid::new(&columns, panel(title, true, theme))
+        .headers(headers)
+        .list(frame, area, theme, &view.list, view.order.len(), make_row)
 }

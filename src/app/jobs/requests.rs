@@ -287,9 +287,20 @@ pub async fn admin(client: Arc<KafkaClient>, change: AdminChange) -> Event {
         Ok(()) => tracing::info!("{}", crate::app::views::admin::describe(&change)),
         Err(e) => tracing::warn!("{e}"),
     }
+    let topics_changed = matches!(
+        change,
+        AdminChange::CreateTopic { .. }
+            | AdminChange::DeleteTopic(_)
+            | AdminChange::AddPartitions { .. }
+    );
+    let metadata = match result {
+        Ok(()) if topics_changed => client.metadata(None).await.ok(),
+        _ => None,
+    };
     Event::Admin {
         change,
         result: result.map_err(|e| e.to_string()),
+        metadata,
     }
 }
 
