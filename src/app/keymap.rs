@@ -495,7 +495,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
     };
     let mut tables = match mode {
         Mode::View(View::Produce) | Mode::Prompt => return vec![own, TEXT_EDITING, ALWAYS],
-        Mode::Help => return vec![own, ALWAYS],
+        Mode::Help => return vec![own, NAVIGATION, ALWAYS],
         Mode::View(View::Overview | View::Ml) => vec![own, GLOBAL, ALWAYS],
         // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],

@@ -195,6 +195,8 @@ pub struct State {
     pub brokers: BrokersView,
     pub prompt: Option<Prompt>,
     pub help: bool,
+    /// Rows of the help overlay scrolled past (the renderer keeps it within the keys).
+    pub help_scroll: u16,
     pub show_logs: bool,
     pub notice: Option<Notice>,
     /// Fixed offset for timestamps (tests); None means the local time zone.
@@ -244,6 +246,7 @@ impl State {
             brokers: BrokersView::default(),
             prompt: None,
             help: false,
+            help_scroll: 0,
             show_logs: false,
             notice: None,
             utc_offset: None,
@@ -566,6 +569,33 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                     state.help = false;
                     Vec::new()
                 }
+                Action::Down => {
+                    state.help_scroll = state.help_scroll.saturating_add(1);
+                    Vec::new()
+                }
+                Action::Up => {
+                    state.help_scroll = state.help_scroll.saturating_sub(1);
+                    Vec::new()
+                }
+                Action::PageDown | Action::Bottom => {
+                    state.help_scroll =
+                        state
+                            .help_scroll
+                            .saturating_add(if action == Action::Bottom {
+                                u16::MAX / 2
+                            } else {
+                                10
+                            });
+                    Vec::new()
+                }
+                Action::PageUp | Action::Top => {
+                    state.help_scroll = if action == Action::Top {
+                        0
+                    } else {
+                        state.help_scroll.saturating_sub(10)
+                    };
+                    Vec::new()
+                }
                 _ => Vec::new(),
             };
         }
@@ -590,7 +620,10 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             }
             return go_back(state);
         }
-        Action::ToggleHelp => state.help = true,
+        Action::ToggleHelp => {
+            state.help = true;
+            state.help_scroll = 0;
+        }
         Action::ToggleLogs => state.show_logs = !state.show_logs,
         Action::OpenCommand => prompt::open(state, prompt::PromptKind::Command, ""),
         Action::ShowTopics => state.push_view(View::Topics),

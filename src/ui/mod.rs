@@ -10,8 +10,10 @@
 
 pub mod brokers;
 pub mod clusters;
+pub mod footer;
 pub mod group;
 pub mod groups;
+pub mod help;
 pub mod messages;
 pub mod ml;
 pub mod overview;
@@ -29,12 +31,10 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::app::event::ConnState;
-use crate::app::keymap::{self, Mode};
-use crate::app::prompt::PromptKind;
-use crate::app::state::{Notice, State};
+use crate::app::state::State;
 use crate::app::views::View;
 use crate::decode::text::{escape_str, fit, width};
 use theme::Theme;
@@ -61,11 +61,12 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
     } else {
         0
     };
+    let footer_height = footer::height(state, area, theme);
     let [header, body, logs, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(log_height),
-        Constraint::Length(1),
+        Constraint::Length(footer_height),
     ])
     .areas(area);
     render_header(frame, header, state, theme);
@@ -103,9 +104,9 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
             .output_line(false);
         frame.render_widget(widget, logs);
     }
-    render_footer(frame, footer, state, theme);
+    footer::render(frame, footer, state, theme);
     if state.help {
-        render_help(frame, body, state, theme);
+        help::render(frame, body, state, theme);
     }
     Drawn { list_rows }
 }
@@ -204,114 +205,6 @@ fn render_header(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         })
         .collect();
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-fn render_footer(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    if let Some(prompt) = &state.prompt {
-        let label = match prompt.kind {
-            PromptKind::Command => ":",
-            PromptKind::TopicFilter => "filter topics: ",
-            PromptKind::MessageFilter => "filter (text or /regex/): ",
-            PromptKind::Offset => {
-                "start at (offset, -N, @unix_ms, RFC 3339 time, beginning, end): "
-            }
-            PromptKind::WritePath => "write shown records as JSON lines to: ",
-            PromptKind::GroupFilter => "filter groups: ",
-            PromptKind::ResetTarget => {
-                "reset to (earliest, latest, OFFSET, ±N, @time) [TOPIC[/P]]: "
-            }
-            PromptKind::ResetConfirm => "type the group name to apply: ",
-            PromptKind::SearchTopic => "search the whole topic for (text or /regex/): ",
-            PromptKind::NewTopic => "new topic: NAME [PARTITIONS [REPLICATION]]: ",
-            PromptKind::ConfirmDeleteTopic => "delete the topic and its data? type its name: ",
-            PromptKind::AddPartitions => "partitions in all (more than now): ",
-            PromptKind::EditConfig => "new value (`default` removes the topic's own): ",
-            PromptKind::ConfirmDeleteGroup => "delete the group's offsets? type its name: ",
-        };
-        let text = escape_str(prompt.input.text());
-        let mut spans = vec![Span::styled(label, theme.key), Span::raw(text)];
-        if let Some(hint) = &prompt.hint {
-            spans.push(Span::styled(format!("   {}", escape_str(hint)), theme.dim));
-        }
-        let line = Line::from(spans);
-        frame.render_widget(Paragraph::new(line), area);
-        let before = escape_str(&prompt.input.text()[..prompt.input.cursor()]);
-        let column = (width(label) + width(&before)) as u16;
-        let x = area.x + column.min(area.width.saturating_sub(1));
-        frame.set_cursor_position((x, area.y));
-        return;
-    }
-    if let Some(notice) = &state.notice {
-        let (text, style) = match notice {
-            Notice::Info(t) => (t, theme.good),
-            Notice::Error(t) => (t, theme.bad),
-        };
-        frame.render_widget(Paragraph::new(Span::styled(escape_str(text), style)), area);
-        return;
-    }
-    // Whole items only, as many as fit before `? help`, which always shows at the right.
-    let in_help = state.mode() == Mode::Help;
-    let help = if in_help { "" } else { " ? help " };
-    let room = (area.width as usize).saturating_sub(width(help));
-    let mut spans = Vec::new();
-    let mut used = 0;
-    'tables: for table in keymap::tables(state.mode()) {
-        for b in table
-            .iter()
-            .filter(|b| b.footer && (in_help || b.action != crate::app::action::Action::ToggleHelp))
-        {
-            let key = format!(" {}", keymap::key_label(b));
-            let text = format!(" {} ", b.help);
-            let needed = width(&key) + width(&text);
-            if used + needed > room {
-                break 'tables;
-            }
-            used += needed;
-            spans.push(Span::styled(key, theme.key));
-            spans.push(Span::raw(text));
-        }
-    }
-    let [keys, right] =
-        Layout::horizontal([Constraint::Min(0), Constraint::Length(width(help) as u16)])
-            .areas(area);
-    frame.render_widget(Paragraph::new(Line::from(spans)), keys);
-    if in_help {
-        return;
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" ?", theme.key),
-            Span::raw(" help "),
-        ])),
-        right,
-    );
-}
-
-fn render_help(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
-    // The keys of the view under the overlay, as if help were closed.
-    let mode = Mode::View(state.view());
-    let mut lines = Vec::new();
-    let mut seen = Vec::new();
-    for table in keymap::tables(mode) {
-        for b in table {
-            let label = keymap::key_label(b);
-            if seen.contains(&(label.clone(), b.help)) {
-                continue;
-            }
-            seen.push((label.clone(), b.help));
-            lines.push(Line::from(vec![
-                Span::styled(format!("{label:>8}  "), theme.key),
-                Span::raw(b.help),
-            ]));
-        }
-    }
-    let popup = centered(area, 64, lines.len() as u16 + 2);
-    frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(" Keys (? or Esc closes) ")
-        .border_style(theme.title);
-    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
 /// What a panel says while it has nothing to show yet: waiting, retrying, or — once kview has

@@ -135,7 +135,11 @@ fn render_busiest(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     topics.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
     // As wide as the history so far: the header stands over the bars, not over blank room.
     let samples = state.session.stats.cluster_history.len() as u16;
-    let spark_width = area.width.saturating_sub(50).clamp(5, 60).min(samples.max(5));
+    let spark_width = area
+        .width
+        .saturating_sub(50)
+        .clamp(5, 60)
+        .min(samples.max(5));
     let columns = [
         Col::text("TOPIC", 16, 0),
         Col::whole("MSG/S", 0),

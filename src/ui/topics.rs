@@ -18,7 +18,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     let view = &state.topics;
     // As wide as the history so far: the header stands over the bars, not over blank room.
     let samples = state.session.stats.cluster_history.len() as u16;
-    let spark_width = area.width.saturating_sub(70).clamp(4, 40).min(samples.max(5));
+    let spark_width = area
+        .width
+        .saturating_sub(70)
+        .clamp(4, 40)
+        .min(samples.max(5));
     let columns = [
         Col::text("TOPIC", 16, 0),
         Col::whole("PARTS", 3),
