@@ -69,45 +69,113 @@ pub fn duration(ms: i64) -> String {
     }
 }
 
-/// A topic config's value as people read it: times (`*.ms`) as "7d", sizes (`*.bytes`) as
-/// "1 GiB", -1 as "unlimited"; the value itself when it is neither.
+/// Configs whose `-1` means unlimited; any other time or size config is unlimited at Long.MAX.
+const UNLIMITED_AT_MINUS_ONE: [&str; 4] = [
+    "retention.ms",
+    "retention.bytes",
+    "local.retention.ms",
+    "local.retention.bytes",
+];
+
+const TIME_UNITS: [(i64, &str); 4] = [
+    (86_400_000, "d"),
+    (3_600_000, "h"),
+    (60_000, "m"),
+    (1_000, "s"),
+];
+const SIZE_UNITS: [(i64, &str); 4] = [
+    (1 << 40, "TiB"),
+    (1 << 30, "GiB"),
+    (1 << 20, "MiB"),
+    (1 << 10, "KiB"),
+];
+
+/// A topic or broker config's value as people read it: times (`*.ms`) as "7d", sizes
+/// (`*.bytes`) as "1 GiB", -1 and Long.MAX as "unlimited", `local.retention.*`'s -2 as what it
+/// means; the value itself when it is none of these. [`config_raw`] reads these back.
 pub fn config_value(name: &str, value: &str) -> String {
     let Ok(n) = value.trim().parse::<i64>() else {
         return value.to_owned();
     };
+    if n == i64::MAX {
+        return "unlimited".to_owned();
+    }
     let is_time = name.ends_with(".ms");
     let is_size = name.ends_with(".bytes");
     if !(is_time || is_size) {
         return value.to_owned();
     }
-    if n == -1 {
-        return "unlimited".to_owned();
-    }
-    if n < 0 {
-        return value.to_owned();
+    match n {
+        -1 => return "unlimited".to_owned(),
+        -2 if name.starts_with("local.retention.") => {
+            return format!("-2 (as {})", name.trim_start_matches("local."));
+        }
+        n if n < 0 => return value.to_owned(),
+        _ => {}
     }
     if is_size {
-        return exact_units(
-            n,
-            &[
-                (1 << 40, "TiB"),
-                (1 << 30, "GiB"),
-                (1 << 20, "MiB"),
-                (1 << 10, "KiB"),
-            ],
-            " B",
-        );
+        exact_units(n, &SIZE_UNITS, " B")
+    } else {
+        exact_units(n, &TIME_UNITS, "ms")
     }
-    exact_units(
-        n,
-        &[
-            (86_400_000, "d"),
-            (3_600_000, "h"),
-            (60_000, "m"),
-            (1_000, "s"),
-        ],
-        "ms",
-    )
+}
+
+/// A config value as typed, in the units [`config_value`] shows (`3d`, `1.5 GiB`, `unlimited`,
+/// `-2 (as retention.ms)`) or as stored, made into what Kafka stores.
+pub fn config_raw(name: &str, typed: &str) -> Result<String, String> {
+    let typed = typed.trim();
+    let is_time = name.ends_with(".ms");
+    let is_size = name.ends_with(".bytes");
+    if typed.eq_ignore_ascii_case("unlimited") || typed.eq_ignore_ascii_case("never") {
+        return Ok(if UNLIMITED_AT_MINUS_ONE.contains(&name) {
+            "-1".to_owned()
+        } else {
+            i64::MAX.to_string()
+        });
+    }
+    // A number with what it means after it, as shown: the number.
+    let first = typed.split_whitespace().next().unwrap_or_default();
+    if typed.ends_with(')') && first.parse::<i64>().is_ok() {
+        return Ok(first.to_owned());
+    }
+    let plain = typed.replace([',', '_'], "");
+    if plain.parse::<i64>().is_ok() || !(is_time || is_size) {
+        return Ok(if plain.parse::<i64>().is_ok() {
+            plain
+        } else {
+            typed.to_owned()
+        });
+    }
+    let split = plain
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(plain.len());
+    let (number, unit) = plain.split_at(split);
+    let units: &[(i64, &str)] = if is_time { &TIME_UNITS } else { &SIZE_UNITS };
+    let base = if is_time { "ms" } else { "B" };
+    let unit = unit.trim();
+    let scale = if unit.eq_ignore_ascii_case(base) {
+        Some(1)
+    } else {
+        units
+            .iter()
+            .find(|(_, u)| u.eq_ignore_ascii_case(unit))
+            .map(|(s, _)| *s)
+    };
+    let names: Vec<&str> = units.iter().map(|(_, u)| *u).chain([base]).collect();
+    let bad = || {
+        format!(
+            "{typed:?} is not a value of {name}: use a number, unlimited, or units ({})",
+            names.join(", ")
+        )
+    };
+    let (Some(scale), Ok(n)) = (scale, number.trim().parse::<f64>()) else {
+        return Err(bad());
+    };
+    let raw = n * scale as f64;
+    if !(raw.is_finite() && raw >= 0.0 && raw < i64::MAX as f64) || raw.fract() != 0.0 {
+        return Err(format!("{typed:?} is not a whole number of {base}"));
+    }
+    Ok((raw as i64).to_string())
 }
 
 /// The largest unit that divides `n` exactly ("7d", "1 GiB"), else one decimal of the largest
@@ -194,6 +262,53 @@ pub fn zone(offset: Option<FixedOffset>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configs_read_as_people_read_them_and_back() {
+        assert_eq!(
+            config_value("flush.messages", "9223372036854775807"),
+            "unlimited"
+        );
+        assert_eq!(
+            config_value("message.timestamp.after.max.ms", "9223372036854775807"),
+            "unlimited"
+        );
+        assert_eq!(
+            config_value("local.retention.ms", "-2"),
+            "-2 (as retention.ms)"
+        );
+        // What is shown can be typed back (the edit prompt starts from it).
+        for (name, raw) in [
+            ("retention.ms", "604800000"),
+            ("retention.ms", "-1"),
+            ("segment.ms", "5400000"),
+            ("flush.ms", "1500"),
+            ("flush.ms", "9223372036854775807"),
+            ("segment.bytes", "1073741824"),
+            ("retention.bytes", "-1"),
+            ("local.retention.bytes", "-2"),
+            ("flush.messages", "9223372036854775807"),
+            ("cleanup.policy", "compact,delete"),
+            ("max.message.bytes", "1572864"),
+        ] {
+            let shown = config_value(name, raw);
+            assert_eq!(
+                config_raw(name, &shown).as_deref(),
+                Ok(raw),
+                "{name} {shown}"
+            );
+        }
+        assert_eq!(config_raw("retention.ms", "3d").as_deref(), Ok("259200000"));
+        assert_eq!(config_raw("retention.ms", "12h").as_deref(), Ok("43200000"));
+        assert_eq!(
+            config_raw("segment.bytes", "512 mib").as_deref(),
+            Ok("536870912")
+        );
+        assert_eq!(config_raw("retention.ms", "1,000").as_deref(), Ok("1000"));
+        let e = config_raw("segment.bytes", "1 GB").unwrap_err();
+        assert!(e.contains("TiB, GiB, MiB, KiB, B"), "{e}");
+        assert!(config_raw("flush.ms", "0.5ms").is_err());
+    }
 
     #[test]
     fn config_values_read_in_units() {

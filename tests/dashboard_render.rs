@@ -1577,6 +1577,27 @@ fn admin_changes_ask_first_and_are_refused_read_only() {
         vec![Command::LoadConfigs("orders".into())],
         "the tab is read again"
     );
+    // In units, the value starts as shown and takes the units it shows.
+    act(&mut t, Action::ToggleRaw);
+    act(&mut t, Action::EditConfig);
+    assert_eq!(t.prompt.as_ref().unwrap().input.text(), "7d");
+    assert!(
+        text(&render(&t, 160, 48)).contains("new value of retention.ms"),
+        "the prompt names the config"
+    );
+    act(&mut t, Action::ClearToLineStart);
+    for c in "3d".chars() {
+        act(&mut t, Action::Insert(c));
+    }
+    assert_eq!(
+        act(&mut t, Action::Submit),
+        vec![Command::Admin(AdminChange::SetConfig {
+            topic: "orders".into(),
+            key: "retention.ms".into(),
+            value: Some("259200000".into())
+        })],
+        "written as Kafka stores it"
+    );
 
     // Read-only: nothing opens.
     let mut r = State::new("b:9092".into(), true);

@@ -286,18 +286,23 @@ pub async fn set_config(
     if set.is_empty() && unset.is_empty() {
         bail!("nothing to change: give KEY=VALUE or --unset KEY");
     }
-    let mut changes: Vec<(&str, Option<&str>)> = Vec::new();
+    // Values in the units kview shows (7d, 1 GiB, unlimited) are written as Kafka stores them.
+    let mut changes: Vec<(&str, Option<String>)> = Vec::new();
     for pair in set {
         match pair.split_once('=') {
             Some((key, value)) if !key.trim().is_empty() => {
-                changes.push((key.trim(), Some(value.trim())))
+                let raw =
+                    crate::human::config_raw(key.trim(), value).map_err(anyhow::Error::msg)?;
+                changes.push((key.trim(), Some(raw)))
             }
             _ => bail!("{pair:?} is not KEY=VALUE"),
         }
     }
     changes.extend(unset.iter().map(|k| (k.trim(), None)));
     for (key, value) in changes {
-        client.alter_topic_config(topic, key, value).await?;
+        client
+            .alter_topic_config(topic, key, value.as_deref())
+            .await?;
         match value {
             Some(v) => writeln!(out, "{topic}: {key} = {v}")?,
             None => writeln!(out, "{topic}: {key} back to the default")?,

@@ -250,7 +250,8 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 pub fn config_columns() -> [table::Col; 3] {
     [
         table::Col::text("NAME", 24, 0),
-        table::Col::text("VALUE", 12, 0),
+        // Wide enough for any number (Long.MAX), which is never cut.
+        table::Col::text("VALUE", 20, 0),
         table::Col::text("SOURCE", 8, 1),
     ]
 }

@@ -130,7 +130,13 @@ pub fn edit_config(state: &mut State, target: Option<String>, text: &str) -> Vec
     let topic = state.topic.name.clone();
     let value = match text.trim() {
         "" | "default" => None,
-        v => Some(v.to_owned()),
+        typed => match crate::human::config_raw(&key, typed) {
+            Ok(raw) => Some(raw),
+            Err(e) => {
+                state.error(e);
+                return Vec::new();
+            }
+        },
     };
     vec![Command::Admin(AdminChange::SetConfig { topic, key, value })]
 }

@@ -88,10 +88,18 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             match selected {
                 Some(c) if c.read_only => state.error(format!("{} cannot be changed", c.name)),
                 Some(c) => {
-                    let current = if c.is_sensitive {
+                    let raw = if c.is_sensitive {
                         String::new()
                     } else {
                         c.value.unwrap_or_default()
+                    };
+                    // In the units the tab shows, when they read back exactly.
+                    let shown = crate::human::config_value(&c.name, &raw);
+                    let exact = crate::human::config_raw(&c.name, &shown).as_deref() == Ok(&raw);
+                    let current = if exact && !view.raw_configs {
+                        shown
+                    } else {
+                        raw
                     };
                     super::admin::ask(state, PromptKind::EditConfig, Some(c.name), &current);
                 }
