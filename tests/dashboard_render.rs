@@ -1806,6 +1806,35 @@ fn a_whole_topic_search_scans_in_the_background_and_esc_stops_it() {
         "Esc stops, it does not leave"
     );
     assert!(text(&render(&s, 160, 48)).contains("search stopped at 1 match"));
+
+    // A search that finds nothing says how much it looked at, not an empty list.
+    act(&mut s, Action::SearchTopic);
+    for c in "absent".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    let commands = act(&mut s, Action::Submit);
+    let [Command::Browse(request)] = commands.as_slice() else {
+        panic!("a search starts a scan: {commands:?}");
+    };
+    event(
+        &mut s,
+        Event::Messages {
+            browse_id: request.id,
+            messages: Vec::new(),
+            progress: Progress {
+                read: 10_000,
+                total: 10_000,
+            },
+            done: true,
+            skipped: 0,
+            permit: BatchPermit::default(),
+        },
+    );
+    let screen = text(&render(&s, 80, 24));
+    assert!(
+        screen.contains("no match for absent in 10,000 records"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -1992,4 +2021,25 @@ fn a_reset_can_be_limited_to_one_topic_or_partition_by_typing_it() {
     }
     assert!(act(&mut s, Action::Submit).is_empty());
     assert!(text(&render(&s, 160, 48)).contains("not a partition number"));
+}
+
+#[test]
+fn jumping_back_from_a_live_tail_says_how_to_follow_again() {
+    let mut s = messages_state();
+    assert!(s.messages.follow, "opened on a live tail");
+    act(&mut s, Action::JumpToOffset);
+    assert!(
+        text(&render(&s, 160, 48)).contains("-N per partition"),
+        "the prompt says what -N counts"
+    );
+    for c in "-5".chars() {
+        act(&mut s, Action::Insert(c));
+    }
+    act(&mut s, Action::Submit);
+    let screen = text(&render(&s, 160, 48));
+    assert!(
+        screen.contains("the live tail stopped (f follows again)"),
+        "{screen}"
+    );
+    assert!(screen.contains("5 before the end of each partition"), "{screen}");
 }

@@ -222,7 +222,12 @@ const MESSAGES: &[Binding] = &[
         false,
     ),
     ch('/', Action::OpenFilter, "filter (text or /regex/)", true),
-    ch('o', Action::JumpToOffset, "jump to offset, -N, @time", true),
+    ch(
+        'o',
+        Action::JumpToOffset,
+        "jump to offset, -N (per partition), @time",
+        true,
+    ),
     ch(
         'S',
         Action::SearchTopic,

@@ -315,7 +315,14 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         PromptKind::Offset => match text.parse::<StartAt>() {
             Ok(start) => {
                 let (topic, partition) = (state.messages.topic.clone(), state.messages.partition);
-                return vec![state.start_browse(&topic, partition, start, false)];
+                let was_live = state.messages.follow;
+                let command = state.start_browse(&topic, partition, start, false);
+                if was_live {
+                    state.info(format!(
+                        "reading from {start}; the live tail stopped (f follows again)"
+                    ));
+                }
+                return vec![command];
             }
             Err(e) => state.error(e),
         },

@@ -315,7 +315,7 @@ impl std::fmt::Display for StartAt {
             StartAt::Beginning => f.write_str("the beginning"),
             StartAt::End => f.write_str("the end"),
             StartAt::Offset(o) => write!(f, "offset {o}"),
-            StartAt::FromEnd(n) => write!(f, "{n} before the end"),
+            StartAt::FromEnd(n) => write!(f, "{n} before the end of each partition"),
             StartAt::Timestamp(ms) => write!(f, "time {ms} (Unix ms)"),
         }
     }

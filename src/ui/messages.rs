@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     let mode = if m.follow {
         "live ●"
     } else if m.done {
-        "done"
+        "done (f: live tail)"
     } else {
         "reading"
     };
@@ -150,7 +150,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     let columns = [
         Col::whole("P", 0),
         Col::whole("OFFSET", 0),
-        Col::text("TIME", 12, 0),
+        Col::whole("TIME", 0),
         Col::text("KEY", 6, 1),
         Col::text("VALUE", 10, 0),
     ];
@@ -178,11 +178,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         .map(|l| super::styled::line(l, theme))
         .collect();
     let paragraph = if lines.is_empty() {
-        Paragraph::new(if m.is_empty() {
-            "no messages yet"
-        } else {
-            "no message selected"
-        })
+        let empty = match (&m.search, m.done, m.is_empty()) {
+            (Some(search), true, true) => format!(
+                "no match for {} in {} records",
+                escape_str(search),
+                count(m.progress.read)
+            ),
+            (Some(_), false, true) => {
+                format!("no match yet in {} records", count(m.progress.read))
+            }
+            (None, _, true) => "no messages yet".to_owned(),
+            (_, _, _) => "no message selected".to_owned(),
+        };
+        Paragraph::new(empty).wrap(Wrap { trim: true })
     } else {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
