@@ -23,7 +23,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Options every command takes: where the cluster is and how to reach it. They are listed under
+/// a heading of their own, apart from each command's options.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Connection (every command)")]
 pub struct GlobalOpts {
     /// Bootstrap brokers, host:port[,host:port...] [env: KVIEW_BROKERS] [default: the cluster's,
     /// else 127.0.0.1:9092]
@@ -76,19 +79,23 @@ pub struct GlobalOpts {
     pub log_file: Option<PathBuf>,
 
     /// Let the dashboard take mouse input (scrolling); off so the terminal's own selection works
-    #[arg(long)]
+    #[arg(long, help_heading = "Dashboard")]
     pub mouse: bool,
 
     /// Start both demo pipelines (sensor stream, ML training) when the dashboard connects
-    #[arg(long)]
+    #[arg(long, help_heading = "Dashboard")]
     pub demo: bool,
 
-    /// Prefix for the dashboard demos' topic and group names (keeps them apart from others')
+    /// Prefix for the dashboard demos' topic and group names, to keep them apart from others'
+    /// [env: KVIEW_DEMO_PREFIX] [default: none]
     #[arg(
         long,
         env = "KVIEW_DEMO_PREFIX",
+        hide_env = true,
         default_value = "",
-        value_name = "PREFIX"
+        hide_default_value = true,
+        value_name = "PREFIX",
+        help_heading = "Dashboard"
     )]
     pub demo_prefix: String,
 }
@@ -223,6 +230,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ProduceArgs {
+    /// The topic to write to
     #[arg(short = 't', long)]
     pub topic: String,
     /// Key for every message
@@ -316,12 +324,14 @@ pub struct ResetArgs {
 
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
+    /// The topic to read
     #[arg(short = 't', long)]
     pub topic: String,
     /// Only this partition (default: all)
     #[arg(short = 'p', long)]
     pub partition: Option<i32>,
-    /// Where to start: beginning, end, OFFSET, -N (N before the end) or @UNIX_MS
+    /// Where to start: beginning, end, OFFSET, -N (N before the end of each partition),
+    /// @UNIX_MS or an RFC 3339 time
     #[arg(
         short = 'o',
         long,

@@ -69,7 +69,10 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             } else if !commits {
                 state.error("offset resets are for groups that commit offsets (classic and consumer groups)");
             } else if members > 0 {
-                state.error("the group has active members; stop them before resetting offsets");
+                state.error(format!(
+                    "the group has {}; the broker takes offsets only from a group without members: stop them first",
+                    crate::human::plural(members as i64, "active member")
+                ));
             } else if action == Action::ResetPartition && only.is_none() {
                 state.error("no partition selected");
             } else {
