@@ -841,7 +841,7 @@ fn group_statuses_and_the_reset_flow() {
     assert_eq!(s.group.name, "billing");
     act(&mut s, Action::ResetOffsets);
     assert!(s.prompt.is_none());
-    assert!(text(&render(&s, 160, 48)).contains("active members"));
+    assert!(text(&render(&s, 160, 48)).contains("1 active member;"));
 
     // audit has none: preview, then typed confirmation.
     act(&mut s, Action::Back);
@@ -1105,19 +1105,40 @@ fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
             brokers: "127.0.0.1:9092".into(),
             security: "plaintext".into(),
             read_only: false,
+            answer: None,
         },
         ClusterEntry {
             name: "prod".into(),
             brokers: "b1:9093".into(),
             security: "TLS · SCRAM-SHA-512 as alice".into(),
             read_only: true,
+            answer: None,
         },
     ];
-    type_command(&mut s, "ctx");
+    assert_eq!(
+        type_command(&mut s, "ctx"),
+        vec![Command::ProbeClusters],
+        "opening :ctx asks every profile"
+    );
     assert_eq!(s.view(), View::Clusters);
-    let screen = text(&render(&s, 100, 30));
+    event(
+        &mut s,
+        Event::ClusterAnswer {
+            name: "prod".into(),
+            answer: Err("authentication failed for alice at b1:9093 (SCRAM-SHA-512)".into()),
+        },
+    );
+    let screen = text(&render(&s, 80, 24));
     assert!(screen.contains("Clusters (2)"), "{screen}");
-    assert!(screen.contains("TLS · SCRAM-SHA-512 as alice") && screen.contains("read-only"));
+    assert!(
+        screen.contains("TLS · SCRAM-SHA-512 as alice") && screen.contains("read-only"),
+        "whole at 80 columns: {screen}"
+    );
+    assert!(
+        screen.contains("ANSWERS") && screen.contains("asking…"),
+        "{screen}"
+    );
+    assert!(screen.contains("no: authentication"), "{screen}");
     act(&mut s, Action::Down);
     assert_eq!(
         act(&mut s, Action::Open),
@@ -2041,5 +2062,8 @@ fn jumping_back_from_a_live_tail_says_how_to_follow_again() {
         screen.contains("the live tail stopped (f follows again)"),
         "{screen}"
     );
-    assert!(screen.contains("5 before the end of each partition"), "{screen}");
+    assert!(
+        screen.contains("5 before the end of each partition"),
+        "{screen}"
+    );
 }

@@ -910,20 +910,36 @@ async fn a_brokers_configs_come_from_that_broker() {
 
 #[test]
 fn help_puts_the_connection_options_under_their_own_heading() {
-    let out = kview_command().args(["consume", "--help"]).output().unwrap();
+    let out = kview_command()
+        .args(["consume", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     let own = help.find("-t, --topic").expect("consume's own options");
     let heading = help
         .find("Connection (every command):")
         .expect("a heading for the options every command takes");
-    assert!(own < heading, "the command's own options come first:\n{help}");
-    for global in ["-b, --brokers", "--cluster", "-F, --command-config", "--timeout"] {
-        let at = help.find(global).unwrap_or_else(|| panic!("{global} in:\n{help}"));
+    assert!(
+        own < heading,
+        "the command's own options come first:\n{help}"
+    );
+    for global in [
+        "-b, --brokers",
+        "--cluster",
+        "-F, --command-config",
+        "--timeout",
+    ] {
+        let at = help
+            .find(global)
+            .unwrap_or_else(|| panic!("{global} in:\n{help}"));
         assert!(at > heading, "{global} under the heading:\n{help}");
     }
     let topic_line = &help[own..];
     let description = topic_line.lines().nth(1).unwrap_or_default().trim();
-    assert!(!description.is_empty(), "-t, --topic says what it is:\n{help}");
+    assert!(
+        !description.is_empty(),
+        "-t, --topic says what it is:\n{help}"
+    );
     let root = kview_command().arg("--help").output().unwrap();
     let root = String::from_utf8(root.stdout).unwrap();
     assert!(!root.contains("[env: KVIEW_DEMO_PREFIX=]"), "{root}");

@@ -75,6 +75,11 @@ impl BatchPermit {
 /// From background tasks to the update step.
 #[derive(Debug)]
 pub enum Event {
+    /// Whether a profile of the config file answered: its broker count, or why not.
+    ClusterAnswer {
+        name: String,
+        answer: Result<usize, String>,
+    },
     Connection(ConnState),
     Metadata(ClusterMetadata),
     /// Watermarks of every partition, sampled at `at_ms` (Unix milliseconds); `missing` were
@@ -269,5 +274,7 @@ pub enum Command {
     LoadSchema(u32),
     /// Leave the cluster for the config file's profile of this name.
     SwitchCluster(String),
+    /// Ask every profile of the config file whether it answers (for `:ctx`).
+    ProbeClusters,
     Quit,
 }

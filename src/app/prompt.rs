@@ -375,7 +375,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],
         "sensors" => state.views = vec![View::Overview, View::Sensors],
-        "ctx" | "clusters" | "context" => state.views = vec![View::Overview, View::Clusters],
+        "ctx" | "clusters" | "context" => return views::clusters::open(state),
         "schemas" | "schema" | "subjects" | "sr" => {
             let mut commands = views::schemas::open(state);
             commands.push(Command::StopBrowse);

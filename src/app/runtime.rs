@@ -266,6 +266,7 @@ impl Runtime {
                 brokers: c.brokers.join(","),
                 security: c.describe(),
                 read_only: self.resolved.read_only_for(c),
+                answer: None,
             })
             .collect()
     }
@@ -291,6 +292,16 @@ impl Runtime {
         let tx = self.jobs.events();
         match command {
             Command::Quit => {}
+            Command::ProbeClusters => {
+                for (name, cluster) in self.resolved.file.clusters.clone() {
+                    let (timeout, read_only) =
+                        (self.timeout, self.resolved.read_only_for(&cluster));
+                    self.jobs.request(async move {
+                        let answer = cluster.probe(timeout, read_only).await;
+                        Event::ClusterAnswer { name, answer }
+                    });
+                }
+            }
             Command::SwitchCluster(name) => match self.resolved.file.cluster(&name) {
                 Ok(cluster) => {
                     let cluster = cluster.clone();

@@ -462,6 +462,7 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                     .collect();
             }
         }
+        Event::ClusterAnswer { name, answer } => views::clusters::on_answer(state, &name, answer),
         Event::Admin {
             change,
             result,

@@ -240,6 +240,20 @@ impl ClusterConfig {
         })
     }
 
+    /// Connects once and counts the brokers: whether the cluster answers, or kview's one line
+    /// saying why not.
+    pub async fn probe(&self, timeout: Duration, read_only: bool) -> Result<usize, String> {
+        let settings = self.conn_settings(timeout, read_only).await?;
+        let client = crate::kafka::KafkaClient::connect(self.brokers.clone(), settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        let metadata = client
+            .metadata(Some(&[]))
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(metadata.brokers.len())
+    }
+
     /// "TLS · SCRAM-SHA-512 as alice", "plaintext": from the configuration alone (nothing is
     /// read), in the words `Security::describe` uses once connected.
     pub fn describe(&self) -> String {

@@ -9,8 +9,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use super::table::write_table;
-use crate::config::{ClusterConfig, Resolved};
-use crate::kafka::KafkaClient;
+use crate::config::Resolved;
 
 /// Profiles probed at once.
 const PROBES_AT_ONCE: usize = 8;
@@ -38,7 +37,7 @@ pub async fn list(
     let rows: Vec<ClusterRow> = futures::stream::iter(resolved.file.clusters.iter())
         .map(|(name, cluster)| async move {
             let read_only = resolved.read_only_for(cluster);
-            let probe = probe(timeout, cluster, read_only).await;
+            let probe = cluster.probe(timeout, read_only).await;
             ClusterRow {
                 name: name.clone(),
                 default: default == Some(name.as_str()),
@@ -94,21 +93,4 @@ pub async fn list(
         table,
     )?;
     Ok(0)
-}
-
-/// Connects once and counts the brokers; the error is kview's one line.
-async fn probe(
-    timeout: Duration,
-    cluster: &ClusterConfig,
-    read_only: bool,
-) -> Result<usize, String> {
-    let settings = cluster.conn_settings(timeout, read_only).await?;
-    let client = KafkaClient::connect(cluster.brokers.clone(), settings)
-        .await
-        .map_err(|e| e.to_string())?;
-    let metadata = client
-        .metadata(Some(&[]))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(metadata.brokers.len())
 }

@@ -35,12 +35,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         return area.height.saturating_sub(3) as usize;
     }
     let current = state.session.name.as_deref();
+    // How each is reached matters most after its name (wide enough for "TLS · SCRAM-SHA-512 as
+    // alice"), then whether it is read-only and answers; the broker list goes first.
     let columns = [
         Col::text("", 1, 0),
         Col::text("CLUSTER", 8, 0),
-        Col::text("BROKERS", 12, 2),
-        Col::text("SECURITY", 12, 1),
-        Col::text("MODE", 9, 3),
+        Col::text("BROKERS", 12, 4),
+        Col::text("SECURITY", 28, 1),
+        Col::text("MODE", 9, 2),
+        Col::text("ANSWERS", 14, 3),
     ];
     let make_row = |i: usize| {
         let e = &view.entries[i];
@@ -51,6 +54,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             escape_str(&e.brokers),
             escape_str(&e.security),
             if e.read_only { "read-only" } else { "" }.to_owned(),
+            match &e.answer {
+                None => "asking…".to_owned(),
+                Some(Ok(n)) => format!("yes ({})", crate::human::plural(*n as i64, "broker")),
+                Some(Err(e)) => format!("no: {}", escape_str(e)),
+            },
         ];
         (cells, if here { theme.good } else { Style::default() })
     };

@@ -4,6 +4,7 @@ use super::super::action::Action;
 use super::super::event::Command;
 use super::super::list::ListSelection;
 use super::super::state::State;
+use super::View;
 
 /// One profile as the list shows it; never a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,8 @@ pub struct ClusterEntry {
     /// "TLS · SCRAM-SHA-512 as alice".
     pub security: String,
     pub read_only: bool,
+    /// Whether it answered when `:ctx` opened: its broker count, or why not; None while asked.
+    pub answer: Option<Result<usize, String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -39,6 +42,21 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         _ => {}
     }
     Vec::new()
+}
+
+/// Opens `:ctx` and asks every profile whether it answers.
+pub fn open(state: &mut State) -> Vec<Command> {
+    state.views = vec![View::Overview, View::Clusters];
+    for entry in &mut state.clusters.entries {
+        entry.answer = None;
+    }
+    vec![Command::ProbeClusters]
+}
+
+pub fn on_answer(state: &mut State, name: &str, answer: Result<usize, String>) {
+    if let Some(entry) = state.clusters.entries.iter_mut().find(|e| e.name == name) {
+        entry.answer = Some(answer);
+    }
 }
 
 /// Asks the runtime to leave the current cluster for the profile `name`.
