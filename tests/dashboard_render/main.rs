@@ -1,0 +1,13 @@
+//! Every dashboard view rendered on ratatui's TestBackend from states built through the real update
+//! step: one file a concern, the shared states in `harness`.
+
+mod admin;
+mod demos;
+mod groups;
+mod harness;
+mod layout;
+mod messages;
+mod navigation;
+mod produce;
+mod safety;
+mod states;
