@@ -427,7 +427,10 @@ fn verdict(r: &GroupReport, thresholds: Thresholds) -> GroupVerdict {
         .filter(|p| {
             !matches!(
                 p.status,
-                PartitionStatus::Ok | PartitionStatus::NoCommits | PartitionStatus::NotJudged
+                PartitionStatus::Ok
+                    | PartitionStatus::NoCommits
+                    | PartitionStatus::Unknown
+                    | PartitionStatus::NotJudged
             )
         })
         .map(|p| format!("{}/{} {}", p.topic, p.partition, p.status.label()))
@@ -439,6 +442,10 @@ fn verdict(r: &GroupReport, thresholds: Thresholds) -> GroupVerdict {
         GroupStatus::NoCommits => {
             reasons.push("no committed offsets: WARN by rule".into());
             Verdict::Warn
+        }
+        GroupStatus::Unknown => {
+            reasons.push("it lags, and none of its commits could be read to judge it".into());
+            Verdict::Unknown
         }
         GroupStatus::NotJudged => {
             reasons.push(format!(

@@ -44,6 +44,8 @@ pub enum PartitionStatus {
     Ok,
     /// Not a verdict: the group never committed on this partition.
     NoCommits,
+    /// Not a verdict: the group lags here, but none of its commits were seen to judge by.
+    Unknown,
     Warn,
     Rewind,
     Stall,
@@ -57,6 +59,7 @@ impl PartitionStatus {
         match self {
             PartitionStatus::Ok => "OK",
             PartitionStatus::NoCommits => "NO COMMITS",
+            PartitionStatus::Unknown => "UNKNOWN",
             PartitionStatus::NotJudged => "N/A",
             PartitionStatus::Warn => "WARN",
             PartitionStatus::Rewind => "REWIND",
@@ -76,6 +79,8 @@ pub enum GroupStatus {
     /// The group has not committed an offset on any partition: its lag is unknown.
     NoCommits,
     Warn,
+    /// It lags, and kview saw none of its commits to judge it by.
+    Unknown,
     Err,
 }
 
@@ -86,6 +91,7 @@ impl GroupStatus {
             GroupStatus::NotJudged => "N/A",
             GroupStatus::NoCommits => "NO COMMITS",
             GroupStatus::Warn => "WARN",
+            GroupStatus::Unknown => "UNKNOWN",
             GroupStatus::Err => "ERR",
         }
     }
@@ -98,6 +104,7 @@ impl GroupStatus {
             GroupStatus::Ok | GroupStatus::NotJudged => 0,
             GroupStatus::NoCommits | GroupStatus::Warn => 1,
             GroupStatus::Err => 2,
+            GroupStatus::Unknown => 3,
         }
     }
 }
@@ -201,7 +208,7 @@ pub fn evaluate(evidence: &Evidence, rules: &Rules) -> PartitionStatus {
         return if current_lag <= rules.allowed_lag {
             PartitionStatus::Ok
         } else {
-            PartitionStatus::NoCommits
+            PartitionStatus::Unknown
         };
     };
     // Burrow's "silent longer than the window spans" fires after seconds for a window of
@@ -302,13 +309,14 @@ fn recent_lag_zero(window: &[Observation], broker_offsets: &[i64]) -> bool {
     broker_offsets.iter().any(|&h| h <= last.offset)
 }
 
-/// The group's status: its worst judged partition's, with STOP, STALL and REWIND as ERR. A
-/// group judged on no partition at all (none committed, or none listed) is NO COMMITS.
-pub fn group_status(partitions: impl IntoIterator<Item = PartitionStatus>) -> GroupStatus {
+/// The group's status: its worst judged partition's, with STOP, STALL and REWIND as ERR.
+/// Partitions without a committed offset or without commits seen are no verdict; when no
+/// partition is judged at all, the caller says why (no commits, or none seen: `None`).
+pub fn group_status(partitions: impl IntoIterator<Item = PartitionStatus>) -> Option<GroupStatus> {
     partitions
         .into_iter()
         .filter_map(|s| match s {
-            PartitionStatus::NoCommits => None,
+            PartitionStatus::NoCommits | PartitionStatus::Unknown => None,
             PartitionStatus::NotJudged => Some(GroupStatus::NotJudged),
             PartitionStatus::Ok => Some(GroupStatus::Ok),
             PartitionStatus::Warn => Some(GroupStatus::Warn),
@@ -317,7 +325,6 @@ pub fn group_status(partitions: impl IntoIterator<Item = PartitionStatus>) -> Gr
             }
         })
         .max()
-        .unwrap_or(GroupStatus::NoCommits)
 }
 
 #[cfg(test)]
@@ -667,34 +674,32 @@ mod tests {
     }
 
     #[test]
-    fn partitions_without_commits_say_so() {
+    fn lag_without_commits_seen_is_unknown() {
         let rules = Rules::default();
-        assert_eq!(
-            evaluate(&evidence(&[], &[], 10, 0, None), &rules),
-            NoCommits
-        );
+        assert_eq!(evaluate(&evidence(&[], &[], 10, 0, None), &rules), Unknown);
         assert_eq!(evaluate(&evidence(&[], &[], 0, 0, None), &rules), Ok);
     }
 
     #[test]
     fn the_group_takes_its_worst_partition() {
-        assert_eq!(group_status([Ok, Ok]), GroupStatus::Ok);
-        assert_eq!(group_status([Ok, NoCommits, Warn]), GroupStatus::Warn);
-        assert_eq!(group_status([Warn, Stall]), GroupStatus::Err);
-        assert_eq!(group_status([Rewind]), GroupStatus::Err);
-        assert_eq!(group_status([Stop, Ok]), GroupStatus::Err);
+        assert_eq!(group_status([Ok, Ok]), Some(GroupStatus::Ok));
+        assert_eq!(group_status([Ok, NoCommits, Warn]), Some(GroupStatus::Warn));
+        assert_eq!(group_status([Warn, Stall]), Some(GroupStatus::Err));
+        assert_eq!(group_status([Rewind]), Some(GroupStatus::Err));
+        assert_eq!(group_status([Stop, Ok, Unknown]), Some(GroupStatus::Err));
         assert_eq!(GroupStatus::Err.exit_code(), 2);
     }
 
     #[test]
-    fn a_group_with_no_commits_is_not_caught_up() {
-        // A group that joined and committed nothing has no lag kview can know: not OK.
-        assert_eq!(group_status([]), GroupStatus::NoCommits);
-        assert_eq!(group_status([NoCommits, NoCommits]), GroupStatus::NoCommits);
+    fn a_group_judged_on_no_partition_is_no_verdict() {
+        // Nothing to judge: the report says why (no commits at all, or none seen).
+        assert_eq!(group_status([]), None);
+        assert_eq!(group_status([NoCommits, Unknown]), None);
         assert_eq!(GroupStatus::NoCommits.exit_code(), 1, "check's rule: WARN");
+        assert_eq!(GroupStatus::Unknown.exit_code(), 3);
         // Partitions without commits beside committed ones: judged by the committed ones.
-        assert_eq!(group_status([Ok, NoCommits]), GroupStatus::Ok);
-        assert_eq!(group_status([NotJudged]), GroupStatus::NotJudged);
+        assert_eq!(group_status([Ok, NoCommits]), Some(GroupStatus::Ok));
+        assert_eq!(group_status([NotJudged]), Some(GroupStatus::NotJudged));
     }
 
     mod properties {
@@ -738,7 +743,7 @@ mod tests {
                     prop_assert_eq!(status, Ok);
                 }
                 if w.is_empty() && lag > 0 {
-                    prop_assert_eq!(status, NoCommits);
+                    prop_assert_eq!(status, Unknown);
                 }
             }
 

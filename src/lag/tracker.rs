@@ -343,9 +343,12 @@ impl LagTracker {
         let mut topics: Vec<String> = partitions.iter().map(|p| p.topic.clone()).collect();
         topics.dedup();
         let described = snapshot.description;
-        let status = match snapshot.kind {
-            kind if kind.commits_offsets() => group_status(partitions.iter().map(|p| p.status)),
-            _ => GroupStatus::NotJudged,
+        let status = if !snapshot.kind.commits_offsets() {
+            GroupStatus::NotJudged
+        } else if total_lag.is_none() {
+            GroupStatus::NoCommits
+        } else {
+            group_status(partitions.iter().map(|p| p.status)).unwrap_or(GroupStatus::Unknown)
         };
         GroupReport {
             group: snapshot.group.to_owned(),

@@ -18,7 +18,7 @@ use crate::lag::status::{GroupStatus, PartitionStatus};
 pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
     match status {
         GroupStatus::Ok => theme.good,
-        GroupStatus::NotJudged | GroupStatus::NoCommits => theme.dim,
+        GroupStatus::NotJudged | GroupStatus::NoCommits | GroupStatus::Unknown => theme.dim,
         GroupStatus::Warn => theme.warn,
         GroupStatus::Err => theme.bad,
     }
@@ -27,7 +27,9 @@ pub fn group_style(theme: &Theme, status: GroupStatus) -> Style {
 pub fn partition_style(theme: &Theme, status: PartitionStatus) -> Style {
     match status {
         PartitionStatus::Ok => theme.good,
-        PartitionStatus::NoCommits | PartitionStatus::NotJudged => theme.dim,
+        PartitionStatus::NoCommits | PartitionStatus::Unknown | PartitionStatus::NotJudged => {
+            theme.dim
+        }
         PartitionStatus::Warn => theme.warn,
         PartitionStatus::Rewind | PartitionStatus::Stall | PartitionStatus::Stop => theme.bad,
     }

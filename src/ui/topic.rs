@@ -20,38 +20,44 @@ use crate::human::{count, rate};
 /// Returns the rows the shown table had room for.
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> usize {
     let name = &state.topic.name;
-    let [summary, tabs, body, skew] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
     let Some(info) = state.topic_info(name) else {
         frame.render_widget(
             Paragraph::new(format!(
                 "topic {} is not in the cluster metadata",
                 escape_str(name)
-            )),
+            ))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
             area,
         );
-        return body.height.saturating_sub(3) as usize;
+        return area.height.saturating_sub(3) as usize;
     };
     let stats = state.session.stats.topics.get(name);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(format!(" {} ", escape_str(name)), theme.title),
-            Span::raw(format!(
-                " partitions {}  replication {}  messages {}  {} msg/s{}",
-                info.partitions.len(),
-                info.replication_factor(),
-                stats.map_or_else(|| "-".into(), |s| count(s.messages)),
-                stats.map_or_else(|| "-".into(), |s| rate(s.rate)),
-                if info.internal { "  (internal)" } else { "" },
-            )),
-        ])),
-        summary,
-    );
+    let mut pieces = vec![
+        Span::styled(format!(" {} ", escape_str(name)), theme.title),
+        Span::raw(format!(" partitions {}", info.partitions.len())),
+        Span::raw(format!("  replication {}", info.replication_factor())),
+        Span::raw(format!(
+            "  messages {}",
+            stats.map_or_else(|| "-".into(), |s| count(s.messages))
+        )),
+        Span::raw(format!(
+            "  {} msg/s",
+            stats.map_or_else(|| "-".into(), |s| rate(s.rate))
+        )),
+    ];
+    if info.internal {
+        pieces.push(Span::raw("  (internal)"));
+    }
+    let lines = super::flow(pieces, area.width);
+    let summary_height = (lines.len() as u16).clamp(1, 3);
+    let [summary, tabs, body, skew] = Layout::vertical([
+        Constraint::Length(summary_height),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(lines), summary);
     let selected_tab = match state.topic.pane {
         TopicPane::Partitions => 0,
         TopicPane::Configs => 1,

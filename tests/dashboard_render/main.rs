@@ -6,6 +6,7 @@ mod demos;
 mod groups;
 mod harness;
 mod layout;
+mod long_values;
 mod messages;
 mod navigation;
 mod produce;
