@@ -3,6 +3,8 @@
 //! own console tools).
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
