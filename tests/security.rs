@@ -642,3 +642,21 @@ fn a_properties_file_named_on_the_command_line_beats_kview_brokers_in_the_enviro
     );
     assert!(err.contains("using -F"), "{err}");
 }
+
+#[test]
+fn the_secured_broker_comes_with_ready_properties_files() {
+    secure();
+    let out = std::process::Command::new(repo().join("scripts/kafka-local"))
+        .args(["secure", "info"])
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&out.stdout).into_owned();
+    for key in ["PROPERTIES_SCRAM", "PROPERTIES_PLAIN", "PROPERTIES_MTLS"] {
+        let path = info
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("{key} in secure info:\n{info}"));
+        let out = kview_env(&["-F", path, "--timeout", "5", "topics"], &[], None);
+        ok(&out);
+    }
+}

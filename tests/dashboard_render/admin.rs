@@ -50,7 +50,13 @@ fn admin_changes_ask_first_and_are_refused_read_only() {
     // Deleting wants the name typed; anything else keeps the topic.
     let selected = s.topics.selected().unwrap().to_owned();
     act(&mut s, Action::DeleteSelected);
-    assert!(text(&render(&s, 160, 48)).contains("type its name"));
+    let prompt = text(&render(&s, 160, 48));
+    assert!(
+        prompt.contains(&format!(
+            "delete topic {selected} and all its data? type its name"
+        )),
+        "the prompt names the topic: {prompt}"
+    );
     for c in "nope".chars() {
         act(&mut s, Action::Insert(c));
     }
