@@ -52,12 +52,14 @@ impl KafkaClient {
         self.wait_for_leaders(name, partitions as usize).await
     }
 
-    /// Creates a topic unless it exists (the demos call this on start; two may race).
+    /// Creates a topic unless it exists (the demos call this on start; two may race). Either
+    /// way it returns once the topic has its leaders: the one that lost the race waits for
+    /// the other's topic too, rather than write to a topic its broker does not know yet.
     pub async fn ensure_topic(&self, name: &str, partitions: i32) -> Result<()> {
         match self.topic(name).await {
             Err(KafkaError::UnknownTopic(_)) => {
                 match self.create_topic(name, partitions, 1).await {
-                    Err(KafkaError::TopicExists(_)) => Ok(()),
+                    Err(KafkaError::TopicExists(_)) => self.wait_for_leaders(name, 1).await,
                     other => other,
                 }
             }
