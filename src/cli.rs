@@ -226,6 +226,47 @@ pub enum Command {
         #[arg(short = 'y', long)]
         yes: bool,
     },
+    /// Transactions: every transactional id with its state, producer, age and partitions;
+    /// `hanging` finds open ones no coordinator will end; `abort` ends one
+    Transactions {
+        #[command(subcommand)]
+        action: Option<TransactionsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TransactionsCommand {
+    /// Open transactions older than --max-age whose coordinator does not know them (or not on
+    /// that partition): their markers never come and the partition's last stable offset is stuck
+    Hanging {
+        /// Only this topic (default: every topic)
+        #[arg(short = 't', long)]
+        topic: Option<String>,
+        /// Only this partition of --topic
+        #[arg(short = 'p', long, requires = "topic")]
+        partition: Option<i32>,
+        /// Open for longer than this: 15m, 1h
+        #[arg(long, default_value = "15m", value_parser = crate::human::parse_duration)]
+        max_age: std::time::Duration,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Abort the open transaction that starts at an offset (writes its ABORT marker, as
+    /// `kafka-transactions.sh abort` does); asks first, unless --yes
+    Abort {
+        #[arg(short = 't', long)]
+        topic: String,
+        #[arg(short = 'p', long)]
+        partition: i32,
+        /// The offset of the transaction's first record (as `hanging` shows it)
+        #[arg(long)]
+        start_offset: i64,
+        /// Do not ask for confirmation
+        #[arg(short = 'y', long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -354,6 +395,28 @@ pub struct ConsumeArgs {
     /// How values are read (as --key-format)
     #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_data_format)]
     pub value_format: crate::schema::DataFormat,
+    /// read_committed (as Kafka's consumers read with transactions): only what transactions
+    /// committed; read_uncommitted: everything, records of transactions marked with how they
+    /// ended
+    #[arg(long, value_enum, default_value_t = IsolationArg::ReadCommitted)]
+    pub isolation: IsolationArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    #[value(name = "read_committed")]
+    ReadCommitted,
+    #[value(name = "read_uncommitted")]
+    ReadUncommitted,
+}
+
+impl From<IsolationArg> for crate::kafka::records::Isolation {
+    fn from(i: IsolationArg) -> Self {
+        match i {
+            IsolationArg::ReadCommitted => Self::ReadCommitted,
+            IsolationArg::ReadUncommitted => Self::ReadUncommitted,
+        }
+    }
 }
 
 fn parse_data_format(s: &str) -> Result<crate::schema::DataFormat, String> {

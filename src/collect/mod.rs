@@ -2,3 +2,4 @@
 //! once and the dashboard's poller asks every few seconds.
 
 pub mod groups;
+pub mod transactions;

@@ -62,6 +62,10 @@ pub struct JsonMessage<'a> {
     pub value_error: Option<String>,
     /// In record order; names may repeat and values may be null, as Kafka allows.
     pub headers: Vec<JsonHeader<'a>>,
+    /// Read uncommitted: how the record's transaction ended (committed, aborted, open);
+    /// absent outside transactions and when reading committed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,6 +111,7 @@ impl<'a> JsonMessage<'a> {
             value_base64,
             value_schema: None,
             value_error: None,
+            transaction: m.txn.label(),
             headers: m
                 .headers
                 .iter()
@@ -229,6 +234,8 @@ mod tests {
                     value: Some(Bytes::from_static(b"x")),
                 },
             ],
+            producer_id: -1,
+            txn: crate::kafka::records::TxnMark::None,
         };
         let line = serde_json::to_string(&JsonMessage::new("t", &m)).unwrap();
         assert_eq!(
@@ -247,6 +254,8 @@ mod tests {
             key: None,
             value: None,
             headers: vec![],
+            producer_id: -1,
+            txn: crate::kafka::records::TxnMark::None,
         };
         let v: serde_json::Value = serde_json::to_value(JsonMessage::new("t", &m)).unwrap();
         assert!(v["value"].is_null());

@@ -8,6 +8,7 @@ use anyhow::Result;
 
 use crate::cli::{ConsumeArgs, Format};
 use crate::decode::json::JsonMessage;
+use crate::kafka::records::TxnMark;
 use crate::kafka::{KafkaClient, Message, reader::Reader};
 use crate::schema::{DataFormat, Registry, SchemaReader, Shown};
 
@@ -17,12 +18,13 @@ pub async fn run(
     args: &ConsumeArgs,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut reader = Reader::open(
+    let mut reader = Reader::open_isolated(
         client,
         &args.topic,
         args.partition,
         args.offset,
         args.exit_at_end,
+        args.isolation.into(),
     )
     .await?;
     let mut schemas = Schemas {
@@ -49,11 +51,22 @@ pub async fn run(
             let value = schemas
                 .show(args.value_format, m.value.as_deref(), &value_subject)
                 .await;
-            // Raw output has nowhere beside the bytes to say why a value was not decoded.
+            // Raw output has nowhere beside the bytes to say why a value was not decoded, or
+            // that a record's transaction was aborted (or is still open): stderr says it.
             if args.format == Format::Raw
                 && let Shown::Failed { reason, .. } = &value
             {
                 schemas.warn_once(m, reason);
+            }
+            if args.format == Format::Raw && matches!(m.txn, TxnMark::Aborted | TxnMark::Open) {
+                eprintln!(
+                    "kview: {}/{} offset {}: from an {} transaction (producer {})",
+                    args.topic,
+                    m.partition,
+                    m.offset,
+                    m.txn.label().unwrap_or_default(),
+                    m.producer_id
+                );
             }
             write_message(out, &args.topic, m, args.format, key, value)?;
             if let Some(n) = remaining.as_mut() {

@@ -9,6 +9,7 @@ pub mod produce;
 pub mod schemas;
 pub mod table;
 pub mod topics;
+pub mod transactions;
 
 use std::io::Write;
 use std::time::Duration;
@@ -102,6 +103,27 @@ pub async fn run(
             writable("change a topic's configs")?;
             topics::set_config(client, topic, set, unset, out).await
         }
+        Command::Transactions { action, json } => match action {
+            None => transactions::list(client, *json, out).await,
+            Some(crate::cli::TransactionsCommand::Hanging {
+                topic,
+                partition,
+                max_age,
+                json,
+            }) => {
+                transactions::hanging(client, topic.as_deref(), *partition, *max_age, *json, out)
+                    .await
+            }
+            Some(crate::cli::TransactionsCommand::Abort {
+                topic,
+                partition,
+                start_offset,
+                yes,
+            }) => {
+                writable("abort a transaction")?;
+                transactions::abort(client, topic, *partition, *start_offset, *yes, out).await
+            }
+        },
         Command::DeleteGroup { group, yes } => {
             writable("delete a consumer group")?;
             groups::delete_group(client, group, *yes, out).await

@@ -118,6 +118,13 @@ struct PartitionDetail<'a> {
     /// None while the partition has no leader to answer.
     low_watermark: Option<i64>,
     high_watermark: Option<i64>,
+    /// The last stable offset, where it is below the high watermark: records from it on wait
+    /// for transactions to end before read-committed consumers see them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_stable_offset: Option<i64>,
+    /// What holds the last stable offset back.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    open_transactions: Vec<crate::collect::transactions::OpenTransaction>,
     messages: Option<i64>,
 }
 
@@ -140,6 +147,14 @@ pub async fn describe(
     let topic = client.topic(name).await?;
     let marks = marks_of(client, &[&topic]).await?.remove(0);
     let configs = client.topic_configs(name).await?;
+    let highs: Vec<((String, i32), i64)> = topic
+        .partitions
+        .iter()
+        .zip(&marks)
+        .filter_map(|(p, m)| Some(((topic.name.clone(), p.id), m.as_ref()?.high)))
+        .collect();
+    let unstable = crate::collect::transactions::unstable(client, &highs).await?;
+    let unstable_of = |p: i32| unstable.iter().find(|u| u.partition == p);
     let detail = TopicDetail {
         name: &topic.name,
         internal: topic.internal,
@@ -157,6 +172,10 @@ pub async fn describe(
                 offline_replicas: &p.offline_replicas,
                 low_watermark: m.map(|m| m.low),
                 high_watermark: m.map(|m| m.high),
+                last_stable_offset: unstable_of(p.id).map(|u| u.last_stable_offset),
+                open_transactions: unstable_of(p.id)
+                    .map(|u| u.open_transactions.clone())
+                    .unwrap_or_default(),
                 messages: m.map(|m| m.messages()),
             })
             .collect(),
@@ -192,29 +211,42 @@ pub async fn describe(
                 ids(p.isr),
                 or_unknown(p.low_watermark),
                 or_unknown(p.high_watermark),
+                p.last_stable_offset
+                    .map_or_else(|| "=HIGH".into(), |o| o.to_string()),
                 or_unknown(p.messages),
-                if p.isr.len() < p.replicas.len() {
-                    "under-replicated".into()
-                } else {
-                    String::new()
+                {
+                    let mut notes = Vec::new();
+                    if p.isr.len() < p.replicas.len() {
+                        notes.push("under-replicated".to_owned());
+                    }
+                    if let Some(u) = unstable_of(p.partition) {
+                        notes.push(u.describe(None));
+                    }
+                    notes.join("; ")
                 },
             ]
         })
         .collect();
-    write_table(
-        out,
-        &[
-            "PARTITION",
-            "LEADER",
-            "REPLICAS",
-            "ISR",
-            "LOW",
-            "HIGH",
-            "MESSAGES",
-            "",
-        ],
-        rows,
-    )?;
+    // The last stable offset only where a transaction holds one back.
+    let mut header = vec![
+        "PARTITION",
+        "LEADER",
+        "REPLICAS",
+        "ISR",
+        "LOW",
+        "HIGH",
+        "STABLE",
+        "MESSAGES",
+        "",
+    ];
+    let mut rows: Vec<Vec<String>> = rows;
+    if unstable.is_empty() {
+        header.remove(6);
+        for row in &mut rows {
+            row.remove(6);
+        }
+    }
+    write_table(out, &header, rows)?;
     writeln!(out)?;
     let rows = configs
         .iter()

@@ -13,7 +13,10 @@ pub mod retry;
 pub mod security;
 pub mod types;
 
-pub use client::{FetchPosition, KafkaClient, PartitionFetch, PartitionWritten, ReplicaSize};
+pub use client::{
+    FetchPosition, KafkaClient, PartitionFetch, PartitionWritten, ProducerState, ReplicaSize,
+    TransactionDescription, TransactionListing,
+};
 pub use conn::ConnSettings;
 pub use error::{KafkaError, Result};
 pub use records::{Compression, Header, Message, ProduceRecord, TimestampType};

@@ -6,7 +6,9 @@ use std::time::Duration;
 use super::client::{FetchPosition, KafkaClient};
 use super::error::{KafkaError, Result};
 use super::pool::FetchLane;
-use super::records::Message;
+use std::collections::VecDeque;
+
+use super::records::{Isolation, Marker, Message, TxnMark};
 use super::retry::{Pauses, RetryPolicy};
 use super::types::{StartAt, Watermarks};
 
@@ -49,9 +51,51 @@ pub fn holds(marks: Watermarks) -> String {
 struct Cursor {
     position: FetchPosition,
     start: i64,
-    /// The latest high watermark seen.
+    /// The latest end seen: the high watermark, or read committed, the last stable offset.
     end: i64,
     done: bool,
+    /// Read uncommitted: records from the first one of a transaction not yet ended on, held
+    /// until its marker says how it ended (or the reader catches up), so they come out in
+    /// offset order with their mark.
+    held: VecDeque<Message>,
+}
+
+/// Records a read-uncommitted reader holds back for one partition at most; past it they go out
+/// marked open (a transaction left open for hours must not fill the memory).
+const HELD_MAX: usize = 20_000;
+
+impl Cursor {
+    /// Read uncommitted: takes a fetch's records and markers, marks what the markers settle,
+    /// and moves to `out` what can go, in offset order; at the end of the log everything goes.
+    fn settle(
+        &mut self,
+        records: Vec<Message>,
+        markers: &[Marker],
+        caught_up: bool,
+        out: &mut Vec<Message>,
+    ) {
+        self.held.extend(records);
+        for marker in markers {
+            for m in self.held.iter_mut().filter(|m| {
+                m.txn == TxnMark::Open
+                    && m.producer_id == marker.producer_id
+                    && m.offset < marker.offset
+            }) {
+                m.txn = if marker.commit {
+                    TxnMark::Committed
+                } else {
+                    TxnMark::Aborted
+                };
+            }
+        }
+        while let Some(front) = self.held.front() {
+            let waiting = front.txn == TxnMark::Open && !caught_up && self.held.len() <= HELD_MAX;
+            if waiting {
+                break;
+            }
+            out.extend(self.held.pop_front());
+        }
+    }
 }
 
 /// Progress of a reader through the partitions it reads.
@@ -76,11 +120,13 @@ pub struct Reader {
     /// Fetches so far: each starts its list at the next partition, so a response cut at its
     /// size limit does not leave the same partitions out every time.
     fetches: usize,
+    isolation: Isolation,
 }
 
 impl Reader {
     /// Positions a reader on one partition or all; with `stop_at_end` it is done once every
-    /// partition has reached its high watermark.
+    /// partition has reached its end. It reads committed records only, as Kafka's Java
+    /// consumer does with transactions (see [`Reader::isolation`]).
     pub async fn open(
         client: &KafkaClient,
         topic: &str,
@@ -91,13 +137,44 @@ impl Reader {
         Self::open_each(client, topic, partition, |_| start, stop_at_end).await
     }
 
+    /// Like [`Reader::open`], reading as `isolation` says.
+    pub async fn open_isolated(
+        client: &KafkaClient,
+        topic: &str,
+        partition: Option<i32>,
+        start: StartAt,
+        stop_at_end: bool,
+        isolation: Isolation,
+    ) -> Result<Self> {
+        Self::open_with(client, topic, partition, &|_| start, stop_at_end, isolation).await
+    }
+
     /// Like `open`, with a start position per partition (a consumer resuming from commits).
     pub async fn open_each(
         client: &KafkaClient,
         topic: &str,
         partition: Option<i32>,
-        start_for: impl Fn(i32) -> StartAt,
+        start_for: impl Fn(i32) -> StartAt + Sync,
         stop_at_end: bool,
+    ) -> Result<Self> {
+        Self::open_with(
+            client,
+            topic,
+            partition,
+            &start_for,
+            stop_at_end,
+            Isolation::ReadCommitted,
+        )
+        .await
+    }
+
+    async fn open_with(
+        client: &KafkaClient,
+        topic: &str,
+        partition: Option<i32>,
+        start_for: &(dyn Fn(i32) -> StartAt + Sync),
+        stop_at_end: bool,
+        isolation: Isolation,
     ) -> Result<Self> {
         let info = client.topic(topic).await?;
         let partitions: Vec<i32> = match partition {
@@ -106,9 +183,16 @@ impl Reader {
         };
         let keys: Vec<(String, i32)> = partitions.iter().map(|p| (info.name.clone(), *p)).collect();
         let marks = client.watermarks(&keys).await;
+        // Read committed, the log ends for this reader at the last stable offset: what is above
+        // it belongs to transactions not yet ended, which it may see once they commit.
+        let stable = match isolation {
+            Isolation::ReadCommitted => client.stable_offsets(&keys).await,
+            Isolation::ReadUncommitted => keys.iter().map(|_| Ok(i64::MAX)).collect(),
+        };
         let mut cursors = Vec::with_capacity(partitions.len());
-        for (&partition, marks) in partitions.iter().zip(marks) {
-            let marks = marks?;
+        for ((&partition, marks), stable) in partitions.iter().zip(marks).zip(stable) {
+            let mut marks = marks?;
+            marks.high = marks.high.min(stable?);
             let offset = match start_for(partition) {
                 StartAt::Timestamp(ms) => client.offset_for_time(&info.name, partition, ms).await?,
                 start => start_offset(start, marks)
@@ -123,6 +207,7 @@ impl Reader {
                 start: offset,
                 end: marks.high,
                 done: stop_at_end && offset >= marks.high,
+                held: VecDeque::new(),
             });
         }
         Ok(Reader {
@@ -133,7 +218,12 @@ impl Reader {
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: client.fetch_lane(),
             fetches: 0,
+            isolation,
         })
+    }
+
+    pub fn isolation(&self) -> Isolation {
+        self.isolation
     }
 
     /// Asks for about `total` bytes a fetch, shared between the partitions (at least 16 KiB
@@ -193,7 +283,13 @@ impl Reader {
         wanted.rotate_left(first);
         self.fetches += 1;
         let results = match client
-            .fetch(&self.lane, &wanted, self.max_wait, self.partition_bytes)
+            .fetch(
+                &self.lane,
+                &wanted,
+                self.max_wait,
+                self.partition_bytes,
+                self.isolation,
+            )
             .await
         {
             Ok(r) => r,
@@ -213,10 +309,24 @@ impl Reader {
                 failure = Some(error);
                 continue;
             }
-            out.append(&mut result.messages);
+            // Read committed, the end is the last stable offset (when the broker says it).
+            let end = match self.isolation {
+                Isolation::ReadCommitted if result.last_stable_offset >= 0 => {
+                    result.last_stable_offset
+                }
+                _ => result.high_watermark,
+            };
             cursor.position.offset = result.next_offset;
-            cursor.end = cursor.end.max(result.high_watermark);
-            if self.stop_at_end && result.next_offset >= result.high_watermark {
+            cursor.end = cursor.end.max(end);
+            let caught_up = result.next_offset >= end;
+            match self.isolation {
+                Isolation::ReadCommitted => out.append(&mut result.messages),
+                Isolation::ReadUncommitted => {
+                    let records = std::mem::take(&mut result.messages);
+                    cursor.settle(records, &result.markers, caught_up, out);
+                }
+            }
+            if self.stop_at_end && caught_up {
                 cursor.done = true;
             }
         }
@@ -263,6 +373,7 @@ mod tests {
             start: 0,
             end,
             done: false,
+            held: VecDeque::new(),
         };
         let mut reader = Reader {
             cursors: vec![cursor(0, 100, 10_100), cursor(1, 50, 60)],
@@ -272,6 +383,7 @@ mod tests {
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: crate::kafka::pool::Pool::new(Default::default()).fetch_lane(),
             fetches: 0,
+            isolation: Isolation::ReadCommitted,
         };
         assert_eq!(reader.skip_ahead(5_000), 5_000);
         assert_eq!(reader.cursors[0].position.offset, 5_100);
@@ -280,6 +392,74 @@ mod tests {
             "close enough: untouched"
         );
         assert_eq!(reader.skip_ahead(5_000), 0);
+    }
+
+    fn record(offset: i64, producer_id: i64, txn: TxnMark) -> Message {
+        Message {
+            partition: 0,
+            offset,
+            timestamp_ms: 0,
+            timestamp_type: crate::kafka::TimestampType::CreateTime,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+            producer_id,
+            txn,
+        }
+    }
+
+    fn empty_cursor() -> Cursor {
+        Cursor {
+            position: FetchPosition {
+                topic: "t".into(),
+                partition: 0,
+                offset: 0,
+            },
+            start: 0,
+            end: 0,
+            done: false,
+            held: VecDeque::new(),
+        }
+    }
+
+    #[test]
+    fn read_uncommitted_marks_records_by_how_their_transaction_ended_in_offset_order() {
+        let mut cursor = empty_cursor();
+        let mut out = Vec::new();
+        // Producer 1's transaction is open; producer 2's record behind it waits with it.
+        cursor.settle(
+            vec![
+                record(0, 1, TxnMark::Open),
+                record(1, 1, TxnMark::Open),
+                record(2, -1, TxnMark::None),
+            ],
+            &[],
+            false,
+            &mut out,
+        );
+        assert!(out.is_empty(), "held until producer 1's marker");
+        let markers = [Marker {
+            producer_id: 1,
+            offset: 3,
+            commit: false,
+        }];
+        cursor.settle(vec![record(4, 2, TxnMark::Open)], &markers, false, &mut out);
+        assert_eq!(
+            out.iter().map(|m| (m.offset, m.txn)).collect::<Vec<_>>(),
+            [
+                (0, TxnMark::Aborted),
+                (1, TxnMark::Aborted),
+                (2, TxnMark::None)
+            ],
+            "never silently mixed in: the aborted ones say so"
+        );
+        // At the end of the log, what is still open goes out as open.
+        cursor.settle(Vec::new(), &[], true, &mut out);
+        assert_eq!(
+            out.last().map(|m| (m.offset, m.txn)),
+            Some((4, TxnMark::Open))
+        );
+        assert!(cursor.held.is_empty());
     }
 
     #[test]

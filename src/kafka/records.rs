@@ -96,6 +96,43 @@ pub enum TimestampType {
     LogAppendTime,
 }
 
+/// Which records a reader sees, as Kafka's own consumer's `isolation.level` says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// Only what transactions committed, and records written outside transactions (the Java
+    /// consumer's choice with transactions, and librdkafka's default).
+    #[default]
+    ReadCommitted,
+    /// Everything in the log; records of transactions are marked with how they ended.
+    ReadUncommitted,
+}
+
+/// How the transaction a record was written in ended, as far as the reader knows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TxnMark {
+    /// Written outside a transaction, or read committed (only committed ones are read then).
+    #[default]
+    None,
+    /// Read uncommitted: its transaction committed.
+    Committed,
+    /// Read uncommitted: its transaction was aborted; a committed reader never sees it.
+    Aborted,
+    /// Read uncommitted: its transaction had not ended when it was read.
+    Open,
+}
+
+impl TxnMark {
+    /// "aborted", "committed", "open"; None outside transactions.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            TxnMark::None => None,
+            TxnMark::Committed => Some("committed"),
+            TxnMark::Aborted => Some("aborted"),
+            TxnMark::Open => Some("open"),
+        }
+    }
+}
+
 /// A record read from a partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -107,6 +144,65 @@ pub struct Message {
     pub key: Option<Bytes>,
     pub value: Option<Bytes>,
     pub headers: Vec<Header>,
+    /// The producer that wrote it (-1 without one: not idempotent).
+    pub producer_id: i64,
+    pub txn: TxnMark,
+}
+
+/// An aborted transaction the broker lists in a read-committed fetch: its producer, and the
+/// offset of its first record in the partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbortedTransaction {
+    pub producer_id: i64,
+    pub first_offset: i64,
+}
+
+/// A transaction's end as written in the log (a control batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Marker {
+    pub producer_id: i64,
+    pub offset: i64,
+    pub commit: bool,
+}
+
+/// What a read-committed reader drops, done as Kafka's Java consumer does it (CompletedFetch):
+/// the fetch's aborted transactions by first offset; before each batch of a producer, those
+/// that started at or before its last offset make the producer aborted; a transactional batch
+/// of an aborted producer is skipped whole; the producer's ABORT marker ends it.
+#[derive(Debug, Default)]
+pub struct ReadCommitted {
+    aborted: std::collections::BinaryHeap<std::cmp::Reverse<(i64, i64)>>,
+    aborted_producers: std::collections::HashSet<i64>,
+}
+
+impl ReadCommitted {
+    pub fn new(aborted: impl IntoIterator<Item = AbortedTransaction>) -> Self {
+        ReadCommitted {
+            aborted: aborted
+                .into_iter()
+                .map(|a| std::cmp::Reverse((a.first_offset, a.producer_id)))
+                .collect(),
+            aborted_producers: Default::default(),
+        }
+    }
+
+    /// Whether a data batch is dropped.
+    fn skips(&mut self, producer_id: i64, transactional: bool, last_offset: i64) -> bool {
+        while let Some(std::cmp::Reverse((first, producer))) = self.aborted.peek().copied() {
+            if first > last_offset {
+                break;
+            }
+            self.aborted.pop();
+            self.aborted_producers.insert(producer);
+        }
+        transactional && self.aborted_producers.contains(&producer_id)
+    }
+
+    fn marker(&mut self, marker: &Marker) {
+        if !marker.commit {
+            self.aborted_producers.remove(&marker.producer_id);
+        }
+    }
 }
 
 impl Message {
@@ -142,17 +238,23 @@ pub struct Decoded {
     /// The offset after the last complete batch seen, control batches included; the next fetch
     /// starts here even when every record was filtered out.
     pub next_offset: Option<i64>,
+    /// The transaction markers passed, in log order.
+    pub markers: Vec<Marker>,
 }
 
 const BATCH_HEADER_LEN: usize = 61;
 const LOG_OVERHEAD: usize = 12; // base offset + batch length
 
 /// Decodes every complete batch in `data`, appending records with `offset >= min_offset` to
-/// `out`. A truncated batch at the end (the broker cuts at max bytes) is ignored.
+/// `out`. A truncated batch at the end (the broker cuts at max bytes) is ignored. Control
+/// batches (transaction markers) are never records; with `committed`, the batches of aborted
+/// transactions are dropped, and without it records of transactions are marked `Open` for the
+/// reader to settle by the markers that follow.
 pub fn decode_batches(
     mut data: Bytes,
     partition: i32,
     min_offset: i64,
+    mut committed: Option<&mut ReadCommitted>,
     out: &mut Vec<Message>,
 ) -> Result<Decoded, DecodeError> {
     let mut decoded = Decoded::default();
@@ -188,14 +290,37 @@ pub fn decode_batches(
         let last_offset_delta = batch.get_i32();
         let base_timestamp = batch.get_i64();
         let max_timestamp = batch.get_i64();
-        batch.advance(8 + 2 + 4); // producer id, producer epoch, base sequence
+        let producer_id = batch.get_i64();
+        batch.advance(2 + 4); // producer epoch, base sequence
         let record_count = batch.get_i32();
 
-        decoded.next_offset = Some(base_offset + i64::from(last_offset_delta) + 1);
-        let is_control = attributes & 0x20 != 0;
-        if is_control {
+        let last_offset = base_offset + i64::from(last_offset_delta);
+        decoded.next_offset = Some(last_offset + 1);
+        let transactional = attributes & 0x10 != 0;
+        if attributes & 0x20 != 0 {
+            // A control batch: one record whose key says COMMIT (1) or ABORT (0).
+            let marker = Marker {
+                producer_id,
+                offset: base_offset,
+                commit: control_type(&batch) == Some(1),
+            };
+            if let Some(c) = committed.as_deref_mut() {
+                c.marker(&marker);
+            }
+            decoded.markers.push(marker);
             continue;
         }
+        if producer_id >= 0
+            && let Some(c) = committed.as_deref_mut()
+            && c.skips(producer_id, transactional, last_offset)
+        {
+            continue;
+        }
+        let txn = if transactional && committed.is_none() {
+            TxnMark::Open
+        } else {
+            TxnMark::None
+        };
         let timestamp_type = if attributes & 0x08 != 0 {
             TimestampType::LogAppendTime
         } else {
@@ -212,6 +337,8 @@ pub fn decode_batches(
             log_append_time: (timestamp_type == TimestampType::LogAppendTime)
                 .then_some(max_timestamp),
             timestamp_type,
+            producer_id,
+            txn,
         };
         for _ in 0..record_count.max(0) {
             let message = ctx.decode_record(&mut records)?;
@@ -221,6 +348,20 @@ pub fn decode_batches(
         }
     }
     Ok(decoded)
+}
+
+/// The type in a control batch's record key (version, then type: 0 ABORT, 1 COMMIT).
+fn control_type(records: &Bytes) -> Option<i16> {
+    let mut buf = records.clone();
+    let _length = varint(&mut buf)?;
+    if !buf.has_remaining() {
+        return None;
+    }
+    buf.advance(1); // attributes
+    varlong(&mut buf)?; // timestamp delta
+    varint(&mut buf)?; // offset delta
+    let key = nullable_bytes(&mut buf)??;
+    (key.len() >= 4).then(|| i16::from_be_bytes([key[2], key[3]]))
 }
 
 fn decompress(codec: i16, mut batch: Bytes, base_offset: i64) -> Result<Bytes, DecodeError> {
@@ -246,6 +387,8 @@ struct BatchContext {
     base_timestamp: i64,
     log_append_time: Option<i64>,
     timestamp_type: TimestampType,
+    producer_id: i64,
+    txn: TxnMark,
 }
 
 impl BatchContext {
@@ -283,6 +426,8 @@ impl BatchContext {
             key,
             value,
             headers,
+            producer_id: self.producer_id,
+            txn: self.txn,
         })
     }
 }
@@ -386,7 +531,7 @@ mod tests {
             Compression::Zstd,
         ] {
             let mut out = Vec::new();
-            let decoded = decode_batches(encode(&records, codec), 3, 0, &mut out).unwrap();
+            let decoded = decode_batches(encode(&records, codec), 3, 0, None, &mut out).unwrap();
             assert_eq!(out.len(), 3, "{codec:?}");
             assert_eq!(decoded.next_offset, Some(13));
             assert_eq!(out[0].key.as_deref(), Some(&b"k"[..]));
@@ -420,13 +565,13 @@ mod tests {
         let records: Vec<_> = (0..5).map(|o| record(o, None, Some(b"v"))).collect();
         let full = encode(&records, Compression::None);
         let mut out = Vec::new();
-        decode_batches(full.clone(), 0, 3, &mut out).unwrap();
+        decode_batches(full.clone(), 0, 3, None, &mut out).unwrap();
         assert_eq!(out.iter().map(|m| m.offset).collect::<Vec<_>>(), vec![3, 4]);
 
         // The broker cuts responses mid-batch: what is complete is read, the rest next time.
         let truncated = full.slice(..full.len() - 5);
         out.clear();
-        let decoded = decode_batches(truncated, 0, 0, &mut out).unwrap();
+        let decoded = decode_batches(truncated, 0, 0, None, &mut out).unwrap();
         assert!(out.len() < 5);
         let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
         assert_eq!(offsets, (0..out.len() as i64).collect::<Vec<_>>());
@@ -486,7 +631,7 @@ mod tests {
     fn repeated_header_names_survive() {
         let batch = two_header_batch(b"h");
         let mut out = Vec::new();
-        decode_batches(batch.freeze(), 0, 0, &mut out).unwrap();
+        decode_batches(batch.freeze(), 0, 0, None, &mut out).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].offset, 7);
         let names: Vec<_> = out[0].headers.iter().filter_map(Header::name_str).collect();
@@ -498,7 +643,7 @@ mod tests {
     fn header_names_keep_their_bytes() {
         let batch = two_header_batch(b"\xff\x1b[31m");
         let mut out = Vec::new();
-        decode_batches(batch.freeze(), 0, 0, &mut out).unwrap();
+        decode_batches(batch.freeze(), 0, 0, None, &mut out).unwrap();
         assert_eq!(
             &out[0].headers[0].name[..],
             b"\xff\x1b[31m",
@@ -513,13 +658,125 @@ mod tests {
         let last = batch.len() - 1;
         batch[last] ^= 0x01; // one bit of the record flipped in flight or on disk
         let mut out = Vec::new();
-        let e = decode_batches(batch.freeze(), 0, 0, &mut out).unwrap_err();
+        let e = decode_batches(batch.freeze(), 0, 0, None, &mut out).unwrap_err();
         assert!(matches!(e, DecodeError::Checksum(7, _, _)), "{e}");
         assert!(
             e.to_string()
                 .starts_with("record batch at offset 7 fails its CRC-32C check")
         );
         assert!(out.is_empty(), "never garbage data");
+    }
+
+    /// One batch of `count` records from `offset`, by a producer, in a transaction or not;
+    /// `control` makes it a transaction marker (COMMIT or ABORT).
+    fn txn_batch(
+        offset: i64,
+        count: i64,
+        producer: i64,
+        transactional: bool,
+        control: Option<bool>,
+    ) -> Bytes {
+        let records: Vec<Record> = (0..count)
+            .map(|i| {
+                let mut r = record(offset + i, None, Some(b"v"));
+                r.transactional = transactional;
+                r.producer_id = producer;
+                r.producer_epoch = 0;
+                r.sequence = (offset + i) as i32;
+                r.headers = IndexMap::new();
+                if let Some(commit) = control {
+                    r.control = true;
+                    r.key = Some(Bytes::from(vec![0, 0, 0, u8::from(commit)]));
+                    r.value = Some(Bytes::from_static(&[0, 0, 0, 0, 0, 0]));
+                }
+                r
+            })
+            .collect();
+        encode(&records, Compression::None)
+    }
+
+    /// Producer 1 aborts offsets 0–2, producer 2 commits 3–4, then a record outside any
+    /// transaction at 7; the markers at 5 (ABORT of 1) and 6 (COMMIT of 2).
+    fn log_with_an_aborted_transaction() -> Bytes {
+        let mut log = BytesMut::new();
+        log.extend_from_slice(&txn_batch(0, 3, 1, true, None));
+        log.extend_from_slice(&txn_batch(3, 2, 2, true, None));
+        log.extend_from_slice(&txn_batch(5, 1, 1, true, Some(false)));
+        log.extend_from_slice(&txn_batch(6, 1, 2, true, Some(true)));
+        log.extend_from_slice(&txn_batch(7, 1, -1, false, None));
+        log.freeze()
+    }
+
+    #[test]
+    fn read_committed_drops_aborted_transactions_and_steps_over_markers() {
+        let mut committed = ReadCommitted::new([AbortedTransaction {
+            producer_id: 1,
+            first_offset: 0,
+        }]);
+        let mut out = Vec::new();
+        let decoded = decode_batches(
+            log_with_an_aborted_transaction(),
+            0,
+            0,
+            Some(&mut committed),
+            &mut out,
+        )
+        .unwrap();
+        let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
+        assert_eq!(
+            offsets,
+            [3, 4, 7],
+            "the aborted records and the markers are not data"
+        );
+        assert!(out.iter().all(|m| m.txn == TxnMark::None));
+        assert_eq!(decoded.next_offset, Some(8), "past the markers");
+        // A producer aborted in one transaction and committing the next: only the first goes.
+        let mut later = BytesMut::new();
+        later.extend_from_slice(&log_with_an_aborted_transaction());
+        later.extend_from_slice(&txn_batch(8, 2, 1, true, None));
+        let mut committed = ReadCommitted::new([AbortedTransaction {
+            producer_id: 1,
+            first_offset: 0,
+        }]);
+        let mut out = Vec::new();
+        decode_batches(later.freeze(), 0, 0, Some(&mut committed), &mut out).unwrap();
+        assert_eq!(
+            out.iter().map(|m| m.offset).collect::<Vec<_>>(),
+            [3, 4, 7, 8, 9]
+        );
+    }
+
+    #[test]
+    fn read_uncommitted_marks_transactional_records_open_and_reports_the_markers() {
+        let mut out = Vec::new();
+        let decoded =
+            decode_batches(log_with_an_aborted_transaction(), 0, 0, None, &mut out).unwrap();
+        assert_eq!(
+            out.iter().map(|m| (m.offset, m.txn)).collect::<Vec<_>>(),
+            [
+                (0, TxnMark::Open),
+                (1, TxnMark::Open),
+                (2, TxnMark::Open),
+                (3, TxnMark::Open),
+                (4, TxnMark::Open),
+                (7, TxnMark::None)
+            ]
+        );
+        assert_eq!(
+            decoded.markers,
+            [
+                Marker {
+                    producer_id: 1,
+                    offset: 5,
+                    commit: false
+                },
+                Marker {
+                    producer_id: 2,
+                    offset: 6,
+                    commit: true
+                }
+            ]
+        );
     }
 
     mod properties {
@@ -530,7 +787,7 @@ mod tests {
             #[test]
             fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..4096)) {
                 let mut out = Vec::new();
-                let _ = decode_batches(Bytes::from(data), 0, 0, &mut out);
+                let _ = decode_batches(Bytes::from(data), 0, 0, None, &mut out);
             }
 
             #[test]
@@ -560,7 +817,7 @@ mod tests {
                 let crc = crc32c::crc32c(&batch[21..]);
                 batch[17..21].copy_from_slice(&crc.to_be_bytes());
                 let mut out = Vec::new();
-                let _ = decode_batches(batch.freeze(), 0, 0, &mut out);
+                let _ = decode_batches(batch.freeze(), 0, 0, None, &mut out);
                 prop_assert!(out.len() <= body.len(), "no more records than bytes");
             }
         }

@@ -113,6 +113,8 @@ pub fn message(partition: i32, offset: i64, key: Option<&[u8]>, value: Option<&[
                 value: None,
             },
         ],
+        producer_id: -1,
+        txn: kview::kafka::records::TxnMark::None,
     }
 }
 

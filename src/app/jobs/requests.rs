@@ -396,6 +396,8 @@ mod tests {
             key: None,
             value: None,
             headers: vec![],
+            producer_id: -1,
+            txn: crate::kafka::records::TxnMark::None,
         };
         // Two partitions, as a fetch returns them: one after the other; time interleaves them.
         let mut batch: Vec<Message> = (0..RING_RECORDS as i64)

@@ -627,6 +627,8 @@ mod tests {
             key: None,
             value: Some(Bytes::copy_from_slice(value.as_bytes())),
             headers: vec![],
+            producer_id: -1,
+            txn: crate::kafka::records::TxnMark::None,
         }
     }
 

@@ -15,7 +15,7 @@ use kafka_protocol::protocol::StrBytes;
 use super::KafkaClient;
 use crate::kafka::error::{KafkaError, Result};
 use crate::kafka::pool::{FetchLane, Lane};
-use crate::kafka::records::{self, Message};
+use crate::kafka::records::{self, AbortedTransaction, Isolation, Marker, Message, ReadCommitted};
 
 /// Where to fetch from in one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,12 @@ pub struct PartitionFetch {
     /// Where the next fetch of this partition starts.
     pub next_offset: i64,
     pub high_watermark: i64,
+    /// The last stable offset: below it every transaction has ended (−1 when not told).
+    pub last_stable_offset: i64,
     pub log_start_offset: i64,
+    /// Transaction markers passed in this fetch, for a read-uncommitted reader to settle the
+    /// records it marked open.
+    pub markers: Vec<Marker>,
     /// A partition-level failure; the others in the same fetch are unaffected.
     pub error: Option<KafkaError>,
 }
@@ -47,7 +52,9 @@ impl PartitionFetch {
             messages: Vec::new(),
             next_offset: p.offset,
             high_watermark: -1,
+            last_stable_offset: -1,
             log_start_offset: -1,
+            markers: Vec::new(),
             error: Some(error),
         }
     }
@@ -68,13 +75,16 @@ const FETCH_VERSION_CAP: i16 = 12;
 
 impl KafkaClient {
     /// Reads from many partitions at once: one Fetch per leader, leaders asked concurrently.
-    /// The broker holds the request up to `max_wait` when there is nothing new.
+    /// The broker holds the request up to `max_wait` when there is nothing new. Read committed,
+    /// the broker sends records up to the last stable offset and lists the aborted
+    /// transactions among them, whose records are dropped here.
     pub async fn fetch(
         &self,
         lane: &FetchLane,
         positions: &[FetchPosition],
         max_wait: Duration,
         partition_max_bytes: i32,
+        isolation: Isolation,
     ) -> Result<Vec<PartitionFetch>> {
         if positions
             .iter()
@@ -97,16 +107,23 @@ impl KafkaClient {
             }
         }
         let fetches = by_leader.into_iter().map(|(leader, wanted)| async move {
-            self.fetch_from(lane.lane(), leader, &wanted, max_wait, partition_max_bytes)
-                .await
-                .unwrap_or_else(|e| {
-                    // Each partition gets the same failure, of the same kind: a broker that went
-                    // away stays a transport failure the reader waits out.
-                    wanted
-                        .iter()
-                        .map(|p| PartitionFetch::failed(p, e.duplicate()))
-                        .collect()
-                })
+            self.fetch_from(
+                lane.lane(),
+                leader,
+                &wanted,
+                max_wait,
+                partition_max_bytes,
+                isolation,
+            )
+            .await
+            .unwrap_or_else(|e| {
+                // Each partition gets the same failure, of the same kind: a broker that went
+                // away stays a transport failure the reader waits out.
+                wanted
+                    .iter()
+                    .map(|p| PartitionFetch::failed(p, e.duplicate()))
+                    .collect()
+            })
         });
         for batch in join_all(fetches).await {
             results.extend(batch);
@@ -130,6 +147,7 @@ impl KafkaClient {
         wanted: &[&FetchPosition],
         max_wait: Duration,
         partition_max_bytes: i32,
+        isolation: Isolation,
     ) -> Result<Vec<PartitionFetch>> {
         let addr = self.broker_addr(leader)?;
         let mut topics: Vec<FetchTopic> = Vec::new();
@@ -155,7 +173,10 @@ impl KafkaClient {
             .with_max_wait_ms(max_wait.as_millis() as i32)
             .with_min_bytes(1)
             .with_max_bytes(FETCH_MAX_BYTES)
-            .with_isolation_level(0)
+            .with_isolation_level(match isolation {
+                Isolation::ReadCommitted => 1,
+                Isolation::ReadUncommitted => 0,
+            })
             .with_session_id(0)
             .with_session_epoch(-1)
             .with_topics(topics);
@@ -179,7 +200,9 @@ impl KafkaClient {
                     messages: Vec::new(),
                     next_offset: requested,
                     high_watermark: pd.high_watermark,
+                    last_stable_offset: pd.last_stable_offset,
                     log_start_offset: pd.log_start_offset,
+                    markers: Vec::new(),
                     error: None,
                 };
                 if pd.error_code != 0 {
@@ -191,15 +214,25 @@ impl KafkaClient {
                     continue;
                 }
                 let data = pd.records.unwrap_or_else(Bytes::new);
+                let mut committed = (isolation == Isolation::ReadCommitted).then(|| {
+                    ReadCommitted::new(pd.aborted_transactions.iter().flatten().map(|a| {
+                        AbortedTransaction {
+                            producer_id: a.producer_id.0,
+                            first_offset: a.first_offset,
+                        }
+                    }))
+                });
                 match records::decode_batches(
                     data,
                     pd.partition_index,
                     requested,
+                    committed.as_mut(),
                     &mut result.messages,
                 ) {
                     Ok(decoded) => {
                         result.next_offset =
                             decoded.next_offset.unwrap_or(requested).max(requested);
+                        result.markers = decoded.markers;
                     }
                     Err(e) => {
                         result.error = Some(KafkaError::Client(format!(
@@ -212,6 +245,36 @@ impl KafkaClient {
             }
         }
         Ok(out)
+    }
+
+    /// The timestamp of the record at `offset` read uncommitted: the first record of an open
+    /// transaction, which a committed read cannot see yet.
+    pub async fn uncommitted_timestamp_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<Option<i64>> {
+        let position = FetchPosition {
+            topic: topic.to_owned(),
+            partition,
+            offset,
+        };
+        let lane = self.fetch_lane();
+        let mut results = self
+            .fetch(
+                &lane,
+                &[position],
+                Duration::ZERO,
+                64 * 1024,
+                Isolation::ReadUncommitted,
+            )
+            .await?;
+        match results.pop() {
+            Some(PartitionFetch { error: Some(e), .. }) => Err(e),
+            Some(r) => Ok(r.messages.first().map(|m| m.timestamp_ms)),
+            None => Ok(None),
+        }
     }
 
     /// The timestamp of the record at `offset` (or the next one after it, if compacted away).
@@ -237,7 +300,13 @@ impl KafkaClient {
         };
         let lane = self.fetch_lane();
         let mut results = self
-            .fetch(&lane, &[position], Duration::ZERO, 64 * 1024)
+            .fetch(
+                &lane,
+                &[position],
+                Duration::ZERO,
+                64 * 1024,
+                Isolation::ReadCommitted,
+            )
             .await?;
         let Some(mut result) = results.pop() else {
             return Ok(None);

@@ -116,7 +116,7 @@ impl KafkaClient {
         {
             return Ok(known.clone());
         }
-        let found = self.find_coordinator(group).await?;
+        let found = self.find_coordinator(group, 0).await?;
         self.coordinators
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -131,10 +131,15 @@ impl KafkaClient {
             .remove(group);
     }
 
-    async fn find_coordinator(&self, group: &str) -> Result<(i32, String)> {
+    /// The coordinator of a group (`key_type` 0) or of a transactional id (1).
+    pub(super) async fn find_coordinator(
+        &self,
+        group: &str,
+        key_type: i8,
+    ) -> Result<(i32, String)> {
         let key = StrBytes::from_string(group.to_owned());
         let build = |version: i16| {
-            let request = FindCoordinatorRequest::default().with_key_type(0);
+            let request = FindCoordinatorRequest::default().with_key_type(key_type);
             if version >= 4 {
                 request.with_coordinator_keys(vec![key.clone()])
             } else {
@@ -164,7 +169,12 @@ impl KafkaClient {
                 continue;
             }
             KafkaError::check(code, message.as_deref(), || {
-                format!("find coordinator of group {group:?}")
+                let what = if key_type == 1 {
+                    "transaction"
+                } else {
+                    "group"
+                };
+                format!("find coordinator of {what} {group:?}")
             })?;
             return Ok((node, format!("{host}:{port}")));
         }

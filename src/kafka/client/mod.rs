@@ -17,10 +17,12 @@ mod fetch;
 mod groups;
 mod offsets;
 mod produce;
+mod transactions;
 
 pub use admin::ReplicaSize;
 pub use fetch::{FetchPosition, PartitionFetch};
 pub use produce::PartitionWritten;
+pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;

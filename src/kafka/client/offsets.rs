@@ -52,6 +52,16 @@ impl KafkaClient {
             .collect()
     }
 
+    /// Last stable offsets (ListOffsets read committed): below each, every transaction has
+    /// ended; equal to the high watermark where none is open. One request per leader.
+    pub async fn stable_offsets(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
+        let asks: Vec<Ask> = partitions
+            .iter()
+            .map(|(t, p)| (t.clone(), *p, LATEST))
+            .collect();
+        self.list_offsets_isolated(&asks, 1).await
+    }
+
     /// High watermarks only: one request per leader.
     pub async fn high_watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
         let asks: Vec<Ask> = partitions
@@ -102,6 +112,12 @@ impl KafkaClient {
     /// and the failed asks are tried again after a short pause (a leader being elected, a new
     /// topic's leaders taking over), for a few seconds at most.
     async fn list_offsets(&self, asks: &[Ask]) -> Vec<Result<i64>> {
+        self.list_offsets_isolated(asks, 0).await
+    }
+
+    /// `list_offsets` with ListOffsets' isolation level (1: read committed, whose latest offset
+    /// is the last stable offset).
+    async fn list_offsets_isolated(&self, asks: &[Ask], isolation: i8) -> Vec<Result<i64>> {
         let mut answers: Vec<Option<Result<i64>>> = (0..asks.len()).map(|_| None).collect();
         let mut pauses = RetryPolicy::quick(LEADER_SETTLE).pauses();
         for attempt in 0.. {
@@ -146,7 +162,9 @@ impl KafkaClient {
             let requests = by_leader.into_iter().map(|(leader, rounds)| async move {
                 let mut out = Vec::new();
                 for round in rounds {
-                    let result = self.list_offsets_from(leader, asks, &round).await;
+                    let result = self
+                        .list_offsets_from(leader, asks, &round, isolation)
+                        .await;
                     out.push((round, result));
                 }
                 out
@@ -205,6 +223,7 @@ impl KafkaClient {
         leader: i32,
         asks: &[Ask],
         round: &[usize],
+        isolation: i8,
     ) -> Result<Vec<Result<i64>>> {
         let addr = self.broker_addr(leader)?;
         let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
@@ -219,7 +238,7 @@ impl KafkaClient {
         }
         let request = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(-1))
-            .with_isolation_level(0)
+            .with_isolation_level(isolation)
             .with_topics(
                 topics
                     .into_iter()

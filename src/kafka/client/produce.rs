@@ -569,7 +569,7 @@ mod tests {
         assert_eq!(i32::from_be_bytes(bytes[53..57].try_into().unwrap()), 7);
         assert_eq!(i32::from_be_bytes(bytes[57..61].try_into().unwrap()), 3);
         let mut out = Vec::new();
-        decode_batches(bytes, 0, 0, &mut out).unwrap();
+        decode_batches(bytes, 0, 0, None, &mut out).unwrap();
         let values: Vec<_> = out.iter().map(|m| m.value.clone().unwrap()).collect();
         assert_eq!(values, ["v0", "v1", "v2"]);
         assert_eq!(out[2].offset, 2);
@@ -582,7 +582,7 @@ mod tests {
         r.headers = vec![Header::parse("n").unwrap(), Header::parse("a=1").unwrap()];
         let bytes = encode_batch(&[r.clone()], (1, 0), 0, Compression::None).unwrap();
         let mut out = Vec::new();
-        decode_batches(bytes, 0, 0, &mut out).unwrap();
+        decode_batches(bytes, 0, 0, None, &mut out).unwrap();
         assert_eq!(out[0].headers, r.headers);
         r.headers.push(Header::parse("a=2").unwrap());
         let err = encode_batch(&[r], (1, 0), 0, Compression::None).unwrap_err();
