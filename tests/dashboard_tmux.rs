@@ -70,7 +70,12 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
     assert!(screen.contains(&marker), "{screen}");
 
     // Partition 1 holds escape sequences: they show escaped, and the screen is not repainted red.
-    tmux.keys(&["Escape", "j", "Enter"]);
+    // Back to the partitions first: a key sent on the heels of Esc would read as Alt+key.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the topic's partitions again", |s| {
+        s.contains("Partitions (Enter: messages)")
+    });
+    tmux.keys(&["j", "Enter"]);
     let screen = tmux.wait_for("the escaped message", |s| s.contains("key: evil"));
     assert!(
         screen.contains(r"\x1b[31mred\x1b[0m\x1b]0;title\x07"),
@@ -96,8 +101,8 @@ fn browse_a_message_produce_through_the_form_and_quit_cleanly() {
 
     // The groups view lists the group with its lag; its detail shows the partitions.
     tmux.keys(&["Escape"]);
-    // A key right after Esc would read as Alt+key.
-    std::thread::sleep(Duration::from_millis(300));
+    // A key right after Esc would read as Alt+key: the form must have closed first.
+    tmux.wait_for("the browser behind the form", |s| s.contains("┌ Messages"));
     tmux.keys(&[":"]);
     tmux.type_text("groups");
     tmux.keys(&["Enter", "/"]);
@@ -238,8 +243,26 @@ fn the_sensor_demo_flags_an_injected_spike_and_its_counts_match_the_database() {
     tmux.wait_for("readings in the table", |s| {
         s.contains("temp-000") && s.contains("hum-001")
     });
-    // The detector learns each sensor's level from its first 20 readings (about 3 s here).
-    std::thread::sleep(Duration::from_secs(6));
+    // The detector learns each sensor's level from its first 20 readings: wait until every
+    // sensor has had more than that processed (the conservation line counts them).
+    tmux.wait_for("the detector warmed up", |s| {
+        let processed = s
+            .split("processed ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.replace(',', "").parse::<u64>().ok());
+        let sensors = s
+            .lines()
+            .filter(|l| {
+                l.contains("temp-")
+                    || l.contains("hum-")
+                    || l.contains("press-")
+                    || l.contains("vib-")
+            })
+            .count()
+            .max(1) as u64;
+        processed.is_some_and(|n| n >= sensors * 30)
+    });
     // The selected sensor is the first in the table, hum-001.
     tmux.keys(&["1"]);
     tmux.wait_for_secs("the injected spike flagged", 30, |s| {
