@@ -29,6 +29,8 @@ pub enum Action {
     SearchTopic,
     FromBeginning,
     Follow,
+    /// Committed records only, or every record (read uncommitted).
+    ToggleIsolation,
     Copy,
     /// Scroll the sensors' alert feed.
     OlderAlerts,

@@ -188,6 +188,7 @@ pub struct BrowseRequest {
     /// Scan the range and send only the records this matches (text or `/regex/`), at most
     /// `SEARCH_MATCHES` of them.
     pub search: Option<String>,
+    pub isolation: crate::kafka::records::Isolation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

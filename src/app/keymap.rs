@@ -236,6 +236,12 @@ const MESSAGES: &[Binding] = &[
     ),
     ch('b', Action::FromBeginning, "from beginning", false),
     ch('f', Action::Follow, "live tail", true),
+    ch(
+        'I',
+        Action::ToggleIsolation,
+        "committed records only, or every record (read uncommitted)",
+        false,
+    ),
     ch('y', Action::Copy, "copy value (OSC 52)", true),
     ch(
         'z',

@@ -304,6 +304,7 @@ impl State {
             start,
             follow,
             search: None,
+            isolation: self.messages.isolation,
         })
     }
 

@@ -53,17 +53,35 @@ pub fn detail_lines(
             size(m.value.as_ref()),
             m.headers.len()
         )),
-        StyledLine::plain(format!(
-            "key: {}",
-            match key {
-                Shown::Decoded(d) => escape_str(&d.json.to_string()),
-                _ => m
-                    .key
-                    .as_deref()
-                    .map_or_else(|| "null".to_owned(), |k| preview(k, 400)),
-            }
-        )),
     ];
+    if let Some(txn) = m.txn.label() {
+        lines.push(StyledLine::styled(
+            if txn == "committed" {
+                Role::Dim
+            } else {
+                Role::Warn
+            },
+            format!(
+                "written in a transaction of producer {} that {}",
+                m.producer_id,
+                match txn {
+                    "committed" => "committed",
+                    "aborted" => "was aborted: committed readers never see it",
+                    _ => "had not ended when it was read",
+                }
+            ),
+        ));
+    }
+    lines.extend([StyledLine::plain(format!(
+        "key: {}",
+        match key {
+            Shown::Decoded(d) => escape_str(&d.json.to_string()),
+            _ => m
+                .key
+                .as_deref()
+                .map_or_else(|| "null".to_owned(), |k| preview(k, 400)),
+        }
+    ))]);
     schema_line(&mut lines, "key", key);
     for h in &m.headers {
         let value = h

@@ -13,6 +13,7 @@ use crate::app::views::messages::{Filter, Focus};
 use crate::decode::text::escape_str;
 use crate::human::count;
 use crate::kafka::StartAt;
+use crate::kafka::records::{Isolation, TxnMark};
 
 fn start_label(start: StartAt) -> String {
     match start {
@@ -92,6 +93,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             count(m.visible_len() as i64)
         )));
     }
+    if m.isolation == Isolation::ReadUncommitted {
+        spans.push(Span::styled(
+            " · read uncommitted: aborted records shown, marked (I: committed only)",
+            theme.warn,
+        ));
+    }
     if let Some(e) = &m.error {
         spans.push(Span::styled(format!(" · {}", escape_str(e)), theme.bad));
     }
@@ -138,14 +145,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .map_or(time.as_str(), |(_, t)| t)
                 .to_owned()
         };
+        // Read uncommitted: a record of an aborted (or still open) transaction says so first.
+        let (value, style) = match r.message.txn {
+            TxnMark::Aborted => (format!("[aborted] {}", r.value_preview()), theme.warn),
+            TxnMark::Open => (format!("[open txn] {}", r.value_preview()), theme.dim),
+            _ => (r.value_preview(), ratatui::style::Style::default()),
+        };
         let cells = vec![
             r.message.partition.to_string(),
             r.message.offset.to_string(),
             time,
             r.key_preview(),
-            r.value_preview(),
+            value,
         ];
-        (cells, ratatui::style::Style::default())
+        (cells, style)
     };
     let columns = [
         Col::whole("P", 0),

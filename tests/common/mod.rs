@@ -351,3 +351,54 @@ pub fn wait_until<T>(what: &str, secs: u64, mut probe: impl FnMut() -> Result<T,
         }
     }
 }
+
+/// `java -cp <Kafka's jars> tests/peers/NAME.java ARGS...`: a small Java program run as a single
+/// source file against the same Kafka jars as the broker (a peer no console tool is).
+pub fn java_peer(name: &str, args: &[&str]) -> Command {
+    let classpath = Command::new(repo().join("scripts/kafka-local"))
+        .arg("classpath")
+        .output()
+        .expect("scripts/kafka-local classpath runs");
+    assert!(classpath.status.success(), "Kafka's jars are there");
+    let mut cmd = Command::new("java");
+    cmd.arg("-cp")
+        .arg(String::from_utf8_lossy(&classpath.stdout).trim())
+        .arg(repo().join("tests/peers").join(format!("{name}.java")))
+        .args(args);
+    cmd
+}
+
+/// A transactional producer (tests/peers/Txn.java) that runs its steps (`commit:N`, `abort:N`)
+/// on `topic` and exits.
+pub fn transactional_producer(brokers: &str, topic: &str, steps: &[&str]) {
+    let id = unique("txn");
+    let mut args = vec![brokers, topic, id.as_str()];
+    args.extend_from_slice(steps);
+    let out = run(java_peer("Txn", &args), None);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("done"),
+        "the transactional producer failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A transactional producer that leaves its last transaction (`open:N`) open until dropped;
+/// returned once the open records are written.
+pub fn open_transaction(brokers: &str, topic: &str, id: &str, steps: &[&str]) -> Background {
+    use std::io::BufRead;
+    let mut args = vec![brokers, topic, id];
+    args.extend_from_slice(steps);
+    let mut child = java_peer("Txn", &args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("java runs");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "open", "the producer opened its transaction");
+    Background { child }
+}

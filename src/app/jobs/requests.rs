@@ -35,12 +35,13 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
         browse_id: request.id,
         error,
     };
-    let mut reader = match Reader::open(
+    let mut reader = match Reader::open_isolated(
         &client,
         &request.topic,
         request.partition,
         request.start,
         !request.follow,
+        request.isolation,
     )
     .await
     {
@@ -133,12 +134,13 @@ pub async fn search(
             return;
         }
     };
-    let mut reader = match Reader::open(
+    let mut reader = match Reader::open_isolated(
         &client,
         &request.topic,
         request.partition,
         request.start,
         true,
+        request.isolation,
     )
     .await
     {

@@ -1,6 +1,7 @@
 //! The message browser's state: a bounded ring of records with their display text computed on
 //! arrival, a filter, a selection and the detail of the selected record.
 
+use crate::kafka::records::Isolation;
 use std::collections::VecDeque;
 
 use chrono::FixedOffset;
@@ -158,6 +159,8 @@ pub struct MessagesView {
     pub partition: Option<i32>,
     pub start: StartAt,
     pub follow: bool,
+    /// Committed records only (the default), or every record with its transaction's end.
+    pub isolation: Isolation,
     pub browse_id: u64,
     rows: VecDeque<MessageRow>,
     ring_bytes: usize,
@@ -194,6 +197,7 @@ impl Default for MessagesView {
             partition: None,
             start: StartAt::End,
             follow: false,
+            isolation: Isolation::ReadCommitted,
             browse_id: 0,
             rows: VecDeque::new(),
             ring_bytes: 0,
@@ -236,6 +240,7 @@ impl MessagesView {
             follow,
             browse_id: id,
             filter,
+            isolation: self.isolation,
             ..MessagesView::default()
         };
     }
@@ -577,6 +582,16 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         Action::Follow => {
             let (topic, partition) = (m.topic.clone(), m.partition);
             return vec![state.start_browse(&topic, partition, StartAt::FromEnd(100), true)];
+        }
+        Action::ToggleIsolation => {
+            // Read the same range again, the other way.
+            m.isolation = match m.isolation {
+                Isolation::ReadCommitted => Isolation::ReadUncommitted,
+                Isolation::ReadUncommitted => Isolation::ReadCommitted,
+            };
+            let (topic, partition, start, follow) =
+                (m.topic.clone(), m.partition, m.start, m.follow);
+            return vec![state.start_browse(&topic, partition, start, follow)];
         }
         Action::Copy => {
             let value = m
