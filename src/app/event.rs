@@ -90,6 +90,16 @@ pub enum Event {
         missing: Vec<(String, i32)>,
     },
     ReplicaSizes(Vec<ReplicaSize>),
+    /// The partitions whose last stable offset is below the high watermark (open
+    /// transactions hold them back), with that offset; every other partition is stable.
+    StableOffsets(Vec<((String, i32), i64)>),
+    /// Every transaction and the hanging ones.
+    Transactions(Result<crate::app::views::transactions::TxnSnapshot, String>),
+    /// What holds a topic's last stable offsets back: its open transactions.
+    TopicTransactions {
+        topic: String,
+        result: Result<Vec<crate::collect::transactions::Unstable>, String>,
+    },
     /// Offset commits read from `__consumer_offsets`.
     Commits(Vec<Commit>),
     /// Every consumer group as it stands at `at_ms`.
@@ -222,12 +232,22 @@ pub enum AdminChange {
         value: Option<String>,
     },
     DeleteGroup(String),
+    /// Write the ABORT marker of the open transaction starting at an offset.
+    AbortTransaction {
+        topic: String,
+        partition: i32,
+        start_offset: i64,
+    },
 }
 
 /// From the update step to the runtime, which owns every side effect.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     LoadConfigs(String),
+    /// The open transactions that hold a topic's last stable offsets back.
+    LoadTopicTransactions(String),
+    /// Every transaction and the hanging ones, for `:transactions`.
+    LoadTransactions,
     Browse(BrowseRequest),
     StopBrowse,
     Produce(ProduceRequest),

@@ -124,7 +124,7 @@ const GLOBAL: &[Binding] = &[
     ch(
         ':',
         Action::OpenCommand,
-        "command (:topics :groups :brokers :schemas :ml :sensors :q)",
+        "command (:topics :groups :brokers :transactions :schemas :ml :q)",
         true,
     ),
     ch('?', Action::ToggleHelp, "help", true),
@@ -272,6 +272,22 @@ const CLUSTERS: &[Binding] = &[bind(
     "switch to this cluster",
     true,
 )];
+
+const TRANSACTIONS: &[Binding] = &[
+    bind(
+        KeyCode::Tab,
+        "Tab",
+        Action::NextPane,
+        "transactions / hanging",
+        true,
+    ),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "abort the hanging transaction (type its partition)",
+        true,
+    ),
+];
 
 const BROKERS: &[Binding] = &[
     bind(
@@ -501,6 +517,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Clusters) => CLUSTERS,
         Mode::View(View::Schemas) => SCHEMAS,
         Mode::View(View::Brokers) => BROKERS,
+        Mode::View(View::Transactions) => TRANSACTIONS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

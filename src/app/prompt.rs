@@ -28,6 +28,8 @@ pub enum PromptKind {
     EditConfig,
     /// Type the group's name to delete it.
     ConfirmDeleteGroup,
+    /// Type the partition (`TOPIC/P`) to abort the hanging transaction on it.
+    ConfirmAbortTransaction,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +49,17 @@ pub const HISTORY: usize = 50;
 
 /// The words the `:` line takes, for Tab.
 const COMMAND_WORDS: &[&str] = &[
-    "topics", "topic", "groups", "group", "brokers", "produce", "ml", "sensors", "schemas", "ctx",
+    "topics",
+    "topic",
+    "groups",
+    "group",
+    "brokers",
+    "produce",
+    "ml",
+    "sensors",
+    "schemas",
+    "transactions",
+    "ctx",
     "quit",
 ];
 
@@ -286,6 +298,9 @@ fn submit_admin(
         }
         PromptKind::AddPartitions => views::admin::add_partitions(state, target, text),
         PromptKind::EditConfig => views::admin::edit_config(state, target, text),
+        PromptKind::ConfirmAbortTransaction => {
+            views::transactions::confirm_abort(state, target, text)
+        }
         _ => return None,
     })
 }
@@ -336,13 +351,14 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         | PromptKind::ConfirmDeleteTopic
         | PromptKind::AddPartitions
         | PromptKind::EditConfig
-        | PromptKind::ConfirmDeleteGroup => {}
+        | PromptKind::ConfirmDeleteGroup
+        | PromptKind::ConfirmAbortTransaction => {}
     }
     Vec::new()
 }
 
 /// Every command the `:` line takes, for the hint after a typo.
-const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
+const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :transactions, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
 
 /// `:topic NAME`: straight to the topic's partitions.
 fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
@@ -352,7 +368,9 @@ fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
     }
     state.views = vec![View::Overview, View::Topics, View::Topic];
     state.topic = views::topic::TopicView::new(name);
-    vec![Command::StopBrowse, Command::LoadConfigs(name.to_owned())]
+    let mut commands = vec![Command::StopBrowse, Command::LoadConfigs(name.to_owned())];
+    commands.extend(views::topic::on_stable_offsets(state));
+    commands
 }
 
 /// `:group NAME`: straight to the group's partitions.
@@ -371,6 +389,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "topics" | "t" => state.views = vec![View::Overview, View::Topics],
         "overview" | "o" | "cluster" => state.views = vec![View::Overview],
         "brokers" | "b" => state.views = vec![View::Overview, View::Brokers],
+        "transactions" | "txn" | "tx" => return views::transactions::open(state),
         "produce" | "p" => views::produce::open(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],

@@ -320,6 +320,19 @@ impl Runtime {
                     |c| requests::load_configs(c, topic),
                 )
             }
+            Command::LoadTransactions => {
+                self.with_client(|e| Event::Transactions(Err(e)), requests::load_transactions)
+            }
+            Command::LoadTopicTransactions(topic) => {
+                let t = topic.clone();
+                self.with_client(
+                    move |e| Event::TopicTransactions {
+                        topic: t,
+                        result: Err(e),
+                    },
+                    |c| requests::load_topic_transactions(c, topic),
+                )
+            }
             Command::Browse(request) => match self.client.get().cloned() {
                 Some(c) if request.search.is_some() => self.jobs.start(
                     JobKind::Browse,

@@ -77,6 +77,8 @@ pub struct Session {
     pub broker_loads: HashMap<i32, (usize, usize)>,
     /// Commit windows and high-watermark histories behind the lag reports.
     pub tracker: LagTracker,
+    /// Last stable offsets below the high watermark (open transactions hold them back).
+    pub unstable: HashMap<(String, i32), i64>,
     pub schema_registry: Option<String>,
     /// The registry's schemas met so far, by id.
     pub schemas: SchemaBook,
@@ -100,6 +102,7 @@ impl Session {
             broker_sizes: HashMap::new(),
             broker_loads: HashMap::new(),
             tracker: LagTracker::default(),
+            unstable: HashMap::new(),
         }
     }
 
@@ -193,6 +196,7 @@ pub struct State {
     pub clusters: ClustersView,
     pub schemas: SchemasView,
     pub brokers: BrokersView,
+    pub transactions: super::views::transactions::TransactionsView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     /// Rows of the help overlay scrolled past (the renderer keeps it within the keys).
@@ -244,6 +248,7 @@ impl State {
             clusters: ClustersView::default(),
             schemas: SchemasView::default(),
             brokers: BrokersView::default(),
+            transactions: Default::default(),
             prompt: None,
             help: false,
             help_scroll: 0,
@@ -464,6 +469,16 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::ClusterAnswer { name, answer } => views::clusters::on_answer(state, &name, answer),
+        Event::StableOffsets(held) => {
+            state.session.unstable = held.into_iter().collect();
+            let mut commands = views::topic::on_stable_offsets(state);
+            commands.extend(views::transactions::refresh(state));
+            return commands;
+        }
+        Event::Transactions(result) => views::transactions::on_loaded(state, result),
+        Event::TopicTransactions { topic, result } => {
+            views::topic::on_transactions(state, topic, result)
+        }
         Event::Admin {
             change,
             result,
@@ -646,6 +661,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Clusters => views::clusters::on_action(state, action),
         View::Schemas => views::schemas::on_action(state, action),
         View::Brokers => views::brokers::on_action(state, action),
+        View::Transactions => views::transactions::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

@@ -26,6 +26,66 @@ pub struct Unstable {
     pub open_transactions: Vec<OpenTransaction>,
 }
 
+/// Several partitions' open transactions in one phrase: "2 open transactions since 21:09:44
+/// hold 1,204 records"; None when nothing is held back.
+pub fn summary(unstable: &[Unstable], offset: Option<chrono::FixedOffset>) -> Option<String> {
+    if unstable.is_empty() {
+        return None;
+    }
+    let mut producers: Vec<i64> = unstable
+        .iter()
+        .flat_map(|u| u.open_transactions.iter().map(|t| t.producer_id))
+        .collect();
+    producers.sort_unstable();
+    producers.dedup();
+    let all = Unstable {
+        topic: String::new(),
+        partition: 0,
+        last_stable_offset: 0,
+        high_watermark: unstable.iter().map(Unstable::held_back).sum(),
+        open_transactions: unstable
+            .iter()
+            .flat_map(|u| u.open_transactions.iter().cloned())
+            .collect(),
+    };
+    let phrase = all.describe(offset);
+    // One transaction a producer, however many partitions it writes.
+    Some(
+        match producers.len() {
+            0 | 1 => phrase,
+            n => phrase.replacen(
+                &crate::human::plural(all.open_transactions.len() as i64, "open transaction"),
+                &format!("{n} open transactions"),
+                1,
+            ),
+        }
+        .replace(
+            " holds ",
+            if producers.len() > 1 {
+                " hold "
+            } else {
+                " holds "
+            },
+        ),
+    )
+}
+
+/// [`unstable`] for every partition of one topic.
+pub async fn unstable_of_topic(client: &KafkaClient, topic: &str) -> Result<Vec<Unstable>> {
+    let info = client.topic(topic).await?;
+    let keys: Vec<(String, i32)> = info
+        .partitions
+        .iter()
+        .map(|p| (topic.to_owned(), p.id))
+        .collect();
+    let highs = client.high_watermarks(&keys).await;
+    let mut with_highs = Vec::with_capacity(keys.len());
+    for (key, high) in keys.into_iter().zip(highs) {
+        with_highs.push((key, high?));
+    }
+    unstable(client, &with_highs).await
+}
+
 impl Unstable {
     /// Records a read-committed consumer cannot read yet.
     pub fn held_back(&self) -> i64 {

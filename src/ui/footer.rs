@@ -42,6 +42,10 @@ pub fn label(prompt: &Prompt) -> String {
         PromptKind::ConfirmDeleteGroup => {
             format!("delete group {target} and its committed offsets? type its name: ")
         }
+        PromptKind::ConfirmAbortTransaction => {
+            let (partition, start) = target.rsplit_once('@').unwrap_or((&target, "?"));
+            format!("abort the transaction on {partition} from offset {start}? type {partition}: ")
+        }
     }
 }
 

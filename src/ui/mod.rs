@@ -26,6 +26,7 @@ pub mod table;
 pub mod theme;
 pub mod topic;
 pub mod topics;
+pub mod transactions;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -95,6 +96,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
         View::Clusters => Some(clusters::render(frame, body, state, theme)),
         View::Schemas => Some(schemas::render(frame, body, state, theme)),
         View::Brokers => Some(brokers::render(frame, body, state, theme)),
+        View::Transactions => Some(transactions::render(frame, body, state, theme)),
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()

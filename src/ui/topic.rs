@@ -48,6 +48,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if info.internal {
         pieces.push(Span::raw("  (internal)"));
     }
+    // What open transactions hold back from committed readers.
+    let held = info
+        .partitions
+        .iter()
+        .filter(|p| state.session.unstable.contains_key(&(name.clone(), p.id)))
+        .count();
+    if held > 0 {
+        let phrase = match &state.topic.transactions {
+            Some(Ok(u)) => crate::collect::transactions::summary(u, state.utc_offset),
+            _ => None,
+        }
+        .unwrap_or_else(|| {
+            format!(
+                "open transactions hold {}",
+                crate::human::plural(held as i64, "partition")
+            )
+        });
+        pieces.push(Span::styled(
+            format!("  {phrase} (STABLE below HIGH)"),
+            theme.warn,
+        ));
+    }
     let lines = super::flow(pieces, area.width);
     let summary_height = (lines.len() as u16).clamp(1, 3);
     let [summary, tabs, body, skew] = Layout::vertical([
@@ -111,7 +133,10 @@ fn render_partitions(
     info: &crate::kafka::TopicInfo,
 ) -> usize {
     let spark_width = area.width.saturating_sub(76).clamp(4, 40);
-    let columns = [
+    // The last stable offset beside the high watermark, where transactions hold one back.
+    let unstable = |p: i32| state.session.unstable.get(&(info.name.clone(), p)).copied();
+    let show_stable = info.partitions.iter().any(|p| unstable(p.id).is_some());
+    let mut columns = vec![
         Col::whole("P", 0),
         Col::whole("LEADER", 0),
         Col::text("REPLICAS", 8, 3),
@@ -122,10 +147,13 @@ fn render_partitions(
         Col::text("MSG/S", 5, 3),
         Col::graph("TREND", spark_width, 6),
     ];
+    if show_stable {
+        columns.insert(6, Col::whole("STABLE", 1));
+    }
     let make_row = |i: usize| {
         let p = &info.partitions[i];
         let stats = state.session.stats.partition(&info.name, p.id);
-        let cells = vec![
+        let mut cells = vec![
             p.id.to_string(),
             if p.is_offline() {
                 "none".into()
@@ -159,6 +187,9 @@ fn render_partitions(
                 spark_width as usize,
             ),
         ];
+        if show_stable {
+            cells.insert(6, unstable(p.id).map_or_else(String::new, count));
+        }
         let style = if p.is_offline() {
             theme.bad
         } else if p.is_under_replicated() {

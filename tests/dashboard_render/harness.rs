@@ -546,6 +546,12 @@ pub const HEADER_LABELS: &[&str] = &[
     "PARTITIONS",
     "START",
     "TRAILS",
+    "TRANSACTIONAL ID",
+    "PRODUCER",
+    "OPEN FOR",
+    "TIMEOUT",
+    "STABLE",
+    "ANSWERS",
 ];
 
 /// Table header lines: three or more upper-case labels between borders.

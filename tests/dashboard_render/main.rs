@@ -12,3 +12,4 @@ mod navigation;
 mod produce;
 mod safety;
 mod states;
+mod transactions;

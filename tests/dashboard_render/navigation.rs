@@ -86,7 +86,7 @@ fn the_command_line_remembers_and_completes() {
     act(&mut s, Action::Complete);
     assert_eq!(s.prompt.as_ref().unwrap().input.text(), "topic payments");
     act(&mut s, Action::ClearToLineStart);
-    for c in "t".chars() {
+    for c in "to".chars() {
         act(&mut s, Action::Insert(c));
     }
     act(&mut s, Action::Complete);
@@ -97,6 +97,12 @@ fn the_command_line_remembers_and_completes() {
         "the common start of topic and topics"
     );
     assert_eq!(prompt.hint.as_deref(), Some("topic  topics"));
+    act(&mut s, Action::ClearToLineStart);
+    act(&mut s, Action::Insert('t'));
+    act(&mut s, Action::Complete);
+    let prompt = s.prompt.as_ref().unwrap();
+    assert_eq!(prompt.input.text(), "t", "topic, topics and transactions share only t");
+    assert_eq!(prompt.hint.as_deref(), Some("topic  topics  transactions"));
 }
 
 #[test]

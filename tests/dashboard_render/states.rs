@@ -242,5 +242,12 @@ pub fn states() -> Vec<(&'static str, State)> {
         }),
     );
     v.push(("retrying_read_only", retrying));
+    let mut transactions = base_state();
+    type_command(&mut transactions, "transactions");
+    event(
+        &mut transactions,
+        Event::Transactions(Ok(crate::transactions::snapshot())),
+    );
+    v.push(("transactions", transactions));
     v
 }

@@ -216,18 +216,43 @@ async fn poll_metadata(
                     Err(_) => missing.push(key),
                 }
             }
+            let mut stable_due = false;
             if started >= shared_due {
                 // For the group poll, as often as it runs.
                 shared_due = started + GROUPS_EVERY;
                 *latest.write().unwrap_or_else(|p| p.into_inner()) =
                     marks.iter().map(|(key, m)| (key.clone(), m.high)).collect();
+                stable_due = true;
             }
+            // Where open transactions hold the last stable offset below the high watermark,
+            // as often as groups are polled: one ListOffsets per leader.
+            let held: Option<Vec<((String, i32), i64)>> = if stable_due {
+                let keys: Vec<(String, i32)> = marks.iter().map(|(k, _)| k.clone()).collect();
+                let stable = client.stable_offsets(&keys).await;
+                Some(
+                    marks
+                        .iter()
+                        .zip(stable)
+                        .filter_map(|((key, m), s)| {
+                            let s = s.ok()?;
+                            (s < m.high).then(|| (key.clone(), s))
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            };
             let event = Event::Watermarks {
                 at_ms,
                 marks,
                 missing,
             };
             if tx.send(event).await.is_err() {
+                return;
+            }
+            if let Some(held) = held
+                && tx.send(Event::StableOffsets(held)).await.is_err()
+            {
                 return;
             }
         }

@@ -284,6 +284,14 @@ pub async fn admin(client: Arc<KafkaClient>, change: AdminChange) -> Event {
                 .await
         }
         AdminChange::DeleteGroup(group) => client.delete_group(group).await,
+        AdminChange::AbortTransaction {
+            topic,
+            partition,
+            start_offset,
+        } => client
+            .abort_transaction(topic, *partition, *start_offset)
+            .await
+            .map(|_| ()),
     };
     match &result {
         Ok(()) => tracing::info!("{}", crate::app::views::admin::describe(&change)),
@@ -312,6 +320,52 @@ pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
         .await
         .map_err(|e| e.to_string());
     Event::Configs { topic, result }
+}
+
+/// Every transaction with its description, and the hanging ones over every partition of the
+/// users' topics.
+pub async fn load_transactions(client: Arc<KafkaClient>) -> Event {
+    use crate::app::views::transactions::{HANGING_AFTER, TxnRow, TxnSnapshot};
+    let load = async {
+        let listed = client.list_transactions().await?;
+        let ids: Vec<String> = listed.iter().map(|l| l.transactional_id.clone()).collect();
+        let described = client.describe_transactions(&ids).await;
+        let partitions: Vec<(String, i32)> = client
+            .metadata(None)
+            .await?
+            .topics
+            .iter()
+            .filter(|t| !t.internal)
+            .flat_map(|t| t.partitions.iter().map(|p| (t.name.clone(), p.id)))
+            .collect();
+        let hanging = if partitions.is_empty() {
+            Vec::new()
+        } else {
+            client
+                .hanging_transactions(&partitions, HANGING_AFTER)
+                .await?
+        };
+        Ok::<_, crate::kafka::KafkaError>(TxnSnapshot {
+            transactions: listed
+                .into_iter()
+                .zip(described)
+                .map(|(listing, d)| TxnRow {
+                    listing,
+                    description: d.ok(),
+                })
+                .collect(),
+            hanging,
+            at_ms: chrono::Utc::now().timestamp_millis(),
+        })
+    };
+    Event::Transactions(load.await.map_err(|e| e.to_string()))
+}
+
+pub async fn load_topic_transactions(client: Arc<KafkaClient>, topic: String) -> Event {
+    let result = crate::collect::transactions::unstable_of_topic(&client, &topic)
+        .await
+        .map_err(|e| e.to_string());
+    Event::TopicTransactions { topic, result }
 }
 
 pub async fn plan_reset(

@@ -164,6 +164,11 @@ pub fn describe(change: &AdminChange) -> String {
             None => format!("{topic}: {key} back to the default"),
         },
         AdminChange::DeleteGroup(group) => format!("deleted group {group}"),
+        AdminChange::AbortTransaction {
+            topic,
+            partition,
+            start_offset,
+        } => format!("aborted the transaction on {topic}/{partition} from offset {start_offset}"),
     }
 }
 

@@ -13,6 +13,7 @@ pub mod schemas;
 pub mod sensors;
 pub mod topic;
 pub mod topics;
+pub mod transactions;
 
 /// The views, stacked: Esc goes back to the one below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +30,11 @@ pub enum View {
     Clusters,
     Schemas,
     Brokers,
+    Transactions,
 }
 
 impl View {
-    pub const ALL: [View; 12] = [
+    pub const ALL: [View; 13] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -45,5 +47,6 @@ impl View {
         View::Clusters,
         View::Schemas,
         View::Brokers,
+        View::Transactions,
     ];
 }

@@ -5,6 +5,7 @@ use super::super::event::Command;
 use super::super::list::ListSelection;
 use super::super::prompt::PromptKind;
 use super::super::state::State;
+use super::View;
 use crate::kafka::ConfigEntry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct TopicView {
     pub configs: Option<Result<Vec<ConfigEntry>, String>>,
     /// Show config values as stored rather than in units.
     pub raw_configs: bool,
+    /// The open transactions holding its last stable offsets back, when any do.
+    pub transactions: Option<Result<Vec<crate::collect::transactions::Unstable>, String>>,
 }
 
 impl Default for TopicView {
@@ -39,6 +42,7 @@ impl TopicView {
             config_list: ListSelection::default(),
             configs: None,
             raw_configs: false,
+            transactions: None,
         }
     }
 }
@@ -117,4 +121,49 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The poller's last stable offsets: when the open topic has partitions held back by open
+/// transactions and their set changed since last asked, ask which transactions they are.
+pub fn on_stable_offsets(state: &mut State) -> Vec<Command> {
+    if state.view() != View::Topic {
+        return Vec::new();
+    }
+    let name = state.topic.name.clone();
+    let held: Vec<(i32, i64)> = {
+        let mut v: Vec<(i32, i64)> = state
+            .session
+            .unstable
+            .iter()
+            .filter(|((t, _), _)| *t == name)
+            .map(|((_, p), s)| (*p, *s))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    let known: Vec<(i32, i64)> = match &state.topic.transactions {
+        Some(Ok(u)) => u
+            .iter()
+            .map(|u| (u.partition, u.last_stable_offset))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if held.is_empty() {
+        state.topic.transactions = None;
+        return Vec::new();
+    }
+    if held == known {
+        return Vec::new();
+    }
+    vec![Command::LoadTopicTransactions(name)]
+}
+
+pub fn on_transactions(
+    state: &mut State,
+    topic: String,
+    result: Result<Vec<crate::collect::transactions::Unstable>, String>,
+) {
+    if state.topic.name == topic {
+        state.topic.transactions = Some(result);
+    }
 }

@@ -136,7 +136,9 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             if let Some(name) = state.topics.selected().map(str::to_owned) {
                 state.topic = TopicView::new(&name);
                 state.push_view(View::Topic);
-                return vec![Command::LoadConfigs(name)];
+                let mut commands = vec![Command::LoadConfigs(name)];
+                commands.extend(super::topic::on_stable_offsets(state));
+                return commands;
             }
         }
         Action::ShowMessages => {
