@@ -309,3 +309,39 @@ fn the_browser_and_the_topic_search_show_only_committed_records() {
     assert!(screen.contains("read uncommitted"), "{screen}");
     assert!(screen.contains("aborted"), "{screen}");
 }
+
+#[test]
+fn lag_held_by_an_open_transaction_is_said_and_not_held_against_the_group() {
+    let b = broker();
+    let topic = unique("txn-held");
+    let group = unique("txn-held-group");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let producer = open_transaction(b, &topic, &unique("txn-held-id"), &["commit:5", "open:3"]);
+    // kcat reads committed: all it can is the 5 records and the marker, and it commits 6;
+    // twice, so the group has a history of commits to be judged by.
+    for _ in 0..2 {
+        kcat(
+            b,
+            &[
+                "-G",
+                &group,
+                "-X",
+                "auto.offset.reset=earliest",
+                "-e",
+                "-q",
+                &topic,
+            ],
+            None,
+        );
+    }
+    let report = kview_json(b, &["lag", &group, "--json"]);
+    let p = &report["partitions"][0];
+    assert_eq!(p["committed"], 6, "{report}");
+    assert_eq!(p["lag"], 3, "as Kafka's tools count it: {report}");
+    assert_eq!(p["last_stable_offset"], 6, "{report}");
+    assert_eq!(p["held_by_open_transactions"], 3, "{report}");
+    assert_eq!(report["status"], "OK", "it read all it can: {report}");
+    let text = String::from_utf8(kview_ok(b, &["lag", &group], None)).unwrap();
+    assert!(text.contains("3 (3 in open transactions)"), "{text}");
+    drop(producer);
+}

@@ -28,6 +28,8 @@ pub struct OwnedGroupSnapshot {
     pub share_starts: Vec<ShareStartOffset>,
     pub high_watermarks: HashMap<(String, i32), i64>,
     pub exact_times: HashMap<(String, i32), i64>,
+    /// Last stable offsets below the high watermark, where known.
+    pub stable_offsets: HashMap<(String, i32), i64>,
 }
 
 impl OwnedGroupSnapshot {
@@ -40,6 +42,7 @@ impl OwnedGroupSnapshot {
             share_starts: &self.share_starts,
             high_watermarks: &self.high_watermarks,
             exact_times: &self.exact_times,
+            stable_offsets: &self.stable_offsets,
         }
     }
 }
@@ -145,6 +148,18 @@ pub async fn snapshot_with(
         })
         .collect();
     let highs = client.high_watermarks(&asked).await;
+    // Asked on their own (the dashboard's come from its poller's samples): where open
+    // transactions hold records back from committed readers.
+    let stable_offsets: HashMap<(String, i32), i64> = if known_highs.is_empty() {
+        asked
+            .iter()
+            .cloned()
+            .zip(client.stable_offsets(&asked).await)
+            .filter_map(|(key, s)| Some((key, s.ok()?)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut deleted = Vec::new();
     for (key, high) in asked.iter().zip(highs) {
         match high {
@@ -197,6 +212,7 @@ pub async fn snapshot_with(
         share_starts,
         high_watermarks,
         exact_times,
+        stable_offsets,
     })
 }
 

@@ -149,8 +149,11 @@ fn write_outcomes(out: &mut impl Write, outcomes: &[Outcome]) -> Result<()> {
                 p.partition.to_string(),
                 opt(p.committed),
                 p.high_watermark.to_string(),
-                p.lag
-                    .map_or_else(|| "no commits".to_owned(), |l| l.to_string()),
+                match (p.lag, p.held_by_open_transactions) {
+                    (None, _) => "no commits".to_owned(),
+                    (Some(l), Some(held)) => format!("{l} ({held} in open transactions)"),
+                    (Some(l), None) => l.to_string(),
+                },
                 lag_time,
                 p.status.label().to_owned(),
                 owner(p),

@@ -82,6 +82,13 @@ pub struct PartitionReport {
     /// brings it in 4.2).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start_trails_by: Option<i64>,
+    /// The last stable offset, where open transactions hold it below the high watermark.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_stable_offset: Option<i64>,
+    /// Of the lag, the records a committed reader cannot read yet: the group is at the last
+    /// stable offset and open transactions hold the rest. The status is judged without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_by_open_transactions: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -123,6 +130,8 @@ pub struct GroupSnapshot<'a> {
     pub high_watermarks: &'a HashMap<(String, i32), i64>,
     /// Timestamps of the records at the committed offsets, where they were read.
     pub exact_times: &'a HashMap<(String, i32), i64>,
+    /// Last stable offsets below the high watermark (open transactions hold them back).
+    pub stable_offsets: &'a HashMap<(String, i32), i64>,
 }
 
 impl LagTracker {
@@ -271,6 +280,8 @@ impl LagTracker {
                     window: 0,
                     start_offset: start,
                     start_trails_by: start.map(|s| (high - s).max(0)),
+                    last_stable_offset: None,
+                    held_by_open_transactions: None,
                 });
                 continue;
             }
@@ -278,6 +289,17 @@ impl LagTracker {
             // what was committed, so the older sample never shows an impossible pair.
             let high = high.max(committed.unwrap_or(0));
             let lag = super::lag(committed, high);
+            // Open transactions hold records back from committed readers: a consumer at the
+            // last stable offset has read all it can, whatever is above it.
+            let stable = snapshot
+                .stable_offsets
+                .get(&key)
+                .copied()
+                .filter(|s| *s < high);
+            let held = match (stable, committed) {
+                (Some(s), Some(c)) if c >= s => Some(high - c),
+                _ => None,
+            };
             let window = self.commits(snapshot.group, &topic, partition);
             let (commit_rate, produce_rate) = rates(&window);
             match (lag, commit_rate, produce_rate) {
@@ -313,7 +335,7 @@ impl LagTracker {
                     let evidence = Evidence {
                         window: &window,
                         recent_high_watermarks: &recent,
-                        current_lag: l,
+                        current_lag: l - held.unwrap_or(0),
                         now_ms,
                         has_members: described_members(snapshot.description)
                             .map(|members| members > 0),
@@ -336,6 +358,8 @@ impl LagTracker {
                 window: window.len(),
                 start_offset: None,
                 start_trails_by: None,
+                last_stable_offset: stable,
+                held_by_open_transactions: held,
             });
         }
         let lags: Vec<i64> = partitions.iter().filter_map(|p| p.lag).collect();
@@ -502,6 +526,7 @@ mod tests {
                 committed: &committed,
                 high_watermarks: &highs,
                 exact_times: &exact,
+                stable_offsets: &HashMap::new(),
             },
             4_500,
         );
@@ -540,6 +565,7 @@ mod tests {
                 committed: &committed,
                 high_watermarks: &highs,
                 exact_times: &exact,
+                stable_offsets: &HashMap::new(),
             },
             1_000,
         );
@@ -548,6 +574,56 @@ mod tests {
             (p.committed, p.high_watermark, p.lag),
             (Some(752), 752, Some(0))
         );
+    }
+
+    #[test]
+    fn records_held_by_open_transactions_are_lag_but_not_judged_against_the_group() {
+        let mut t = LagTracker::default();
+        // Commits every second, caught up to the last stable offset (380) each time, while an
+        // open transaction holds 20 records above it.
+        for i in 0..5 {
+            t.observe_commit(&commit(380, i * 1_000, Some(400)));
+        }
+        let (committed, highs) = snapshot_inputs(380, 400);
+        let exact = HashMap::new();
+        let stable = HashMap::from([(("t".to_string(), 0), 380)]);
+        let report = t.report(
+            &GroupSnapshot {
+                group: "g",
+                kind: &GroupKind::Classic,
+                share_starts: &[],
+                description: None,
+                committed: &committed,
+                high_watermarks: &highs,
+                exact_times: &exact,
+                stable_offsets: &stable,
+            },
+            5_000,
+        );
+        let p = &report.partitions[0];
+        assert_eq!(p.lag, Some(20), "lag as Kafka's tools count it");
+        assert_eq!(p.held_by_open_transactions, Some(20));
+        assert_eq!(p.last_stable_offset, Some(380));
+        assert_eq!(
+            p.status,
+            PartitionStatus::Ok,
+            "not STALL: it read all it can"
+        );
+        // Without the stable offset, the same commits look stalled.
+        let blind = t.report(
+            &GroupSnapshot {
+                group: "g",
+                kind: &GroupKind::Classic,
+                share_starts: &[],
+                description: None,
+                committed: &committed,
+                high_watermarks: &highs,
+                exact_times: &exact,
+                stable_offsets: &HashMap::new(),
+            },
+            5_000,
+        );
+        assert_eq!(blind.partitions[0].status, PartitionStatus::Stall);
     }
 
     #[test]
@@ -567,6 +643,7 @@ mod tests {
                 committed: &committed,
                 high_watermarks: &highs,
                 exact_times: &exact,
+                stable_offsets: &HashMap::new(),
             },
             4_500,
         );
@@ -594,6 +671,7 @@ mod tests {
             committed: &committed,
             high_watermarks: &highs,
             exact_times: &exact,
+            stable_offsets: &HashMap::new(),
         };
         assert_eq!(t.report(&snapshot, 16_000).status, GroupStatus::Warn);
         let stopped = t.report(&snapshot, 15_000 + 16_000);

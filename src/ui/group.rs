@@ -158,7 +158,11 @@ fn commit_columns<'a>(
             p.partition.to_string(),
             p.committed.map_or_else(|| "-".into(), count),
             count(p.high_watermark),
-            p.lag.map_or_else(|| "no commits".into(), count),
+            match (p.lag, p.held_by_open_transactions) {
+                (None, _) => "no commits".into(),
+                (Some(l), Some(held)) => format!("{} ({} in txns)", count(l), count(held)),
+                (Some(l), None) => count(l),
+            },
             lag_time,
             owner(p),
             p.commit_rate.map_or_else(|| "-".into(), rate),

@@ -427,6 +427,7 @@ pub fn groups_state() -> State {
         committed: vec![offset(0, 380), offset(1, 90)],
         high_watermarks: highs.clone(),
         exact_times: HashMap::from([(("orders".to_string(), 0), 3_000)]),
+        stable_offsets: HashMap::new(),
     };
     let audit = OwnedGroupSnapshot {
         group: "audit".into(),
@@ -436,6 +437,7 @@ pub fn groups_state() -> State {
         committed: vec![offset(0, 10)],
         high_watermarks: highs,
         exact_times: HashMap::new(),
+        stable_offsets: HashMap::new(),
     };
     event(
         &mut s,

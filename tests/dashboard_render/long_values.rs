@@ -117,6 +117,7 @@ fn long_group_state() -> State {
             .map(|p| ((LONG_TOPIC.to_string(), p), BIG))
             .collect::<HashMap<_, _>>(),
         exact_times: HashMap::new(),
+        stable_offsets: HashMap::new(),
     };
     event(
         &mut s,

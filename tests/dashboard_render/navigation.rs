@@ -101,7 +101,11 @@ fn the_command_line_remembers_and_completes() {
     act(&mut s, Action::Insert('t'));
     act(&mut s, Action::Complete);
     let prompt = s.prompt.as_ref().unwrap();
-    assert_eq!(prompt.input.text(), "t", "topic, topics and transactions share only t");
+    assert_eq!(
+        prompt.input.text(),
+        "t",
+        "topic, topics and transactions share only t"
+    );
     assert_eq!(prompt.hint.as_deref(), Some("topic  topics  transactions"));
 }
 

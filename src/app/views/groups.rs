@@ -48,10 +48,16 @@ impl GroupsView {
 }
 
 /// Folds a poll of every group into reports and lag histories.
-pub fn on_snapshots(state: &mut State, at_ms: i64, snapshots: Vec<OwnedGroupSnapshot>) {
+pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroupSnapshot>) {
     let view = &mut state.groups;
     let mut reports = HashMap::with_capacity(snapshots.len());
-    for snapshot in &snapshots {
+    for snapshot in &mut snapshots {
+        // The poller's last stable offsets, where open transactions hold records back.
+        for key in snapshot.high_watermarks.keys() {
+            if let Some(stable) = state.session.unstable.get(key) {
+                snapshot.stable_offsets.insert(key.clone(), *stable);
+            }
+        }
         let report = state.session.tracker.report(&snapshot.borrow(), at_ms);
         // Only lags kview knows: a group without commits has no trend, not a flat zero.
         if let Some(lag) = report.total_lag {
