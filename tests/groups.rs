@@ -7,6 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::tmux::Tmux;
 use common::*;
 use serde_json::Value;
 
@@ -447,4 +448,164 @@ fn a_group_that_committed_nothing_has_no_lag_and_check_says_so() {
     let line = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "the stated rule: WARN: {line}");
     assert!(line.contains("no committed offsets"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn groups_of_every_kind_are_described_in_one_request_per_coordinator_and_kind() {
+    let b = broker();
+    let topic = unique("kinds");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 10);
+    let prefix = unique("kinds-group");
+    let classic: Vec<String> = (0..3).map(|i| format!("{prefix}-classic-{i}")).collect();
+    let consumer: Vec<String> = (0..2).map(|i| format!("{prefix}-consumer-{i}")).collect();
+    let share = format!("{prefix}-share");
+    let client = client(b).await;
+    for g in &classic {
+        client
+            .commit_offsets(g, &[(topic.clone(), 0, 1)])
+            .await
+            .unwrap();
+    }
+    // Consumer-protocol groups that read one record and left (they stay, Empty).
+    for g in &consumer {
+        kafka_tool(
+            CONSOLE_CONSUMER,
+            &[
+                "--bootstrap-server",
+                b,
+                "--topic",
+                &topic,
+                "--group",
+                g,
+                "--from-beginning",
+                "--max-messages",
+                "1",
+                "--consumer-property",
+                "group.protocol=consumer",
+            ],
+        );
+    }
+    let member = share_member(b, &topic, &share);
+    // Listed once the share consumer has joined (an await loop: this test runs on tokio).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let listings = loop {
+        let listed: Vec<_> = client
+            .list_groups()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.group_id.starts_with(&prefix))
+            .collect();
+        if listed.len() == 6 {
+            break listed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "every group listed: {listed:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    };
+    let kinds: Vec<&str> = listings.iter().map(|l| l.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "classic").count(),
+        3,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "consumer").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "share").count(),
+        1,
+        "{kinds:?}"
+    );
+    // The first call finds the coordinators; the second costs one request per kind.
+    let first = client.describe_groups(&listings).await;
+    assert!(first.iter().all(Result::is_ok), "{first:?}");
+    let before = client.requests_sent();
+    let described = client.describe_groups(&listings).await;
+    assert_eq!(
+        client.requests_sent() - before,
+        3,
+        "one broker coordinates them all: one DescribeGroups, one ConsumerGroupDescribe, one ShareGroupDescribe"
+    );
+    for (l, d) in listings.iter().zip(&described) {
+        let d = d.as_ref().unwrap();
+        assert_eq!(d.kind, l.kind, "{}", l.group_id);
+        assert_ne!(d.state, "Dead", "{}: described by its own API", l.group_id);
+    }
+    drop(member);
+}
+
+#[test]
+fn the_dashboard_shows_consumer_and_share_groups_at_80x24() {
+    let b = broker();
+    let topic = unique("dash-kinds");
+    let prefix = unique("dk");
+    let (consumer, share) = (format!("{prefix}-c"), format!("{prefix}-s"));
+    let _topic = create_topic(b, &topic, 2, 1);
+    produce(b, &topic, 10);
+    let _consumer = consumer_protocol_member(b, &topic, &consumer);
+    let _share = share_member(b, &topic, &share);
+    wait_until("both groups with a member", 60, || {
+        produce(b, &topic, 2);
+        let g = kview_json(b, &["groups", "--json"]);
+        let members = |name: &str| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["group"] == name)
+                .map(|r| r["members"].clone())
+        };
+        match (members(&consumer), members(&share)) {
+            (Some(a), Some(b)) if a == 1 && b == 1 => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 80, 24);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("groups");
+    tmux.keys(&["Enter", "/"]);
+    tmux.type_text(&prefix);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("both groups", |s| s.contains("Consumer groups (2)"));
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| {
+                l.contains(&name[..12])
+                    && l.contains(if name == consumer {
+                        "consumer"
+                    } else {
+                        "share"
+                    })
+            })
+            .map(str::to_owned)
+    };
+    assert!(
+        row(&consumer).is_some_and(|r| r.contains("Stable")),
+        "{screen}"
+    );
+    assert!(row(&share).is_some(), "{screen}");
+    // The consumer group: its member, of the consumer protocol, holds both partitions.
+    tmux.keys(&["Enter"]);
+    let detail = tmux.wait_for("the consumer group's members", |s| s.contains("┌ Members"));
+    assert!(
+        detail.contains("consumer group") && detail.contains("console-consumer"),
+        "{detail}"
+    );
+    assert!(!detail.contains("members unknown"), "{detail}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the groups again", |s| s.contains("Consumer groups (2)"));
+    tmux.keys(&["j", "Enter"]);
+    let detail = tmux.wait_for("the share group", |s| s.contains("share group"));
+    assert!(
+        detail.contains("START") && detail.contains("TRAILS"),
+        "{detail}"
+    );
 }
