@@ -62,6 +62,27 @@ pub struct ProducerState {
     pub open_transaction_from: Option<i64>,
 }
 
+/// Kafka's rule (TransactionsCommand's `find-hanging`): an open transaction is hanging when no
+/// transactional id is listed for its producer, its coordinator does not describe it, or the
+/// description does not name the partition (the coordinator will write no marker there).
+fn hanging_among(
+    candidates: Vec<ProducerState>,
+    ids: &HashMap<i64, String>,
+    described: &HashMap<String, TransactionDescription>,
+) -> Vec<ProducerState> {
+    candidates
+        .into_iter()
+        .filter(|c| {
+            let description = ids.get(&c.producer_id).and_then(|id| described.get(id));
+            description.is_none_or(|d| {
+                !d.partitions
+                    .iter()
+                    .any(|(t, p)| *t == c.topic && *p == c.partition)
+            })
+        })
+        .collect()
+}
+
 impl TransactionDescription {
     /// Under way: records written, no marker yet (Ongoing, or its end being written).
     pub fn is_open(&self) -> bool {
@@ -305,17 +326,7 @@ impl KafkaClient {
             .zip(self.describe_transactions(&wanted).await)
             .filter_map(|(id, d)| Some((id, d.ok()?)))
             .collect();
-        Ok(candidates
-            .into_iter()
-            .filter(|c| {
-                let description = ids.get(&c.producer_id).and_then(|id| described.get(id));
-                description.is_none_or(|d| {
-                    !d.partitions
-                        .iter()
-                        .any(|(t, p)| *t == c.topic && *p == c.partition)
-                })
-            })
-            .collect())
+        Ok(hanging_among(candidates, &ids, &described))
     }
 
     /// Aborts the open transaction that starts at `start_offset` on a partition, writing its
@@ -377,5 +388,52 @@ impl KafkaClient {
             }
         }
         Ok(producer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(producer_id: i64, partition: i32) -> ProducerState {
+        ProducerState {
+            topic: "t".into(),
+            partition,
+            producer_id,
+            producer_epoch: 0,
+            last_sequence: 0,
+            last_timestamp: 0,
+            coordinator_epoch: 0,
+            open_transaction_from: Some(10),
+        }
+    }
+
+    #[test]
+    fn hanging_is_what_no_coordinator_will_end() {
+        let ids = HashMap::from([(1, "known".to_string()), (2, "gone".to_string())]);
+        let described = HashMap::from([(
+            "known".to_string(),
+            TransactionDescription {
+                transactional_id: "known".into(),
+                state: "Ongoing".into(),
+                producer_id: 1,
+                producer_epoch: 0,
+                timeout_ms: 60_000,
+                started_ms: Some(0),
+                partitions: vec![("t".into(), 0)],
+                coordinator: 1,
+            },
+        )]);
+        let candidates = vec![open(1, 0), open(1, 1), open(2, 0), open(3, 0)];
+        let hanging = hanging_among(candidates, &ids, &described);
+        let found: Vec<(i64, i32)> = hanging
+            .iter()
+            .map(|h| (h.producer_id, h.partition))
+            .collect();
+        assert_eq!(
+            found,
+            [(1, 1), (2, 0), (3, 0)],
+            "a partition its coordinator does not list, an id it does not describe, a producer no id is listed for"
+        );
     }
 }
