@@ -53,18 +53,18 @@ fn to_rskafka(record: ProduceRecord) -> Result<rskafka::record::Record> {
     for h in record.headers {
         let Ok(name) = String::from_utf8(h.name.to_vec()) else {
             return Err(KafkaError::Client(
-                "a header name is not UTF-8 (kview cannot write such names yet)".into(),
+                "a header name is not UTF-8, which kview cannot write to a cluster that refuses it a producer id".into(),
             ));
         };
         let Some(value) = h.value else {
             return Err(KafkaError::Client(format!(
-                "header {:?} has no value (kview cannot write null header values yet)",
+                "header {:?} has no value, which kview cannot write to a cluster that refuses it a producer id",
                 h.name
             )));
         };
         if headers.insert(name.clone(), value.to_vec()).is_some() {
             return Err(KafkaError::Client(format!(
-                "header {name:?} is given twice (kview cannot write repeated header names yet)"
+                "header {name:?} is given twice, which kview cannot write to a cluster that refuses it a producer id"
             )));
         }
     }

@@ -16,15 +16,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures::future::join_all;
-use kafka_protocol::indexmap::IndexMap;
 use kafka_protocol::messages::produce_request::{PartitionProduceData, TopicProduceData};
 use kafka_protocol::messages::{InitProducerIdRequest, ProduceRequest, ProducerId, TopicName};
 use kafka_protocol::protocol::StrBytes;
-use kafka_protocol::records::{
-    Compression as WireCompression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
-};
 
 use super::KafkaClient;
 use super::data::{MAX_BATCH_BYTES, request_batches};
@@ -97,64 +93,16 @@ impl PartitionWrite {
     }
 }
 
-fn wire(codec: Compression) -> WireCompression {
-    match codec {
-        Compression::None => WireCompression::None,
-        Compression::Gzip => WireCompression::Gzip,
-        Compression::Snappy => WireCompression::Snappy,
-        Compression::Lz4 => WireCompression::Lz4,
-        Compression::Zstd => WireCompression::Zstd,
-    }
-}
-
-/// Encodes records as one v2 batch of producer `identity` starting at `base_sequence`.
+/// Encodes records as one v2 batch of producer `identity` starting at `base_sequence`, headers
+/// as given (repeated names and null values kept: `records::encode_batch`).
 fn encode_batch(
     records: &[ProduceRecord],
-    (producer_id, producer_epoch): (i64, i16),
+    identity: (i64, i16),
     base_sequence: i32,
     codec: Compression,
 ) -> Result<Bytes> {
-    let mut wire_records = Vec::with_capacity(records.len());
-    for (i, r) in records.iter().enumerate() {
-        let mut headers = IndexMap::with_capacity(r.headers.len());
-        for h in &r.headers {
-            let Ok(name) = std::str::from_utf8(&h.name) else {
-                return Err(KafkaError::Client(
-                    "a header name is not UTF-8 (kview cannot write such names yet)".into(),
-                ));
-            };
-            let name = StrBytes::from_string(name.to_owned());
-            if headers.insert(name.clone(), h.value.clone()).is_some() {
-                return Err(KafkaError::Client(format!(
-                    "header {:?} is given twice (kview cannot write repeated header names yet)",
-                    name.as_str()
-                )));
-            }
-        }
-        wire_records.push(Record {
-            transactional: false,
-            control: false,
-            delete_horizon: false,
-            partition_leader_epoch: -1,
-            producer_id,
-            producer_epoch,
-            timestamp_type: TimestampType::Creation,
-            offset: i as i64,
-            sequence: base_sequence.wrapping_add(i as i32),
-            timestamp: r.timestamp_ms,
-            key: r.key.clone(),
-            value: r.value.clone(),
-            headers,
-        });
-    }
-    let mut buf = BytesMut::with_capacity(records.iter().map(|r| r.payload_size() + 24).sum());
-    let options = RecordEncodeOptions {
-        version: 2,
-        compression: wire(codec),
-    };
-    RecordBatchEncoder::encode(&mut buf, &wire_records, &options)
-        .map_err(|e| KafkaError::Client(format!("encoding a batch: {e}")))?;
-    Ok(buf.freeze())
+    crate::kafka::records::encode_batch(records, identity, base_sequence, codec)
+        .map_err(KafkaError::Client)
 }
 
 /// Every partition's records cut into batches and encoded, with the partition's next sequences.
@@ -576,16 +524,20 @@ mod tests {
     }
 
     #[test]
-    fn repeated_header_names_are_refused_and_null_values_kept() {
+    fn repeated_header_names_and_null_values_are_written_as_given() {
         use crate::kafka::records::Header;
         let mut r = ProduceRecord::value("v");
-        r.headers = vec![Header::parse("n").unwrap(), Header::parse("a=1").unwrap()];
+        r.headers = vec![
+            Header::parse("a=2").unwrap(),
+            Header::parse("n").unwrap(),
+            Header::parse("a=1").unwrap(),
+        ];
         let bytes = encode_batch(&[r.clone()], (1, 0), 0, Compression::None).unwrap();
         let mut out = Vec::new();
         decode_batches(bytes, 0, 0, None, &mut out).unwrap();
-        assert_eq!(out[0].headers, r.headers);
-        r.headers.push(Header::parse("a=2").unwrap());
-        let err = encode_batch(&[r], (1, 0), 0, Compression::None).unwrap_err();
-        assert!(err.to_string().contains("given twice"), "{err}");
+        assert_eq!(
+            out[0].headers, r.headers,
+            "in order, the repeat and the null kept"
+        );
     }
 }

@@ -1,169 +1,10 @@
-//! Kafka records as kview holds them, and a faithful decoder for v2 record batches.
-//!
-//! Both Rust Kafka crates lose information here: rskafka keeps headers in a map of non-null
-//! values (a null header fails the whole fetch, repeated names collapse) and kafka-protocol keeps
-//! them in an IndexMap (repeated names collapse). Kafka allows both, and an inspector must show
-//! what is really in the log, so kview walks the batch itself and keeps headers as an ordered
-//! list. Decompression is kafka-protocol's.
+//! The v2 record batch decoder: CRC-checked, decompressed with kafka-protocol's codecs, headers
+//! kept in order with their nulls and repeats, and Kafka's read-committed rule applied.
 
 use bytes::{Buf, Bytes};
 use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
 
-/// One record header; Kafka allows a null value and repeated names. The name is bytes as
-/// stored: Kafka's clients write UTF-8, but the log holds whatever was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub name: Bytes,
-    pub value: Option<Bytes>,
-}
-
-impl Header {
-    /// Parses `name=value` (split at the first `=`; the value may be empty) or a bare `name`,
-    /// which gives a null value. The name is trimmed and must not be empty.
-    pub fn parse(text: &str) -> Result<Header, String> {
-        let (name, value) = match text.split_once('=') {
-            Some((name, value)) => (name.trim(), Some(Bytes::copy_from_slice(value.as_bytes()))),
-            None => (text.trim(), None),
-        };
-        if name.is_empty() {
-            return Err(format!("header {text:?} has an empty name"));
-        }
-        Ok(Header {
-            name: Bytes::copy_from_slice(name.as_bytes()),
-            value,
-        })
-    }
-
-    /// The name as text, when it is UTF-8.
-    pub fn name_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.name).ok()
-    }
-}
-
-/// A record to write: kview's own type, so no caller depends on the client crate underneath.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProduceRecord {
-    pub key: Option<Bytes>,
-    pub value: Option<Bytes>,
-    /// In order; Kafka allows repeated names and null values.
-    pub headers: Vec<Header>,
-    /// Milliseconds since the Unix epoch.
-    pub timestamp_ms: i64,
-}
-
-impl ProduceRecord {
-    /// A record with only a value, stamped now.
-    pub fn value(value: impl Into<Bytes>) -> Self {
-        ProduceRecord {
-            key: None,
-            value: Some(value.into()),
-            headers: Vec::new(),
-            timestamp_ms: chrono::Utc::now().timestamp_millis(),
-        }
-    }
-
-    pub fn with_key(mut self, key: Option<impl Into<Bytes>>) -> Self {
-        self.key = key.map(Into::into);
-        self
-    }
-
-    /// Bytes of key, value and headers.
-    pub fn payload_size(&self) -> usize {
-        self.key.as_ref().map_or(0, Bytes::len)
-            + self.value.as_ref().map_or(0, Bytes::len)
-            + self
-                .headers
-                .iter()
-                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
-                .sum::<usize>()
-    }
-}
-
-/// How a produced batch is compressed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Compression {
-    #[default]
-    None,
-    Gzip,
-    Snappy,
-    Lz4,
-    Zstd,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimestampType {
-    CreateTime,
-    LogAppendTime,
-}
-
-/// Which records a reader sees, as Kafka's own consumer's `isolation.level` says.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Isolation {
-    /// Only what transactions committed, and records written outside transactions (the Java
-    /// consumer's choice with transactions, and librdkafka's default).
-    #[default]
-    ReadCommitted,
-    /// Everything in the log; records of transactions are marked with how they ended.
-    ReadUncommitted,
-}
-
-/// How the transaction a record was written in ended, as far as the reader knows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum TxnMark {
-    /// Written outside a transaction, or read committed (only committed ones are read then).
-    #[default]
-    None,
-    /// Read uncommitted: its transaction committed.
-    Committed,
-    /// Read uncommitted: its transaction was aborted; a committed reader never sees it.
-    Aborted,
-    /// Read uncommitted: its transaction had not ended when it was read.
-    Open,
-}
-
-impl TxnMark {
-    /// "aborted", "committed", "open"; None outside transactions.
-    pub fn label(self) -> Option<&'static str> {
-        match self {
-            TxnMark::None => None,
-            TxnMark::Committed => Some("committed"),
-            TxnMark::Aborted => Some("aborted"),
-            TxnMark::Open => Some("open"),
-        }
-    }
-}
-
-/// A record read from a partition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Message {
-    pub partition: i32,
-    pub offset: i64,
-    /// Milliseconds since the Unix epoch.
-    pub timestamp_ms: i64,
-    pub timestamp_type: TimestampType,
-    pub key: Option<Bytes>,
-    pub value: Option<Bytes>,
-    pub headers: Vec<Header>,
-    /// The producer that wrote it (-1 without one: not idempotent).
-    pub producer_id: i64,
-    pub txn: TxnMark,
-}
-
-/// An aborted transaction the broker lists in a read-committed fetch: its producer, and the
-/// offset of its first record in the partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AbortedTransaction {
-    pub producer_id: i64,
-    pub first_offset: i64,
-}
-
-/// A transaction's end as written in the log (a control batch).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Marker {
-    pub producer_id: i64,
-    pub offset: i64,
-    pub commit: bool,
-}
+use super::{AbortedTransaction, Header, Marker, Message, TimestampType, TxnMark};
 
 /// What a read-committed reader drops, done as Kafka's Java consumer does it (CompletedFetch):
 /// the fetch's aborted transactions by first offset; before each batch of a producer, those
@@ -205,19 +46,6 @@ impl ReadCommitted {
     }
 }
 
-impl Message {
-    /// Bytes of key, value and headers: what the record costs in memory, roughly.
-    pub fn payload_size(&self) -> usize {
-        self.key.as_ref().map_or(0, Bytes::len)
-            + self.value.as_ref().map_or(0, Bytes::len)
-            + self
-                .headers
-                .iter()
-                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
-                .sum::<usize>()
-    }
-}
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("record batch with magic {0} is not supported (only v2)")]
@@ -242,8 +70,8 @@ pub struct Decoded {
     pub markers: Vec<Marker>,
 }
 
-const BATCH_HEADER_LEN: usize = 61;
-const LOG_OVERHEAD: usize = 12; // base offset + batch length
+pub(super) const BATCH_HEADER_LEN: usize = 61;
+pub(super) const LOG_OVERHEAD: usize = 12; // base offset + batch length
 
 /// Decodes every complete batch in `data`, appending records with `offset >= min_offset` to
 /// `out`. A truncated batch at the end (the broker cuts at max bytes) is ignored. Control
