@@ -327,7 +327,7 @@ mod tests {
             to_rskafka(r)
                 .unwrap_err()
                 .to_string()
-                .contains("null header")
+                .contains("has no value")
         );
     }
 }
