@@ -308,6 +308,29 @@ pub struct ProduceArgs {
     /// The Protobuf message type to write (default: the schema's first message)
     #[arg(long, value_name = "NAME")]
     pub value_message: Option<String>,
+    /// Encode each key (JSON) with this subject's schema, as --value-subject does values
+    #[arg(long, value_name = "SUBJECT", conflicts_with = "key_schema_id")]
+    pub key_subject: Option<String>,
+    /// Encode each key with the schema of this id
+    #[arg(long, value_name = "ID")]
+    pub key_schema_id: Option<u32>,
+    /// With --key-subject, the subject's version to use (default latest)
+    #[arg(long, value_name = "N", requires = "key_subject")]
+    pub key_schema_version: Option<i32>,
+    /// How stdin is read: raw (a line a value, -K splits a key off) or json (a line a record,
+    /// as `kview consume --format json` writes them: keys, values, headers, timestamps)
+    #[arg(long, value_enum, default_value_t = Format::Raw)]
+    pub format: Format,
+    /// With --format json: stamp records now instead of keeping their timestamps
+    #[arg(long)]
+    pub new_timestamps: bool,
+    /// With --format json: write each record to the partition it names (default: by its key)
+    #[arg(long)]
+    pub keep_partitions: bool,
+    /// Send a batch this long after its first record at the latest, even when it is not full
+    /// (librdkafka's linger.ms): a line written into an open pipe goes out at once
+    #[arg(long, default_value_t = 5, value_name = "MS")]
+    pub linger_ms: u64,
     /// Message values; stdin is read when none are given
     pub values: Vec<String>,
 }

@@ -5,6 +5,7 @@
 
 pub mod detail;
 pub mod json;
+pub mod json_in;
 pub mod styled;
 pub mod text;
 

@@ -1,0 +1,243 @@
+//! Data in and out against the real broker, with kcat as the peer: a line written into an open
+//! pipe arrives while the pipe stays open, and records kcat wrote (binary, empty, null keys,
+//! repeated headers) leave through `consume --format json` and come back through `produce
+//! --format json` byte for byte.
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+
+use common::*;
+
+#[test]
+fn a_line_written_into_an_open_pipe_arrives_before_the_pipe_closes() {
+    let b = broker();
+    let topic = unique("linger");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let mut producer = kview_command()
+        .args(["-b", b, "produce", "-t", &topic])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = producer.stdin.take().unwrap();
+    stdin.write_all(b"typed-by-hand\n").unwrap();
+    stdin.flush().unwrap();
+    // The pipe stays open: kcat must see the line anyway (kview used to wait for 50,000).
+    let seen = wait_until("the line in the topic", 20, || {
+        let out = kcat(b, &["-C", "-t", &topic, "-e", "-q"], None);
+        let text = String::from_utf8_lossy(&out).into_owned();
+        if text.contains("typed-by-hand") {
+            Ok(text)
+        } else {
+            Err(text)
+        }
+    });
+    assert_eq!(seen.trim(), "typed-by-hand");
+    stdin.write_all(b"second\n").unwrap();
+    drop(stdin);
+    let out = producer.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        2,
+        "each line acknowledged"
+    );
+}
+
+/// kcat's own view of a topic: every record's timestamp, key and value lengths, bytes and
+/// headers, in order (raw bytes: binary stays binary).
+fn kcat_bytes(b: &str, topic: &str) -> Vec<u8> {
+    kcat(
+        b,
+        &[
+            "-C",
+            "-t",
+            topic,
+            "-e",
+            "-q",
+            "-f",
+            "%p|%T|%K|%k|%S|%s|%h\\x1e",
+        ],
+        None,
+    )
+}
+
+#[test]
+fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
+    let b = broker();
+    let source = unique("json-out");
+    let target = unique("json-back");
+    let _source = create_topic(b, &source, 3, 1);
+    let _target = create_topic(b, &target, 3, 1);
+    // Binary values (random bytes, a NUL, invalid UTF-8), an empty value, keys null and empty,
+    // repeated headers; then null values (-Z).
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                // Never the delimiter kcat splits on.
+                match (rng >> 24) as u8 {
+                    0x1e => 0x1f,
+                    x => x,
+                }
+            })
+            .collect()
+    };
+    let mut input = Vec::new();
+    for i in 0..30 {
+        match i % 5 {
+            0 => input.extend_from_slice(format!("k{i}:").as_bytes()),
+            1 => input.extend_from_slice(b":"),
+            2 => {}
+            _ => input.extend_from_slice(format!("key-{i}:").as_bytes()),
+        }
+        if i % 7 != 3 {
+            input.extend(random(1 + i * 3));
+        }
+        input.push(0x1e);
+    }
+    kcat(
+        b,
+        &[
+            "-P",
+            "-t",
+            &source,
+            "-K:",
+            "-D",
+            "\\x1e",
+            "-H",
+            "h=1",
+            "-H",
+            "h=2",
+            "-H",
+            "bin=\\xff",
+        ],
+        Some(&input),
+    );
+    kcat(
+        b,
+        &["-P", "-t", &source, "-Z", "-K:", "-D", "\\x1e", "-p", "1"],
+        Some(b"null-value:\x1e:\x1e"),
+    );
+
+    // Out to a file, and back in, keeping partitions and timestamps.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let json = kview_ok(
+        b,
+        &["consume", "-t", &source, "-e", "--format", "json"],
+        None,
+    );
+    std::fs::write(file.path(), &json).unwrap();
+    let written = String::from_utf8_lossy(&json).lines().count();
+    assert!(
+        written >= 30,
+        "kcat skips an empty line; the rest are there: {written}"
+    );
+    let mut cmd = kview_command();
+    cmd.args([
+        "-b",
+        b,
+        "produce",
+        "-q",
+        "-t",
+        &target,
+        "--format",
+        "json",
+        "--keep-partitions",
+    ])
+    .stdin(std::fs::File::open(file.path()).unwrap());
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // kcat reads the same bytes from both, partition by partition, in order.
+    let per_partition = |bytes: Vec<u8>| {
+        let mut parts: Vec<Vec<u8>> = bytes
+            .split(|c| *c == 0x1e)
+            .filter(|r| !r.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        parts.sort_by_key(|r| r.first().copied());
+        parts
+    };
+    let theirs = per_partition(kcat_bytes(b, &source));
+    let ours = per_partition(kcat_bytes(b, &target));
+    assert_eq!(theirs.len(), written);
+    assert_eq!(
+        ours, theirs,
+        "byte for byte: keys, values, headers, timestamps, partitions"
+    );
+
+    // Without --keep-partitions, records go by key; with --new-timestamps, stamped now.
+    let third = unique("json-new");
+    let _third = create_topic(b, &third, 3, 1);
+    let mut cmd = kview_command();
+    cmd.args([
+        "-b",
+        b,
+        "produce",
+        "-q",
+        "-t",
+        &third,
+        "--format",
+        "json",
+        "--new-timestamps",
+    ])
+    .stdin(std::fs::File::open(file.path()).unwrap());
+    assert!(cmd.output().unwrap().status.success());
+    let read = kview_ok(
+        b,
+        &["consume", "-t", &third, "-e", "--format", "json"],
+        None,
+    );
+    let timestamps: Vec<i64> = String::from_utf8_lossy(&read)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["timestamp"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    let original: Vec<i64> = String::from_utf8_lossy(&json)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["timestamp"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        timestamps.iter().min() > original.iter().max(),
+        "stamped when written again"
+    );
+}
+
+#[test]
+fn a_bad_json_line_is_named_and_nothing_of_its_batch_is_sent() {
+    let b = broker();
+    let topic = unique("json-bad");
+    let _topic = create_topic(b, &topic, 1, 1);
+    let input = b"{\"key\":\"a\",\"value\":\"1\"}\n{\"key_base64\":\"!!\"}\n";
+    let out = kview(
+        b,
+        &["produce", "-t", &topic, "--format", "json"],
+        Some(input),
+    );
+    assert!(!out.status.success());
+    let line = stderr_line(&out);
+    assert!(
+        line.contains("line 2: key_base64 is not base64") && line.contains("nothing was sent"),
+        "{line}"
+    );
+    let read = kcat(b, &["-C", "-t", &topic, "-e", "-q"], None);
+    assert!(read.is_empty(), "nothing of the batch");
+}
