@@ -122,7 +122,7 @@ mod tests {
 
     fn record(i: usize) -> ProduceRecord {
         ProduceRecord {
-            key: (i % 3 != 0).then(|| Bytes::from(format!("k{i}"))),
+            key: (!i.is_multiple_of(3)).then(|| Bytes::from(format!("k{i}"))),
             value: match i % 4 {
                 0 => None,
                 1 => Some(Bytes::new()),
