@@ -411,6 +411,16 @@ pub struct ConsumeArgs {
     pub exit_at_end: bool,
     #[arg(long, value_enum, default_value_t = Format::Raw)]
     pub format: Format,
+    /// kcat's format string, for scripts written for kcat: %t topic, %p partition, %o offset,
+    /// %k key, %K key length, %s value, %S value length, %T timestamp, %h headers, %%; \n \t
+    /// \xHH
+    #[arg(
+        short = 'f',
+        long = "format-string",
+        value_name = "FMT",
+        conflicts_with = "format"
+    )]
+    pub format_string: Option<crate::decode::kcat_format::KcatFormat>,
     /// How keys are read: auto (by the schema registry's magic byte), avro, protobuf,
     /// json-schema, string or bytes
     #[arg(long, default_value = "auto", value_name = "FORMAT", value_parser = parse_data_format)]

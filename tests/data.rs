@@ -241,3 +241,34 @@ fn a_bad_json_line_is_named_and_nothing_of_its_batch_is_sent() {
     let read = kcat(b, &["-C", "-t", &topic, "-e", "-q"], None);
     assert!(read.is_empty(), "nothing of the batch");
 }
+
+#[test]
+fn kcats_format_strings_print_what_kcat_prints() {
+    let b = broker();
+    let topic = unique("kcat-format");
+    let _topic = create_topic(b, &topic, 2, 1);
+    kcat(
+        b,
+        &[
+            "-P", "-t", &topic, "-K:", "-H", "h=1", "-H", "h=2", "-p", "1",
+        ],
+        Some(b"k1:v\xff1\nno-key\n:empty-key\n"),
+    );
+    kcat(
+        b,
+        &["-P", "-t", &topic, "-Z", "-K:", "-p", "0"],
+        Some(b"null:\n"),
+    );
+    let format = "%t|%p|%o|%T|%K|%k|%S|%s|%h\\n";
+    let mut ours = kview_ok(b, &["consume", "-t", &topic, "-e", "-f", format], None);
+    let mut theirs = kcat(b, &["-C", "-t", &topic, "-e", "-q", "-f", format], None);
+    // Partitions interleave as each tool reads them: compare line sets.
+    let sorted = |bytes: &mut Vec<u8>| {
+        let mut lines: Vec<Vec<u8>> = bytes.split(|c| *c == b'\n').map(<[u8]>::to_vec).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&mut ours), sorted(&mut theirs));
+    let bad = kview(b, &["consume", "-t", &topic, "-e", "-f", "%q"], None);
+    assert_eq!(bad.status.code(), Some(2), "a malformed command line");
+}

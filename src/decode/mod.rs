@@ -6,6 +6,7 @@
 pub mod detail;
 pub mod json;
 pub mod json_in;
+pub mod kcat_format;
 pub mod styled;
 pub mod text;
 

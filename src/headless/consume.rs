@@ -1,6 +1,7 @@
 //! `kview consume`: read a topic to stdout, kcat-style. Keys and values written with a schema
 //! registry are decoded to JSON when a registry is configured (or a format asks for it).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -68,7 +69,14 @@ pub async fn run(
                     m.producer_id
                 );
             }
-            write_message(out, &args.topic, m, args.format, key, value)?;
+            match &args.format_string {
+                Some(f) => {
+                    let k = shown_bytes(&key, m.key.as_deref());
+                    let v = shown_bytes(&value, m.value.as_deref());
+                    f.write(out, &args.topic, m, k.as_deref(), v.as_deref())?;
+                }
+                None => write_message(out, &args.topic, m, args.format, key, value)?,
+            }
             if let Some(n) = remaining.as_mut() {
                 *n -= 1;
             }
@@ -76,6 +84,14 @@ pub async fn run(
         out.flush()?;
     }
     Ok(())
+}
+
+/// The bytes as stored, or the JSON a schema decoded.
+fn shown_bytes<'a>(shown: &Shown, bytes: Option<&'a [u8]>) -> Option<Cow<'a, [u8]>> {
+    match shown {
+        Shown::Decoded(d) => Some(Cow::Owned(serde_json::to_vec(&d.json).unwrap_or_default())),
+        _ => bytes.map(Cow::Borrowed),
+    }
 }
 
 /// The schemas met so far, and the failures already said on stderr.
