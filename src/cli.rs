@@ -120,6 +120,10 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Read messages
     Consume(ConsumeArgs),
+    /// Copy records to another topic, here or on another cluster, with their keys, headers and
+    /// timestamps: a preview first; --execute copies, and a copy stopped with Ctrl-C goes on
+    /// from where it stopped when run again
+    Copy(CopyArgs),
     /// Groups of every kind (classic, consumer, share, streams) with state and members; with a
     /// GROUP, its members, subscriptions and assignments
     Groups {
@@ -333,6 +337,55 @@ pub struct ProduceArgs {
     pub linger_ms: u64,
     /// Message values; stdin is read when none are given
     pub values: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The topic to read
+    pub source: String,
+    /// The topic to write (created like the source when missing)
+    pub target: String,
+    /// Write to this cluster of the config file (default: the source's cluster)
+    #[arg(long, value_name = "NAME")]
+    pub to_cluster: Option<String>,
+    /// Write to these brokers, plaintext (default: the source's cluster)
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        value_delimiter = ',',
+        conflicts_with = "to_cluster"
+    )]
+    pub to_brokers: Option<Vec<String>>,
+    /// Only this partition of the source
+    #[arg(short = 'p', long)]
+    pub partition: Option<i32>,
+    /// Where to start in each partition: beginning, OFFSET, -N, @UNIX_MS or an RFC 3339 time
+    #[arg(long, default_value = "beginning", allow_hyphen_values = true)]
+    pub from: StartAt,
+    /// Where to stop (not included): OFFSET, -N, @UNIX_MS or an RFC 3339 time [default: the
+    /// end when the copy is planned]
+    #[arg(long, allow_hyphen_values = true)]
+    pub until: Option<StartAt>,
+    /// Only records whose key or value contains TEXT, or matches /REGEX/
+    #[arg(long, value_name = "TEXT|/REGEX/")]
+    pub filter: Option<crate::decode::filter::Filter>,
+    /// Records a second at most (a replay into a busy topic); 0 for as fast as it goes
+    #[arg(long, default_value_t = 0.0, value_name = "N")]
+    pub rate: f64,
+    /// Compress the batches written
+    #[arg(short = 'z', long, value_enum, default_value = "none")]
+    pub compression: CompressionArg,
+    /// Copy (without it, only the preview is printed)
+    #[arg(long)]
+    pub execute: bool,
+    /// Start over even when an earlier run of this copy stopped or finished
+    #[arg(long)]
+    pub restart: bool,
+    /// Where the copy keeps its progress [default: kview's state folder]
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How lag status is judged (see the README's lag rules).

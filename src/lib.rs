@@ -140,5 +140,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
         }
         _ => None,
     };
+    if let cli::Command::Copy(args) = command {
+        let code = headless::copy::run(&client, &resolved, timeout, args, &mut out).await;
+        out.flush()?;
+        return code;
+    }
     headless::run(&client, registry, command, &mut out).await
 }

@@ -1,7 +1,9 @@
 //! Data in and out against the real broker, with kcat as the peer: a line written into an open
 //! pipe arrives while the pipe stays open, and records kcat wrote (binary, empty, null keys,
 //! repeated headers) leave through `consume --format json` and come back through `produce
-//! --format json` byte for byte.
+//! --format json` byte for byte; `kview copy` moves them between the single broker and the
+//! three-broker cluster as they were, and a copy stopped with Ctrl-C goes on with nothing lost
+//! or doubled.
 
 mod common;
 
@@ -65,15 +67,10 @@ fn kcat_bytes(b: &str, topic: &str) -> Vec<u8> {
     )
 }
 
-#[test]
-fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
-    let b = broker();
-    let source = unique("json-out");
-    let target = unique("json-back");
-    let _source = create_topic(b, &source, 3, 1);
-    let _target = create_topic(b, &target, 3, 1);
-    // Binary values (random bytes, a NUL, invalid UTF-8), an empty value, keys null and empty,
-    // repeated headers; then null values (-Z).
+/// Records kcat writes into a topic of at least two partitions: binary values (random bytes, a
+/// NUL, invalid UTF-8), an empty value, keys null and empty, repeated headers; then null values
+/// (-Z).
+fn write_varied_records(b: &str, source: &str) {
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let mut random = |n: usize| -> Vec<u8> {
         (0..n)
@@ -107,7 +104,7 @@ fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
         &[
             "-P",
             "-t",
-            &source,
+            source,
             "-K:",
             "-D",
             "\\x1e",
@@ -122,9 +119,31 @@ fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
     );
     kcat(
         b,
-        &["-P", "-t", &source, "-Z", "-K:", "-D", "\\x1e", "-p", "1"],
+        &["-P", "-t", source, "-Z", "-K:", "-D", "\\x1e", "-p", "1"],
         Some(b"null-value:\x1e:\x1e"),
     );
+}
+
+/// kcat's records (see `kcat_bytes`) grouped by partition, each partition's in order.
+fn by_partition(bytes: Vec<u8>) -> Vec<Vec<u8>> {
+    let mut parts: Vec<Vec<u8>> = bytes
+        .split(|c| *c == 0x1e)
+        .filter(|r| !r.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect();
+    // Stable: the order within a partition stays.
+    parts.sort_by_key(|r| r.first().copied());
+    parts
+}
+
+#[test]
+fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
+    let b = broker();
+    let source = unique("json-out");
+    let target = unique("json-back");
+    let _source = create_topic(b, &source, 3, 1);
+    let _target = create_topic(b, &target, 3, 1);
+    write_varied_records(b, &source);
 
     // Out to a file, and back in, keeping partitions and timestamps.
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -160,17 +179,8 @@ fn kcat_written_binary_records_round_trip_through_json_byte_for_byte() {
     );
 
     // kcat reads the same bytes from both, partition by partition, in order.
-    let per_partition = |bytes: Vec<u8>| {
-        let mut parts: Vec<Vec<u8>> = bytes
-            .split(|c| *c == 0x1e)
-            .filter(|r| !r.is_empty())
-            .map(<[u8]>::to_vec)
-            .collect();
-        parts.sort_by_key(|r| r.first().copied());
-        parts
-    };
-    let theirs = per_partition(kcat_bytes(b, &source));
-    let ours = per_partition(kcat_bytes(b, &target));
+    let theirs = by_partition(kcat_bytes(b, &source));
+    let ours = by_partition(kcat_bytes(b, &target));
     assert_eq!(theirs.len(), written);
     assert_eq!(
         ours, theirs,
@@ -271,4 +281,217 @@ fn kcats_format_strings_print_what_kcat_prints() {
     assert_eq!(sorted(&mut ours), sorted(&mut theirs));
     let bad = kview(b, &["consume", "-t", &topic, "-e", "-f", "%q"], None);
     assert_eq!(bad.status.code(), Some(2), "a malformed command line");
+}
+
+/// A config file naming the single broker and the three-broker cluster.
+fn two_clusters() -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        format!(
+            "[clusters.single]\nbrokers = \"{}\"\n\n[clusters.three]\nbrokers = \"{}\"\n",
+            broker(),
+            cluster()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+#[test]
+fn copy_moves_records_to_another_cluster_as_they_were() {
+    let (b, c) = (broker(), cluster());
+    let source = unique("copy-src");
+    let target = unique("copy-dst");
+    let _source = create_topic(b, &source, 3, 1);
+    let _target = delete_later(c, &target);
+    write_varied_records(b, &source);
+    let config = two_clusters();
+    let config = config.path().to_str().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let state_file = state.path().join("copy.json");
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "--config",
+            config,
+            "--cluster",
+            "single",
+            "copy",
+            &source,
+            &target,
+            "--to-cluster",
+            "three",
+            "--state",
+            state_file.to_str().unwrap(),
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let records = by_partition(kcat_bytes(b, &source)).len();
+    // The preview writes nothing.
+    let preview = run_kview(&args(&[]));
+    assert!(
+        preview.contains(&format!("{records} offsets in all")),
+        "{preview}"
+    );
+    assert!(
+        preview.contains("the target does not exist: --execute creates it with 3 partitions"),
+        "{preview}"
+    );
+    assert!(preview.contains("nothing copied"), "{preview}");
+    assert!(
+        kview(c, &["describe", &target], None).status.code() != Some(0),
+        "no topic made by a preview"
+    );
+
+    let done = run_kview(&args(&["--execute"]));
+    assert!(
+        done.contains(&format!("copied {records} records")),
+        "{done}"
+    );
+    assert_eq!(
+        by_partition(kcat_bytes(c, &target)),
+        by_partition(kcat_bytes(b, &source)),
+        "keys, values, repeated headers, timestamps, partitions and order"
+    );
+    // Run again: the file says it is done, and nothing is written twice.
+    let again = run_kview(&args(&["--execute"]));
+    assert!(
+        again.starts_with(&format!("already copied: {records} records")),
+        "{again}"
+    );
+    assert_eq!(by_partition(kcat_bytes(c, &target)).len(), records);
+
+    // A range and a filter: offsets 0–9 of partition 1 whose key or value holds "key-".
+    let part = run_kview(&args(&[
+        "-p",
+        "1",
+        "--until",
+        "10",
+        "--filter",
+        "/^key-/",
+        "--execute",
+        "--restart",
+    ]));
+    assert!(part.contains("1          0     10     10"), "{part}");
+    let wanted: Vec<Vec<u8>> = by_partition(kcat_bytes(b, &source))
+        .into_iter()
+        .filter(|r| r.starts_with(b"1|"))
+        .take(10)
+        .filter(|r| {
+            let key = r.splitn(5, |c| *c == b'|').nth(3).unwrap_or_default();
+            key.starts_with(b"key-")
+        })
+        .collect();
+    assert!(!wanted.is_empty());
+    let written: Vec<Vec<u8>> = by_partition(kcat_bytes(c, &target))
+        .into_iter()
+        .filter(|r| r.starts_with(b"1|"))
+        .skip(
+            by_partition(kcat_bytes(b, &source))
+                .iter()
+                .filter(|r| r.starts_with(b"1|"))
+                .count(),
+        )
+        .collect();
+    assert_eq!(
+        written, wanted,
+        "appended after the first copy: only what matched"
+    );
+}
+
+/// Runs kview without -b (the config file names the clusters); its stdout, asserting success.
+fn run_kview(args: &[String]) -> String {
+    let out = kview_command().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "kview {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_copy_stopped_with_ctrl_c_goes_on_with_nothing_lost_or_doubled() {
+    let (b, c) = (broker(), cluster());
+    let source = unique("copy-stop-src");
+    let target = unique("copy-stop-dst");
+    let _source = create_topic(c, &source, 3, 3);
+    let _target = delete_later(b, &target);
+    let lines: String = (0..20_000)
+        .map(|i| format!("k{}:value-{i}\n", i % 97))
+        .collect();
+    kcat(
+        c,
+        &["-P", "-t", &source, "-K:", "-H", "n=1", "-H", "n=2"],
+        Some(lines.as_bytes()),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let state_file = state.path().join("copy.json");
+    let state_path = state_file.to_str().unwrap();
+    let args = [
+        "-b",
+        c,
+        "copy",
+        &source,
+        &target,
+        "--to-brokers",
+        b,
+        "--state",
+        state_path,
+        "--execute",
+    ];
+    // Paced, so it is still copying when the signal comes (2,000 a second: 10 s in all).
+    let copy = kview_command()
+        .args(args)
+        .args(["--rate", "2000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("the copy's first acknowledged write", 60, || {
+        let text = std::fs::read_to_string(&state_file).map_err(|e| e.to_string())?;
+        let state: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        match state["copied"].as_u64() {
+            Some(n) if n > 0 => Ok(()),
+            other => Err(format!("copied {other:?}")),
+        }
+    });
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &copy.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let out = copy.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("stopped: ") && said.contains("run the same command again to go on"),
+        "{said}"
+    );
+    let copied_then = by_partition(kcat_bytes(b, &target)).len();
+    assert!(copied_then > 0 && copied_then < 20_000, "{copied_then}");
+
+    // The same command again (unpaced) goes on from where it stopped.
+    let rest = kview_command().args(args).output().unwrap();
+    let said = String::from_utf8_lossy(&rest.stdout);
+    assert!(
+        rest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
+    assert!(said.contains("resumes a copy stopped at"), "{said}");
+    assert!(said.contains("copied 20,000 records"), "{said}");
+    assert_eq!(
+        by_partition(kcat_bytes(b, &target)),
+        by_partition(kcat_bytes(c, &source)),
+        "every record once, in order, with its headers and timestamp"
+    );
 }

@@ -4,6 +4,7 @@
 //! file export and `consume --format json` all use what this stage makes.
 
 pub mod detail;
+pub mod filter;
 pub mod json;
 pub mod json_in;
 pub mod kcat_format;

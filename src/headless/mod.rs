@@ -2,6 +2,7 @@
 
 pub mod clusters;
 pub mod consume;
+pub mod copy;
 pub mod demo;
 pub mod groups;
 pub mod lag;
@@ -94,6 +95,7 @@ pub async fn run(
             writable("commit offsets")?;
             demo::process(client, process, out).await
         }
+        Command::Copy(_) => bail!("kview copy connects to its target cluster itself"),
         Command::Clusters { .. } => bail!("kview clusters lists profiles; it takes no connection"),
         Command::Schemas { .. } => bail!("kview schemas talks to the schema registry only"),
         Command::Completions { .. } | Command::Man => {

@@ -60,6 +60,46 @@ impl Partitioner {
     }
 }
 
+/// Where records taken from one topic go in another.
+#[derive(Debug)]
+pub enum Placement {
+    /// To the partition of the same number: each partition's order is kept.
+    Same,
+    /// By key, as Kafka's Java producer places them (the target has fewer partitions).
+    ByKey(Partitioner, usize),
+}
+
+impl Placement {
+    /// The same partitions when the target has every partition named, else by key.
+    pub fn for_target(source_partitions: &[i32], target_partitions: usize) -> Self {
+        if source_partitions
+            .iter()
+            .all(|&p| p >= 0 && (p as usize) < target_partitions)
+        {
+            Placement::Same
+        } else {
+            Placement::ByKey(Partitioner::default(), target_partitions)
+        }
+    }
+
+    pub fn partition(&self, source_partition: i32, key: Option<&[u8]>) -> i32 {
+        match self {
+            Placement::Same => source_partition,
+            Placement::ByKey(partitioner, count) => partitioner.partition(key, *count),
+        }
+    }
+
+    /// "each record to the partition of the same number", "by key over 3 partitions".
+    pub fn describe(&self) -> String {
+        match self {
+            Placement::Same => "each record goes to the partition of the same number".into(),
+            Placement::ByKey(_, n) => format!(
+                "the target has fewer partitions: records are placed by key over its {n}, as Kafka's producer places them"
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +136,15 @@ mod tests {
         assert_eq!(p.partition(Some(b"user-7"), 6), first);
         let spread: Vec<i32> = (0..6).map(|_| p.partition(None, 3)).collect();
         assert_eq!(spread, vec![0, 1, 2, 0, 1, 2]);
+    }
+
+    #[test]
+    fn records_keep_their_partition_when_the_target_has_it() {
+        let same = Placement::for_target(&[0, 2], 3);
+        assert_eq!(same.partition(2, Some(b"k")), 2);
+        let by_key = Placement::for_target(&[0, 2], 2);
+        assert!(matches!(by_key, Placement::ByKey(_, 2)));
+        let p = by_key.partition(2, Some(b"foobar"));
+        assert_eq!(p, ((murmur2(b"foobar") & 0x7fff_ffff) % 2));
     }
 }

@@ -54,6 +54,8 @@ struct Cursor {
     /// The latest end seen: the high watermark, or read committed, the last stable offset.
     end: i64,
     done: bool,
+    /// Offsets from here on are not read (a copy's planned end); i64::MAX when unbounded.
+    limit: i64,
     /// Read uncommitted: records from the first one of a transaction not yet ended on, held
     /// until its marker says how it ended (or the reader catches up), so they come out in
     /// offset order with their mark.
@@ -96,6 +98,14 @@ impl Cursor {
             out.extend(self.held.pop_front());
         }
     }
+}
+
+/// Offsets `start..end` of one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OffsetRange {
+    pub partition: i32,
+    pub start: i64,
+    pub end: i64,
 }
 
 /// Progress of a reader through the partitions it reads.
@@ -207,6 +217,7 @@ impl Reader {
                 start: offset,
                 end: marks.high,
                 done: stop_at_end && offset >= marks.high,
+                limit: i64::MAX,
                 held: VecDeque::new(),
             });
         }
@@ -220,6 +231,43 @@ impl Reader {
             fetches: 0,
             isolation,
         })
+    }
+
+    /// Reads committed records of each range `[start, end)` and is done at their ends.
+    pub fn open_ranges(client: &KafkaClient, topic: &str, ranges: &[OffsetRange]) -> Self {
+        let cursors = ranges
+            .iter()
+            .map(|r| Cursor {
+                position: FetchPosition {
+                    topic: topic.to_owned(),
+                    partition: r.partition,
+                    offset: r.start,
+                },
+                start: r.start,
+                end: r.end,
+                done: r.start >= r.end,
+                limit: r.end,
+                held: VecDeque::new(),
+            })
+            .collect();
+        Reader {
+            cursors,
+            stop_at_end: true,
+            retries: None,
+            max_wait: Duration::from_millis(500),
+            partition_bytes: PARTITION_FETCH_BYTES,
+            lane: client.fetch_lane(),
+            fetches: 0,
+            isolation: Isolation::ReadCommitted,
+        }
+    }
+
+    /// Where each partition's next read starts (never past its range's end).
+    pub fn positions(&self) -> Vec<(i32, i64)> {
+        self.cursors
+            .iter()
+            .map(|c| (c.position.partition, c.position.offset.min(c.limit)))
+            .collect()
     }
 
     pub fn isolation(&self) -> Isolation {
@@ -317,8 +365,10 @@ impl Reader {
                 _ => result.high_watermark,
             };
             cursor.position.offset = result.next_offset;
-            cursor.end = cursor.end.max(end);
-            let caught_up = result.next_offset >= end;
+            cursor.end = cursor.end.max(end).min(cursor.limit);
+            let caught_up = result.next_offset >= end.min(cursor.limit);
+            let limit = cursor.limit;
+            result.messages.retain(|m| m.offset < limit);
             match self.isolation {
                 Isolation::ReadCommitted => out.append(&mut result.messages),
                 Isolation::ReadUncommitted => {
@@ -373,6 +423,7 @@ mod tests {
             start: 0,
             end,
             done: false,
+            limit: i64::MAX,
             held: VecDeque::new(),
         };
         let mut reader = Reader {
@@ -418,6 +469,7 @@ mod tests {
             start: 0,
             end: 0,
             done: false,
+            limit: i64::MAX,
             held: VecDeque::new(),
         }
     }

@@ -5,7 +5,6 @@ use crate::kafka::records::Isolation;
 use std::collections::VecDeque;
 
 use chrono::FixedOffset;
-use regex::Regex;
 
 use super::super::action::Action;
 use super::super::event::Command;
@@ -14,6 +13,7 @@ use super::super::prompt::{self, PromptKind};
 use super::super::state::State;
 use crate::decode::StyledLine;
 use crate::decode::detail::detail_lines;
+pub use crate::decode::filter::Filter;
 use crate::decode::json::JsonMessage;
 use crate::decode::text::{escape_str, one_line, preview};
 use crate::human;
@@ -88,63 +88,19 @@ fn fit_chars(s: &str, max: usize) -> String {
     }
 }
 
-#[derive(Debug, Clone)]
-pub enum Filter {
-    Substring(String),
-    Regex(Regex),
-}
-
-impl Filter {
-    /// `/pattern/` is a regex; anything else a plain substring.
-    pub fn parse(text: &str) -> Result<Option<Filter>, String> {
-        if text.is_empty() {
-            return Ok(None);
-        }
-        if text.len() >= 2 && text.starts_with('/') && text.ends_with('/') {
-            return Regex::new(&text[1..text.len() - 1])
-                .map(|r| Some(Filter::Regex(r)))
-                .map_err(|e| {
-                    format!(
-                        "invalid regex: {}",
-                        e.to_string().lines().last().unwrap_or_default()
-                    )
-                });
-        }
-        Ok(Some(Filter::Substring(text.to_owned())))
-    }
-
-    /// Whether any of these texts matches.
-    pub fn matches_any<'t>(&self, texts: impl IntoIterator<Item = &'t str>) -> bool {
-        texts.into_iter().any(|t| match self {
-            Filter::Substring(s) => t.contains(s.as_str()),
-            Filter::Regex(r) => r.is_match(t),
-        })
-    }
-
-    pub fn text(&self) -> String {
-        match self {
-            Filter::Substring(s) => s.clone(),
-            Filter::Regex(r) => format!("/{}/", r.as_str()),
-        }
-    }
-
-    /// Matches over key and value as text: decoded JSON when a schema read them, the bytes
-    /// otherwise (lossy for binary data).
-    fn matches(&self, row: &MessageRow) -> bool {
-        let field = |b: &Option<bytes::Bytes>, shown: &Shown| match shown {
-            Shown::Decoded(d) => Some(d.json.to_string()),
-            _ => b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
-        };
-        let m = &row.message;
-        let texts = [
-            field(&m.key, &row.key_shown),
-            field(&m.value, &row.value_shown),
-        ];
-        texts.iter().flatten().any(|t| match self {
-            Filter::Substring(s) => t.contains(s.as_str()),
-            Filter::Regex(r) => r.is_match(t),
-        })
-    }
+/// Whether the filter matches a row's key or value as text: decoded JSON when a schema read
+/// them, the bytes otherwise (lossy for binary data).
+fn row_matches(filter: &Filter, row: &MessageRow) -> bool {
+    let field = |b: &Option<bytes::Bytes>, shown: &Shown| match shown {
+        Shown::Decoded(d) => Some(d.json.to_string()),
+        _ => b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+    };
+    let m = &row.message;
+    let texts = [
+        field(&m.key, &row.key_shown),
+        field(&m.value, &row.value_shown),
+    ];
+    filter.matches_any(texts.iter().flatten().map(String::as_str))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,7 +313,7 @@ impl MessagesView {
             let row = Self::make_row(self.next_seq, message, book, &subjects);
             let bytes = row.bytes;
             self.next_seq += 1;
-            if self.filter.as_ref().is_none_or(|f| f.matches(&row)) {
+            if self.filter.as_ref().is_none_or(|f| row_matches(f, &row)) {
                 self.visible.push(row.seq);
             }
             self.ring_bytes += bytes;
@@ -430,7 +386,7 @@ impl MessagesView {
         self.visible = self
             .rows
             .iter()
-            .filter(|r| self.filter.as_ref().is_none_or(|f| f.matches(r)))
+            .filter(|r| self.filter.as_ref().is_none_or(|f| row_matches(f, r)))
             .map(|r| r.seq)
             .collect();
         self.list.selected = selected_seq

@@ -170,6 +170,18 @@ pub struct Marker {
     pub commit: bool,
 }
 
+impl From<&Message> for ProduceRecord {
+    /// The record as read, to be written again: key, value, headers and timestamp kept.
+    fn from(m: &Message) -> Self {
+        ProduceRecord {
+            key: m.key.clone(),
+            value: m.value.clone(),
+            headers: m.headers.clone(),
+            timestamp_ms: m.timestamp_ms,
+        }
+    }
+}
+
 impl Message {
     /// Bytes of key, value and headers: what the record costs in memory, roughly.
     pub fn payload_size(&self) -> usize {
