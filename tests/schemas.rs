@@ -175,7 +175,7 @@ fn input_that_does_not_fit_the_schema_names_the_field_and_sends_nothing() {
     assert!(!out.status.success());
     let line = stderr_line(&out);
     assert!(
-        line.contains("line 2: field value: expected a double, got \"hot\""),
+        line.contains("line 2: value: field value: expected a double, got \"hot\""),
         "{line}"
     );
     assert!(line.contains("nothing was sent"), "{line}");
