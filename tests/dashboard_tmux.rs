@@ -594,3 +594,118 @@ fn a_whole_topic_search_finds_an_old_record_the_tail_does_not_show() {
         "every record was scanned:\n{screen}"
     );
 }
+
+/// A topic's records as `consume --format json` writes them, without the fields a copy
+/// changes (where it is and when it was written).
+fn records_as_written(b: &str, topic: &str) -> Vec<serde_json::Value> {
+    let out = kview_ok(b, &["consume", "-t", topic, "-e", "--format", "json"], None);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            for field in ["topic", "partition", "offset", "timestamp"] {
+                v.as_object_mut().unwrap().remove(field);
+            }
+            v
+        })
+        .collect()
+}
+
+#[test]
+fn marked_records_go_to_another_topic_byte_for_byte_and_to_a_file_as_consume_writes_them() {
+    let b = broker();
+    let dead = unique("dead-letters");
+    let replay = unique("replayed");
+    let _dead = create_topic(b, &dead, 1, 1);
+    let _replay = create_topic(b, &replay, 1, 1);
+    let input: Vec<String> = (0..5)
+        .map(|i| {
+            let mut record = serde_json::json!({
+                "key": format!("order-{i}"),
+                "value": format!("failed-{i}"),
+                "headers": [{"name": "retry", "value": "1"}, {"name": "retry", "value": null}],
+            });
+            if i == 1 {
+                record["value"] = serde_json::Value::Null;
+                record["value_base64"] = "AP8Kgw==".into();
+            }
+            record.to_string()
+        })
+        .collect();
+    kview_ok(
+        b,
+        &["produce", "-q", "-t", &dead, "--format", "json"],
+        Some(input.join("\n").as_bytes()),
+    );
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start(&format!("{bin} -b {b}; sleep 60"), 100, 30);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text(&format!("topic {dead}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the topic view", |s| s.contains("Enter: messages"));
+    tmux.keys(&["m"]);
+    tmux.wait_for("the records", |s| s.contains("failed-4"));
+    // Space marks offset 0 and moves on; V marks from there to offset 2.
+    tmux.keys(&["g", "Space", "j", "V"]);
+    tmux.wait_for("three marked", |s| s.contains("3 marked (> send"));
+    tmux.keys(&[">"]);
+    tmux.wait_for("the send prompt", |s| {
+        s.contains("send 3 marked records to topic:")
+    });
+    tmux.type_text(&replay);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the send's answer", |s| s.contains("sent 3 records"));
+    assert!(
+        screen.contains(&format!("sent 3 records of 3 to {replay}")),
+        "{screen}"
+    );
+
+    let sent = records_as_written(b, &replay);
+    let read = records_as_written(b, &dead);
+    assert_eq!(sent, read[..3], "keys, values and headers as they were");
+
+    // w writes the marked records, in consume's shape.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("marked.jsonl");
+    tmux.keys(&["w"]);
+    tmux.wait_for("the write prompt", |s| {
+        s.contains("write 3 marked records as JSON lines to:")
+    });
+    tmux.keys(&["C-u"]);
+    tmux.type_text(path.to_str().unwrap());
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the file written", |s| s.contains("wrote 3 records"));
+    let consumed = kview_ok(
+        b,
+        &["consume", "-t", &dead, "-e", "-c", "3", "--format", "json"],
+        None,
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), consumed);
+
+    // x clears the marks: > sends the selected record alone.
+    tmux.keys(&["x"]);
+    tmux.wait_for("the marks cleared", |s| s.contains("no longer marked"));
+    tmux.keys(&[">"]);
+    tmux.wait_for("the send prompt", |s| {
+        s.contains("send the selected record to topic:")
+    });
+    tmux.keys(&["Escape"]);
+
+    // Read-only, nothing is sent.
+    let tmux = Tmux::start(&format!("{bin} -b {b} --read-only; sleep 60"), 100, 30);
+    tmux.wait_for("connected", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text(&format!("topic {dead}"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the topic view", |s| s.contains("Enter: messages"));
+    tmux.keys(&["m"]);
+    tmux.wait_for("the records", |s| s.contains("failed-4"));
+    tmux.keys(&["Space", ">"]);
+    tmux.wait_for("the refusal", |s| {
+        s.contains("read-only mode: changes are disabled")
+    });
+    assert_eq!(records_as_written(b, &replay).len(), 3);
+}

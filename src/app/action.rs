@@ -38,6 +38,13 @@ pub enum Action {
     /// Show times in UTC, or back in the local zone.
     ToggleUtc,
     WriteFile,
+    /// Mark the selected record (or unmark it) to send or save.
+    ToggleMark,
+    /// Mark the records from the last one marked to the selection.
+    MarkRange,
+    ClearMarks,
+    /// Send the marked records to a topic.
+    SendMarked,
     ResetOffsets,
     /// Reset only the selected partition of a group.
     ResetPartition,

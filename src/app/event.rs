@@ -151,6 +151,8 @@ pub enum Event {
         error: String,
     },
     Produced(Result<Produced, String>),
+    /// What sending records from the browser came to, as one line.
+    Sent(Result<String, String>),
     BrokerConfigs {
         broker: i32,
         result: Result<Vec<ConfigEntry>, String>,
@@ -251,6 +253,11 @@ pub enum Command {
     Browse(BrowseRequest),
     StopBrowse,
     Produce(ProduceRequest),
+    /// Records read in the browser, sent to a topic (a dead-letter replay).
+    SendRecords {
+        topic: String,
+        records: Vec<crate::kafka::ProduceRecord>,
+    },
     /// Put bytes on the user's clipboard (OSC 52, which works over SSH).
     Copy(Vec<u8>),
     WriteFile {

@@ -249,7 +249,32 @@ const MESSAGES: &[Binding] = &[
         "times in UTC or the local zone",
         false,
     ),
-    ch('w', Action::WriteFile, "write shown records to file", true),
+    bind(
+        KeyCode::Char(' '),
+        "space",
+        Action::ToggleMark,
+        "mark / unmark the record",
+        false,
+    ),
+    ch(
+        'V',
+        Action::MarkRange,
+        "mark from the last marked to here",
+        false,
+    ),
+    ch('x', Action::ClearMarks, "clear the marks", false),
+    ch(
+        '>',
+        Action::SendMarked,
+        "send marked records (or the selected) to a topic",
+        false,
+    ),
+    ch(
+        'w',
+        Action::WriteFile,
+        "write marked (else shown) records to file",
+        true,
+    ),
     ch('p', Action::OpenProduce, "produce", false),
 ];
 

@@ -30,6 +30,8 @@ pub enum PromptKind {
     ConfirmDeleteGroup,
     /// Type the partition (`TOPIC/P`) to abort the hanging transaction on it.
     ConfirmAbortTransaction,
+    /// The topic the marked records go to.
+    SendMarked,
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +303,7 @@ fn submit_admin(
         PromptKind::ConfirmAbortTransaction => {
             views::transactions::confirm_abort(state, target, text)
         }
+        PromptKind::SendMarked => views::messages::send_marked(state, text),
         _ => return None,
     })
 }
@@ -352,7 +355,8 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         | PromptKind::AddPartitions
         | PromptKind::EditConfig
         | PromptKind::ConfirmDeleteGroup
-        | PromptKind::ConfirmAbortTransaction => {}
+        | PromptKind::ConfirmAbortTransaction
+        | PromptKind::SendMarked => {}
     }
     Vec::new()
 }

@@ -393,6 +393,13 @@ impl Runtime {
                     |c| requests::produce(c, request, partitioner, registry),
                 )
             }
+            Command::SendRecords { topic, records } => {
+                let partitioner = self.partitioner.clone();
+                self.with_client(
+                    |e| Event::Sent(Err(e)),
+                    |c| requests::send_records(c, topic, records, partitioner),
+                )
+            }
             Command::Copy(bytes) => copy_to_clipboard(&bytes),
             Command::StartMl { producer, trainer } => {
                 let Some(c) = self.client.get().cloned() else {

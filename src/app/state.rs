@@ -534,6 +534,8 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             }
         }
         Event::Produced(result) => views::produce::on_produced(state, result),
+        Event::Sent(Ok(said)) => state.info(said),
+        Event::Sent(Err(e)) => state.error(e),
         Event::Wrote { path, result } => match result {
             Ok(n) => state.info(format!("wrote {n} records to {}", path.display())),
             Err(e) => state.error(format!("cannot write {}: {e}", path.display())),

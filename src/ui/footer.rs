@@ -24,7 +24,11 @@ pub fn label(prompt: &Prompt) -> String {
         PromptKind::Offset => {
             "start at (offset, -N per partition, @unix_ms, RFC 3339 time, beginning, end): ".into()
         }
-        PromptKind::WritePath => "write shown records as JSON lines to: ".into(),
+        PromptKind::WritePath if target.is_empty() => {
+            "write shown records as JSON lines to: ".into()
+        }
+        PromptKind::WritePath => format!("write {target} as JSON lines to: "),
+        PromptKind::SendMarked => format!("send {target} to topic: "),
         PromptKind::GroupFilter => "filter groups: ".into(),
         PromptKind::ResetTarget => {
             "reset to (earliest, latest, OFFSET, ±N, @time) [TOPIC[/P]]: ".into()

@@ -81,6 +81,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             theme.warn,
         ));
     }
+    if m.marked_len() > 0 {
+        spans.push(Span::styled(
+            format!(
+                " · {} marked (> send, w save, x clear)",
+                count(m.marked_len() as i64)
+            ),
+            theme.key,
+        ));
+    }
     if let Some(f) = &m.filter {
         let kind = if matches!(f, Filter::Regex(_)) {
             "regex"
@@ -151,8 +160,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             TxnMark::Open => (format!("[open txn] {}", r.value_preview()), theme.dim),
             _ => (r.value_preview(), ratatui::style::Style::default()),
         };
+        // A marked record says so before its partition (and keeps it in every colour scheme).
+        let partition = if m.is_marked(r) {
+            format!("●{}", r.message.partition)
+        } else {
+            r.message.partition.to_string()
+        };
+        let style = if m.is_marked(r) { theme.key } else { style };
         let cells = vec![
-            r.message.partition.to_string(),
+            partition,
             r.message.offset.to_string(),
             time,
             r.key_preview(),

@@ -201,6 +201,50 @@ pub async fn search(
     }
 }
 
+/// Sends records read in the browser to `topic`, placed by key as a producer would; answers
+/// with what was acknowledged where.
+pub async fn send_records(
+    client: Arc<KafkaClient>,
+    topic: String,
+    records: Vec<ProduceRecord>,
+    partitioner: Arc<Partitioner>,
+) -> Event {
+    let sent = records.len();
+    let result = async {
+        let meta = client.topic(&topic).await.map_err(|e| e.to_string())?;
+        let mut parts: std::collections::BTreeMap<i32, Vec<ProduceRecord>> = Default::default();
+        for r in records {
+            let p = partitioner.partition(r.key.as_deref(), meta.partitions.len());
+            parts.entry(p).or_default().push(r);
+        }
+        let written = client
+            .produce_partitions(&meta.name, parts.into_iter().collect(), Compression::None)
+            .await;
+        let acknowledged: usize = written.iter().map(|w| w.offsets.len()).sum();
+        let partitions: Vec<String> = written
+            .iter()
+            .filter(|w| !w.offsets.is_empty())
+            .map(|w| w.partition.to_string())
+            .collect();
+        let said = format!(
+            "sent {} of {sent} to {} (partitions {})",
+            crate::human::plural(acknowledged as i64, "record"),
+            meta.name,
+            partitions.join(", ")
+        );
+        match written.into_iter().find_map(|w| w.error) {
+            Some(e) => Err(format!("{e}; {said}")),
+            None => Ok(said),
+        }
+    }
+    .await;
+    match &result {
+        Ok(said) => tracing::info!("{said}"),
+        Err(e) => tracing::warn!("send failed: {e}"),
+    }
+    Event::Sent(result)
+}
+
 pub async fn produce(
     client: Arc<KafkaClient>,
     mut request: ProduceRequest,

@@ -1,20 +1,20 @@
 //! The message browser's state: a bounded ring of records with their display text computed on
 //! arrival, a filter, a selection and the detail of the selected record.
 
+mod actions;
+
 use crate::kafka::records::Isolation;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
+
+pub use actions::{on_action, send_marked, set_filter, write_file};
 
 use chrono::FixedOffset;
 
 use super::super::action::Action;
-use super::super::event::Command;
 use super::super::list::ListSelection;
-use super::super::prompt::{self, PromptKind};
-use super::super::state::State;
 use crate::decode::StyledLine;
 use crate::decode::detail::detail_lines;
 pub use crate::decode::filter::Filter;
-use crate::decode::json::JsonMessage;
 use crate::decode::text::{escape_str, one_line, preview};
 use crate::human;
 use crate::kafka::reader::Progress;
@@ -44,6 +44,11 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
+    /// The record's place in its topic.
+    pub fn id(&self) -> (i32, i64) {
+        (self.message.partition, self.message.offset)
+    }
+
     /// The list's one-line key. Formatted when drawn, for the rows on screen only: a live
     /// tail of a firehose passes thousands of rows a second that nobody sees.
     pub fn key_preview(&self) -> String {
@@ -144,6 +149,11 @@ pub struct MessagesView {
     detail: Option<(u64, Vec<StyledLine>)>,
     /// The zone the detail's time is written in (`z` switches).
     time_zone: Option<FixedOffset>,
+    /// Records marked to send or save, by partition and offset; a record leaving the ring
+    /// takes its mark along, so every mark is a row that can be sent.
+    marked: BTreeSet<(i32, i64)>,
+    /// The record last marked or unmarked alone: `V` marks from it to the selection.
+    mark_anchor: Option<(i32, i64)>,
 }
 
 impl Default for MessagesView {
@@ -174,6 +184,8 @@ impl Default for MessagesView {
             detail_width: 78,
             detail: None,
             time_zone: None,
+            marked: BTreeSet::new(),
+            mark_anchor: None,
         }
     }
 }
@@ -188,7 +200,12 @@ impl MessagesView {
         start: StartAt,
         follow: bool,
     ) {
-        let filter = self.filter.take().filter(|_| self.topic == topic);
+        let same_topic = self.topic == topic;
+        let filter = self.filter.take().filter(|_| same_topic);
+        // Reading the same topic again (older records, another start) keeps what was marked
+        // for as long as those records are in the ring.
+        let marked = std::mem::take(&mut self.marked);
+        let marked = if same_topic { marked } else { BTreeSet::new() };
         *self = MessagesView {
             topic: topic.to_owned(),
             partition,
@@ -196,6 +213,7 @@ impl MessagesView {
             follow,
             browse_id: id,
             filter,
+            marked,
             isolation: self.isolation,
             ..MessagesView::default()
         };
@@ -324,6 +342,7 @@ impl MessagesView {
         {
             let old = self.rows.pop_front().expect("non-empty ring");
             self.ring_bytes -= old.bytes;
+            self.marked.remove(&old.id());
             self.dropped += 1;
         }
         // The visible rows that left the ring go in one cut (they are its oldest).
@@ -404,6 +423,61 @@ impl MessagesView {
         }
     }
 
+    pub fn is_marked(&self, row: &MessageRow) -> bool {
+        !self.marked.is_empty() && self.marked.contains(&row.id())
+    }
+
+    pub fn marked_len(&self) -> usize {
+        self.marked.len()
+    }
+
+    /// The marked rows, in the ring's order.
+    pub fn marked_rows(&self) -> impl Iterator<Item = &MessageRow> + '_ {
+        self.rows.iter().filter(|r| self.is_marked(r))
+    }
+
+    /// Marks the selected record, or unmarks it; it becomes the anchor of a `V` range.
+    pub fn toggle_mark(&mut self) -> Option<bool> {
+        let id = self.selected_row()?.id();
+        self.mark_anchor = Some(id);
+        Some(if self.marked.remove(&id) {
+            false
+        } else {
+            self.marked.insert(id)
+        })
+    }
+
+    /// Marks every shown record from the anchor to the selection (both included); without an
+    /// anchor, the selected one. Returns how many marks are new.
+    pub fn mark_range(&mut self) -> usize {
+        let Some(selected) = self.selected_row().map(MessageRow::id) else {
+            return 0;
+        };
+        let anchor = self
+            .mark_anchor
+            .and_then(|a| self.visible_rows().position(|r| r.id() == a));
+        let here = self.list.selected;
+        let (from, to) = match anchor {
+            Some(a) => (a.min(here), a.max(here)),
+            None => (here, here),
+        };
+        let ids: Vec<_> = self
+            .visible_rows()
+            .skip(from)
+            .take(to - from + 1)
+            .map(MessageRow::id)
+            .collect();
+        let before = self.marked.len();
+        self.marked.extend(ids);
+        self.mark_anchor = Some(selected);
+        self.marked.len() - before
+    }
+
+    pub fn clear_marks(&mut self) -> usize {
+        self.mark_anchor = None;
+        std::mem::take(&mut self.marked).len()
+    }
+
     /// Sets the detail pane's width from the screen's (the layout ui/messages.rs draws).
     pub fn fit_detail_to(&mut self, screen_width: u16) {
         let pane = if screen_width >= 140 {
@@ -440,270 +514,5 @@ impl MessagesView {
     }
 }
 
-pub fn set_filter(state: &mut State, text: &str) {
-    let rows = state.page();
-    match Filter::parse(text) {
-        Ok(filter) => state.messages.set_filter(filter, rows),
-        Err(e) => state.error(e),
-    }
-}
-
-/// Writes the shown records, as JSON lines, to a file the user named.
-pub fn write_file(state: &mut State, path: &str) -> Vec<Command> {
-    if path.is_empty() {
-        state.error("no file name given");
-        return Vec::new();
-    }
-    let topic = &state.messages.topic;
-    let lines = state
-        .messages
-        .visible_rows()
-        .map(|r| serde_json::to_string(&JsonMessage::new(topic, &r.message)).unwrap_or_default())
-        .collect();
-    vec![Command::WriteFile {
-        path: path.into(),
-        lines,
-    }]
-}
-
-/// Records read before the oldest shown, per partition, when scrolling up past the top.
-const OLDER_STEP: i64 = 200;
-
-/// Scrolling up past the first row reads further back: the same browse again from earlier, with
-/// the selected record selected again once it is back.
-fn load_older(state: &mut State) -> Vec<Command> {
-    let m = &state.messages;
-    if m.search.is_some() || m.len() >= RING_RECORDS {
-        return Vec::new();
-    }
-    let start = match m.start {
-        StartAt::FromEnd(n) => StartAt::FromEnd(n + OLDER_STEP),
-        StartAt::End => StartAt::FromEnd(OLDER_STEP),
-        StartAt::Offset(o) if o > 0 => StartAt::Offset((o - OLDER_STEP).max(0)),
-        _ => return Vec::new(),
-    };
-    let keep = m
-        .selected_row()
-        .map(|r| (r.message.partition, r.message.offset));
-    let (topic, partition, follow) = (m.topic.clone(), m.partition, m.follow);
-    let command = state.start_browse(&topic, partition, start, follow);
-    state.messages.reselect = keep;
-    state.info("reading older records…");
-    vec![command]
-}
-
-pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
-    let rows = state.page();
-    let m = &mut state.messages;
-    match action {
-        Action::Up | Action::PageUp | Action::Top
-            if m.focus == Focus::List && m.list.selected == 0 =>
-        {
-            return load_older(state);
-        }
-        a if a.is_navigation() => match m.focus {
-            Focus::List => m.step(action, rows),
-            Focus::Detail => {
-                let mut scroll = ListSelection {
-                    selected: m.detail_scroll as usize,
-                    offset: 0,
-                };
-                scroll.step(action, m.detail_lines().len(), rows);
-                m.detail_scroll = scroll.selected as u16;
-            }
-        },
-        Action::NextPane | Action::PrevPane => {
-            m.focus = match m.focus {
-                Focus::List => Focus::Detail,
-                Focus::Detail => Focus::List,
-            };
-        }
-        Action::OpenFilter => {
-            let current = m.filter.as_ref().map(Filter::text).unwrap_or_default();
-            prompt::open(state, PromptKind::MessageFilter, &current);
-        }
-        Action::JumpToOffset => prompt::open(state, PromptKind::Offset, ""),
-        Action::SearchTopic => prompt::open(state, PromptKind::SearchTopic, ""),
-        Action::ToggleUtc => {
-            let utc = FixedOffset::east_opt(0);
-            state.utc_offset = if state.utc_offset == utc { None } else { utc };
-            let offset = state.utc_offset;
-            state.messages.retime(offset);
-            state.info(format!("times in {}", human::zone(offset)));
-        }
-        Action::FromBeginning => {
-            let (topic, partition) = (m.topic.clone(), m.partition);
-            return vec![state.start_browse(&topic, partition, StartAt::Beginning, false)];
-        }
-        Action::Follow => {
-            let (topic, partition) = (m.topic.clone(), m.partition);
-            return vec![state.start_browse(&topic, partition, StartAt::FromEnd(100), true)];
-        }
-        Action::ToggleIsolation => {
-            // Read the same range again, the other way.
-            m.isolation = match m.isolation {
-                Isolation::ReadCommitted => Isolation::ReadUncommitted,
-                Isolation::ReadUncommitted => Isolation::ReadCommitted,
-            };
-            let (topic, partition, start, follow) =
-                (m.topic.clone(), m.partition, m.start, m.follow);
-            return vec![state.start_browse(&topic, partition, start, follow)];
-        }
-        Action::Copy => {
-            let value = m
-                .selected_row()
-                .map(|row| row.message.value.as_deref().unwrap_or_default().to_vec());
-            return match value {
-                Some(value) if value.len() > CLIPBOARD_LIMIT => {
-                    state.error(format!(
-                        "value of {} bytes is too large for the clipboard; w writes it to a file",
-                        value.len()
-                    ));
-                    Vec::new()
-                }
-                Some(value) => {
-                    state.info(format!(
-                        "copied {} bytes to the clipboard (OSC 52)",
-                        value.len()
-                    ));
-                    vec![Command::Copy(value)]
-                }
-                None => {
-                    state.error("no message selected");
-                    Vec::new()
-                }
-            };
-        }
-        Action::WriteFile => {
-            let name = format!("kview-{}.jsonl", m.topic);
-            prompt::open(state, PromptKind::WritePath, &name);
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::kafka::TimestampType;
-    use bytes::Bytes;
-
-    fn msg(offset: i64, value: &str) -> Message {
-        Message {
-            partition: 0,
-            offset,
-            timestamp_ms: 0,
-            timestamp_type: TimestampType::CreateTime,
-            key: None,
-            value: Some(Bytes::copy_from_slice(value.as_bytes())),
-            headers: vec![],
-            producer_id: -1,
-            txn: crate::kafka::records::TxnMark::None,
-        }
-    }
-
-    #[test]
-    fn the_ring_is_bounded_and_counts_what_it_dropped() {
-        let mut v = MessagesView::default();
-        let batch: Vec<Message> = (0..RING_RECORDS as i64 + 10).map(|o| msg(o, "x")).collect();
-        v.push(
-            batch,
-            Some(FixedOffset::east_opt(0).unwrap()),
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        assert_eq!(v.len(), RING_RECORDS);
-        assert_eq!(v.dropped, 10);
-        assert_eq!(v.visible_rows().next().unwrap().message.offset, 10);
-    }
-
-    #[test]
-    fn filters_by_substring_and_regex_and_keeps_the_selection() {
-        let mut v = MessagesView::default();
-        v.push(
-            vec![
-                msg(0, "apple"),
-                msg(1, "banana"),
-                msg(2, "cherry"),
-                msg(3, "apricot"),
-            ],
-            None,
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        v.list.select(1, 4, 10);
-        v.set_filter(Filter::parse("ap").unwrap(), 10);
-        assert_eq!(v.visible_len(), 2);
-        assert_eq!(v.selected_row().unwrap().message.offset, 3);
-        v.set_filter(Filter::parse("/^(b|c)/").unwrap(), 10);
-        assert_eq!(
-            v.visible_rows()
-                .map(|r| r.message.offset)
-                .collect::<Vec<_>>(),
-            vec![1, 2]
-        );
-        assert!(Filter::parse("/(/").unwrap_err().contains("invalid regex"));
-        v.set_filter(None, 10);
-        assert_eq!(v.visible_len(), 4);
-    }
-
-    #[test]
-    fn following_keeps_the_newest_row_selected() {
-        let mut v = MessagesView {
-            follow: true,
-            ..MessagesView::default()
-        };
-        v.push(
-            vec![msg(0, "a"), msg(1, "b")],
-            None,
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        assert_eq!(v.list.selected, 1);
-        v.push(
-            vec![msg(2, "c")],
-            None,
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        assert_eq!(v.list.selected, 2);
-        v.list.select(0, 3, 10);
-        v.push(
-            vec![msg(3, "d")],
-            None,
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        assert_eq!(v.list.selected, 0, "a user who scrolled up stays put");
-    }
-
-    #[test]
-    fn detail_escapes_and_formats() {
-        let mut v = MessagesView::default();
-        let mut m = msg(0, "{\"a\":1}");
-        m.key = Some(Bytes::from_static(b"\x1b[2Jk"));
-        v.push(
-            vec![m, msg(1, "line1\n\x1b[31mred")],
-            None,
-            10,
-            &SchemaBook::default(),
-            Instant::now(),
-        );
-        v.list.select(0, 2, 10);
-        v.refresh_detail();
-        let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();
-        assert!(text.iter().any(|l| l == "key: \\x1b[2Jk"));
-        assert!(text.iter().any(|l| l == "  \"a\": 1"));
-        v.list.select(1, 2, 10);
-        v.refresh_detail();
-        let text: Vec<String> = v.detail_lines().iter().map(|l| l.to_string()).collect();
-        assert!(text.iter().any(|l| l == "\\x1b[31mred"));
-        assert!(text.iter().all(|l| !l.contains('\x1b')));
-    }
-}
+mod tests;
