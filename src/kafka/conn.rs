@@ -67,6 +67,9 @@ pub struct BrokerConn {
     request_timeout: Duration,
     max_frame_bytes: usize,
     out: BytesMut,
+    /// Responses are read into this and split off: once the records of the last one are
+    /// dropped, the next reuses its memory instead of faulting in fresh pages.
+    incoming: BytesMut,
 }
 
 impl std::fmt::Debug for BrokerConn {
@@ -116,6 +119,7 @@ impl BrokerConn {
             request_timeout: settings.connect_timeout,
             max_frame_bytes: settings.max_frame_bytes,
             out: BytesMut::with_capacity(4096),
+            incoming: BytesMut::new(),
         };
         conn.negotiate().await.map_err(|e| match e {
             KafkaError::Timeout { after, .. } => KafkaError::NoKafkaAnswer {
@@ -306,12 +310,15 @@ impl BrokerConn {
             });
         }
         // Read into spare capacity: a fetch response is megabytes, and zeroing it first was a
-        // tenth of a consume's time.
+        // tenth of a consume's time. `reserve` takes the old allocation back when nothing
+        // points into it any more (a fifth of a consume went to page faults without it).
         let size = size as usize;
-        let mut frame = BytesMut::with_capacity(size);
+        self.incoming.clear();
+        self.incoming.reserve(size);
+        let frame = &mut self.incoming;
         while frame.len() < size {
             let missing = size - frame.len();
-            let mut rest = (&mut frame).limit(missing);
+            let mut rest = (&mut *frame).limit(missing);
             match self.stream.read_buf(&mut rest).await {
                 Ok(0) => {
                     let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
@@ -321,7 +328,7 @@ impl BrokerConn {
                 Err(e) => return Err(self.lost(&e)),
             }
         }
-        Ok(frame.freeze())
+        Ok(self.incoming.split_to(size).freeze())
     }
 
     fn lost(&self, e: &std::io::Error) -> KafkaError {

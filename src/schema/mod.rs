@@ -367,6 +367,14 @@ impl SchemaReader {
     /// What `bytes` show as `format`, after fetching their schema if it is new (or failed a
     /// while ago).
     pub async fn show(&mut self, format: DataFormat, bytes: &[u8], subject: &str) -> Shown {
+        self.learn(format, bytes).await;
+        self.book.show(format, bytes, subject)
+    }
+
+    /// Fetches the schema `bytes` name when it is new (or failed a while ago). A reader of
+    /// millions of records calls this and then [`SchemaReader::known`]: most records need no
+    /// fetch, and an `await` per record moved a large future each time.
+    pub async fn learn(&mut self, format: DataFormat, bytes: &[u8]) {
         // Without a registry there is nothing to fetch, and no clock to read per record.
         if let Some(registry) = &self.registry
             && let Some(id) = self.book.wanted(format, bytes, Instant::now())
@@ -377,6 +385,15 @@ impl SchemaReader {
                 .unwrap_or_else(|e| Err(format!("schema look-up failed: {e}")));
             self.book.insert(id, loaded.map(Arc::new), Instant::now());
         }
+    }
+
+    /// Whether [`SchemaReader::learn`] has anything to do for `bytes`.
+    pub fn lacks(&self, format: DataFormat, bytes: &[u8]) -> bool {
+        self.registry.is_some() && self.book.wanted(format, bytes, Instant::now()).is_some()
+    }
+
+    /// What `bytes` show with the schemas learnt so far.
+    pub fn known(&self, format: DataFormat, bytes: &[u8], subject: &str) -> Shown {
         self.book.show(format, bytes, subject)
     }
 }
