@@ -78,6 +78,10 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
 
+    /// Show records without the profile's masking (rules it marks `enforce` still hold)
+    #[arg(long, global = true)]
+    pub no_mask: bool,
+
     /// Let the dashboard take mouse input (scrolling); off so the terminal's own selection works
     #[arg(long, help_heading = "Dashboard")]
     pub mouse: bool,
@@ -682,6 +686,7 @@ impl GlobalOpts {
             command_config: self.command_config.clone(),
             read_only: self.read_only,
             schema_registry: self.schema_registry.clone(),
+            no_mask: self.no_mask,
         }
     }
 }

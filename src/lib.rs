@@ -145,5 +145,5 @@ pub async fn run(cli: Cli) -> Result<u8> {
         out.flush()?;
         return code;
     }
-    headless::run(&client, registry, command, &mut out).await
+    headless::run(&client, registry, &resolved.masking(), command, &mut out).await
 }

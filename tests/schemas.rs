@@ -533,3 +533,45 @@ fn keys_are_encoded_with_a_subject_too_and_round_trip_through_json() {
     assert_eq!(key_bytes(&back[0]), key_bytes(&raw[0]));
     assert_eq!(key_bytes(&back[1]), key_bytes(&raw[1]));
 }
+
+#[test]
+fn a_profile_masks_fields_of_schema_decoded_values_after_decoding() {
+    let topic = unique("sr-masked");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    schema_peer(&["produce", "avro", &topic], Some(&jsonl(&samples("avro"))));
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!(
+            "[clusters.local]\nbrokers = \"{}\"\nschema_registry = \"{}\"\n\n[[clusters.local.mask]]\ntopics = \"sr-masked-.*\"\njson_paths = [\"$.sensor\"]\n",
+            broker(),
+            registry()
+        ),
+    )
+    .unwrap();
+    for format in ["json", "raw"] {
+        let mut cmd = kview_command();
+        cmd.args([
+            "--config",
+            config.path().to_str().unwrap(),
+            "--cluster",
+            "local",
+        ])
+        .args(["consume", "-t", &topic, "-e", "--format", format]);
+        let out = common::run(cmd, None);
+        assert!(out.status.success(), "{out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains("s-1") && !text.contains("s-2"),
+            "{format}: {text}"
+        );
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        let value = if format == "json" {
+            &first["value"]
+        } else {
+            &first
+        };
+        assert_eq!(value["sensor"], "•••", "{format}: {text}");
+        assert_eq!(value["kind"], "TEMP", "decoded, the rest kept: {text}");
+    }
+}

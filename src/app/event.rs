@@ -201,6 +201,8 @@ pub struct BrowseRequest {
     /// `SEARCH_MATCHES` of them.
     pub search: Option<String>,
     pub isolation: crate::kafka::records::Isolation,
+    /// What the profile hides of this topic's records: a search matches what is shown.
+    pub mask: crate::decode::mask::TopicMask,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

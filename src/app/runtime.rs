@@ -239,6 +239,7 @@ impl Runtime {
             security: cluster.describe(),
             read_only,
             schema_registry: cluster.schema_registry.as_ref().map(|r| r.url.clone()),
+            masking: self.resolved.masking_for(&cluster),
         };
         self.registry = RegistryCell::new(cluster.schema_registry.clone());
         self.jobs.start(

@@ -24,6 +24,7 @@ use super::views::sensors::SensorsView;
 use super::views::topic::TopicView;
 use super::views::topics::TopicsView;
 use super::views::{self, View};
+use crate::decode::mask::Masking;
 use crate::kafka::{ClusterMetadata, StartAt, TopicInfo};
 use crate::lag::tracker::LagTracker;
 use crate::schema::SchemaBook;
@@ -41,6 +42,8 @@ pub struct SessionIdentity {
     pub read_only: bool,
     /// The schema registry's URL, when the cluster names one.
     pub schema_registry: Option<String>,
+    /// What the profile hides of the records shown.
+    pub masking: Masking,
 }
 
 impl SessionIdentity {
@@ -52,6 +55,7 @@ impl SessionIdentity {
             security: "plaintext".into(),
             read_only,
             schema_registry: None,
+            masking: Masking::default(),
         }
     }
 }
@@ -80,6 +84,7 @@ pub struct Session {
     /// Last stable offsets below the high watermark (open transactions hold them back).
     pub unstable: HashMap<(String, i32), i64>,
     pub schema_registry: Option<String>,
+    pub masking: Masking,
     /// The registry's schemas met so far, by id.
     pub schemas: SchemaBook,
 }
@@ -93,6 +98,7 @@ impl Session {
             read_only: id.read_only,
             schemas: SchemaBook::new(id.schema_registry.is_some()),
             schema_registry: id.schema_registry,
+            masking: id.masking,
             conn: ConnState::Connecting,
             cluster: None,
             topic_index: HashMap::new(),
@@ -302,6 +308,8 @@ impl State {
         let id = self.next_browse_id;
         self.next_browse_id += 1;
         self.messages.reset(id, topic, partition, start, follow);
+        let mask = self.session.masking.for_topic(topic);
+        self.messages.mask = mask.clone();
         Command::Browse(super::event::BrowseRequest {
             id,
             topic: topic.to_owned(),
@@ -310,6 +318,7 @@ impl State {
             follow,
             search: None,
             isolation: self.messages.isolation,
+            mask,
         })
     }
 

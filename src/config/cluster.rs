@@ -136,6 +136,8 @@ pub struct ClusterConfig {
     /// Keys of a properties file kview does not use (said once, as a warning).
     pub ignored_keys: Vec<String>,
     pub schema_registry: Option<SchemaRegistryConfig>,
+    /// What is hidden of the records shown (the profile's `mask` rules).
+    pub mask: crate::decode::mask::Masking,
 }
 
 impl ClusterConfig {

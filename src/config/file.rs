@@ -14,6 +14,10 @@
 //! schema_registry = "https://registry.example.com"
 //! schema_registry_username = "alice"
 //! schema_registry_password_env = "REGISTRY_PASSWORD"
+//!
+//! [[clusters.prod.mask]]
+//! topics = "payments.*"
+//! json_paths = ["$.card"]
 //! ```
 //!
 //! Unknown keys are refused with the nearest valid one suggested; errors name the file and
@@ -61,6 +65,7 @@ const PROFILE_KEYS: &[&str] = &[
     "schema_registry_password_file",
     "schema_registry_password_command",
     "schema_registry_ca_file",
+    "mask",
 ];
 const TOP_KEYS: &[&str] = &["default", "clusters"];
 
@@ -105,6 +110,9 @@ struct Profile {
     schema_registry_password_file: Option<PathBuf>,
     schema_registry_password_command: Option<String>,
     schema_registry_ca_file: Option<PathBuf>,
+    /// `[[clusters.NAME.mask]]` rules (see `decode::mask`).
+    #[serde(default)]
+    mask: Vec<crate::decode::mask::MaskRuleConfig>,
 }
 
 /// `brokers = "a:9092,b:9092"` or `brokers = ["a:9092", "b:9092"]`.
@@ -222,6 +230,8 @@ impl Profile {
             None => ClusterConfig::default(),
         };
         cluster.name = Some(name.to_owned());
+        cluster.mask = crate::decode::mask::Masking::compile(&self.mask)
+            .map_err(|e| format!("{origin}: {e}"))?;
         if let Some(brokers) = &self.brokers {
             cluster.brokers = brokers.list();
         }

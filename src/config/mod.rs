@@ -39,6 +39,8 @@ pub struct CliChoice {
     pub command_config: Option<PathBuf>,
     pub read_only: Option<bool>,
     pub schema_registry: Option<String>,
+    /// `--no-mask`: lift the masking rules a profile does not enforce.
+    pub no_mask: bool,
 }
 
 /// The cluster to connect to, the profiles there are to switch to, and what overrides them.
@@ -50,11 +52,26 @@ pub struct Resolved {
     pub read_only_override: Option<bool>,
     /// Said once, on stderr or in the log panel.
     pub warnings: Vec<String>,
+    pub no_mask: bool,
 }
 
 impl Resolved {
     pub fn read_only(&self) -> bool {
         self.read_only_for(&self.cluster)
+    }
+
+    /// What is hidden of the records of the cluster chosen.
+    pub fn masking(&self) -> crate::decode::mask::Masking {
+        self.masking_for(&self.cluster)
+    }
+
+    /// `cluster`'s masking rules, without those `--no-mask` lifts.
+    pub fn masking_for(&self, cluster: &ClusterConfig) -> crate::decode::mask::Masking {
+        let mut masking = cluster.mask.clone();
+        if self.no_mask {
+            masking.lift();
+        }
+        masking
     }
 
     /// Whether `cluster` is read-only: the command line or environment, else its profile.
@@ -137,11 +154,28 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
     let env_read_only = env_nonempty("KVIEW_READ_ONLY")
         .map(|v| parse_boolish(&v).map_err(|e| format!("KVIEW_READ_ONLY: {e}")))
         .transpose()?;
+    if cli.no_mask {
+        let mut masking = cluster.mask.clone();
+        match masking.lift() {
+            (0, 0) => {}
+            (lifted, 0) => warnings.push(format!(
+                "--no-mask: {} lifted; records show in clear",
+                crate::human::plural(lifted as i64, "masking rule")
+            )),
+            (lifted, kept) => warnings.push(format!(
+                "--no-mask: {} lifted; {} the profile enforces still {}",
+                crate::human::plural(lifted as i64, "masking rule"),
+                kept,
+                if kept == 1 { "holds" } else { "hold" }
+            )),
+        }
+    }
     Ok(Resolved {
         file,
         cluster,
         read_only_override: layered(cli.read_only, env_read_only, None),
         warnings,
+        no_mask: cli.no_mask,
     })
 }
 

@@ -8,6 +8,7 @@ pub mod filter;
 pub mod json;
 pub mod json_in;
 pub mod kcat_format;
+pub mod mask;
 pub mod styled;
 pub mod text;
 

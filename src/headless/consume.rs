@@ -6,16 +6,24 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use anyhow::Result;
+use tokio::sync::mpsc;
 
 use crate::cli::{ConsumeArgs, Format};
 use crate::decode::json::JsonMessage;
+use crate::decode::mask::TopicMask;
 use crate::kafka::records::TxnMark;
 use crate::kafka::{KafkaClient, Message, reader::Reader};
 use crate::schema::{DataFormat, Registry, SchemaReader, Shown};
 
+/// Bytes a fetch asks for across partitions. Smaller fetches keep the broker busy while kview
+/// writes (with 4 MiB a partition, 12 partitions were 48 MiB fetches, 144 MB resident and
+/// twice as slow: see BENCHMARKS.md).
+const FETCH_BYTES: usize = 8 * 1024 * 1024;
+
 pub async fn run(
     client: &KafkaClient,
     registry: Option<Registry>,
+    mask: &TopicMask,
     args: &ConsumeArgs,
     out: &mut impl Write,
 ) -> Result<()> {
@@ -28,6 +36,7 @@ pub async fn run(
         args.isolation.into(),
     )
     .await?;
+    reader.fetch_bytes_in_all(FETCH_BYTES);
     let mut schemas = Schemas {
         reader: SchemaReader::new(registry),
         warned: HashSet::new(),
@@ -37,51 +46,108 @@ pub async fn run(
         format!("{}-key", args.topic),
         format!("{}-value", args.topic),
     );
-    let mut remaining = args.count;
-    let mut batch = Vec::new();
-    while remaining != Some(0) && !reader.is_done() {
-        batch.clear();
-        reader.next_batch(client, &mut batch).await?;
-        for m in &batch {
-            if remaining == Some(0) {
+    // The next fetch is asked for while this one is written out: the broker reads its log
+    // while kview formats, instead of each waiting for the other.
+    let (tx, mut rx) = mpsc::channel::<crate::kafka::Result<Vec<Message>>>(2);
+    let read = async move {
+        while !reader.is_done() {
+            let mut batch = Vec::new();
+            let fetched = reader.next_batch(client, &mut batch).await.map(|()| batch);
+            let failed = fetched.is_err();
+            if tx.send(fetched).await.is_err() || failed {
                 break;
             }
-            let key = schemas
-                .show(args.key_format, m.key.as_deref(), &key_subject)
-                .await;
-            let value = schemas
-                .show(args.value_format, m.value.as_deref(), &value_subject)
-                .await;
-            // Raw output has nowhere beside the bytes to say why a value was not decoded, or
-            // that a record's transaction was aborted (or is still open): stderr says it.
-            if args.format == Format::Raw
-                && let Shown::Failed { reason, .. } = &value
-            {
-                schemas.warn_once(m, reason);
-            }
-            if args.format == Format::Raw && matches!(m.txn, TxnMark::Aborted | TxnMark::Open) {
-                eprintln!(
-                    "kview: {}/{} offset {}: from an {} transaction (producer {})",
-                    args.topic,
-                    m.partition,
-                    m.offset,
-                    m.txn.label().unwrap_or_default(),
-                    m.producer_id
-                );
-            }
-            match &args.format_string {
-                Some(f) => {
-                    let k = shown_bytes(&key, m.key.as_deref());
-                    let v = shown_bytes(&value, m.value.as_deref());
-                    f.write(out, &args.topic, m, k.as_deref(), v.as_deref())?;
-                }
-                None => write_message(out, &args.topic, m, args.format, key, value)?,
-            }
-            if let Some(n) = remaining.as_mut() {
-                *n -= 1;
-            }
         }
-        out.flush()?;
+    };
+    let write = async move {
+        let mut remaining = args.count;
+        while remaining != Some(0)
+            && let Some(fetched) = rx.recv().await
+        {
+            for m in &fetched? {
+                if remaining == Some(0) {
+                    break;
+                }
+                for (format, bytes) in [(args.key_format, &m.key), (args.value_format, &m.value)] {
+                    if let Some(bytes) = bytes
+                        && schemas.reader.lacks(format, bytes)
+                    {
+                        schemas.reader.learn(format, bytes).await;
+                    }
+                }
+                write_one(
+                    &mut schemas,
+                    mask,
+                    args,
+                    (&key_subject, &value_subject),
+                    m,
+                    out,
+                )?;
+                if let Some(n) = remaining.as_mut() {
+                    *n -= 1;
+                }
+            }
+            out.flush()?;
+        }
+        anyhow::Ok(())
+    };
+    // Whoever ends first: the writer when it has all it wants (the reader may be waiting on
+    // a long poll that no one needs any more), the reader at the end of the log.
+    tokio::pin!(read, write);
+    let mut reading = true;
+    loop {
+        tokio::select! {
+            () = &mut read, if reading => reading = false,
+            result = &mut write => return result,
+        }
+    }
+}
+
+/// Writes one record, with the schemas its key and value need already learnt.
+fn write_one(
+    schemas: &mut Schemas,
+    mask: &TopicMask,
+    args: &ConsumeArgs,
+    (key_subject, value_subject): (&str, &str),
+    m: &Message,
+    out: &mut impl Write,
+) -> Result<()> {
+    let mut key = schemas.show(args.key_format, m.key.as_deref(), key_subject);
+    let mut value = schemas.show(args.value_format, m.value.as_deref(), value_subject);
+    // What the profile masks is masked before anything is written, decoded values included.
+    let masked;
+    let m = if mask.is_empty() {
+        m
+    } else {
+        let mut copy = m.clone();
+        mask.apply(&mut copy, &mut key, &mut value);
+        masked = copy;
+        &masked
+    };
+    // Raw output has nowhere beside the bytes to say why a value was not decoded, or
+    // that a record's transaction was aborted (or is still open): stderr says it.
+    if args.format == Format::Raw
+        && let Shown::Failed { reason, .. } = &value
+    {
+        schemas.warn_once(m, reason);
+    }
+    if args.format == Format::Raw && matches!(m.txn, TxnMark::Aborted | TxnMark::Open) {
+        eprintln!(
+            "kview: {}/{} offset {}: from an {} transaction (producer {})",
+            args.topic,
+            m.partition,
+            m.offset,
+            m.txn.label().unwrap_or_default(),
+            m.producer_id
+        );
+    }
+    match &args.format_string {
+        Some(f) => {
+            let k = shown_bytes(&key, m.key.as_deref());
+            let v = shown_bytes(&value, m.value.as_deref());
+            f.write(out, &args.topic, m, k.as_deref(), v.as_deref())?;
+        }
+        None => write_message(out, &args.topic, m, args.format, key, value)?,
     }
     Ok(())
 }
@@ -101,9 +167,9 @@ struct Schemas {
 }
 
 impl Schemas {
-    async fn show(&mut self, format: DataFormat, bytes: Option<&[u8]>, subject: &str) -> Shown {
+    fn show(&self, format: DataFormat, bytes: Option<&[u8]>, subject: &str) -> Shown {
         match bytes {
-            Some(bytes) => self.reader.show(format, bytes, subject).await,
+            Some(bytes) => self.reader.known(format, bytes, subject),
             None => Shown::Plain,
         }
     }

@@ -18,6 +18,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::cli::Command;
+use crate::decode::mask::Masking;
 use crate::kafka::KafkaClient;
 use crate::schema::Registry;
 
@@ -26,6 +27,7 @@ use crate::schema::Registry;
 pub async fn run(
     client: &KafkaClient,
     registry: Option<Registry>,
+    masking: &Masking,
     command: &Command,
     out: &mut impl Write,
 ) -> Result<u8> {
@@ -38,7 +40,10 @@ pub async fn run(
             writable("produce")?;
             produce::run(client, registry, args, std::io::stdin(), out).await
         }
-        Command::Consume(args) => consume::run(client, registry, args, out).await,
+        Command::Consume(args) => {
+            let mask = masking.for_topic(&args.topic);
+            consume::run(client, registry, &mask, args, out).await
+        }
         Command::Groups { group: None, json } => groups::list(client, *json, out).await,
         Command::Groups {
             group: Some(group),

@@ -167,15 +167,24 @@ pub async fn search(
             if found >= SEARCH_MATCHES {
                 break;
             }
+            let mut show = async |bytes: &Option<bytes::Bytes>, subject: &str| match bytes {
+                Some(b) => schemas.show(DataFormat::Auto, b, subject).await,
+                None => Shown::Plain,
+            };
+            let mut key = show(&m.key, &key_subject).await;
+            let mut value = show(&m.value, &value_subject).await;
+            // A search matches what the browser shows: never a masked field's clear text.
+            let mut shown = m.clone();
+            request.mask.apply(&mut shown, &mut key, &mut value);
             let mut texts: Vec<String> = Vec::new();
-            for (bytes, subject) in [(&m.key, &key_subject), (&m.value, &value_subject)] {
+            for (bytes, decoded) in [(&shown.key, key), (&shown.value, value)] {
                 let Some(bytes) = bytes else { continue };
-                texts.push(match schemas.show(DataFormat::Auto, bytes, subject).await {
+                texts.push(match decoded {
                     Shown::Decoded(d) => d.json.to_string(),
                     _ => String::from_utf8_lossy(bytes).into_owned(),
                 });
             }
-            for h in &m.headers {
+            for h in &shown.headers {
                 texts.push(String::from_utf8_lossy(&h.name).into_owned());
                 if let Some(v) = &h.value {
                     texts.push(String::from_utf8_lossy(v).into_owned());

@@ -64,7 +64,7 @@ pub fn send_marked(state: &mut State, topic: &str) -> Vec<Command> {
     let now = chrono::Utc::now().timestamp_millis();
     let record = |r: &MessageRow| ProduceRecord {
         timestamp_ms: now,
-        ..ProduceRecord::from(&r.message)
+        ..ProduceRecord::from(r.as_read())
     };
     let records: Vec<ProduceRecord> = if m.marked_len() > 0 {
         m.marked_rows().map(record).collect()

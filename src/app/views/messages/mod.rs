@@ -15,6 +15,7 @@ use super::super::list::ListSelection;
 use crate::decode::StyledLine;
 use crate::decode::detail::detail_lines;
 pub use crate::decode::filter::Filter;
+use crate::decode::mask::TopicMask;
 use crate::decode::text::{escape_str, one_line, preview};
 use crate::human;
 use crate::kafka::reader::Progress;
@@ -36,7 +37,10 @@ pub const RING_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct MessageRow {
     pub seq: u64,
+    /// The record as shown: masked where the profile says so.
     pub message: Message,
+    /// The record as read, when masking changed it: what `>` sends, never what is shown.
+    clear: Option<Box<Message>>,
     pub bytes: usize,
     /// The key and value as the schema registry reads them.
     pub key_shown: Shown,
@@ -44,6 +48,11 @@ pub struct MessageRow {
 }
 
 impl MessageRow {
+    /// The record as it was read (unmasked).
+    pub fn as_read(&self) -> &Message {
+        self.clear.as_deref().unwrap_or(&self.message)
+    }
+
     /// The record's place in its topic.
     pub fn id(&self) -> (i32, i64) {
         (self.message.partition, self.message.offset)
@@ -154,6 +163,8 @@ pub struct MessagesView {
     marked: BTreeSet<(i32, i64)>,
     /// The record last marked or unmarked alone: `V` marks from it to the selection.
     mark_anchor: Option<(i32, i64)>,
+    /// What the profile hides of this topic's records.
+    pub mask: TopicMask,
 }
 
 impl Default for MessagesView {
@@ -186,6 +197,7 @@ impl Default for MessagesView {
             time_zone: None,
             marked: BTreeSet::new(),
             mark_anchor: None,
+            mask: TopicMask::default(),
         }
     }
 }
@@ -270,25 +282,36 @@ impl MessagesView {
         )
     }
 
-    /// A row of `message` as the schemas in `book` read it; `subjects` are the topic's
-    /// (made once a batch, not once a record).
+    /// A row of `message` as the schemas in `book` read it and the mask hides it; `subjects`
+    /// are the topic's (made once a batch, not once a record).
     fn make_row(
         seq: u64,
         message: Message,
         book: &SchemaBook,
         (key_subject, value_subject): &(String, String),
+        mask: &TopicMask,
     ) -> MessageRow {
         let show = |bytes: Option<&[u8]>, subject: &str| {
             bytes.map_or(Shown::Plain, |b| book.show(DataFormat::Auto, b, subject))
         };
-        let key_shown = show(message.key.as_deref(), key_subject);
-        let value_shown = show(message.value.as_deref(), value_subject);
+        let mut key_shown = show(message.key.as_deref(), key_subject);
+        let mut value_shown = show(message.value.as_deref(), value_subject);
+        let (message, clear) = if mask.is_empty() {
+            (message, None)
+        } else {
+            let mut shown = message.clone();
+            match mask.apply(&mut shown, &mut key_shown, &mut value_shown) {
+                true => (shown, Some(Box::new(message))),
+                false => (message, None),
+            }
+        };
         MessageRow {
             seq,
             bytes: message.payload_size(),
             key_shown,
             value_shown,
             message,
+            clear,
         }
     }
 
@@ -328,7 +351,7 @@ impl MessagesView {
                     wanted.push(id);
                 }
             }
-            let row = Self::make_row(self.next_seq, message, book, &subjects);
+            let row = Self::make_row(self.next_seq, message, book, &subjects, &self.mask);
             let bytes = row.bytes;
             self.next_seq += 1;
             if self.filter.as_ref().is_none_or(|f| row_matches(f, &row)) {
@@ -385,8 +408,8 @@ impl MessagesView {
                 continue;
             }
             let seq = self.rows[i].seq;
-            let message = self.rows[i].message.clone();
-            self.rows[i] = Self::make_row(seq, message, book, &subjects);
+            let message = self.rows[i].as_read().clone();
+            self.rows[i] = Self::make_row(seq, message, book, &subjects, &self.mask);
             changed = true;
         }
         if changed {
