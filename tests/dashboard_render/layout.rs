@@ -132,6 +132,7 @@ fn the_header_names_the_cluster_its_protection_and_user_at_every_width() {
         security: "TLS · SCRAM-SHA-512 as alice".into(),
         read_only: true,
         schema_registry: None,
+        masking: Default::default(),
     });
     event(&mut s, Event::Connection(ConnState::Connected));
     event(&mut s, Event::Metadata(cluster()));

@@ -232,6 +232,7 @@ fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
             security: "TLS · SCRAM-SHA-512 as alice".into(),
             read_only: true,
             schema_registry: None,
+            masking: Default::default(),
         }),
     );
     assert_eq!(s.view(), View::Overview);
