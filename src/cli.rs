@@ -490,6 +490,20 @@ pub struct ConsumeArgs {
     /// ended
     #[arg(long, value_enum, default_value_t = IsolationArg::ReadCommitted)]
     pub isolation: IsolationArg,
+    /// Join this consumer group: read the partitions it assigns, commit, leave on exit
+    /// (Kafka 4's consumer protocol, KIP-848). Partitions it never committed start at -o
+    #[arg(short = 'G', long, value_name = "GROUP")]
+    pub group: Option<String>,
+    /// With -G: how often to commit what was written (also before giving partitions up and
+    /// on exit)
+    #[arg(long, default_value = "5s", value_parser = crate::human::parse_duration, value_name = "DURATION")]
+    pub commit_interval: std::time::Duration,
+    /// With -G: how long the group waits for this member to give partitions up
+    #[arg(long, default_value = "60s", value_parser = crate::human::parse_duration, value_name = "DURATION")]
+    pub rebalance_timeout: std::time::Duration,
+    /// With -G: a static member's id; a member coming back under it keeps its partitions
+    #[arg(long, value_name = "ID", requires = "group")]
+    pub instance_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

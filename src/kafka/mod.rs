@@ -5,6 +5,7 @@ pub mod client;
 pub mod commits;
 pub mod conn;
 pub mod error;
+pub mod group;
 pub mod partitioner;
 mod pool;
 pub mod reader;

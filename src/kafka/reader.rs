@@ -191,6 +191,28 @@ impl Reader {
             Some(p) => vec![info.partition(p)?.id],
             None => info.partitions.iter().map(|p| p.id).collect(),
         };
+        Self::open_partitions(
+            client,
+            &info.name,
+            &partitions,
+            start_for,
+            stop_at_end,
+            isolation,
+        )
+        .await
+    }
+
+    /// Reads these partitions of a topic, each from where `start_for` says (a group member's
+    /// assignment, from its committed offsets).
+    pub async fn open_partitions(
+        client: &KafkaClient,
+        topic: &str,
+        partitions: &[i32],
+        start_for: &(dyn Fn(i32) -> StartAt + Sync),
+        stop_at_end: bool,
+        isolation: Isolation,
+    ) -> Result<Self> {
+        let info = client.topic(topic).await?;
         let keys: Vec<(String, i32)> = partitions.iter().map(|p| (info.name.clone(), *p)).collect();
         let marks = client.watermarks(&keys).await;
         // Read committed, the log ends for this reader at the last stable offset: what is above

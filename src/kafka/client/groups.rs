@@ -368,7 +368,18 @@ impl KafkaClient {
     }
 
     pub async fn commit_offsets(&self, group: &str, offsets: &[(String, i32, i64)]) -> Result<()> {
+        self.commit_offsets_as(group, None, offsets).await
+    }
+
+    /// Commits offsets as a member of the group (its id and member epoch), or standalone.
+    pub async fn commit_offsets_as(
+        &self,
+        group: &str,
+        member: Option<(&str, i32)>,
+        offsets: &[(String, i32, i64)],
+    ) -> Result<()> {
         self.check_writable("commit offsets")?;
+        let (member_id, epoch) = member.unwrap_or(("", -1));
         let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
         for (topic, partition, offset) in offsets {
             let p = OffsetCommitRequestPartition::default()
@@ -386,8 +397,8 @@ impl KafkaClient {
         }
         let request = OffsetCommitRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(group.to_owned())))
-            .with_generation_id_or_member_epoch(-1)
-            .with_member_id(StrBytes::from_static_str(""))
+            .with_generation_id_or_member_epoch(epoch)
+            .with_member_id(StrBytes::from_string(member_id.to_owned()))
             .with_retention_time_ms(-1)
             .with_topics(topics);
         let (_, response) = self

@@ -15,6 +15,7 @@ mod data;
 mod describe;
 mod fetch;
 mod groups;
+pub mod membership;
 mod offsets;
 mod produce;
 mod transactions;

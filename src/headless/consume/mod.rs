@@ -15,6 +15,8 @@ use crate::kafka::records::TxnMark;
 use crate::kafka::{KafkaClient, Message, reader::Reader};
 use crate::schema::{DataFormat, Registry, SchemaReader, Shown};
 
+mod group;
+
 /// Bytes a fetch asks for across partitions. Smaller fetches keep the broker busy while kview
 /// writes (with 4 MiB a partition, 12 partitions were 48 MiB fetches, 144 MB resident and
 /// twice as slow: see BENCHMARKS.md).
@@ -27,6 +29,9 @@ pub async fn run(
     args: &ConsumeArgs,
     out: &mut impl Write,
 ) -> Result<()> {
+    if let Some(group) = &args.group {
+        return group::run(client, registry, mask, args, group, out).await;
+    }
     let mut reader = Reader::open_isolated(
         client,
         &args.topic,
@@ -41,11 +46,7 @@ pub async fn run(
         reader: SchemaReader::new(registry),
         warned: HashSet::new(),
     };
-    // Kafka's default subject names, preferred when a schema serves several subjects.
-    let (key_subject, value_subject) = (
-        format!("{}-key", args.topic),
-        format!("{}-value", args.topic),
-    );
+    let (key_subject, value_subject) = subjects(&args.topic);
     // The next fetch is asked for while this one is written out: the broker reads its log
     // while kview formats, instead of each waiting for the other.
     let (tx, mut rx) = mpsc::channel::<crate::kafka::Result<Vec<Message>>>(2);
@@ -150,6 +151,30 @@ fn write_one(
         None => write_message(out, &args.topic, m, args.format, key, value)?,
     }
     Ok(())
+}
+
+/// Kafka's default subject names, preferred when a schema serves several subjects.
+fn subjects(topic: &str) -> (String, String) {
+    (format!("{topic}-key"), format!("{topic}-value"))
+}
+
+/// Learns the schemas a record's key and value need, then writes it.
+async fn learn_and_write(
+    schemas: &mut Schemas,
+    mask: &TopicMask,
+    args: &ConsumeArgs,
+    subjects: (&str, &str),
+    m: &Message,
+    out: &mut impl Write,
+) -> Result<()> {
+    for (format, bytes) in [(args.key_format, &m.key), (args.value_format, &m.value)] {
+        if let Some(bytes) = bytes
+            && schemas.reader.lacks(format, bytes)
+        {
+            schemas.reader.learn(format, bytes).await;
+        }
+    }
+    write_one(schemas, mask, args, subjects, m, out)
 }
 
 /// The bytes as stored, or the JSON a schema decoded.

@@ -1,0 +1,309 @@
+//! `kview consume -G GROUP`: read what the group assigns this member, commit as it goes (every
+//! `--commit-interval`, before giving partitions up, and on the way out) and leave the group
+//! cleanly, as kcat's `-G` and Kafka's console consumer do.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+
+use anyhow::{Result, bail};
+use tokio::sync::{mpsc, watch};
+
+use super::{Schemas, learn_and_write, subjects};
+use crate::cli::ConsumeArgs;
+use crate::decode::mask::TopicMask;
+use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
+use crate::kafka::reader::Reader;
+use crate::kafka::{KafkaClient, Message, StartAt};
+use crate::schema::{Registry, SchemaReader};
+
+/// Where the reader reads, numbered: batches read for an earlier assignment are dropped.
+type Positions = (u64, Vec<(i32, i64)>);
+
+pub async fn run(
+    client: &KafkaClient,
+    registry: Option<Registry>,
+    mask: &TopicMask,
+    args: &ConsumeArgs,
+    group: &str,
+    out: &mut impl Write,
+) -> Result<()> {
+    if args.partition.is_some() {
+        bail!("-p and -G do not go together: the group decides which partitions this member reads");
+    }
+    if args.topic.starts_with('^') {
+        bail!("-G reads one topic by name; regex subscriptions are not supported yet");
+    }
+    let settings = MemberSettings {
+        group: group.to_owned(),
+        subscription: Subscription::Topics(vec![args.topic.clone()]),
+        rebalance_timeout: args.rebalance_timeout,
+        instance_id: args.instance_id.clone(),
+    };
+    let (changes_tx, mut changes) = mpsc::channel::<Change>(1);
+    let (identity_tx, identity) = watch::channel(MemberIdentity {
+        member_id: String::new(),
+        epoch: 0,
+    });
+    let (stop_tx, stop) = watch::channel(false);
+    let member = run_member(client, &settings, changes_tx, identity_tx, stop);
+
+    let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
+    let (batches_tx, mut batches) = mpsc::channel::<(u64, crate::kafka::Result<Vec<Message>>)>(2);
+    let read = read_assigned(client, args, positions, batches_tx);
+
+    let write = async {
+        let mut schemas = Schemas {
+            reader: SchemaReader::new(registry),
+            warned: HashSet::new(),
+        };
+        let (key_subject, value_subject) = subjects(&args.topic);
+        // Owned partitions and the next offset to commit for each.
+        let mut owned: BTreeMap<i32, i64> = BTreeMap::new();
+        let mut generation = 0u64;
+        let mut remaining = args.count;
+        let mut ticks = tokio::time::interval(args.commit_interval);
+        ticks.tick().await;
+        let mut signals = Signals::new()?;
+        let committer = Committer {
+            client,
+            group,
+            topic: &args.topic,
+            identity: &identity,
+        };
+        loop {
+            tokio::select! {
+                change = changes.recv() => {
+                    let Some(change) = change else { break };
+                    if !change.lost {
+                        let given_up: BTreeMap<i32, i64> = change
+                            .revoked
+                            .iter()
+                            .filter_map(|(_, p)| owned.get(p).map(|o| (*p, *o)))
+                            .collect();
+                        committer.commit(&given_up).await?;
+                    }
+                    owned = start_offsets(client, group, args, &change, &owned).await?;
+                    generation += 1;
+                    positions_tx.send_replace((
+                        generation,
+                        owned.iter().map(|(p, o)| (*p, *o)).collect(),
+                    ));
+                    tracing::info!(
+                        "group {group:?}: this member reads partitions {:?}",
+                        owned.keys().collect::<Vec<_>>()
+                    );
+                    let _ = change.done.send(());
+                }
+                batch = batches.recv() => {
+                    let Some((read_for, fetched)) = batch else { break };
+                    let fetched = fetched?;
+                    if read_for != generation {
+                        continue;
+                    }
+                    for m in &fetched {
+                        if remaining == Some(0) {
+                            break;
+                        }
+                        let Some(next) = owned.get_mut(&m.partition) else { continue };
+                        if m.offset < *next {
+                            continue;
+                        }
+                        learn_and_write(
+                            &mut schemas,
+                            mask,
+                            args,
+                            (&key_subject, &value_subject),
+                            m,
+                            out,
+                        )
+                        .await?;
+                        *next = m.offset + 1;
+                        if let Some(n) = remaining.as_mut() {
+                            *n -= 1;
+                        }
+                    }
+                    out.flush()?;
+                    if remaining == Some(0) {
+                        break;
+                    }
+                }
+                _ = ticks.tick() => committer.commit(&owned).await?,
+                () = signals.next() => break,
+            }
+        }
+        // On the way out: commit what was written, then leave (the member's next heartbeat).
+        committer.commit(&owned).await?;
+        stop_tx.send_replace(true);
+        drop(positions_tx);
+        // The membership may be waiting for an answer to a change that no one will give.
+        drop(changes);
+        anyhow::Ok(())
+    };
+    let (member, (), written) = tokio::join!(member, read, write);
+    written?;
+    member.map_err(anyhow::Error::from)
+}
+
+/// The owned partitions after a change, with where each goes on: kept ones where they were,
+/// new ones from the group's committed offset (else where `-o` says).
+async fn start_offsets(
+    client: &KafkaClient,
+    group: &str,
+    args: &ConsumeArgs,
+    change: &Change,
+    owned: &BTreeMap<i32, i64>,
+) -> Result<BTreeMap<i32, i64>> {
+    let committed: BTreeMap<i32, i64> = if change.assigned.is_empty() {
+        BTreeMap::new()
+    } else {
+        client
+            .committed_offsets(group)
+            .await?
+            .into_iter()
+            .filter(|c| c.topic == args.topic && c.offset >= 0)
+            .map(|c| (c.partition, c.offset))
+            .collect()
+    };
+    let wanted: Vec<i32> = change
+        .owned
+        .iter()
+        .filter(|(t, _)| *t == args.topic)
+        .map(|(_, p)| *p)
+        .collect();
+    let fresh: Vec<i32> = wanted
+        .iter()
+        .filter(|p| !owned.contains_key(p) && !committed.contains_key(p))
+        .copied()
+        .collect();
+    // Partitions the group never committed start where `-o` says, resolved once.
+    let resolved: BTreeMap<i32, i64> = if fresh.is_empty() {
+        BTreeMap::new()
+    } else {
+        let offset = args.offset;
+        Reader::open_partitions(
+            client,
+            &args.topic,
+            &fresh,
+            &move |_| offset,
+            false,
+            args.isolation.into(),
+        )
+        .await?
+        .positions()
+        .into_iter()
+        .collect()
+    };
+    Ok(wanted
+        .into_iter()
+        .filter_map(|p| {
+            let at = owned
+                .get(&p)
+                .or_else(|| committed.get(&p))
+                .or_else(|| resolved.get(&p))?;
+            Some((p, *at))
+        })
+        .collect())
+}
+
+/// Reads the partitions the writer names, starting over whenever they change.
+async fn read_assigned(
+    client: &KafkaClient,
+    args: &ConsumeArgs,
+    mut positions: watch::Receiver<Positions>,
+    batches: mpsc::Sender<(u64, crate::kafka::Result<Vec<Message>>)>,
+) {
+    loop {
+        let (generation, starts) = positions.borrow_and_update().clone();
+        if starts.is_empty() {
+            if positions.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let partitions: Vec<i32> = starts.iter().map(|(p, _)| *p).collect();
+        let offsets: BTreeMap<i32, i64> = starts.iter().copied().collect();
+        let start_for = move |p: i32| StartAt::Offset(offsets.get(&p).copied().unwrap_or(0));
+        let opened = Reader::open_partitions(
+            client,
+            &args.topic,
+            &partitions,
+            &start_for,
+            false,
+            args.isolation.into(),
+        )
+        .await;
+        let mut reader = match opened {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = batches.send((generation, Err(e))).await;
+                return;
+            }
+        };
+        reader.fetch_bytes_in_all(super::FETCH_BYTES);
+        while !positions.has_changed().unwrap_or(true) {
+            let mut batch = Vec::new();
+            let fetched = reader.next_batch(client, &mut batch).await.map(|()| batch);
+            let failed = fetched.is_err();
+            if batches.send((generation, fetched)).await.is_err() || failed {
+                return;
+            }
+        }
+        if positions.has_changed().is_err() {
+            return;
+        }
+    }
+}
+
+/// Commits as the member is now: its id and epoch.
+struct Committer<'a> {
+    client: &'a KafkaClient,
+    group: &'a str,
+    topic: &'a str,
+    identity: &'a watch::Receiver<MemberIdentity>,
+}
+
+impl Committer<'_> {
+    async fn commit(&self, offsets: &BTreeMap<i32, i64>) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let me = self.identity.borrow().clone();
+        let offsets: Vec<(String, i32, i64)> = offsets
+            .iter()
+            .map(|(p, o)| (self.topic.to_owned(), *p, *o))
+            .collect();
+        match self
+            .client
+            .commit_offsets_as(self.group, Some((&me.member_id, me.epoch)), &offsets)
+            .await
+        {
+            Ok(()) => Ok(()),
+            // STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH: the membership is
+            // joining again; what it owned is someone else's to commit now.
+            Err(e) if matches!(e.broker_code(), Some(25 | 110 | 113)) => {
+                tracing::warn!("commit to group {:?} refused: {e}", self.group);
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: the member commits and leaves.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self> {
+        let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        Ok(Signals { term })
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = self.term.recv() => {}
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Being a member of a consumer group. The membership runs beside its consumer and speaks the
+//! protocol; the consumer only hears what it owns now ([`Change`]) and answers when it has let
+//! go of what it lost (after committing it), so a partition is never read by two members.
+//!
+//! Kafka 4's consumer protocol (KIP-848) is spoken here: the member names itself (a UUID),
+//! heartbeats at the interval the coordinator gives, and the coordinator assigns. A fenced or
+//! forgotten member drops what it owned without committing and joins again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use kafka_protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
+use kafka_protocol::messages::{ConsumerGroupHeartbeatRequest, GroupId, TopicName};
+use kafka_protocol::protocol::StrBytes;
+use tokio::sync::{mpsc, oneshot, watch};
+use uuid::Uuid;
+
+use super::client::membership::membership_error;
+use super::{KafkaClient, Result};
+
+/// A topic and partition.
+pub type TopicPartition = (String, i32);
+
+/// What a member reads: topics by name, or every topic a regex matches (the broker's RE2J).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscription {
+    Topics(Vec<String>),
+    Regex(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberSettings {
+    pub group: String,
+    pub subscription: Subscription,
+    /// How long the group waits for this member to give partitions up in a rebalance.
+    pub rebalance_timeout: Duration,
+    /// Static membership: a member that comes back under the same id keeps its partitions.
+    pub instance_id: Option<String>,
+}
+
+/// Who the member is now: commits carry its id and epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberIdentity {
+    pub member_id: String,
+    pub epoch: i32,
+}
+
+/// The partitions a member owns from now on. `lost` ones were taken without a chance to
+/// commit (the member was fenced); `revoked` ones are to be committed and given up. The
+/// consumer answers on `done` once it no longer reads what it gave up.
+#[derive(Debug)]
+pub struct Change {
+    pub owned: BTreeSet<TopicPartition>,
+    pub revoked: Vec<TopicPartition>,
+    pub assigned: Vec<TopicPartition>,
+    pub lost: bool,
+    pub done: oneshot::Sender<()>,
+}
+
+/// Heartbeats a member of `settings.group` until `stop` turns true, then leaves the group.
+/// Changes go to `changes`; the member's identity to `identity`. Ends with an error when the
+/// group cannot have this member (an authorization failure, a full group, a bad regex).
+pub async fn run_member(
+    client: &KafkaClient,
+    settings: &MemberSettings,
+    changes: mpsc::Sender<Change>,
+    identity: watch::Sender<MemberIdentity>,
+    mut stop: watch::Receiver<bool>,
+) -> Result<()> {
+    let member_id = Uuid::new_v4().to_string();
+    let mut epoch = 0;
+    let mut owned: BTreeSet<TopicPartition> = BTreeSet::new();
+    let mut ids: HashMap<Uuid, String> = HashMap::new();
+    let mut interval = Duration::from_secs(3);
+    let mut said_joined = false;
+    loop {
+        let leaving = *stop.borrow();
+        // Leaving: -1, or -2 for a static member, whose partitions wait for it to come back.
+        let epoch_sent = match (leaving, &settings.instance_id) {
+            (false, _) => epoch,
+            (true, None) => -1,
+            (true, Some(_)) => -2,
+        };
+        let request = heartbeat(settings, &member_id, epoch_sent, &owned, &ids);
+        let response = client.consumer_heartbeat(&request).await?;
+        if leaving {
+            tracing::info!("left group {:?}", settings.group);
+            return Ok(());
+        }
+        let message = response.error_message.as_ref().map(|m| m.to_string());
+        if let Some(e) = membership_error(response.error_code, message.as_deref(), &settings.group)
+        {
+            return Err(e);
+        }
+        if response.error_code != 0 {
+            // FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID: what was owned may be someone else's
+            // already; drop it without committing and join again.
+            tracing::warn!(
+                "group {:?}: this member was fenced ({}); joining again",
+                settings.group,
+                crate::kafka::error::error_name(response.error_code)
+            );
+            epoch = 0;
+            if !owned.is_empty() {
+                let revoked: Vec<_> = std::mem::take(&mut owned).into_iter().collect();
+                if !hand_over(&changes, BTreeSet::new(), revoked, Vec::new(), true).await {
+                    return Ok(());
+                }
+            }
+            continue;
+        }
+        epoch = response.member_epoch;
+        if response.heartbeat_interval_ms > 0 {
+            interval = Duration::from_millis(response.heartbeat_interval_ms as u64);
+        }
+        identity.send_replace(MemberIdentity {
+            member_id: member_id.clone(),
+            epoch,
+        });
+        if !said_joined {
+            said_joined = true;
+            tracing::info!("joined group {:?} (epoch {epoch})", settings.group);
+        }
+        let mut acknowledge_now = false;
+        if let Some(assignment) = response.assignment {
+            let missing = assignment
+                .topic_partitions
+                .iter()
+                .any(|t| !ids.contains_key(&t.topic_id));
+            if missing {
+                ids = client.topic_ids(None).await?;
+            }
+            let target: BTreeSet<TopicPartition> = assignment
+                .topic_partitions
+                .iter()
+                .filter_map(|t| ids.get(&t.topic_id).map(|name| (name, &t.partitions)))
+                .flat_map(|(name, ps)| ps.iter().map(|p| (name.clone(), *p)))
+                .collect();
+            if target != owned {
+                let revoked: Vec<_> = owned.difference(&target).cloned().collect();
+                let assigned: Vec<_> = target.difference(&owned).cloned().collect();
+                if !hand_over(&changes, target.clone(), revoked, assigned, false).await {
+                    // The consumer is gone: leave rather than hold partitions no one reads.
+                    let request = heartbeat(settings, &member_id, -1, &target, &ids);
+                    client.consumer_heartbeat(&request).await?;
+                    return Ok(());
+                }
+                owned = target;
+                // The coordinator waits to hear what this member owns before it moves on.
+                acknowledge_now = true;
+            }
+        }
+        if !acknowledge_now {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+}
+
+/// Tells the consumer what it owns now and waits until it has let go of what it lost; false
+/// when the consumer has stopped.
+async fn hand_over(
+    changes: &mpsc::Sender<Change>,
+    owned: BTreeSet<TopicPartition>,
+    revoked: Vec<TopicPartition>,
+    assigned: Vec<TopicPartition>,
+    lost: bool,
+) -> bool {
+    let (done, handed) = oneshot::channel();
+    let change = Change {
+        owned,
+        revoked,
+        assigned,
+        lost,
+        done,
+    };
+    changes.send(change).await.is_ok() && handed.await.is_ok()
+}
+
+fn heartbeat(
+    settings: &MemberSettings,
+    member_id: &str,
+    epoch: i32,
+    owned: &BTreeSet<TopicPartition>,
+    ids: &HashMap<Uuid, String>,
+) -> ConsumerGroupHeartbeatRequest {
+    let names: HashMap<&str, Uuid> = ids.iter().map(|(id, n)| (n.as_str(), *id)).collect();
+    let mut by_topic: HashMap<Uuid, Vec<i32>> = HashMap::new();
+    for (topic, partition) in owned {
+        if let Some(id) = names.get(topic.as_str()) {
+            by_topic.entry(*id).or_default().push(*partition);
+        }
+    }
+    let mut request = ConsumerGroupHeartbeatRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(settings.group.clone())))
+        .with_member_id(StrBytes::from_string(member_id.to_owned()))
+        .with_member_epoch(epoch)
+        .with_instance_id(settings.instance_id.clone().map(StrBytes::from_string))
+        .with_rebalance_timeout_ms(settings.rebalance_timeout.as_millis() as i32)
+        .with_topic_partitions(Some(
+            by_topic
+                .into_iter()
+                .map(|(id, partitions)| {
+                    TopicPartitions::default()
+                        .with_topic_id(id)
+                        .with_partitions(partitions)
+                })
+                .collect(),
+        ));
+    request = match &settings.subscription {
+        Subscription::Topics(topics) => request.with_subscribed_topic_names(Some(
+            topics
+                .iter()
+                .map(|t| TopicName(StrBytes::from_string(t.clone())))
+                .collect(),
+        )),
+        Subscription::Regex(regex) => {
+            request.with_subscribed_topic_regex(Some(StrBytes::from_string(regex.clone())))
+        }
+    };
+    request
+}

@@ -1,0 +1,191 @@
+//! kview as a member of a consumer group of Kafka 4's protocol (KIP-848), beside Kafka's own
+//! console consumer in the same group, against the real broker.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+
+const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+
+/// A member writing what it reads to `out`, one value a line.
+fn kview_member(topic: &str, group: &str, out: &Path) -> Child {
+    kview_command()
+        .args(["-b", broker(), "consume", "-G", group, "-t", topic])
+        .args(["-o", "beginning", "--commit-interval", "1s"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(out).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn java_member(topic: &str, group: &str, out: &Path) -> Child {
+    Command::new(repo().join("scripts/kafka-local"))
+        .args([
+            "run-class",
+            CONSOLE_CONSUMER,
+            "--bootstrap-server",
+            broker(),
+        ])
+        .args(["--topic", topic, "--group", group, "--from-beginning"])
+        .args(["--consumer-property", "group.protocol=consumer"])
+        .args(["--consumer-property", "auto.commit.interval.ms=1000"])
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(out).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Every line of the files, counted.
+fn read_counts(files: &[&Path]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for f in files {
+        for line in std::fs::read_to_string(f).unwrap_or_default().lines() {
+            *counts.entry(line.to_owned()).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// Members of `group` and how many partitions each owns, as Kafka's own tool says.
+fn members(group: &str) -> Vec<(String, usize)> {
+    let out = kafka_tool(
+        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+        &[
+            "--bootstrap-server",
+            broker(),
+            "--describe",
+            "--members",
+            "--group",
+            group,
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .filter(|l| l.starts_with(group))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            // GROUP CONSUMER-ID HOST CLIENT-ID #PARTITIONS
+            let client = cells.get(3)?.to_string();
+            let partitions = cells.get(4)?.parse().ok()?;
+            Some((client, partitions))
+        })
+        .collect()
+}
+
+fn produce(topic: &str, from: usize, to: usize) {
+    let lines: String = (from..to).map(|i| format!("m{i}\n")).collect();
+    kview_ok(
+        broker(),
+        &["produce", "-q", "-t", topic],
+        Some(lines.as_bytes()),
+    );
+}
+
+#[test]
+fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_killed_one() {
+    let topic = unique("members");
+    let group = unique("members-group");
+    let _guard = create_topic(broker(), &topic, 6, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = ["a", "b", "java"]
+        .iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    let mut a = kview_member(&topic, &group, &files[0]);
+    let mut b = kview_member(&topic, &group, &files[1]);
+    let mut java = java_member(&topic, &group, &files[2]);
+
+    // All three hold partitions before anything is written: each message is read once.
+    let seen = wait_until("three members with two partitions each", 90, || {
+        let m = members(&group);
+        let busy = m.iter().filter(|(_, n)| *n > 0).count();
+        if m.len() == 3 && busy == 3 {
+            Ok(m)
+        } else {
+            Err(format!("{m:?}"))
+        }
+    });
+    assert_eq!(
+        seen.iter()
+            .filter(|(client, _)| client.starts_with("kview"))
+            .count(),
+        2,
+        "kview's members say who they are: {seen:?}"
+    );
+    produce(&topic, 0, 600);
+    let all: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    wait_until("every message read", 60, || {
+        let counts = read_counts(&all);
+        if (0..600).all(|i| counts.contains_key(&format!("m{i}"))) {
+            Ok(())
+        } else {
+            Err(format!("{} of 600", counts.len()))
+        }
+    });
+    let counts = read_counts(&all);
+    assert!(
+        counts.values().all(|n| *n == 1),
+        "each read once while no one left"
+    );
+    assert_eq!(counts.len(), 600);
+    for f in &all {
+        assert!(
+            !std::fs::read_to_string(f).unwrap().is_empty(),
+            "{f:?} read its share"
+        );
+    }
+
+    // One kview member dies without a word: the others take its partitions.
+    a.kill().unwrap();
+    a.wait().unwrap();
+    wait_until("the survivors holding all six partitions", 90, || {
+        let m = members(&group);
+        let held: usize = m.iter().map(|(_, n)| n).sum();
+        if m.len() == 2 && held == 6 {
+            Ok(())
+        } else {
+            Err(format!("{m:?}"))
+        }
+    });
+    produce(&topic, 600, 900);
+    let survivors = [files[1].as_path(), files[2].as_path()];
+    wait_until("every later message read by the survivors", 60, || {
+        let counts = read_counts(&survivors);
+        let missing = (600..900)
+            .filter(|i| !counts.contains_key(&format!("m{i}")))
+            .count();
+        if missing == 0 {
+            Ok(())
+        } else {
+            Err(format!("{missing} missing"))
+        }
+    });
+    // What the dead member read after its last commit is read again, and nothing else.
+    let all = read_counts(&all);
+    let doubled = all.values().filter(|n| **n > 1).count();
+    assert!(doubled <= 600, "{doubled} read twice");
+    assert!(all.values().all(|n| *n <= 2));
+
+    // SIGTERM: the kview member commits and leaves, exit 0.
+    Command::new("kill")
+        .args(["-TERM", &b.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(b.wait().unwrap().success());
+    wait_until("the Java member alone", 60, || {
+        let m = members(&group);
+        if m.len() == 1 && m[0].1 == 6 {
+            Ok(())
+        } else {
+            Err(format!("{m:?}"))
+        }
+    });
+    java.kill().unwrap();
+    java.wait().unwrap();
+}
