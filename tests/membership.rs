@@ -5,26 +5,28 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use common::*;
 
 const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 
-/// A member writing what it reads to `out`, one value a line.
-fn kview_member(topic: &str, group: &str, out: &Path) -> Child {
-    kview_command()
+/// A member writing what it reads to `out`, one value a line; killed when dropped (a failed
+/// test leaves no member behind).
+fn kview_member(topic: &str, group: &str, out: &Path) -> Background {
+    let child = kview_command()
         .args(["-b", broker(), "consume", "-G", group, "-t", topic])
         .args(["-o", "beginning", "--commit-interval", "1s"])
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(out).unwrap())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Background { child }
 }
 
-fn java_member(topic: &str, group: &str, out: &Path) -> Child {
-    Command::new(repo().join("scripts/kafka-local"))
+fn java_member(topic: &str, group: &str, out: &Path) -> Background {
+    let child = Command::new(repo().join("scripts/kafka-local"))
         .args([
             "run-class",
             CONSOLE_CONSUMER,
@@ -38,7 +40,8 @@ fn java_member(topic: &str, group: &str, out: &Path) -> Child {
         .stdout(std::fs::File::create(out).unwrap())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Background { child }
 }
 
 /// Every line of the files, counted.
@@ -99,7 +102,7 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
         .collect();
     let mut a = kview_member(&topic, &group, &files[0]);
     let mut b = kview_member(&topic, &group, &files[1]);
-    let mut java = java_member(&topic, &group, &files[2]);
+    let java = java_member(&topic, &group, &files[2]);
 
     // All three hold partitions before anything is written: each message is read once.
     let seen = wait_until("three members with two partitions each", 90, || {
@@ -142,8 +145,8 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
     }
 
     // One kview member dies without a word: the others take its partitions.
-    a.kill().unwrap();
-    a.wait().unwrap();
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
     wait_until("the survivors holding all six partitions", 90, || {
         let m = members(&group);
         let held: usize = m.iter().map(|(_, n)| n).sum();
@@ -174,10 +177,10 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
 
     // SIGTERM: the kview member commits and leaves, exit 0.
     Command::new("kill")
-        .args(["-TERM", &b.id().to_string()])
+        .args(["-TERM", &b.child.id().to_string()])
         .status()
         .unwrap();
-    assert!(b.wait().unwrap().success());
+    assert!(b.child.wait().unwrap().success());
     wait_until("the Java member alone", 60, || {
         let m = members(&group);
         if m.len() == 1 && m[0].1 == 6 {
@@ -186,6 +189,5 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
             Err(format!("{m:?}"))
         }
     });
-    java.kill().unwrap();
-    java.wait().unwrap();
+    java.terminate();
 }

@@ -49,76 +49,90 @@ struct Maker<'a> {
 impl Maker<'_> {
     /// One line as a record; lines read together are stamped with the same time (to the
     /// millisecond, as Kafka keeps it): asking the clock per line was a tenth of the work.
+    /// Raw lines take the synchronous path: an `await` per line moved a large future each
+    /// time, a quarter of a produce.
     async fn make(&mut self, line: Bytes, now_ms: i64) -> Result<Pending> {
+        match self.args.format {
+            Format::Raw => self.make_raw(line, now_ms),
+            Format::Json => self.make_json(line, now_ms).await,
+        }
+    }
+
+    fn make_raw(&mut self, line: Bytes, now_ms: i64) -> Result<Pending> {
         self.line_number += 1;
         let line_number = self.line_number;
         let at = |e: String| anyhow::anyhow!("line {line_number}: {e}");
         let args = self.args;
-        let (key, value, headers, timestamp_ms, partition) = match args.format {
-            Format::Raw => {
-                let (key, value) = match (&args.key_delimiter, &self.fixed_key) {
-                    (Some(delim), _) => split_key(line, delim.as_bytes()),
-                    (None, key) => (key.clone(), line),
-                };
-                let value = match &self.encoders.value {
-                    Some(schema) => encode_json(schema, &value, args.value_message.as_deref())
-                        .map(Bytes::from)
-                        .map_err(|e| at(format!("value: {e}")))?,
-                    None => value,
-                };
-                let key = match (&self.encoders.key, key) {
-                    (Some(schema), Some(k)) => Some(Bytes::from(
-                        encode_json(schema, &k, None).map_err(|e| at(format!("key: {e}")))?,
-                    )),
-                    (_, key) => key,
-                };
-                (key, Some(value), self.headers.clone(), now_ms, None)
-            }
-            Format::Json => {
-                let r = parse_record(&line).map_err(at)?;
-                let key = self
-                    .side(r.key)
-                    .await
-                    .map_err(|e| at(format!("key: {e}")))?;
-                let value = self
-                    .side(r.value)
-                    .await
-                    .map_err(|e| at(format!("value: {e}")))?;
-                let mut headers = r.headers;
-                headers.extend(self.headers.iter().cloned());
-                let timestamp = match (args.new_timestamps, r.timestamp_ms) {
-                    (false, Some(ms)) => ms,
-                    _ => now_ms,
-                };
-                let partition = if args.keep_partitions {
-                    r.partition
-                } else {
-                    None
-                };
-                (key, value, headers, timestamp, partition)
-            }
+        let (key, value) = match (&args.key_delimiter, &self.fixed_key) {
+            (Some(delim), _) => split_key(line, delim.as_bytes()),
+            (None, key) => (key.clone(), line),
         };
-        let partition = match args.partition.or(partition) {
+        let value = match &self.encoders.value {
+            Some(schema) => encode_json(schema, &value, args.value_message.as_deref())
+                .map(Bytes::from)
+                .map_err(|e| at(format!("value: {e}")))?,
+            None => value,
+        };
+        let key = match (&self.encoders.key, key) {
+            (Some(schema), Some(k)) => Some(Bytes::from(
+                encode_json(schema, &k, None).map_err(|e| at(format!("key: {e}")))?,
+            )),
+            (_, key) => key,
+        };
+        let record = ProduceRecord {
+            key,
+            value: Some(value),
+            headers: self.headers.clone(),
+            timestamp_ms: now_ms,
+        };
+        self.place(record, None).map_err(at)
+    }
+
+    async fn make_json(&mut self, line: Bytes, now_ms: i64) -> Result<Pending> {
+        self.line_number += 1;
+        let line_number = self.line_number;
+        let at = |e: String| anyhow::anyhow!("line {line_number}: {e}");
+        let args = self.args;
+        let r = parse_record(&line).map_err(at)?;
+        let key = self
+            .side(r.key)
+            .await
+            .map_err(|e| at(format!("key: {e}")))?;
+        let value = self
+            .side(r.value)
+            .await
+            .map_err(|e| at(format!("value: {e}")))?;
+        let mut headers = r.headers;
+        headers.extend(self.headers.iter().cloned());
+        let timestamp_ms = match (args.new_timestamps, r.timestamp_ms) {
+            (false, Some(ms)) => ms,
+            _ => now_ms,
+        };
+        let partition = r.partition.filter(|_| args.keep_partitions);
+        let record = ProduceRecord {
+            key,
+            value,
+            headers,
+            timestamp_ms,
+        };
+        self.place(record, partition).map_err(at)
+    }
+
+    /// The partition a record goes to: `-p`, the one it came from, else by key.
+    fn place(&mut self, record: ProduceRecord, kept: Option<i32>) -> Result<Pending, String> {
+        let partition = match self.args.partition.or(kept) {
             Some(p) if p >= 0 && (p as usize) < self.partition_count => p,
             Some(p) => {
-                return Err(at(format!(
+                return Err(format!(
                     "partition {p} is not one of the topic's {}",
                     self.partition_count
-                )));
+                ));
             }
             None => self
                 .partitioner
-                .partition(key.as_deref(), self.partition_count),
+                .partition(record.key.as_deref(), self.partition_count),
         };
-        Ok(Pending {
-            partition,
-            record: ProduceRecord {
-                key,
-                value,
-                headers,
-                timestamp_ms,
-            },
-        })
+        Ok(Pending { partition, record })
     }
 
     /// A key or value of a JSON line: its bytes, or data encoded again with its schema.
@@ -220,10 +234,11 @@ pub async fn run(
             let Some(lines) = lines else { break };
             let now = chrono::Utc::now().timestamp_millis();
             for line in lines? {
-                let pending = maker
-                    .make(line, now)
-                    .await
-                    .map_err(|e| unsent(e, written))?;
+                let made = match args.format {
+                    Format::Raw => maker.make_raw(line, now),
+                    Format::Json => maker.make_json(line, now).await,
+                };
+                let pending = made.map_err(|e| unsent(e, written))?;
                 batch.push(pending);
                 if batch.full() {
                     send(&mut batch, &mut written).await?;
