@@ -202,61 +202,81 @@ pub async fn run(
         line_number: 0,
     };
     let linger = Duration::from_millis(args.linger_ms);
-    let mut batch = Batch {
-        pending: Vec::new(),
-        bytes: 0,
-        since: None,
+    // Batches are made while the one before is acknowledged: one waits at most, so memory
+    // stays at a few batches, and the broker writes while kview encodes.
+    let (batches, mut to_send) = tokio::sync::mpsc::channel::<Vec<Pending>>(1);
+    let sender = async {
+        let mut written = 0u64;
+        while let Some(mut pending) = to_send.recv().await {
+            written += flush(client, &topic.name, &mut pending, args, written, out).await?;
+        }
+        anyhow::Ok(written)
     };
-    let mut written = 0u64;
-    let mut send = async |batch: &mut Batch, written: &mut u64| -> Result<()> {
-        batch.since = None;
-        batch.bytes = 0;
-        *written += flush(client, &topic.name, &mut batch.pending, args, *written, out).await?;
-        Ok(())
-    };
-    if args.values.is_empty() {
-        // A thread reads stdin while batches are sent, handing over lines as it reads them; the
-        // small bounded channel keeps memory to a few batches however long the input is.
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Bytes>>>(4);
-        let reader = std::thread::spawn(move || read_lines(stdin, BATCH_RECORDS, &tx));
-        loop {
-            let lines = match batch.since {
-                None => rx.recv().await,
-                Some(since) => match tokio::time::timeout_at(since + linger, rx.recv()).await {
-                    Ok(lines) => lines,
-                    // The linger is over: what waits goes now.
-                    Err(_) => {
-                        send(&mut batch, &mut written).await?;
-                        continue;
-                    }
-                },
-            };
-            let Some(lines) = lines else { break };
-            let now = chrono::Utc::now().timestamp_millis();
-            for line in lines? {
-                let made = match args.format {
-                    Format::Raw => maker.make_raw(line, now),
-                    Format::Json => maker.make_json(line, now).await,
+    let making = async move {
+        // Owned here, so the sender ends once what was made is sent.
+        let batches = batches;
+        let mut batch = Batch {
+            pending: Vec::new(),
+            bytes: 0,
+            since: None,
+        };
+        // False when the sender has stopped (it failed, and says why).
+        let send = async |batch: &mut Batch| -> bool {
+            batch.since = None;
+            batch.bytes = 0;
+            batches
+                .send(std::mem::take(&mut batch.pending))
+                .await
+                .is_ok()
+        };
+        if args.values.is_empty() {
+            // A thread reads stdin while batches are sent, handing over lines as it reads
+            // them; the small bounded channel keeps memory to a few batches however long the
+            // input is.
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<std::io::Result<Vec<Bytes>>>(4);
+            let reader = std::thread::spawn(move || read_lines(stdin, BATCH_RECORDS, &tx));
+            loop {
+                let lines = match batch.since {
+                    None => rx.recv().await,
+                    Some(since) => match tokio::time::timeout_at(since + linger, rx.recv()).await {
+                        Ok(lines) => lines,
+                        // The linger is over: what waits goes now.
+                        Err(_) => {
+                            if !send(&mut batch).await {
+                                return Ok(());
+                            }
+                            continue;
+                        }
+                    },
                 };
-                let pending = made.map_err(|e| unsent(e, written))?;
-                batch.push(pending);
-                if batch.full() {
-                    send(&mut batch, &mut written).await?;
+                let Some(lines) = lines else { break };
+                let now = chrono::Utc::now().timestamp_millis();
+                for line in lines? {
+                    let pending = match args.format {
+                        Format::Raw => maker.make_raw(line, now),
+                        Format::Json => maker.make_json(line, now).await,
+                    }?;
+                    batch.push(pending);
+                    if batch.full() && !send(&mut batch).await {
+                        return Ok(());
+                    }
                 }
             }
+            drop(rx);
+            let _ = reader.join();
+        } else {
+            let now = chrono::Utc::now().timestamp_millis();
+            for v in &args.values {
+                batch.push(maker.make(Bytes::from(v.clone().into_bytes()), now).await?);
+            }
         }
-        let _ = reader.join();
-    } else {
-        let now = chrono::Utc::now().timestamp_millis();
-        for v in &args.values {
-            let pending = maker
-                .make(Bytes::from(v.clone().into_bytes()), now)
-                .await
-                .map_err(|e| unsent(e, written))?;
-            batch.push(pending);
-        }
-    }
-    send(&mut batch, &mut written).await?;
+        send(&mut batch).await;
+        anyhow::Ok(())
+    };
+    let (made, sent) = tokio::join!(making, sender);
+    // A failed send says why first; a bad line counts what went before it.
+    let written = sent?;
+    made.map_err(|e| unsent(e, written))?;
     if written == 0 {
         bail!("nothing to write: give values as arguments or lines on stdin");
     }
