@@ -191,3 +191,35 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
     });
     java.terminate();
 }
+
+#[test]
+fn a_member_that_read_its_count_commits_exactly_that_and_leaves_at_once() {
+    let topic = unique("members-count");
+    let group = unique("members-count-group");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    // Far more than one fetch: the reader is ahead of the writer when it stops.
+    let pad = "x".repeat(100);
+    let lines: String = (0..200_000).map(|i| format!("m{i} {pad}\n")).collect();
+    kview_ok(
+        broker(),
+        &["produce", "-q", "-t", &topic],
+        Some(lines.as_bytes()),
+    );
+    let mut cmd = Command::new("timeout");
+    cmd.arg("60")
+        .arg(env!("CARGO_BIN_EXE_kview"))
+        .args(["-b", broker(), "consume", "-G", &group, "-t", &topic])
+        .args(["-o", "beginning", "-c", "5"])
+        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"));
+    let out = run(cmd, None);
+    assert!(out.status.success(), "{out:?}");
+    let read: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(read, ["m0", "m1", "m2", "m3", "m4"]);
+    let lag = kview_json(broker(), &["lag", &group, "--json"]);
+    let text = lag.to_string();
+    assert!(text.contains("\"committed\":5"), "{text}");
+    assert_eq!(members(&group).len(), 0, "it left the group");
+}

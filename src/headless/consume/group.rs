@@ -135,8 +135,10 @@ pub async fn run(
         committer.commit(&owned).await?;
         stop_tx.send_replace(true);
         drop(positions_tx);
-        // The membership may be waiting for an answer to a change that no one will give.
+        // The membership may be waiting for an answer to a change that no one will give, and
+        // the reader to hand over a batch that no one will take.
         drop(changes);
+        drop(batches);
         anyhow::Ok(())
     };
     let (member, (), written) = tokio::join!(member, read, write);
