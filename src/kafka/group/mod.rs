@@ -15,6 +15,8 @@ use kafka_protocol::protocol::StrBytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
+pub mod assignors;
+
 use super::client::membership::membership_error;
 use super::{KafkaClient, Result};
 
