@@ -223,3 +223,20 @@ fn a_member_that_read_its_count_commits_exactly_that_and_leaves_at_once() {
     assert!(text.contains("\"committed\":5"), "{text}");
     assert_eq!(members(&group).len(), 0, "it left the group");
 }
+
+#[test]
+fn what_a_member_cannot_do_yet_is_one_line_and_joins_nothing() {
+    let group = unique("members-refused");
+    for (args, says) in [
+        (&["-e"][..], "-e and -G do not go together yet"),
+        (&["-p", "0"], "-p and -G do not go together"),
+    ] {
+        let mut all = vec!["consume", "-G", &group, "-t", "anything"];
+        all.extend_from_slice(args);
+        let out = kview(broker(), &all, None);
+        assert_eq!(out.status.code(), Some(1));
+        let line = stderr_line(&out);
+        assert!(line.contains(says), "{line}");
+    }
+    assert!(members(&group).is_empty());
+}

@@ -30,6 +30,11 @@ pub async fn run(
     if args.partition.is_some() {
         bail!("-p and -G do not go together: the group decides which partitions this member reads");
     }
+    if args.exit_at_end {
+        bail!(
+            "-e and -G do not go together yet: a group member reads until -c COUNT, Ctrl-C or SIGTERM"
+        );
+    }
     if args.topic.starts_with('^') {
         bail!("-G reads one topic by name; regex subscriptions are not supported yet");
     }
