@@ -240,3 +240,45 @@ fn what_a_member_cannot_do_yet_is_one_line_and_joins_nothing() {
     }
     assert!(members(&group).is_empty());
 }
+
+#[test]
+fn a_member_whose_output_closes_leaves_the_group_at_once() {
+    use std::io::BufRead;
+    let topic = unique("members-pipe");
+    let group = unique("members-pipe-group");
+    let _guard = create_topic(broker(), &topic, 2, 1);
+    produce(&topic, 0, 50_000);
+    // `kview consume -G … | head -1`: the pipe closes after a line.
+    let mut child = Command::new("timeout")
+        .arg("60")
+        .arg(env!("CARGO_BIN_EXE_kview"))
+        .args([
+            "-b",
+            broker(),
+            "consume",
+            "-G",
+            &group,
+            "-t",
+            &topic,
+            "-o",
+            "beginning",
+        ])
+        .env("XDG_CONFIG_HOME", repo().join("target/test-config-home"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('m'), "{first:?}");
+    let status = child.wait().unwrap();
+    assert_ne!(
+        status.code(),
+        Some(124),
+        "still running a minute after its output closed"
+    );
+    assert!(members(&group).is_empty(), "it left the group");
+}

@@ -44,7 +44,7 @@ pub async fn run(
         rebalance_timeout: args.rebalance_timeout,
         instance_id: args.instance_id.clone(),
     };
-    let (changes_tx, mut changes) = mpsc::channel::<Change>(1);
+    let (changes_tx, changes) = mpsc::channel::<Change>(1);
     let (identity_tx, identity) = watch::channel(MemberIdentity {
         member_id: String::new(),
         epoch: 0,
@@ -53,10 +53,14 @@ pub async fn run(
     let member = run_member(client, &settings, changes_tx, identity_tx, stop);
 
     let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
-    let (batches_tx, mut batches) = mpsc::channel::<(u64, crate::kafka::Result<Vec<Message>>)>(2);
+    let (batches_tx, batches) = mpsc::channel::<(u64, crate::kafka::Result<Vec<Message>>)>(2);
     let read = read_assigned(client, args, positions, batches_tx);
 
     let write = async {
+        // Owned by the writer, so that however it ends — an error included — the member
+        // hears it (and leaves) and the reader stops.
+        let (stop_tx, positions_tx) = (stop_tx, positions_tx);
+        let (mut changes, mut batches) = (changes, batches);
         let mut schemas = Schemas {
             reader: SchemaReader::new(registry),
             warned: HashSet::new(),

@@ -76,7 +76,8 @@ pub async fn run_member(
     let mut interval = Duration::from_secs(3);
     let mut said_joined = false;
     loop {
-        let leaving = *stop.borrow();
+        // A consumer that ended (even on an error, without a word) takes the member along.
+        let leaving = *stop.borrow() || stop.has_changed().is_err();
         // Leaving: -1, or -2 for a static member, whose partitions wait for it to come back.
         let epoch_sent = match (leaving, &settings.instance_id) {
             (false, _) => epoch,
