@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use tokio::sync::{mpsc, watch};
 
-use super::{Schemas, learn_and_write, subjects};
+use super::{Schemas, subjects, write_one};
 use crate::cli::ConsumeArgs;
 use crate::decode::mask::TopicMask;
 use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
@@ -117,15 +117,10 @@ pub async fn run(
                         if m.offset < *next {
                             continue;
                         }
-                        learn_and_write(
-                            &mut schemas,
-                            mask,
-                            args,
-                            (&key_subject, &value_subject),
-                            m,
-                            out,
-                        )
-                        .await?;
+                        if schemas.lacks_any(args, m) {
+                            schemas.learn_all(args, m).await;
+                        }
+                        write_one(&mut schemas, mask, args, (&key_subject, &value_subject), m, out)?;
                         *next = m.offset + 1;
                         if let Some(n) = remaining.as_mut() {
                             *n -= 1;

@@ -69,12 +69,8 @@ pub async fn run(
                 if remaining == Some(0) {
                     break;
                 }
-                for (format, bytes) in [(args.key_format, &m.key), (args.value_format, &m.value)] {
-                    if let Some(bytes) = bytes
-                        && schemas.reader.lacks(format, bytes)
-                    {
-                        schemas.reader.learn(format, bytes).await;
-                    }
+                if schemas.lacks_any(args, m) {
+                    schemas.learn_all(args, m).await;
                 }
                 write_one(
                     &mut schemas,
@@ -158,25 +154,6 @@ fn subjects(topic: &str) -> (String, String) {
     (format!("{topic}-key"), format!("{topic}-value"))
 }
 
-/// Learns the schemas a record's key and value need, then writes it.
-async fn learn_and_write(
-    schemas: &mut Schemas,
-    mask: &TopicMask,
-    args: &ConsumeArgs,
-    subjects: (&str, &str),
-    m: &Message,
-    out: &mut impl Write,
-) -> Result<()> {
-    for (format, bytes) in [(args.key_format, &m.key), (args.value_format, &m.value)] {
-        if let Some(bytes) = bytes
-            && schemas.reader.lacks(format, bytes)
-        {
-            schemas.reader.learn(format, bytes).await;
-        }
-    }
-    write_one(schemas, mask, args, subjects, m, out)
-}
-
 /// The bytes as stored, or the JSON a schema decoded.
 fn shown_bytes<'a>(shown: &Shown, bytes: Option<&'a [u8]>) -> Option<Cow<'a, [u8]>> {
     match shown {
@@ -192,6 +169,22 @@ struct Schemas {
 }
 
 impl Schemas {
+    /// Whether a record's key or value names a schema not known yet: checked without an
+    /// `await`, which per record moved a large future each time.
+    fn lacks_any(&self, args: &ConsumeArgs, m: &Message) -> bool {
+        [(args.key_format, &m.key), (args.value_format, &m.value)]
+            .into_iter()
+            .any(|(format, bytes)| bytes.as_ref().is_some_and(|b| self.reader.lacks(format, b)))
+    }
+
+    async fn learn_all(&mut self, args: &ConsumeArgs, m: &Message) {
+        for (format, bytes) in [(args.key_format, &m.key), (args.value_format, &m.value)] {
+            if let Some(bytes) = bytes {
+                self.reader.learn(format, bytes).await;
+            }
+        }
+    }
+
     fn show(&self, format: DataFormat, bytes: Option<&[u8]>, subject: &str) -> Shown {
         match bytes {
             Some(bytes) => self.reader.known(format, bytes, subject),

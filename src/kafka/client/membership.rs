@@ -3,11 +3,7 @@
 
 use std::collections::HashMap;
 
-use kafka_protocol::messages::{
-    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, MetadataRequest, TopicName,
-    metadata_request::MetadataRequestTopic,
-};
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::messages::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse};
 use uuid::Uuid;
 
 use super::KafkaClient;
@@ -17,18 +13,9 @@ impl KafkaClient {
     /// Topic ids by name (`names` None: every topic), as assignments of the consumer protocol
     /// name topics by id.
     pub async fn topic_ids(&self, names: Option<&[String]>) -> Result<HashMap<Uuid, String>> {
-        let request = MetadataRequest::default()
-            .with_topics(names.map(|names| {
-                names
-                    .iter()
-                    .map(|n| {
-                        MetadataRequestTopic::default()
-                            .with_name(Some(TopicName(StrBytes::from_string(n.clone()))))
-                    })
-                    .collect()
-            }))
-            .with_allow_auto_topic_creation(false);
-        let response = self.call_any(&request, Some(12)).await?;
+        let response = self
+            .call_any(&super::metadata_request(names), Some(12))
+            .await?;
         Ok(response
             .topics
             .into_iter()

@@ -260,18 +260,7 @@ impl KafkaClient {
 
     /// Cluster metadata; `topics` None means every topic, Some(&[]) brokers only.
     pub async fn metadata(&self, topics: Option<&[String]>) -> Result<ClusterMetadata> {
-        let request = MetadataRequest::default()
-            .with_topics(topics.map(|names| {
-                names
-                    .iter()
-                    .map(|n| {
-                        MetadataRequestTopic::default()
-                            .with_name(Some(TopicName(StrBytes::from_string(n.clone()))))
-                    })
-                    .collect()
-            }))
-            .with_allow_auto_topic_creation(false);
-        let response = self.call_any(&request, Some(12)).await?;
+        let response = self.call_any(&metadata_request(topics), Some(12)).await?;
 
         let brokers: Vec<BrokerInfo> = response
             .brokers
@@ -353,4 +342,19 @@ impl KafkaClient {
         let meta = self.metadata(Some(&[name.to_owned()])).await?;
         meta.topic(name).cloned()
     }
+}
+
+/// A Metadata request for these topics (None: every topic), never creating one.
+pub(super) fn metadata_request(topics: Option<&[String]>) -> MetadataRequest {
+    MetadataRequest::default()
+        .with_topics(topics.map(|names| {
+            names
+                .iter()
+                .map(|n| {
+                    MetadataRequestTopic::default()
+                        .with_name(Some(TopicName(StrBytes::from_string(n.clone()))))
+                })
+                .collect()
+        }))
+        .with_allow_auto_topic_creation(false)
 }

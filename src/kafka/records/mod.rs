@@ -74,14 +74,18 @@ impl ProduceRecord {
 
     /// Bytes of key, value and headers.
     pub fn payload_size(&self) -> usize {
-        self.key.as_ref().map_or(0, Bytes::len)
-            + self.value.as_ref().map_or(0, Bytes::len)
-            + self
-                .headers
-                .iter()
-                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
-                .sum::<usize>()
+        payload_size(self.key.as_ref(), self.value.as_ref(), &self.headers)
     }
+}
+
+/// Bytes of a record's key, value and headers.
+fn payload_size(key: Option<&Bytes>, value: Option<&Bytes>, headers: &[Header]) -> usize {
+    key.map_or(0, Bytes::len)
+        + value.map_or(0, Bytes::len)
+        + headers
+            .iter()
+            .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
+            .sum::<usize>()
 }
 
 /// How a produced batch is compressed.
@@ -185,12 +189,6 @@ impl From<&Message> for ProduceRecord {
 impl Message {
     /// Bytes of key, value and headers: what the record costs in memory, roughly.
     pub fn payload_size(&self) -> usize {
-        self.key.as_ref().map_or(0, Bytes::len)
-            + self.value.as_ref().map_or(0, Bytes::len)
-            + self
-                .headers
-                .iter()
-                .map(|h| h.name.len() + h.value.as_ref().map_or(0, Bytes::len))
-                .sum::<usize>()
+        payload_size(self.key.as_ref(), self.value.as_ref(), &self.headers)
     }
 }
