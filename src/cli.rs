@@ -90,6 +90,16 @@ pub struct GlobalOpts {
     #[arg(long, help_heading = "Dashboard")]
     pub demo: bool,
 
+    /// Sensor processors the demo runs: members of one consumer group that share the work
+    #[arg(
+        long,
+        default_value_t = 1,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=16),
+        value_name = "N",
+        help_heading = "Dashboard"
+    )]
+    pub processors: usize,
+
     /// Prefix for the dashboard demos' topic and group names, to keep them apart from others'
     /// [env: KVIEW_DEMO_PREFIX] [default: none]
     #[arg(
@@ -667,15 +677,20 @@ pub enum SimulateCommand {
 pub enum ProcessCommand {
     /// Windowed statistics, anomaly detection and storage of sensor readings
     Sensors {
-        /// SQLite file for readings, window aggregates and alerts
-        #[arg(long, default_value = "kview-sensors.db")]
-        db: PathBuf,
+        /// Where readings, window aggregates and alerts go: a SQLite file (one processor, or a
+        /// few on one machine) or a postgres:// URL that processors on many machines share
+        #[arg(long, visible_alias = "db", default_value = "kview-sensors.db")]
+        store: String,
         #[arg(long, default_value = "sensors")]
         topic: String,
         #[arg(long, default_value = "sensors.alerts")]
         alerts_topic: String,
+        /// The consumer group the processors share: start several and the partitions spread
         #[arg(long, default_value = "kview-sensor-processor")]
         group: String,
+        /// How long the group waits for a processor to give partitions up in a rebalance
+        #[arg(long, default_value = "30s", value_parser = crate::human::parse_duration)]
+        rebalance_timeout: std::time::Duration,
         /// Tumbling window length
         #[arg(long, default_value = "10s", value_parser = crate::human::parse_duration)]
         window: std::time::Duration,

@@ -84,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
             mouse: cli.global.mouse,
             demo: cli.global.demo,
             demo_names: demo::DemoNames::new(&cli.global.demo_prefix),
+            sensor_processors: cli.global.processors,
         })
         .await
         .map(|()| 0);

@@ -39,6 +39,8 @@ pub struct DashboardOptions {
     /// Start the demo pipelines once connected.
     pub demo: bool,
     pub demo_names: DemoNames,
+    /// How many sensor processors the demo runs (members of one group).
+    pub sensor_processors: usize,
 }
 
 /// At most this many frames a second; nothing is drawn when nothing changed.
@@ -83,7 +85,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
         resolved: options.resolved,
         timeout: options.timeout,
         names: options.demo_names.clone(),
-        sensors: SensorPipeline::new(SENSOR_RATE),
+        sensors: SensorPipeline::new(SENSOR_RATE, options.sensor_processors),
         partitioner: Arc::default(),
         registry: RegistryCell::default(),
     };
@@ -230,7 +232,7 @@ impl Runtime {
         self.jobs = Jobs::new(tx.clone());
         self.events = events;
         self.client = ClientCell::default();
-        self.sensors = SensorPipeline::new(SENSOR_RATE);
+        self.sensors = SensorPipeline::new(SENSOR_RATE, self.sensors.processors);
         self.partitioner = Arc::default();
         let read_only = self.resolved.read_only_for(&cluster);
         let identity = SessionIdentity {
@@ -516,6 +518,7 @@ impl Runtime {
                 demos::sensor_processor(
                     c,
                     self.names.clone(),
+                    self.sensors.processors,
                     self.sensors.proc_counters.clone(),
                     self.sensors.drain.clone(),
                     tx.clone(),

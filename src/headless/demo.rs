@@ -9,10 +9,11 @@ use std::sync::atomic::Ordering;
 use crate::cli::{MlCommand, ProcessCommand, SimulateCommand};
 use crate::demo::ml::pipeline::{self, ProducerOptions, TrainerOptions};
 use crate::demo::ml::records::Topics;
-use crate::demo::sensors::processor::{self, ProcessorCounters, ProcessorOptions};
+use crate::demo::sensors::processor::ProcessorCounters;
+use crate::demo::sensors::runner::{self, ProcessorOptions, Stopping};
 use crate::demo::sensors::signal::Anomaly;
 use crate::demo::sensors::simulator::{self, SimControl, SimCounters, SimOptions};
-use crate::demo::sensors::store::{self, SensorStore};
+use crate::demo::sensors::store::{self, SensorStore, StoreTarget};
 use crate::kafka::KafkaClient;
 
 pub async fn ml(client: &KafkaClient, command: &MlCommand, out: &mut impl Write) -> Result<()> {
@@ -134,34 +135,54 @@ pub async fn process(
     out: &mut impl Write,
 ) -> Result<()> {
     let ProcessCommand::Sensors {
-        db,
+        store: target,
         topic,
         alerts_topic,
         group,
+        rebalance_timeout,
         window,
         exit_when_idle,
         json,
     } = command;
+    let target = StoreTarget::parse(target);
     let options = ProcessorOptions {
         topic: topic.clone(),
         alerts_topic: alerts_topic.clone(),
         group: group.clone(),
-        db: db.clone(),
+        store: target.clone(),
         window_ms: window.as_millis() as i64,
         exit_when_idle: *exit_when_idle,
+        rebalance_timeout: *rebalance_timeout,
     };
     let counters = ProcessorCounters::default();
     let never_drain = std::sync::atomic::AtomicBool::new(false);
+    let (stop_tx, now) = tokio::sync::watch::channel(false);
+    // Ctrl-C or SIGTERM: the processor finishes the batch in hand, commits and leaves.
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stopping = Stopping {
+        drain: &never_drain,
+        now,
+    };
+    let run = runner::process(client, &options, &counters, stopping, |_| {});
+    tokio::pin!(run);
     tokio::select! {
-        result = processor::process(client, &options, &counters, &never_drain, |_| {}) => result?,
-        _ = tokio::signal::ctrl_c() => {}
+        result = &mut run => result?,
+        _ = async {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        } => {
+            stop_tx.send_replace(true);
+            run.await?;
+        }
     }
-    let sensor_db = SensorStore::open(db)?;
-    let scores: Vec<store::Score> = Anomaly::ALL
-        .iter()
-        .filter(|a| **a != Anomaly::Drift)
-        .map(|a| store::score(sensor_db.connection(), a.name()))
-        .collect::<Result<_, _>>()?;
+    let mut sensor_db = SensorStore::open(&target).await?;
+    let mut scores: Vec<store::Score> = Vec::new();
+    for anomaly in Anomaly::ALL.iter().filter(|a| **a != Anomaly::Drift) {
+        scores.push(sensor_db.score(anomaly.name()).await?);
+    }
+    let readings_in_store = sensor_db.count_readings().await?;
     let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     if *json {
         serde_json::to_writer_pretty(
@@ -172,7 +193,8 @@ pub async fn process(
                 "duplicates": get(&counters.duplicates),
                 "invalid": get(&counters.invalid),
                 "alerts": get(&counters.alerts),
-                "readings_in_db": sensor_db.count_readings()?,
+                "refused": get(&counters.refused),
+                "readings_in_db": readings_in_store,
                 "detection": scores,
             }),
         )?;
@@ -187,8 +209,8 @@ pub async fn process(
         get(&counters.duplicates),
         get(&counters.invalid),
         get(&counters.alerts),
-        sensor_db.count_readings()?,
-        db.display()
+        readings_in_store,
+        target
     )?;
     let pct = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{:.1}%", v * 100.0));
     for s in scores {

@@ -14,8 +14,10 @@ use crate::demo::ml::pipeline::{
     ProducerOptions, TrainerOptions, new_run_id, produce as produce_ml, train as train_ml,
 };
 use crate::demo::sensors::Conservation;
-use crate::demo::sensors::processor::{BatchOutcome, ProcessorCounters, ProcessorOptions, process};
+use crate::demo::sensors::processor::{BatchOutcome, ProcessorCounters};
+use crate::demo::sensors::runner::{ProcessorOptions, Stopping, process};
 use crate::demo::sensors::simulator::{SimControl, SimCounters, SimOptions, simulate};
+use crate::demo::sensors::store::StoreTarget;
 use crate::kafka::KafkaClient;
 
 /// Training samples per second of a run started from the dashboard: slow enough to watch the
@@ -83,11 +85,14 @@ pub struct SensorPipeline {
     pub drain: Arc<AtomicBool>,
     pub sim_counters: Arc<SimCounters>,
     pub proc_counters: Arc<ProcessorCounters>,
+    /// Processors the demo runs, members of one group.
+    pub processors: usize,
 }
 
 impl SensorPipeline {
-    pub fn new(rate: f64) -> Self {
+    pub fn new(rate: f64, processors: usize) -> Self {
         SensorPipeline {
+            processors: processors.max(1),
             control: Arc::new(SimControl::new(rate)),
             drain: Arc::default(),
             sim_counters: Arc::default(),
@@ -148,30 +153,35 @@ pub async fn sensor_simulator(
 /// fast the stream runs (the counts stay exact).
 const READINGS_PER_SENSOR_SHOWN: usize = 20;
 
+/// The demo's processors: `count` members of the processors' group in this process, sharing
+/// the counts and the SQLite store, so the group's balancing shows from the first minute.
 pub async fn sensor_processor(
     client: Arc<KafkaClient>,
     names: DemoNames,
+    count: usize,
     counters: Arc<ProcessorCounters>,
     drain: Arc<AtomicBool>,
     tx: Sender<Event>,
 ) {
+    let store = StoreTarget::Sqlite(crate::demo::data_file("kview-sensors.db"));
     let options = ProcessorOptions {
         topic: names.sensors_topic(),
         alerts_topic: names.sensor_alerts_topic(),
         group: names.sensor_group(),
-        db: crate::demo::data_file("kview-sensors.db"),
+        store: store.clone(),
         window_ms: 10_000,
         exit_when_idle: false,
+        rebalance_timeout: Duration::from_secs(30),
     };
     let status = |status| Event::SensorTask {
         task: SensorTask::Processor,
         status,
     };
-    let _ = tx
-        .send(status(TaskStatus::Running(
-            options.db.display().to_string(),
-        )))
-        .await;
+    let running = match count {
+        1 => store.to_string(),
+        n => format!("{n} processors, {store}"),
+    };
+    let _ = tx.send(status(TaskStatus::Running(running))).await;
     let forward = |outcome: &BatchOutcome| {
         let mut per_sensor: HashMap<&str, usize> = HashMap::new();
         let mut readings = Vec::new();
@@ -189,9 +199,19 @@ pub async fn sensor_processor(
             alerts: outcome.alerts.clone(),
         });
     };
-    let end = match process(&client, &options, &counters, &drain, forward).await {
-        Ok(()) => TaskStatus::Done(format!("stopped, all caught up ({})", options.db.display())),
-        Err(e) => TaskStatus::Failed(e.to_string()),
+    // The dashboard stops processors by draining them; no one asks them to stop at once.
+    let (_never, now) = tokio::sync::watch::channel(false);
+    let processors = (0..count.max(1)).map(|_| {
+        let stopping = Stopping {
+            drain: &drain,
+            now: now.clone(),
+        };
+        process(&client, &options, &counters, stopping, forward)
+    });
+    let ends = futures::future::join_all(processors).await;
+    let end = match ends.into_iter().find_map(Result::err) {
+        None => TaskStatus::Done(format!("stopped, all caught up ({store})")),
+        Some(e) => TaskStatus::Failed(e.to_string()),
     };
     let _ = tx.send(status(end)).await;
 }

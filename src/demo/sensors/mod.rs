@@ -1,7 +1,9 @@
 //! The real-time sensor stream: a simulator producing realistic readings (with labelled
-//! anomalies), and a processor that windows, detects and stores them in SQLite.
+//! anomalies), and processors, members of one consumer group, that window, detect and store
+//! them in SQLite or a PostgreSQL they share.
 
 pub mod processor;
+pub mod runner;
 pub mod signal;
 pub mod simulator;
 pub mod store;

@@ -1,10 +1,5 @@
-//! The stream processor: consumes readings, keeps tumbling-window statistics per sensor,
-//! detects anomalies online, publishes alerts and stores everything in SQLite.
-//!
-//! At-least-once with idempotent writes: a batch is written in one database transaction, and
-//! only after it commits are the Kafka offsets committed. A crash between the two replays the
-//! batch, which the primary keys make harmless; after `kill -9` and a restart every produced
-//! reading is in the database exactly once.
+//! The stream processor's logic: tumbling-window statistics per sensor and online anomaly
+//! detection. How it is run as a member of a group, and stored, is `runner`'s.
 //!
 //! Detection, per sensor, online:
 //! - spike: an exponentially weighted mean and variance (α = 0.05, after 20 readings of warm-up;
@@ -16,14 +11,11 @@
 //! - dropout: a reading without a value.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::signal::Reading;
-use super::simulator::PARTITIONS;
-use super::store::{self, Alert, SensorStore, WindowStats};
-use crate::kafka::reader::Reader;
-use crate::kafka::{Compression, KafkaClient, KafkaError, Message, ProduceRecord, Result, StartAt};
+use super::store::{Alert, WindowStats};
+use crate::kafka::{Compression, KafkaClient, Message, ProduceRecord, Result};
 
 const ALPHA: f64 = 0.05;
 const WARMUP: u64 = 20;
@@ -154,17 +146,6 @@ impl Detector {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ProcessorOptions {
-    pub topic: String,
-    pub alerts_topic: String,
-    pub group: String,
-    pub db: PathBuf,
-    pub window_ms: i64,
-    /// Stop once caught up with the topic (scripts, tests); otherwise run until stopped.
-    pub exit_when_idle: bool,
-}
-
 #[derive(Debug, Default)]
 pub struct ProcessorCounters {
     pub processed: AtomicU64,
@@ -174,6 +155,8 @@ pub struct ProcessorCounters {
     pub alerts: AtomicU64,
     /// Records that were not readings (bad JSON); skipped and counted.
     pub invalid: AtomicU64,
+    /// Batches the store refused: the partition had been claimed by another processor.
+    pub refused: AtomicU64,
 }
 
 /// What one batch produced, for whoever watches (the dashboard).
@@ -184,38 +167,40 @@ pub struct BatchOutcome {
     pub windows: Vec<WindowStats>,
 }
 
-struct Processor {
-    store: SensorStore,
+/// What a processor keeps in memory between batches: a detector and the open window of each
+/// sensor it has seen, and the partition each sensor came from (so that a partition given up
+/// takes its sensors' state along).
+#[derive(Debug)]
+pub struct Processor {
     detectors: HashMap<String, Detector>,
     /// Open window start per sensor.
     windows: HashMap<String, i64>,
-    window_ms: i64,
+    partition_of: HashMap<String, i32>,
+    pub window_ms: i64,
 }
 
+/// A batch's effect before it is stored: the windows it closes, (sensor, start), and its alerts.
+pub type Prepared = (Vec<(String, i64)>, Vec<Alert>);
+
 impl Processor {
-    /// Writes a batch in one transaction; returns what it produced.
-    fn write(
-        &mut self,
-        readings: Vec<Reading>,
-        counters: &ProcessorCounters,
-    ) -> rusqlite::Result<BatchOutcome> {
-        let mut outcome = BatchOutcome::default();
-        let tx = self.store.transaction()?;
-        for r in &readings {
-            if store::insert_reading(&tx, r)? {
-                counters.stored.fetch_add(1, Ordering::Relaxed);
-            } else {
-                counters.duplicates.fetch_add(1, Ordering::Relaxed);
-            }
+    pub fn new(window_ms: i64) -> Self {
+        Processor {
+            detectors: HashMap::new(),
+            windows: HashMap::new(),
+            partition_of: HashMap::new(),
+            window_ms: window_ms.max(1),
+        }
+    }
+
+    /// Runs the readings of one partition through windows and detectors.
+    pub fn prepare(&mut self, partition: i32, readings: &[Reading]) -> Prepared {
+        let (mut closed, mut alerts) = (Vec::new(), Vec::new());
+        for r in readings {
+            self.partition_of.insert(r.sensor.clone(), partition);
             let start = r.timestamp - r.timestamp.rem_euclid(self.window_ms);
             match self.windows.get(&r.sensor).copied() {
                 Some(open) if start > open => {
-                    outcome.windows.push(store::close_window(
-                        &tx,
-                        &r.sensor,
-                        open,
-                        self.window_ms,
-                    )?);
+                    closed.push((r.sensor.clone(), open));
                     self.windows.insert(r.sensor.clone(), start);
                 }
                 Some(_) => {}
@@ -223,55 +208,58 @@ impl Processor {
                     self.windows.insert(r.sensor.clone(), start);
                 }
             }
-            outcome.alerts.extend(
+            alerts.extend(
                 self.detectors
                     .entry(r.sensor.clone())
                     .or_default()
                     .observe(r),
             );
         }
-        for a in &outcome.alerts {
-            store::insert_alert(&tx, a)?;
-        }
-        tx.commit()?;
-        counters
-            .processed
-            .fetch_add(readings.len() as u64, Ordering::Relaxed);
-        counters
-            .alerts
-            .fetch_add(outcome.alerts.len() as u64, Ordering::Relaxed);
-        outcome.readings = readings;
-        Ok(outcome)
+        (closed, alerts)
     }
 
-    /// Closes every open window and settles held outliers (end of input).
-    fn finish(&mut self, counters: &ProcessorCounters) -> rusqlite::Result<BatchOutcome> {
-        let mut outcome = BatchOutcome::default();
-        let tx = self.store.transaction()?;
-        for (sensor, start) in self.windows.drain() {
-            outcome
-                .windows
-                .push(store::close_window(&tx, &sensor, start, self.window_ms)?);
+    /// Forgets the sensors of partitions given up: their next owner starts them afresh.
+    pub fn forget(&mut self, partitions: &[i32]) {
+        let gone: Vec<String> = self
+            .partition_of
+            .iter()
+            .filter(|(_, p)| partitions.contains(p))
+            .map(|(s, _)| s.clone())
+            .collect();
+        for sensor in gone {
+            self.partition_of.remove(&sensor);
+            self.windows.remove(&sensor);
+            self.detectors.remove(&sensor);
         }
-        for (sensor, detector) in &mut self.detectors {
-            if let Some(alert) = detector.flush(sensor) {
-                store::insert_alert(&tx, &alert)?;
-                outcome.alerts.push(alert);
+    }
+
+    /// End of input for one partition: closes its open windows and settles held outliers.
+    pub fn finish(&mut self, partition: i32) -> Prepared {
+        let sensors: Vec<String> = self
+            .partition_of
+            .iter()
+            .filter(|(_, p)| **p == partition)
+            .map(|(s, _)| s.clone())
+            .collect();
+        let (mut closed, mut alerts) = (Vec::new(), Vec::new());
+        for sensor in sensors {
+            if let Some(start) = self.windows.remove(&sensor) {
+                closed.push((sensor.clone(), start));
+            }
+            if let Some(alert) = self
+                .detectors
+                .get_mut(&sensor)
+                .and_then(|d| d.flush(&sensor))
+            {
+                alerts.push(alert);
             }
         }
-        tx.commit()?;
-        counters
-            .alerts
-            .fetch_add(outcome.alerts.len() as u64, Ordering::Relaxed);
-        Ok(outcome)
+        (closed, alerts)
     }
 }
 
-fn db_error(e: rusqlite::Error) -> KafkaError {
-    KafkaError::Client(format!("sensor database: {e}"))
-}
-
-fn parse(batch: &[Message], counters: &ProcessorCounters) -> Vec<Reading> {
+/// The readings of a batch; records that are not readings are skipped and counted.
+pub fn parse(batch: &[Message], counters: &ProcessorCounters) -> Vec<Reading> {
     batch
         .iter()
         .filter_map(|m| {
@@ -292,77 +280,7 @@ fn parse(batch: &[Message], counters: &ProcessorCounters) -> Vec<Reading> {
         .collect()
 }
 
-/// Runs the processor; `watch` sees every batch's outcome. Once `drain` is set it stops at the
-/// first moment it has caught up (how the dashboard stops it without leaving readings behind).
-pub async fn process(
-    client: &KafkaClient,
-    options: &ProcessorOptions,
-    counters: &ProcessorCounters,
-    drain: &std::sync::atomic::AtomicBool,
-    mut watch: impl FnMut(&BatchOutcome),
-) -> Result<()> {
-    client.ensure_topic(&options.topic, PARTITIONS).await?;
-    client.ensure_topic(&options.alerts_topic, 1).await?;
-    let mut processor = Processor {
-        store: SensorStore::open(&options.db).map_err(db_error)?,
-        detectors: HashMap::new(),
-        windows: HashMap::new(),
-        window_ms: options.window_ms.max(1),
-    };
-    let committed: HashMap<i32, i64> = client
-        .committed_offsets(&options.group)
-        .await?
-        .into_iter()
-        .filter(|c| c.topic == options.topic)
-        .map(|c| (c.partition, c.offset))
-        .collect();
-    let start_for = |p: i32| {
-        committed
-            .get(&p)
-            .map_or(StartAt::Beginning, |o| StartAt::Offset(*o))
-    };
-    let mut reader = Reader::open_each(
-        client,
-        &options.topic,
-        None,
-        start_for,
-        options.exit_when_idle,
-    )
-    .await?;
-    tracing::info!("processing {} into {}", options.topic, options.db.display());
-
-    let mut batch = Vec::new();
-    while !reader.is_done() {
-        batch.clear();
-        reader.next_batch(client, &mut batch).await?;
-        if batch.is_empty() {
-            if drain.load(Ordering::Relaxed) {
-                break;
-            }
-            continue;
-        }
-        let mut next_offsets: HashMap<i32, i64> = HashMap::new();
-        for m in &batch {
-            next_offsets.insert(m.partition, m.offset + 1);
-        }
-        let readings = parse(&batch, counters);
-        let outcome = processor.write(readings, counters).map_err(db_error)?;
-        // Only now, with the batch durable, may the offsets move on.
-        publish_alerts(client, &options.alerts_topic, &outcome.alerts).await?;
-        let offsets: Vec<(String, i32, i64)> = next_offsets
-            .into_iter()
-            .map(|(p, o)| (options.topic.clone(), p, o))
-            .collect();
-        client.commit_offsets(&options.group, &offsets).await?;
-        watch(&outcome);
-    }
-    let outcome = processor.finish(counters).map_err(db_error)?;
-    publish_alerts(client, &options.alerts_topic, &outcome.alerts).await?;
-    watch(&outcome);
-    Ok(())
-}
-
-async fn publish_alerts(client: &KafkaClient, topic: &str, alerts: &[Alert]) -> Result<()> {
+pub async fn publish_alerts(client: &KafkaClient, topic: &str, alerts: &[Alert]) -> Result<()> {
     if alerts.is_empty() {
         return Ok(());
     }

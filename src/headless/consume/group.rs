@@ -11,13 +11,10 @@ use tokio::sync::{mpsc, watch};
 use super::{Schemas, subjects, write_one};
 use crate::cli::ConsumeArgs;
 use crate::decode::mask::TopicMask;
+use crate::kafka::KafkaClient;
+use crate::kafka::group::consumer::{Committer, Fetched, Positions, read_assigned, resolve_starts};
 use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
-use crate::kafka::reader::Reader;
-use crate::kafka::{KafkaClient, Message, StartAt};
 use crate::schema::{Registry, SchemaReader};
-
-/// Where the reader reads, numbered: batches read for an earlier assignment are dropped.
-type Positions = (u64, Vec<(i32, i64)>);
 
 pub async fn run(
     client: &KafkaClient,
@@ -53,8 +50,15 @@ pub async fn run(
     let member = run_member(client, &settings, changes_tx, identity_tx, stop);
 
     let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
-    let (batches_tx, batches) = mpsc::channel::<(u64, crate::kafka::Result<Vec<Message>>)>(2);
-    let read = read_assigned(client, args, positions, batches_tx);
+    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
+    let read = read_assigned(
+        client,
+        &args.topic,
+        args.isolation.into(),
+        super::FETCH_BYTES,
+        positions,
+        batches_tx,
+    );
 
     let write = async {
         // Owned by the writer, so that however it ends — an error included — the member
@@ -182,23 +186,14 @@ async fn start_offsets(
         .copied()
         .collect();
     // Partitions the group never committed start where `-o` says, resolved once.
-    let resolved: BTreeMap<i32, i64> = if fresh.is_empty() {
-        BTreeMap::new()
-    } else {
-        let offset = args.offset;
-        Reader::open_partitions(
-            client,
-            &args.topic,
-            &fresh,
-            &move |_| offset,
-            false,
-            args.isolation.into(),
-        )
-        .await?
-        .positions()
-        .into_iter()
-        .collect()
-    };
+    let resolved = resolve_starts(
+        client,
+        &args.topic,
+        &fresh,
+        args.offset,
+        args.isolation.into(),
+    )
+    .await?;
     Ok(wanted
         .into_iter()
         .filter_map(|p| {
@@ -209,90 +204,6 @@ async fn start_offsets(
             Some((p, *at))
         })
         .collect())
-}
-
-/// Reads the partitions the writer names, starting over whenever they change.
-async fn read_assigned(
-    client: &KafkaClient,
-    args: &ConsumeArgs,
-    mut positions: watch::Receiver<Positions>,
-    batches: mpsc::Sender<(u64, crate::kafka::Result<Vec<Message>>)>,
-) {
-    loop {
-        let (generation, starts) = positions.borrow_and_update().clone();
-        if starts.is_empty() {
-            if positions.changed().await.is_err() {
-                return;
-            }
-            continue;
-        }
-        let partitions: Vec<i32> = starts.iter().map(|(p, _)| *p).collect();
-        let offsets: BTreeMap<i32, i64> = starts.iter().copied().collect();
-        let start_for = move |p: i32| StartAt::Offset(offsets.get(&p).copied().unwrap_or(0));
-        let opened = Reader::open_partitions(
-            client,
-            &args.topic,
-            &partitions,
-            &start_for,
-            false,
-            args.isolation.into(),
-        )
-        .await;
-        let mut reader = match opened {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = batches.send((generation, Err(e))).await;
-                return;
-            }
-        };
-        reader.fetch_bytes_in_all(super::FETCH_BYTES);
-        while !positions.has_changed().unwrap_or(true) {
-            let mut batch = Vec::new();
-            let fetched = reader.next_batch(client, &mut batch).await.map(|()| batch);
-            let failed = fetched.is_err();
-            if batches.send((generation, fetched)).await.is_err() || failed {
-                return;
-            }
-        }
-        if positions.has_changed().is_err() {
-            return;
-        }
-    }
-}
-
-/// Commits as the member is now: its id and epoch.
-struct Committer<'a> {
-    client: &'a KafkaClient,
-    group: &'a str,
-    topic: &'a str,
-    identity: &'a watch::Receiver<MemberIdentity>,
-}
-
-impl Committer<'_> {
-    async fn commit(&self, offsets: &BTreeMap<i32, i64>) -> Result<()> {
-        if offsets.is_empty() {
-            return Ok(());
-        }
-        let me = self.identity.borrow().clone();
-        let offsets: Vec<(String, i32, i64)> = offsets
-            .iter()
-            .map(|(p, o)| (self.topic.to_owned(), *p, *o))
-            .collect();
-        match self
-            .client
-            .commit_offsets_as(self.group, Some((&me.member_id, me.epoch)), &offsets)
-            .await
-        {
-            Ok(()) => Ok(()),
-            // STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH: the membership is
-            // joining again; what it owned is someone else's to commit now.
-            Err(e) if matches!(e.broker_code(), Some(25 | 110 | 113)) => {
-                tracing::warn!("commit to group {:?} refused: {e}", self.group);
-                Ok(())
-            }
-            Err(e) => Err(e.into()),
-        }
-    }
 }
 
 /// Ctrl-C or SIGTERM: the member commits and leaves.

@@ -20,7 +20,7 @@ mod group;
 /// Bytes a fetch asks for across partitions. Smaller fetches keep the broker busy while kview
 /// writes (with 4 MiB a partition, 12 partitions were 48 MiB fetches, 144 MB resident and
 /// twice as slow: see BENCHMARKS.md).
-const FETCH_BYTES: usize = 8 * 1024 * 1024;
+pub(super) const FETCH_BYTES: usize = 8 * 1024 * 1024;
 
 pub async fn run(
     client: &KafkaClient,

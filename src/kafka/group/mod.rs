@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
 pub mod assignors;
+pub mod consumer;
 
 use super::client::membership::membership_error;
 use super::{KafkaClient, Result};

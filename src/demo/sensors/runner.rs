@@ -1,0 +1,367 @@
+//! A sensor processor as a member of its consumer group: start several (on one machine or
+//! many) and the group spreads the partitions; kill one and the others take its partitions.
+//!
+//! Exactly once, whoever owns what: a partition given to this processor is claimed in the store
+//! (see `store`), which says where its stored results end; reading starts there, not at the
+//! group's commits. Each partition's batch is stored in one transaction with its new end, under
+//! the claim's fence, so a processor that lost a partition and writes late is refused. Kafka's
+//! commits follow the store (for lag monitoring), every second and when partitions are given up.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use super::processor::{self, BatchOutcome, Processor, ProcessorCounters};
+use super::simulator::PARTITIONS;
+use super::store::{BatchWrite, SensorStore, StoreTarget, Written};
+use crate::kafka::group::consumer::{Committer, Fetched, Positions, read_assigned, resolve_starts};
+use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
+use crate::kafka::records::Isolation;
+use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
+
+#[derive(Debug, Clone)]
+pub struct ProcessorOptions {
+    pub topic: String,
+    pub alerts_topic: String,
+    pub group: String,
+    pub store: StoreTarget,
+    pub window_ms: i64,
+    /// Stop once caught up with what the group assigned (scripts, tests); else run until stopped.
+    pub exit_when_idle: bool,
+    /// How long the group waits for this processor to give partitions up in a rebalance.
+    pub rebalance_timeout: Duration,
+}
+
+/// How a processor is asked to stop: `drain` once it has caught up (the dashboard, so the
+/// counts close), `now` after the batch in hand (Ctrl-C, SIGTERM). Either way it commits and
+/// leaves its group.
+#[derive(Debug, Clone)]
+pub struct Stopping<'a> {
+    pub drain: &'a AtomicBool,
+    pub now: watch::Receiver<bool>,
+}
+
+const FETCH_BYTES: usize = 4 * 1024 * 1024;
+const COMMIT_EVERY: Duration = Duration::from_secs(1);
+
+fn store_error(e: super::store::StoreError) -> KafkaError {
+    KafkaError::Client(e.to_string())
+}
+
+/// A partition this processor owns: the fence it claimed it under and the next offset to store.
+#[derive(Debug, Clone, Copy)]
+struct Owned {
+    fence: i64,
+    next: i64,
+}
+
+/// Runs one processor until it is stopped; `watch` sees every stored batch's outcome.
+pub async fn process(
+    client: &KafkaClient,
+    options: &ProcessorOptions,
+    counters: &ProcessorCounters,
+    stopping: Stopping<'_>,
+    mut watch: impl FnMut(&BatchOutcome),
+) -> Result<()> {
+    client.ensure_topic(&options.topic, PARTITIONS).await?;
+    client.ensure_topic(&options.alerts_topic, 1).await?;
+    let mut store = SensorStore::open(&options.store)
+        .await
+        .map_err(store_error)?;
+    tracing::info!(
+        "processing {} into {} as a member of group {:?}",
+        options.topic,
+        options.store,
+        options.group
+    );
+    let settings = MemberSettings {
+        group: options.group.clone(),
+        subscription: Subscription::Topics(vec![options.topic.clone()]),
+        rebalance_timeout: options.rebalance_timeout,
+        instance_id: None,
+    };
+    let (changes_tx, changes) = mpsc::channel::<Change>(1);
+    let (identity_tx, identity) = watch::channel(MemberIdentity {
+        member_id: String::new(),
+        epoch: 0,
+    });
+    let (stop_tx, stop) = watch::channel(false);
+    let member = run_member(client, &settings, changes_tx, identity_tx, stop);
+    let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
+    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
+    let isolation = Isolation::ReadCommitted;
+    let read = read_assigned(
+        client,
+        &options.topic,
+        isolation,
+        FETCH_BYTES,
+        positions,
+        batches_tx,
+    );
+
+    let work = async {
+        // Owned here, so that however this ends the membership leaves and the reader stops.
+        let (stop_tx, positions_tx) = (stop_tx, positions_tx);
+        let (mut changes, mut batches, mut now) = (changes, batches, stopping.now);
+        let mut processor = Processor::new(options.window_ms);
+        let mut owned: BTreeMap<i32, Owned> = BTreeMap::new();
+        let mut generation = 0u64;
+        let mut ticks = tokio::time::interval(COMMIT_EVERY);
+        let committer = Committer {
+            client,
+            group: &options.group,
+            topic: &options.topic,
+            identity: &identity,
+        };
+        let next_offsets = |owned: &BTreeMap<i32, Owned>| -> BTreeMap<i32, i64> {
+            owned.iter().map(|(p, o)| (*p, o.next)).collect()
+        };
+        let mut finished = false;
+        let mut unstoppable = false;
+        loop {
+            tokio::select! {
+                change = changes.recv() => {
+                    let Some(change) = change else { break };
+                    let revoked: Vec<i32> = change.revoked.iter().map(|(_, p)| *p).collect();
+                    if !change.lost {
+                        let given_up = next_offsets(&owned)
+                            .into_iter()
+                            .filter(|(p, _)| revoked.contains(p))
+                            .collect();
+                        committer.commit(&given_up).await?;
+                    }
+                    processor.forget(&revoked);
+                    owned.retain(|p, _| !revoked.contains(p));
+                    let assigned: Vec<i32> = change.assigned.iter().map(|(_, p)| *p).collect();
+                    let member_id = identity.borrow().member_id.clone();
+                    let claimed = claim(client, &mut store, options, &assigned, &member_id).await?;
+                    owned.extend(claimed);
+                    generation += 1;
+                    positions_tx.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                    tracing::info!(
+                        "processor {member_id}: partitions {:?} of {}",
+                        owned.keys().collect::<Vec<_>>(),
+                        options.topic
+                    );
+                    let _ = change.done.send(());
+                }
+                batch = batches.recv() => {
+                    let Some((read_for, fetched)) = batch else { break };
+                    let fetched = fetched?;
+                    if read_for != generation {
+                        continue;
+                    }
+                    if fetched.is_empty() {
+                        if options.exit_when_idle || stopping.drain.load(Ordering::Relaxed) {
+                            finished = true;
+                            break;
+                        }
+                        continue;
+                    }
+                    let mut outcome = BatchOutcome::default();
+                    for (partition, records) in by_partition(&fetched, &owned) {
+                        let readings = processor::parse(records, counters);
+                        let prepared = processor.prepare(partition, &readings);
+                        let next = records.last().map_or(0, |m| m.offset + 1);
+                        let stored = store_batch(
+                            client, &mut store, options, counters, &owned[&partition],
+                            (partition, next), &readings, prepared, &mut outcome,
+                        ).await?;
+                        if stored {
+                            owned.entry(partition).and_modify(|o| o.next = next);
+                            continue;
+                        }
+                        // Claimed by another processor since: this one lost it without
+                        // hearing yet. Stop reading it; the rest of the batch is read again.
+                        processor.forget(&[partition]);
+                        owned.remove(&partition);
+                        generation += 1;
+                        positions_tx.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                        break;
+                    }
+                    watch(&outcome);
+                }
+                _ = ticks.tick() => committer.commit(&next_offsets(&owned)).await?,
+                changed = now.changed(), if !unstoppable => match changed {
+                    Ok(()) if *now.borrow() => break,
+                    Ok(()) => {}
+                    // No one can ask any more: only draining or the group ends it.
+                    Err(_) => unstoppable = true,
+                },
+            }
+        }
+        if finished {
+            // End of input: the open windows close and held outliers count.
+            let mut outcome = BatchOutcome::default();
+            for (&partition, claim) in &owned.clone() {
+                let prepared = processor.finish(partition);
+                store_batch(
+                    client,
+                    &mut store,
+                    options,
+                    counters,
+                    claim,
+                    (partition, claim.next),
+                    &[],
+                    prepared,
+                    &mut outcome,
+                )
+                .await?;
+            }
+            watch(&outcome);
+        }
+        committer.commit(&next_offsets(&owned)).await?;
+        stop_tx.send_replace(true);
+        drop(positions_tx);
+        drop(changes);
+        drop(batches);
+        Ok(())
+    };
+    let (member, (), worked) = tokio::join!(member, read, work);
+    worked?;
+    member
+}
+
+/// Claims newly assigned partitions in the store; each resumes where its stored results end,
+/// else (a store that never saw it) at the group's commit, else at the beginning.
+async fn claim(
+    client: &KafkaClient,
+    store: &mut SensorStore,
+    options: &ProcessorOptions,
+    partitions: &[i32],
+    member_id: &str,
+) -> Result<Vec<(i32, Owned)>> {
+    if partitions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut claims = Vec::new();
+    for &p in partitions {
+        let claim = store
+            .claim(&options.topic, p, member_id)
+            .await
+            .map_err(store_error)?;
+        claims.push(claim);
+    }
+    let unknown: Vec<i32> = claims
+        .iter()
+        .filter(|c| c.next_offset.is_none())
+        .map(|c| c.partition)
+        .collect();
+    let mut starts: BTreeMap<i32, i64> = BTreeMap::new();
+    if !unknown.is_empty() {
+        for c in client.committed_offsets(&options.group).await? {
+            if c.topic == options.topic && c.offset >= 0 && unknown.contains(&c.partition) {
+                starts.insert(c.partition, c.offset);
+            }
+        }
+        let fresh: Vec<i32> = unknown
+            .into_iter()
+            .filter(|p| !starts.contains_key(p))
+            .collect();
+        let isolation = Isolation::ReadCommitted;
+        starts.extend(
+            resolve_starts(
+                client,
+                &options.topic,
+                &fresh,
+                StartAt::Beginning,
+                isolation,
+            )
+            .await?,
+        );
+    }
+    Ok(claims
+        .into_iter()
+        .map(|c| {
+            let next = c
+                .next_offset
+                .or_else(|| starts.get(&c.partition).copied())
+                .unwrap_or(0);
+            (
+                c.partition,
+                Owned {
+                    fence: c.fence,
+                    next,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The batch's records of each owned partition, past what is stored already.
+fn by_partition<'a>(
+    batch: &'a [Message],
+    owned: &BTreeMap<i32, Owned>,
+) -> Vec<(i32, &'a [Message])> {
+    let mut out: Vec<(i32, &[Message])> = Vec::new();
+    let mut start = 0;
+    while start < batch.len() {
+        let partition = batch[start].partition;
+        let end = start
+            + batch[start..]
+                .iter()
+                .take_while(|m| m.partition == partition)
+                .count();
+        if let Some(o) = owned.get(&partition) {
+            let run = &batch[start..end];
+            let fresh = run.partition_point(|m| m.offset < o.next);
+            if fresh < run.len() {
+                out.push((partition, &run[fresh..]));
+            }
+        }
+        start = end;
+    }
+    out
+}
+
+/// Stores one partition's batch under its claim, then publishes its alerts. False when the
+/// store refused it (the partition was claimed by another processor).
+#[allow(clippy::too_many_arguments)]
+async fn store_batch(
+    client: &KafkaClient,
+    store: &mut SensorStore,
+    options: &ProcessorOptions,
+    counters: &ProcessorCounters,
+    claim: &Owned,
+    (partition, next): (i32, i64),
+    readings: &[super::signal::Reading],
+    (windows, alerts): processor::Prepared,
+    outcome: &mut BatchOutcome,
+) -> Result<bool> {
+    let batch = BatchWrite {
+        topic: &options.topic,
+        offsets: vec![(partition, claim.fence, next)],
+        readings,
+        windows,
+        window_ms: options.window_ms.max(1),
+        alerts: &alerts,
+    };
+    match store.write(&batch).await.map_err(store_error)? {
+        Written::Stored { new, windows } => {
+            let n = readings.len() as u64;
+            counters.processed.fetch_add(n, Ordering::Relaxed);
+            counters.stored.fetch_add(new, Ordering::Relaxed);
+            counters.duplicates.fetch_add(n - new, Ordering::Relaxed);
+            counters
+                .alerts
+                .fetch_add(alerts.len() as u64, Ordering::Relaxed);
+            // Only now, with the batch durable, do its alerts go out.
+            processor::publish_alerts(client, &options.alerts_topic, &alerts).await?;
+            outcome.readings.extend_from_slice(readings);
+            outcome.alerts.extend(alerts);
+            outcome.windows.extend(windows);
+            Ok(true)
+        }
+        Written::Refused { partition } => {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                "{}/{partition} was claimed by another processor: this processor's late batch \
+                 was refused by the store, and it stops reading the partition",
+                options.topic
+            );
+            Ok(false)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! What a consumer of a group's assignment needs beside the membership: a reader that starts
+//! over whenever the owned partitions change, and commits made as the member is now.
+
+use std::collections::BTreeMap;
+
+use tokio::sync::{mpsc, watch};
+
+use super::MemberIdentity;
+use crate::kafka::reader::Reader;
+use crate::kafka::records::Isolation;
+use crate::kafka::{KafkaClient, Message, Result, StartAt};
+
+/// Where the reader reads, numbered: batches read for an earlier assignment are dropped.
+pub type Positions = (u64, Vec<(i32, i64)>);
+
+/// A batch read for the numbered assignment.
+pub type Fetched = (u64, Result<Vec<Message>>);
+
+/// Reads the partitions of `topic` the consumer names, starting over whenever they change.
+/// An empty batch means every partition read was caught up.
+pub async fn read_assigned(
+    client: &KafkaClient,
+    topic: &str,
+    isolation: Isolation,
+    fetch_bytes: usize,
+    mut positions: watch::Receiver<Positions>,
+    batches: mpsc::Sender<Fetched>,
+) {
+    loop {
+        let (generation, starts) = positions.borrow_and_update().clone();
+        if starts.is_empty() {
+            if positions.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let partitions: Vec<i32> = starts.iter().map(|(p, _)| *p).collect();
+        let offsets: BTreeMap<i32, i64> = starts.iter().copied().collect();
+        let start_for = move |p: i32| StartAt::Offset(offsets.get(&p).copied().unwrap_or(0));
+        let opened =
+            Reader::open_partitions(client, topic, &partitions, &start_for, false, isolation).await;
+        let mut reader = match opened {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = batches.send((generation, Err(e))).await;
+                return;
+            }
+        };
+        reader.fetch_bytes_in_all(fetch_bytes);
+        while !positions.has_changed().unwrap_or(true) {
+            let mut batch = Vec::new();
+            let fetched = reader.next_batch(client, &mut batch).await.map(|()| batch);
+            let failed = fetched.is_err();
+            if batches.send((generation, fetched)).await.is_err() || failed {
+                return;
+            }
+        }
+        if positions.has_changed().is_err() {
+            return;
+        }
+    }
+}
+
+/// The first offset of each partition that has nothing committed, where `start` says.
+pub async fn resolve_starts(
+    client: &KafkaClient,
+    topic: &str,
+    partitions: &[i32],
+    start: StartAt,
+    isolation: Isolation,
+) -> Result<BTreeMap<i32, i64>> {
+    if partitions.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let reader =
+        Reader::open_partitions(client, topic, partitions, &move |_| start, false, isolation)
+            .await?;
+    Ok(reader.positions().into_iter().collect())
+}
+
+/// Commits as the member is now: its id and epoch.
+pub struct Committer<'a> {
+    pub client: &'a KafkaClient,
+    pub group: &'a str,
+    pub topic: &'a str,
+    pub identity: &'a watch::Receiver<MemberIdentity>,
+}
+
+impl Committer<'_> {
+    pub async fn commit(&self, offsets: &BTreeMap<i32, i64>) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let me = self.identity.borrow().clone();
+        let offsets: Vec<(String, i32, i64)> = offsets
+            .iter()
+            .map(|(p, o)| (self.topic.to_owned(), *p, *o))
+            .collect();
+        match self
+            .client
+            .commit_offsets_as(self.group, Some((&me.member_id, me.epoch)), &offsets)
+            .await
+        {
+            Ok(()) => Ok(()),
+            // STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH: the membership is
+            // joining again; what it owned is someone else's to commit now.
+            Err(e) if matches!(e.broker_code(), Some(25 | 110 | 113)) => {
+                tracing::warn!("commit to group {:?} refused: {e}", self.group);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
