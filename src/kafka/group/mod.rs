@@ -107,7 +107,9 @@ pub async fn run_member(
             epoch = 0;
             if !owned.is_empty() {
                 let revoked: Vec<_> = std::mem::take(&mut owned).into_iter().collect();
-                if !hand_over(&changes, BTreeSet::new(), revoked, Vec::new(), true).await {
+                let (lost, handed) = change(BTreeSet::new(), revoked, Vec::new(), true);
+                // Nothing is owned any more: the consumer may take its time.
+                if changes.send(lost).await.is_err() || handed.await.is_err() {
                     return Ok(());
                 }
             }
@@ -143,7 +145,17 @@ pub async fn run_member(
             if target != owned {
                 let revoked: Vec<_> = owned.difference(&target).cloned().collect();
                 let assigned: Vec<_> = target.difference(&owned).cloned().collect();
-                if !hand_over(&changes, target.clone(), revoked, assigned, false).await {
+                let (moved, handed) = change(target.clone(), revoked, assigned, false);
+                let keep_alive = KeepAlive {
+                    client,
+                    settings,
+                    member_id: &member_id,
+                    epoch,
+                    owned: &owned,
+                    ids: &ids,
+                    interval,
+                };
+                if !hand_over(&changes, moved, handed, keep_alive).await? {
                     // The consumer is gone: leave rather than hold partitions no one reads.
                     let request = heartbeat(settings, &member_id, -1, &target, &ids);
                     client.consumer_heartbeat(&request).await?;
@@ -164,14 +176,54 @@ pub async fn run_member(
 }
 
 /// Tells the consumer what it owns now and waits until it has let go of what it lost; false
-/// when the consumer has stopped.
+/// when the consumer has stopped. The member keeps heartbeating meanwhile (as what it owned
+/// before), so a consumer slow to let go is not taken for dead.
 async fn hand_over(
     changes: &mpsc::Sender<Change>,
+    change: Change,
+    handed: oneshot::Receiver<()>,
+    keep_alive: KeepAlive<'_>,
+) -> Result<bool> {
+    let offer = async { changes.send(change).await.is_ok() && handed.await.is_ok() };
+    tokio::pin!(offer);
+    loop {
+        tokio::select! {
+            handed = &mut offer => return Ok(handed),
+            _ = tokio::time::sleep(keep_alive.interval) => {
+                let request = heartbeat(
+                    keep_alive.settings,
+                    keep_alive.member_id,
+                    keep_alive.epoch,
+                    keep_alive.owned,
+                    keep_alive.ids,
+                );
+                // What it says (a new target, a fence) is heard again at the next heartbeat
+                // after the hand-over: every heartbeat names what the member owns, so the
+                // coordinator answers each with the whole assignment.
+                keep_alive.client.consumer_heartbeat(&request).await?;
+            }
+        }
+    }
+}
+
+/// What a member heartbeats with while its consumer takes a change in.
+struct KeepAlive<'a> {
+    client: &'a KafkaClient,
+    settings: &'a MemberSettings,
+    member_id: &'a str,
+    epoch: i32,
+    owned: &'a BTreeSet<TopicPartition>,
+    ids: &'a HashMap<Uuid, String>,
+    interval: Duration,
+}
+
+/// A change and the receiver its consumer answers on.
+fn change(
     owned: BTreeSet<TopicPartition>,
     revoked: Vec<TopicPartition>,
     assigned: Vec<TopicPartition>,
     lost: bool,
-) -> bool {
+) -> (Change, oneshot::Receiver<()>) {
     let (done, handed) = oneshot::channel();
     let change = Change {
         owned,
@@ -180,7 +232,7 @@ async fn hand_over(
         lost,
         done,
     };
-    changes.send(change).await.is_ok() && handed.await.is_ok()
+    (change, handed)
 }
 
 fn heartbeat(
