@@ -514,6 +514,8 @@ pub struct ConsumeArgs {
     /// With -G: a static member's id; a member coming back under it keeps its partitions
     #[arg(long, value_name = "ID", requires = "group")]
     pub instance_id: Option<String>,
+    #[command(flatten)]
+    pub group_protocol: GroupProtocolArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -691,6 +693,8 @@ pub enum ProcessCommand {
         /// How long the group waits for a processor to give partitions up in a rebalance
         #[arg(long, default_value = "30s", value_parser = crate::human::parse_duration)]
         rebalance_timeout: std::time::Duration,
+        #[command(flatten)]
+        group_protocol: GroupProtocolArgs,
         /// Tumbling window length
         #[arg(long, default_value = "10s", value_parser = crate::human::parse_duration)]
         window: std::time::Duration,
@@ -717,5 +721,68 @@ impl GlobalOpts {
             schema_registry: self.schema_registry.clone(),
             no_mask: self.no_mask,
         }
+    }
+}
+
+/// How a group member joins: the protocol, and the classic protocol's own settings.
+#[derive(Debug, Args, Clone)]
+pub struct GroupProtocolArgs {
+    /// With -G: the group protocol; auto takes Kafka 4's consumer protocol (KIP-848) when the
+    /// broker offers it, else the classic one
+    #[arg(long, value_enum, default_value = "auto", value_name = "PROTOCOL")]
+    pub group_protocol: GroupProtocolArg,
+    /// With the classic protocol: the assignor this member offers and runs when it leads
+    #[arg(long, value_enum, default_value = "cooperative-sticky")]
+    pub assignor: AssignorArg,
+    /// With the classic protocol: how long the group waits to hear from this member before
+    /// it gives its partitions to others (the consumer protocol's is the group's config)
+    #[arg(long, default_value = "45s", value_parser = crate::human::parse_duration, value_name = "DURATION")]
+    pub session_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupProtocolArg {
+    Auto,
+    Consumer,
+    Classic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AssignorArg {
+    CooperativeSticky,
+    Range,
+}
+
+impl Default for GroupProtocolArgs {
+    fn default() -> Self {
+        GroupProtocolArgs {
+            group_protocol: GroupProtocolArg::Auto,
+            assignor: AssignorArg::CooperativeSticky,
+            session_timeout: std::time::Duration::from_secs(45),
+        }
+    }
+}
+
+impl GroupProtocolArgs {
+    pub fn assignor_name(&self) -> &'static str {
+        match self.assignor {
+            AssignorArg::CooperativeSticky => "cooperative-sticky",
+            AssignorArg::Range => "range",
+        }
+    }
+
+    /// These settings applied to a member's.
+    pub fn apply(&self, settings: &mut crate::kafka::group::MemberSettings) {
+        use crate::kafka::group::{Assignor, GroupProtocol};
+        settings.protocol = match self.group_protocol {
+            GroupProtocolArg::Auto => GroupProtocol::Auto,
+            GroupProtocolArg::Consumer => GroupProtocol::Consumer,
+            GroupProtocolArg::Classic => GroupProtocol::Classic,
+        };
+        settings.assignor = match self.assignor {
+            AssignorArg::CooperativeSticky => Assignor::CooperativeSticky,
+            AssignorArg::Range => Assignor::Range,
+        };
+        settings.session_timeout = self.session_timeout;
     }
 }

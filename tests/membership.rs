@@ -1,5 +1,5 @@
-//! kview as a member of a consumer group of Kafka 4's protocol (KIP-848), beside Kafka's own
-//! console consumer in the same group, against the real broker.
+//! kview as a member of a consumer group, of Kafka 4's protocol (KIP-848) and of the classic
+//! one, beside Kafka's own console consumer in the same group, against the real broker.
 
 mod common;
 
@@ -11,21 +11,43 @@ use common::*;
 
 const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 
-/// A member writing what it reads to `out`, one value a line; killed when dropped (a failed
-/// test leaves no member behind).
-fn kview_member(topic: &str, group: &str, out: &Path) -> Background {
-    let child = kview_command()
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Protocol {
+    /// Kafka 4's consumer protocol (KIP-848), what kview picks on its own here.
+    Consumer,
+    Classic,
+    /// The classic protocol with the range assignor: eager, everything given up each round.
+    ClassicRange,
+}
+
+/// A member writing what it reads to `out` (and what it says to `out` + `.err`), one value a
+/// line; killed when dropped (a failed test leaves no member behind).
+fn kview_member(protocol: Protocol, topic: &str, group: &str, out: &Path) -> Background {
+    let mut command = kview_command();
+    command
         .args(["-b", broker(), "consume", "-G", group, "-t", topic])
-        .args(["-o", "beginning", "--commit-interval", "1s"])
+        .args(["-o", "beginning", "--commit-interval", "1s"]);
+    if protocol != Protocol::Consumer {
+        command.args(["--group-protocol", "classic", "--session-timeout", "10s"]);
+    }
+    if protocol == Protocol::ClassicRange {
+        command.args(["--assignor", "range"]);
+    }
+    let child = command
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(out).unwrap())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(out.with_extension("err")).unwrap())
         .spawn()
         .unwrap();
     Background { child }
 }
 
-fn java_member(topic: &str, group: &str, out: &Path) -> Background {
+fn java_member(protocol: Protocol, topic: &str, group: &str, out: &Path) -> Background {
+    let protocol = match protocol {
+        Protocol::Consumer => "group.protocol=consumer",
+        // Kafka's defaults otherwise: range and cooperative-sticky offered, eager rebalances.
+        Protocol::Classic | Protocol::ClassicRange => "session.timeout.ms=10000",
+    };
     let child = Command::new(repo().join("scripts/kafka-local"))
         .args([
             "run-class",
@@ -34,7 +56,7 @@ fn java_member(topic: &str, group: &str, out: &Path) -> Background {
             broker(),
         ])
         .args(["--topic", topic, "--group", group, "--from-beginning"])
-        .args(["--consumer-property", "group.protocol=consumer"])
+        .args(["--consumer-property", protocol])
         .args(["--consumer-property", "auto.commit.interval.ms=1000"])
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(out).unwrap())
@@ -92,6 +114,20 @@ fn produce(topic: &str, from: usize, to: usize) {
 
 #[test]
 fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_killed_one() {
+    share_and_take_over(Protocol::Consumer);
+}
+
+#[test]
+fn the_same_in_a_classic_protocol_group() {
+    share_and_take_over(Protocol::Classic);
+}
+
+#[test]
+fn the_same_in_a_classic_group_of_the_range_assignor() {
+    share_and_take_over(Protocol::ClassicRange);
+}
+
+fn share_and_take_over(protocol: Protocol) {
     let topic = unique("members");
     let group = unique("members-group");
     let _guard = create_topic(broker(), &topic, 6, 1);
@@ -100,9 +136,9 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
         .iter()
         .map(|n| dir.path().join(n))
         .collect();
-    let mut a = kview_member(&topic, &group, &files[0]);
-    let mut b = kview_member(&topic, &group, &files[1]);
-    let java = java_member(&topic, &group, &files[2]);
+    let mut a = kview_member(protocol, &topic, &group, &files[0]);
+    let mut b = kview_member(protocol, &topic, &group, &files[1]);
+    let java = java_member(protocol, &topic, &group, &files[2]);
 
     // All three hold partitions before anything is written: each message is read once.
     let seen = wait_until("three members with two partitions each", 90, || {
@@ -121,6 +157,18 @@ fn kview_members_and_a_java_member_share_a_group_and_survivors_take_over_a_kille
         2,
         "kview's members say who they are: {seen:?}"
     );
+    // Each kview member says once which protocol it joined with.
+    let said = wait_until("kview saying how it joined", 30, || {
+        let said = std::fs::read_to_string(files[0].with_extension("err")).unwrap();
+        if said.is_empty() { Err(said) } else { Ok(said) }
+    });
+    let expected = match protocol {
+        Protocol::Consumer => "with Kafka 4's consumer protocol (KIP-848)",
+        Protocol::Classic => "with the classic protocol (cooperative-sticky)",
+        Protocol::ClassicRange => "with the classic protocol (range)",
+    };
+    assert_eq!(said.matches("kview: joined group").count(), 1, "{said}");
+    assert!(said.contains(expected), "{said}");
     produce(&topic, 0, 600);
     let all: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
     wait_until("every message read", 60, || {

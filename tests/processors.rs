@@ -70,7 +70,14 @@ impl Pipeline {
 
     fn simulator(&self, rate: &str, count: &str) -> std::process::Child {
         kview_command()
-            .args(["-b", broker(), "simulate", "sensors", "--topic", &self.topic])
+            .args([
+                "-b",
+                broker(),
+                "simulate",
+                "sensors",
+                "--topic",
+                &self.topic,
+            ])
             .args(["--sensors", "12", "--rate", rate, "--count", count])
             .stdout(Stdio::piped())
             .spawn()
@@ -151,7 +158,9 @@ impl Pipeline {
             .lines()
             .map(|l| {
                 let (key, value) = l.rsplit_once(':').unwrap();
-                let value = value.parse::<f64>().map_or("null".into(), |v| format!("{v:.6}"));
+                let value = value
+                    .parse::<f64>()
+                    .map_or("null".into(), |v| format!("{v:.6}"));
                 format!("{key}:{value}")
             })
             .collect();
@@ -217,7 +226,9 @@ fn three_processors_share_the_work_and_a_killed_one_changes_nothing_stored() {
     // The partitions spread over all three: three owners in the store.
     wait_until("three processors owning partitions", 60, || {
         let owners: BTreeSet<String> = p.owners().into_iter().collect();
-        (owners.len() == 3).then_some(()).ok_or(format!("{owners:?}"))
+        (owners.len() == 3)
+            .then_some(())
+            .ok_or(format!("{owners:?}"))
     });
     wait_until("readings stored", 60, || {
         let n = p.stored();
@@ -228,15 +239,23 @@ fn three_processors_share_the_work_and_a_killed_one_changes_nothing_stored() {
     drop(killed);
     let stored_at_kill = p.stored();
     assert!(stored_at_kill < 40_000, "the kill lands mid-stream");
-    wait_until("the survivors to claim the dead one's partitions", 90, || {
-        let owners: BTreeSet<String> = p.owners().into_iter().collect();
-        (owners.len() == 2).then_some(()).ok_or(format!("{owners:?}"))
-    });
+    wait_until(
+        "the survivors to claim the dead one's partitions",
+        90,
+        || {
+            let owners: BTreeSet<String> = p.owners().into_iter().collect();
+            (owners.len() == 2)
+                .then_some(())
+                .ok_or(format!("{owners:?}"))
+        },
+    );
     // Started again, it gets partitions back.
     processors.push(p.processor(&reports[3]));
     wait_until("the restarted processor owning partitions", 60, || {
         let owners: BTreeSet<String> = p.owners().into_iter().collect();
-        (owners.len() == 3).then_some(()).ok_or(format!("{owners:?}"))
+        (owners.len() == 3)
+            .then_some(())
+            .ok_or(format!("{owners:?}"))
     });
     let acknowledged = p.acknowledged(simulator);
     wait_until("every acknowledged reading stored", 90, || {
@@ -269,7 +288,9 @@ fn a_processor_paused_past_its_session_timeout_has_its_late_batch_refused() {
     let a = p.processor(&a_report);
     wait_until("the first processor owning both partitions", 60, || {
         let owners = p.owners();
-        (owners.len() == 2).then_some(()).ok_or(format!("{owners:?}"))
+        (owners.len() == 2)
+            .then_some(())
+            .ok_or(format!("{owners:?}"))
     });
     let a_id = p.owners()[0].clone();
     let b = p.processor(&b_report);
@@ -299,9 +320,7 @@ fn a_processor_paused_past_its_session_timeout_has_its_late_batch_refused() {
             owners.len() == 2 && owners.iter().all(|o| *o != a_id)
         });
         signal(&a.child, "CONT");
-        let rejoined = wait_until_or_timeout(40, || {
-            refusals() > 0 || p.owners().contains(&a_id)
-        });
+        let rejoined = wait_until_or_timeout(40, || refusals() > 0 || p.owners().contains(&a_id));
         assert!(rejoined, "A neither wrote late nor came back");
         if refusals() > 0 {
             break;
@@ -312,7 +331,9 @@ fn a_processor_paused_past_its_session_timeout_has_its_late_batch_refused() {
     let in_topic = p.readings_in_topic();
     wait_until("every reading stored", 90, || {
         let n = p.stored();
-        (n >= in_topic.len() as i64).then_some(()).ok_or(n.to_string())
+        (n >= in_topic.len() as i64)
+            .then_some(())
+            .ok_or(n.to_string())
     });
     a.terminate();
     b.terminate();

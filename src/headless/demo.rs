@@ -140,6 +140,7 @@ pub async fn process(
         alerts_topic,
         group,
         rebalance_timeout,
+        group_protocol,
         window,
         exit_when_idle,
         json,
@@ -153,6 +154,7 @@ pub async fn process(
         window_ms: window.as_millis() as i64,
         exit_when_idle: *exit_when_idle,
         rebalance_timeout: *rebalance_timeout,
+        membership: group_protocol.clone(),
     };
     let counters = ProcessorCounters::default();
     let never_drain = std::sync::atomic::AtomicBool::new(false);

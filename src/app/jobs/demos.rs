@@ -172,6 +172,7 @@ pub async fn sensor_processor(
         window_ms: 10_000,
         exit_when_idle: false,
         rebalance_timeout: Duration::from_secs(30),
+        membership: Default::default(),
     };
     let status = |status| Event::SensorTask {
         task: SensorTask::Processor,

@@ -16,8 +16,9 @@ use tokio::sync::{mpsc, watch};
 use super::processor::{self, BatchOutcome, Processor, ProcessorCounters};
 use super::simulator::PARTITIONS;
 use super::store::{BatchWrite, SensorStore, StoreTarget, Written};
-use crate::kafka::group::consumer::{Committer, Fetched, Positions, read_assigned, resolve_starts};
-use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
+use crate::cli::GroupProtocolArgs;
+use crate::kafka::group::reading::{Committer, Fetched, Positions, read_assigned, resolve_starts};
+use crate::kafka::group::{Change, MemberIdentity, MemberSettings, run_member};
 use crate::kafka::records::Isolation;
 use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
 
@@ -32,6 +33,8 @@ pub struct ProcessorOptions {
     pub exit_when_idle: bool,
     /// How long the group waits for this processor to give partitions up in a rebalance.
     pub rebalance_timeout: Duration,
+    /// The group protocol and the classic protocol's settings.
+    pub membership: GroupProtocolArgs,
 }
 
 /// How a processor is asked to stop: `drain` once it has caught up (the dashboard, so the
@@ -76,17 +79,11 @@ pub async fn process(
         options.store,
         options.group
     );
-    let settings = MemberSettings {
-        group: options.group.clone(),
-        subscription: Subscription::Topics(vec![options.topic.clone()]),
-        rebalance_timeout: options.rebalance_timeout,
-        instance_id: None,
-    };
+    let mut settings = MemberSettings::new(&options.group, vec![options.topic.clone()]);
+    settings.rebalance_timeout = options.rebalance_timeout;
+    options.membership.apply(&mut settings);
     let (changes_tx, changes) = mpsc::channel::<Change>(1);
-    let (identity_tx, identity) = watch::channel(MemberIdentity {
-        member_id: String::new(),
-        epoch: 0,
-    });
+    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
     let (stop_tx, stop) = watch::channel(false);
     let member = run_member(client, &settings, changes_tx, identity_tx, stop);
     let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));

@@ -12,8 +12,8 @@ use super::{Schemas, subjects, write_one};
 use crate::cli::ConsumeArgs;
 use crate::decode::mask::TopicMask;
 use crate::kafka::KafkaClient;
-use crate::kafka::group::consumer::{Committer, Fetched, Positions, read_assigned, resolve_starts};
-use crate::kafka::group::{Change, MemberIdentity, MemberSettings, Subscription, run_member};
+use crate::kafka::group::reading::{Committer, Fetched, Positions, read_assigned, resolve_starts};
+use crate::kafka::group::{Change, MemberIdentity, MemberSettings, run_member};
 use crate::schema::{Registry, SchemaReader};
 
 pub async fn run(
@@ -35,17 +35,12 @@ pub async fn run(
     if args.topic.starts_with('^') {
         bail!("-G reads one topic by name; regex subscriptions are not supported yet");
     }
-    let settings = MemberSettings {
-        group: group.to_owned(),
-        subscription: Subscription::Topics(vec![args.topic.clone()]),
-        rebalance_timeout: args.rebalance_timeout,
-        instance_id: args.instance_id.clone(),
-    };
+    let mut settings = MemberSettings::new(group, vec![args.topic.clone()]);
+    settings.rebalance_timeout = args.rebalance_timeout;
+    settings.instance_id = args.instance_id.clone();
+    args.group_protocol.apply(&mut settings);
     let (changes_tx, changes) = mpsc::channel::<Change>(1);
-    let (identity_tx, identity) = watch::channel(MemberIdentity {
-        member_id: String::new(),
-        epoch: 0,
-    });
+    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
     let (stop_tx, stop) = watch::channel(false);
     let member = run_member(client, &settings, changes_tx, identity_tx, stop);
 
@@ -73,6 +68,7 @@ pub async fn run(
         // Owned partitions and the next offset to commit for each.
         let mut owned: BTreeMap<i32, i64> = BTreeMap::new();
         let mut generation = 0u64;
+        let mut said_protocol = false;
         let mut remaining = args.count;
         let mut ticks = tokio::time::interval(args.commit_interval);
         ticks.tick().await;
@@ -87,6 +83,14 @@ pub async fn run(
             tokio::select! {
                 change = changes.recv() => {
                     let Some(change) = change else { break };
+                    if !said_protocol {
+                        said_protocol = true;
+                        let protocol = match identity.borrow().protocol {
+                            "classic" => format!("the classic protocol ({})", args.group_protocol.assignor_name()),
+                            _ => "Kafka 4's consumer protocol (KIP-848)".to_owned(),
+                        };
+                        eprintln!("kview: joined group {group:?} with {protocol}");
+                    }
                     if !change.lost {
                         let given_up: BTreeMap<i32, i64> = change
                             .revoked

@@ -189,15 +189,34 @@ impl KafkaClient {
         cap: Option<i16>,
         coordinator_code: impl Fn(&R::Response) -> i16,
     ) -> Result<(i32, R::Response)> {
+        let call = CoordinatorCall {
+            lane: Lane::Admin,
+            cap,
+            broker_wait: Duration::ZERO,
+        };
+        self.call_coordinator_with(group, call, |_| request.clone(), coordinator_code)
+            .await
+            .map(|(node, _, response)| (node, response))
+    }
+
+    /// As `call_coordinator`, on a lane of the caller's, for a request the broker may hold for
+    /// `broker_wait` (a JoinGroup waits for the rebalance), built for the negotiated version.
+    pub(super) async fn call_coordinator_with<R: Request>(
+        &self,
+        group: &str,
+        call: CoordinatorCall,
+        build: impl Fn(i16) -> R,
+        coordinator_code: impl Fn(&R::Response) -> i16,
+    ) -> Result<(i32, i16, R::Response)> {
         let mut pauses = RetryPolicy::quick(self.settings().request_timeout).pauses();
         loop {
             let (node, addr) = self.coordinator(group).await?;
-            let response = match self
+            let (version, response) = match self
                 .pool
-                .call(&addr, Lane::Admin, request, cap, Duration::ZERO)
+                .call_built(&addr, call.lane, call.cap, call.broker_wait, &build)
                 .await
             {
-                Ok((_, response)) => response,
+                Ok(answer) => answer,
                 // The coordinator's broker went away: another takes the group over.
                 Err(e) if e.is_transport() => {
                     self.forget_coordinator(group);
@@ -215,7 +234,7 @@ impl KafkaClient {
                     continue;
                 }
             }
-            return Ok((node, response));
+            return Ok((node, version, response));
         }
     }
 
@@ -421,4 +440,13 @@ impl KafkaClient {
         }
         Ok(())
     }
+}
+
+/// How a request goes to a coordinator: on which lane, up to which version, and how long the
+/// broker may hold it beyond the request timeout.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CoordinatorCall {
+    pub lane: Lane,
+    pub cap: Option<i16>,
+    pub broker_wait: Duration,
 }

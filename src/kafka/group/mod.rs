@@ -2,24 +2,22 @@
 //! protocol; the consumer only hears what it owns now ([`Change`]) and answers when it has let
 //! go of what it lost (after committing it), so a partition is never read by two members.
 //!
-//! Kafka 4's consumer protocol (KIP-848) is spoken here: the member names itself (a UUID),
-//! heartbeats at the interval the coordinator gives, and the coordinator assigns. A fenced or
-//! forgotten member drops what it owned without committing and joins again.
+//! Two protocols are spoken: Kafka 4's consumer protocol (KIP-848, `kip848`), where the
+//! coordinator assigns, and the classic one (`classic`), where the group's leader does, for
+//! brokers before 4.0 or by choice. With `GroupProtocol::Auto` the consumer protocol is tried
+//! first and the classic one used when the broker does not offer it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use kafka_protocol::messages::consumer_group_heartbeat_request::TopicPartitions;
-use kafka_protocol::messages::{ConsumerGroupHeartbeatRequest, GroupId, TopicName};
-use kafka_protocol::protocol::StrBytes;
 use tokio::sync::{mpsc, oneshot, watch};
-use uuid::Uuid;
 
 pub mod assignors;
-pub mod consumer;
+mod classic;
+mod kip848;
+pub mod reading;
 
-use super::client::membership::membership_error;
-use super::{KafkaClient, Result};
+use super::{KafkaClient, KafkaError, Result};
 
 /// A topic and partition.
 pub type TopicPartition = (String, i32);
@@ -31,21 +29,72 @@ pub enum Subscription {
     Regex(String),
 }
 
+/// Which group protocol a member speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupProtocol {
+    /// The consumer protocol when the broker offers it, else the classic one.
+    #[default]
+    Auto,
+    Consumer,
+    Classic,
+}
+
+/// The classic protocol's assignor this member offers (and runs when it leads the group).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Assignor {
+    /// Partitions move one rebalance after their owner gave them up; the others keep reading.
+    #[default]
+    CooperativeSticky,
+    /// Ranges per topic; every member gives everything up before each rebalance (eager).
+    Range,
+}
+
+impl Assignor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Assignor::CooperativeSticky => "cooperative-sticky",
+            Assignor::Range => "range",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MemberSettings {
     pub group: String,
     pub subscription: Subscription,
+    pub protocol: GroupProtocol,
     /// How long the group waits for this member to give partitions up in a rebalance.
     pub rebalance_timeout: Duration,
     /// Static membership: a member that comes back under the same id keeps its partitions.
     pub instance_id: Option<String>,
+    /// The classic protocol's session timeout (the consumer protocol's is the group's config,
+    /// `consumer.session.timeout.ms`).
+    pub session_timeout: Duration,
+    pub assignor: Assignor,
 }
 
-/// Who the member is now: commits carry its id and epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl MemberSettings {
+    /// A member of `group` reading `topics`, with Kafka's defaults.
+    pub fn new(group: &str, topics: Vec<String>) -> Self {
+        MemberSettings {
+            group: group.to_owned(),
+            subscription: Subscription::Topics(topics),
+            protocol: GroupProtocol::Auto,
+            rebalance_timeout: Duration::from_secs(60),
+            instance_id: None,
+            session_timeout: Duration::from_secs(45),
+            assignor: Assignor::CooperativeSticky,
+        }
+    }
+}
+
+/// Who the member is now: commits carry its id and epoch (the classic protocol's generation).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemberIdentity {
     pub member_id: String,
     pub epoch: i32,
+    /// The protocol in use, once joined: `consumer` or `classic`.
+    pub protocol: &'static str,
 }
 
 /// The partitions a member owns from now on. `lost` ones were taken without a chance to
@@ -60,9 +109,9 @@ pub struct Change {
     pub done: oneshot::Sender<()>,
 }
 
-/// Heartbeats a member of `settings.group` until `stop` turns true, then leaves the group.
-/// Changes go to `changes`; the member's identity to `identity`. Ends with an error when the
-/// group cannot have this member (an authorization failure, a full group, a bad regex).
+/// Runs a member of `settings.group` until `stop` turns true (or the consumer is gone), then
+/// leaves the group. Changes go to `changes`; the member's identity to `identity`. Ends with
+/// an error when the group cannot have this member (an authorization failure, a full group).
 pub async fn run_member(
     client: &KafkaClient,
     settings: &MemberSettings,
@@ -70,151 +119,33 @@ pub async fn run_member(
     identity: watch::Sender<MemberIdentity>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
-    let member_id = Uuid::new_v4().to_string();
-    let mut epoch = 0;
-    let mut owned: BTreeSet<TopicPartition> = BTreeSet::new();
-    let mut ids: HashMap<Uuid, String> = HashMap::new();
-    let mut interval = Duration::from_secs(3);
-    let mut said_joined = false;
-    loop {
-        // A consumer that ended (even on an error, without a word) takes the member along.
-        let leaving = *stop.borrow() || stop.has_changed().is_err();
-        // Leaving: -1, or -2 for a static member, whose partitions wait for it to come back.
-        let epoch_sent = match (leaving, &settings.instance_id) {
-            (false, _) => epoch,
-            (true, None) => -1,
-            (true, Some(_)) => -2,
-        };
-        let request = heartbeat(settings, &member_id, epoch_sent, &owned, &ids);
-        let response = client.consumer_heartbeat(&request).await?;
-        if leaving {
-            tracing::info!("left group {:?}", settings.group);
-            return Ok(());
+    match settings.protocol {
+        GroupProtocol::Consumer => {
+            kip848::run(client, settings, &changes, &identity, &mut stop).await
         }
-        let message = response.error_message.as_ref().map(|m| m.to_string());
-        if let Some(e) = membership_error(response.error_code, message.as_deref(), &settings.group)
-        {
-            return Err(e);
+        GroupProtocol::Classic => {
+            classic::run(client, settings, &changes, &identity, &mut stop).await
         }
-        if response.error_code != 0 {
-            // FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID: what was owned may be someone else's
-            // already; drop it without committing and join again.
-            tracing::warn!(
-                "group {:?}: this member was fenced ({}); joining again",
-                settings.group,
-                crate::kafka::error::error_name(response.error_code)
-            );
-            epoch = 0;
-            if !owned.is_empty() {
-                let revoked: Vec<_> = std::mem::take(&mut owned).into_iter().collect();
-                let (lost, handed) = change(BTreeSet::new(), revoked, Vec::new(), true);
-                // Nothing is owned any more: the consumer may take its time.
-                if changes.send(lost).await.is_err() || handed.await.is_err() {
-                    return Ok(());
+        GroupProtocol::Auto => {
+            match kip848::run(client, settings, &changes, &identity, &mut stop).await {
+                Err(e) if offers_no_consumer_protocol(&e) => {
+                    tracing::info!(
+                        "group {:?}: the broker does not offer Kafka 4's consumer protocol; \
+                         joining with the classic one",
+                        settings.group
+                    );
+                    classic::run(client, settings, &changes, &identity, &mut stop).await
                 }
-            }
-            continue;
-        }
-        epoch = response.member_epoch;
-        if response.heartbeat_interval_ms > 0 {
-            interval = Duration::from_millis(response.heartbeat_interval_ms as u64);
-        }
-        identity.send_replace(MemberIdentity {
-            member_id: member_id.clone(),
-            epoch,
-        });
-        if !said_joined {
-            said_joined = true;
-            tracing::info!("joined group {:?} (epoch {epoch})", settings.group);
-        }
-        let mut acknowledge_now = false;
-        if let Some(assignment) = response.assignment {
-            let missing = assignment
-                .topic_partitions
-                .iter()
-                .any(|t| !ids.contains_key(&t.topic_id));
-            if missing {
-                ids = client.topic_ids(None).await?;
-            }
-            let target: BTreeSet<TopicPartition> = assignment
-                .topic_partitions
-                .iter()
-                .filter_map(|t| ids.get(&t.topic_id).map(|name| (name, &t.partitions)))
-                .flat_map(|(name, ps)| ps.iter().map(|p| (name.clone(), *p)))
-                .collect();
-            if target != owned {
-                let revoked: Vec<_> = owned.difference(&target).cloned().collect();
-                let assigned: Vec<_> = target.difference(&owned).cloned().collect();
-                let (moved, handed) = change(target.clone(), revoked, assigned, false);
-                let keep_alive = KeepAlive {
-                    client,
-                    settings,
-                    member_id: &member_id,
-                    epoch,
-                    owned: &owned,
-                    ids: &ids,
-                    interval,
-                };
-                if !hand_over(&changes, moved, handed, keep_alive).await? {
-                    // The consumer is gone: leave rather than hold partitions no one reads.
-                    let request = heartbeat(settings, &member_id, -1, &target, &ids);
-                    client.consumer_heartbeat(&request).await?;
-                    return Ok(());
-                }
-                owned = target;
-                // The coordinator waits to hear what this member owns before it moves on.
-                acknowledge_now = true;
-            }
-        }
-        if !acknowledge_now {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => {}
-                _ = stop.changed() => {}
+                other => other,
             }
         }
     }
 }
 
-/// Tells the consumer what it owns now and waits until it has let go of what it lost; false
-/// when the consumer has stopped. The member keeps heartbeating meanwhile (as what it owned
-/// before), so a consumer slow to let go is not taken for dead.
-async fn hand_over(
-    changes: &mpsc::Sender<Change>,
-    change: Change,
-    handed: oneshot::Receiver<()>,
-    keep_alive: KeepAlive<'_>,
-) -> Result<bool> {
-    let offer = async { changes.send(change).await.is_ok() && handed.await.is_ok() };
-    tokio::pin!(offer);
-    loop {
-        tokio::select! {
-            handed = &mut offer => return Ok(handed),
-            _ = tokio::time::sleep(keep_alive.interval) => {
-                let request = heartbeat(
-                    keep_alive.settings,
-                    keep_alive.member_id,
-                    keep_alive.epoch,
-                    keep_alive.owned,
-                    keep_alive.ids,
-                );
-                // What it says (a new target, a fence) is heard again at the next heartbeat
-                // after the hand-over: every heartbeat names what the member owns, so the
-                // coordinator answers each with the whole assignment.
-                keep_alive.client.consumer_heartbeat(&request).await?;
-            }
-        }
-    }
-}
-
-/// What a member heartbeats with while its consumer takes a change in.
-struct KeepAlive<'a> {
-    client: &'a KafkaClient,
-    settings: &'a MemberSettings,
-    member_id: &'a str,
-    epoch: i32,
-    owned: &'a BTreeSet<TopicPartition>,
-    ids: &'a HashMap<Uuid, String>,
-    interval: Duration,
+/// A broker before 4.0 has no ConsumerGroupHeartbeat; one with the protocol switched off
+/// answers UNSUPPORTED_VERSION.
+fn offers_no_consumer_protocol(e: &KafkaError) -> bool {
+    matches!(e, KafkaError::Unsupported { .. }) || e.broker_code() == Some(35)
 }
 
 /// A change and the receiver its consumer answers on.
@@ -233,48 +164,4 @@ fn change(
         done,
     };
     (change, handed)
-}
-
-fn heartbeat(
-    settings: &MemberSettings,
-    member_id: &str,
-    epoch: i32,
-    owned: &BTreeSet<TopicPartition>,
-    ids: &HashMap<Uuid, String>,
-) -> ConsumerGroupHeartbeatRequest {
-    let names: HashMap<&str, Uuid> = ids.iter().map(|(id, n)| (n.as_str(), *id)).collect();
-    let mut by_topic: HashMap<Uuid, Vec<i32>> = HashMap::new();
-    for (topic, partition) in owned {
-        if let Some(id) = names.get(topic.as_str()) {
-            by_topic.entry(*id).or_default().push(*partition);
-        }
-    }
-    let mut request = ConsumerGroupHeartbeatRequest::default()
-        .with_group_id(GroupId(StrBytes::from_string(settings.group.clone())))
-        .with_member_id(StrBytes::from_string(member_id.to_owned()))
-        .with_member_epoch(epoch)
-        .with_instance_id(settings.instance_id.clone().map(StrBytes::from_string))
-        .with_rebalance_timeout_ms(settings.rebalance_timeout.as_millis() as i32)
-        .with_topic_partitions(Some(
-            by_topic
-                .into_iter()
-                .map(|(id, partitions)| {
-                    TopicPartitions::default()
-                        .with_topic_id(id)
-                        .with_partitions(partitions)
-                })
-                .collect(),
-        ));
-    request = match &settings.subscription {
-        Subscription::Topics(topics) => request.with_subscribed_topic_names(Some(
-            topics
-                .iter()
-                .map(|t| TopicName(StrBytes::from_string(t.clone())))
-                .collect(),
-        )),
-        Subscription::Regex(regex) => {
-            request.with_subscribed_topic_regex(Some(StrBytes::from_string(regex.clone())))
-        }
-    };
-    request
 }

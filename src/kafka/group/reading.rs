@@ -102,9 +102,10 @@ impl Committer<'_> {
             .await
         {
             Ok(()) => Ok(()),
-            // STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH: the membership is
-            // joining again; what it owned is someone else's to commit now.
-            Err(e) if matches!(e.broker_code(), Some(25 | 110 | 113)) => {
+            // STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH (or the classic
+            // protocol's ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS): the membership is joining
+            // again; what it owned is someone else's to commit now.
+            Err(e) if matches!(e.broker_code(), Some(22 | 25 | 27 | 110 | 113)) => {
                 tracing::warn!("commit to group {:?} refused: {e}", self.group);
                 Ok(())
             }
