@@ -1,6 +1,7 @@
 //! What flows into and out of the update step: events from background tasks (owned data, by
 //! value) and commands for the runtime to carry out.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use crate::demo::sensors::signal::{Anomaly, Reading};
 use crate::demo::sensors::store::Alert;
 use crate::kafka::reader::Progress;
 use crate::kafka::{
-    ClusterMetadata, ConfigEntry, Header, Message, ReplicaSize, StartAt, Watermarks,
+    ClusterMetadata, ConfigEntry, GroupDescription, Header, Message, ReplicaSize, StartAt,
+    Watermarks,
 };
 use crate::lag::reset::{ResetPlan, ResetTarget};
 use crate::lag::tracker::Commit;
@@ -113,6 +115,13 @@ pub enum Event {
         alerts: Vec<Alert>,
     },
     SensorCounts(Conservation),
+    /// A look at the sensor processors' group: its description and its commits on the
+    /// sensors topic, or why it could not be read.
+    ProcessorGroup {
+        at_ms: i64,
+        topic: String,
+        look: Result<(GroupDescription, BTreeMap<i32, i64>), String>,
+    },
     /// The in-dashboard simulator or processor changed state.
     SensorTask {
         task: SensorTask,

@@ -497,6 +497,7 @@ impl Runtime {
             }
             return;
         };
+        let c_watch = c.clone();
         if simulator && !self.jobs.is_running(JobKind::SensorSimulator) {
             // A fresh control: a stop from an earlier run must not stop this one.
             self.sensors.control = Arc::new(SimControl::new(self.sensors.control.rate()));
@@ -530,8 +531,12 @@ impl Runtime {
             demos::report_sensor_counts(
                 self.sensors.sim_counters.clone(),
                 self.sensors.proc_counters.clone(),
-                tx,
+                tx.clone(),
             ),
+        );
+        self.jobs.start_if_idle(
+            JobKind::ProcessorGroup,
+            demos::watch_processor_group(c_watch, self.names.clone(), tx),
         );
     }
 }

@@ -432,6 +432,13 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
         Event::Metrics(metrics) => state.ml.record(metrics),
         Event::SensorBatch { readings, alerts } => state.sensors.record(&readings, &alerts),
         Event::SensorCounts(counts) => state.sensors.counts = counts,
+        Event::ProcessorGroup { at_ms, topic, look } => match look {
+            Ok((group, committed)) => state
+                .sensors
+                .processors
+                .apply(at_ms, &group, &topic, committed),
+            Err(e) => state.sensors.processors.failed(e),
+        },
         Event::SensorTask { task, status } => state.sensors.set_status(task, status),
         Event::MlTask { task, status } => state.ml.set_status(task, status),
         Event::Commits(commits) => {

@@ -26,12 +26,17 @@ fn value(v: f64) -> String {
 pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let v = &state.sensors;
     let c = v.counts;
-    let [head, body, feed] = Layout::vertical([
+    // The processors' panel: its members (at most four rows) under their header.
+    let small = area.height < 30;
+    let members = v.processors.rows.len().clamp(1, if small { 2 } else { 4 }) as u16;
+    let [head, processors, body, feed] = Layout::vertical([
         Constraint::Length(3),
+        Constraint::Length(members + 3),
         Constraint::Min(6),
-        Constraint::Length(7),
+        Constraint::Length(if small { 5 } else { 7 }),
     ])
     .areas(area);
+    render_processors(frame, processors, state, theme);
     let balanced = c.produced == c.acknowledged + c.failed && c.processed == c.stored + c.replayed;
     frame.render_widget(
         Paragraph::new(vec![
@@ -165,6 +170,63 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         )),
         feed,
     );
+}
+
+/// The processors' group: each member with its partitions and rate; the title says the
+/// latest rebalance moment.
+fn render_processors(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+    let panel = &state.sensors.processors;
+    let title = match (&panel.error, panel.moments.back()) {
+        (Some(e), _) => format!(" Processors · {} ", escape_str(e)),
+        (None, Some(moment)) => format!(" {moment} "),
+        (None, None) => format!(
+            " Processors ({}) ",
+            crate::human::plural(panel.rows.len() as i64, "member")
+        ),
+    };
+    let columns = [
+        Col::text("PROCESSOR", 11, 0),
+        Col::text("PARTITIONS", 10, 1),
+        Col::whole("READINGS/S", 0),
+        Col::text("MEMBER", 8, 2),
+    ];
+    let rows = panel
+        .rows
+        .iter()
+        .map(|r| {
+            let partitions = if r.partitions.is_empty() {
+                "none".to_owned()
+            } else {
+                r.partitions
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let cells = vec![
+                format!("processor {}", r.number),
+                partitions,
+                r.rate.map_or_else(|| "?".to_owned(), |x| format!("{x:.0}")),
+                escape_str(&r.member_id),
+            ];
+            let style = if r.partitions.is_empty() {
+                theme.dim
+            } else {
+                Style::default()
+            };
+            (cells, style)
+        })
+        .collect();
+    let style = if panel.error.is_some() {
+        theme.bad
+    } else {
+        theme.border
+    };
+    Grid::new(
+        &columns,
+        super::panel_for(area, title, false, theme).border_style(style),
+    )
+    .rows(frame, area, theme, rows);
 }
 
 /// One column of the chart: the time it covers and the readings' least, mean and largest.

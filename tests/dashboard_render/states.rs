@@ -211,6 +211,32 @@ pub fn states() -> Vec<(&'static str, State)> {
             alerts: 1,
         }),
     );
+    // Two processors; the second dies and the first takes its partitions.
+    for (at_ms, owners, offsets) in [
+        (
+            1_764_000_000_000,
+            vec![("m-1", vec![0, 2]), ("m-2", vec![1, 3])],
+            100,
+        ),
+        (
+            1_764_000_002_000,
+            vec![("m-1", vec![0, 2]), ("m-2", vec![1, 3])],
+            160,
+        ),
+        (1_764_000_013_400, vec![("m-1", vec![0, 1, 2, 3])], 160),
+    ] {
+        event(
+            &mut sensors,
+            Event::ProcessorGroup {
+                at_ms,
+                topic: "sensors".into(),
+                look: Ok((
+                    processor_group(&owners),
+                    (0..4).map(|p| (p, offsets)).collect(),
+                )),
+            },
+        );
+    }
     let commands = act(
         &mut sensors,
         Action::Inject(kview::demo::sensors::signal::Anomaly::Spike),
@@ -250,4 +276,28 @@ pub fn states() -> Vec<(&'static str, State)> {
     );
     v.push(("transactions", transactions));
     v
+}
+
+/// The sensor processors' group with these members and partitions of `sensors`.
+fn processor_group(owners: &[(&str, Vec<i32>)]) -> kview::kafka::GroupDescription {
+    kview::kafka::GroupDescription {
+        group_id: "kview-sensor-processor".into(),
+        kind: kview::kafka::GroupKind::Consumer,
+        state: "Stable".into(),
+        protocol_type: "consumer".into(),
+        protocol: "uniform".into(),
+        coordinator: 1,
+        group_epoch: None,
+        assignment_epoch: None,
+        members: owners
+            .iter()
+            .map(|(id, partitions)| kview::kafka::GroupMember {
+                member_id: (*id).into(),
+                host: "/127.0.0.1".into(),
+                assignment: partitions.iter().map(|p| ("sensors".into(), *p)).collect(),
+                ..Default::default()
+            })
+            .collect(),
+        note: None,
+    }
 }

@@ -116,6 +116,38 @@ pub async fn report_sensor_counts(
     }
 }
 
+/// Looks at the processors' group every two seconds: who is in it, what each reads, and the
+/// group's commits (the rates), for the processors panel.
+pub async fn watch_processor_group(client: Arc<KafkaClient>, names: DemoNames, tx: Sender<Event>) {
+    let (group, topic) = (names.sensor_group(), names.sensors_topic());
+    loop {
+        let look = async {
+            let description = client.describe_group(&group).await?;
+            let committed = client
+                .committed_offsets(&group)
+                .await?
+                .into_iter()
+                .filter(|c| c.topic == topic)
+                .map(|c| (c.partition, c.offset))
+                .collect();
+            crate::kafka::Result::Ok((description, committed))
+        };
+        let look = look
+            .await
+            .map_err(|e: crate::kafka::KafkaError| e.to_string());
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let event = Event::ProcessorGroup {
+            at_ms,
+            topic: topic.clone(),
+            look,
+        };
+        if tx.send(event).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 pub async fn sensor_simulator(
     client: Arc<KafkaClient>,
     names: DemoNames,

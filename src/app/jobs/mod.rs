@@ -28,6 +28,8 @@ pub enum JobKind {
     SensorProcessor,
     /// Reports the sensor pipeline's counts.
     SensorCounts,
+    /// Looks at the sensor processors' group.
+    ProcessorGroup,
 }
 
 pub struct Jobs {

@@ -8,6 +8,7 @@ pub mod group;
 pub mod groups;
 pub mod messages;
 pub mod ml;
+pub mod processors;
 pub mod produce;
 pub mod schemas;
 pub mod sensors;

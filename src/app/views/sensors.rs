@@ -69,6 +69,8 @@ pub struct SensorsView {
     pub rate: f64,
     /// Alerts scrolled past at the top of the feed (0: the newest shows first).
     pub feed_scroll: usize,
+    /// The processors' group: members, their partitions and rates, rebalance moments.
+    pub processors: super::processors::ProcessorsPanel,
 }
 
 impl Default for SensorsView {
@@ -82,6 +84,7 @@ impl Default for SensorsView {
             processor: TaskStatus::Idle,
             rate: SENSOR_RATE,
             feed_scroll: 0,
+            processors: Default::default(),
         }
     }
 }
