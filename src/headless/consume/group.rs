@@ -27,11 +27,6 @@ pub async fn run(
     if args.partition.is_some() {
         bail!("-p and -G do not go together: the group decides which partitions this member reads");
     }
-    if args.exit_at_end {
-        bail!(
-            "-e and -G do not go together yet: a group member reads until -c COUNT, Ctrl-C or SIGTERM"
-        );
-    }
     if args.topic.starts_with('^') {
         bail!("-G reads one topic by name; regex subscriptions are not supported yet");
     }
@@ -116,6 +111,10 @@ pub async fn run(
                     let fetched = fetched?;
                     if read_for != generation {
                         continue;
+                    }
+                    // -e: every partition this member reads is at its end.
+                    if fetched.is_empty() && args.exit_at_end && !owned.is_empty() {
+                        break;
                     }
                     for m in &fetched {
                         if remaining == Some(0) {
