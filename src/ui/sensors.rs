@@ -12,7 +12,7 @@ use super::table::{Col, Grid};
 use super::theme::Theme;
 use super::{panel, task_status};
 use crate::app::state::State;
-use crate::decode::text::escape_str;
+use crate::decode::text::{escape_str, fit};
 use crate::human::{count, rate};
 
 fn value(v: f64) -> String {
@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
     let c = v.counts;
     // The processors' panel: its members (at most four rows) under their header.
     let small = area.height < 30;
-    let members = v.processors.rows.len().clamp(1, if small { 2 } else { 4 }) as u16;
+    let members = v.processors.rows.len().clamp(1, if small { 3 } else { 6 }) as u16;
     let [head, processors, body, feed] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(members + 3),
@@ -36,48 +36,51 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         Constraint::Length(if small { 5 } else { 7 }),
     ])
     .areas(area);
-    render_processors(frame, processors, state, theme);
+    render_processors(frame, processors, members as usize, state, theme);
     let balanced = c.produced == c.acknowledged + c.failed && c.processed == c.stored + c.replayed;
+    let room = head.width as usize;
+    let tasks = format!(
+        " simulator {} at {}/s  processor {}",
+        task_status(&v.simulator),
+        rate(v.rate),
+        task_status(&v.processor)
+    );
+    let conservation = format!(
+        " produced {} = acknowledged {}{} = processed {} + in flight {} · stored {}{}",
+        count(c.produced as i64),
+        count(c.acknowledged as i64),
+        if c.failed > 0 {
+            format!(" + failed {}", count(c.failed as i64))
+        } else {
+            String::new()
+        },
+        count(c.processed as i64),
+        count(c.in_flight()),
+        count(c.stored as i64),
+        if c.replayed > 0 {
+            format!(" (+{} replayed)", count(c.replayed as i64))
+        } else {
+            String::new()
+        },
+    );
+    // Each line ends in `…` when the terminal is too narrow for it; the ✓ or ✗ always shows.
     frame.render_widget(
         Paragraph::new(vec![
+            Line::from(fit(&tasks, room)),
             Line::from(vec![
-                Span::styled(" simulator ", theme.header),
-                Span::raw(format!(
-                    "{} at {}/s",
-                    task_status(&v.simulator),
-                    rate(v.rate)
-                )),
-                Span::styled("  processor ", theme.header),
-                Span::raw(task_status(&v.processor)),
-            ]),
-            Line::from(vec![
-                Span::raw(format!(
-                    " produced {} = acknowledged {}{} = processed {} + in flight {} · stored {}{}",
-                    count(c.produced as i64),
-                    count(c.acknowledged as i64),
-                    if c.failed > 0 {
-                        format!(" + failed {}", count(c.failed as i64))
-                    } else {
-                        String::new()
-                    },
-                    count(c.processed as i64),
-                    count(c.in_flight()),
-                    count(c.stored as i64),
-                    if c.replayed > 0 {
-                        format!(" (+{} replayed)", count(c.replayed as i64))
-                    } else {
-                        String::new()
-                    },
-                )),
+                Span::raw(fit(&conservation, room.saturating_sub(3))),
                 Span::styled(
                     if balanced { "  ✓" } else { "  ✗" },
                     if balanced { theme.good } else { theme.bad },
                 ),
             ]),
             Line::styled(
-                format!(
-                    " {} published to sensors.alerts",
-                    crate::human::plural(c.alerts as i64, "alert")
+                fit(
+                    &format!(
+                        " {} published to sensors.alerts",
+                        crate::human::plural(c.alerts as i64, "alert")
+                    ),
+                    room,
                 ),
                 theme.dim,
             ),
@@ -174,7 +177,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
 
 /// The processors' group: each member with its partitions and rate; the title says the
 /// latest rebalance moment.
-fn render_processors(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
+fn render_processors(frame: &mut Frame, area: Rect, room: usize, state: &State, theme: &Theme) {
     let panel = &state.sensors.processors;
     let title = match (&panel.error, panel.moments.back()) {
         (Some(e), _) => format!(" Processors · {} ", escape_str(e)),
@@ -190,9 +193,13 @@ fn render_processors(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
         Col::whole("READINGS/S", 0),
         Col::text("MEMBER", 8, 2),
     ];
-    let rows = panel
+    // Rows beyond the room become one that says how many more there are.
+    let hidden = panel.rows.len().saturating_sub(room);
+    let shown = if hidden > 0 { room - 1 } else { room };
+    let mut rows: Vec<_> = panel
         .rows
         .iter()
+        .take(shown)
         .map(|r| {
             let partitions = if r.partitions.is_empty() {
                 "none".to_owned()
@@ -217,6 +224,13 @@ fn render_processors(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
             (cells, style)
         })
         .collect();
+    if hidden > 0 {
+        let more = format!("+{} more", hidden + 1);
+        rows.push((
+            vec![more, String::new(), String::new(), String::new()],
+            theme.dim,
+        ));
+    }
     let style = if panel.error.is_some() {
         theme.bad
     } else {

@@ -279,7 +279,7 @@ pub fn states() -> Vec<(&'static str, State)> {
 }
 
 /// The sensor processors' group with these members and partitions of `sensors`.
-fn processor_group(owners: &[(&str, Vec<i32>)]) -> kview::kafka::GroupDescription {
+pub fn processor_group(owners: &[(&str, Vec<i32>)]) -> kview::kafka::GroupDescription {
     kview::kafka::GroupDescription {
         group_id: "kview-sensor-processor".into(),
         kind: kview::kafka::GroupKind::Consumer,
