@@ -127,3 +127,95 @@ fn logistic_regression_on_digits_through_kafka_reaches_90_percent_like_offline()
     assert_eq!(lag["total_lag"], 0);
     assert_eq!(lag["partitions"][0]["committed"], 4315);
 }
+
+#[test]
+fn a_standby_trainer_takes_over_from_the_groups_commit_when_the_first_dies() {
+    let b = broker();
+    let prefix = format!("{}.", unique("ml-standby"));
+    let _cleanup: Vec<TempTopic> = ["ml.train", "ml.test", "ml.metrics"]
+        .iter()
+        .map(|t| delete_later(b, &format!("{prefix}{t}")))
+        .collect();
+    let group = unique("trainers");
+    let dir = tempfile::tempdir().unwrap();
+    // A run streamed over ~20 s, so the first trainer dies in the middle of it.
+    let mut producer = kview_command()
+        .args(["-b", b, "demo", "ml", "produce", "--prefix", &prefix])
+        .args(["--epochs", "3", "--rate", "600"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let trainer = |name: &str| {
+        let log = dir.path().join(name);
+        let child = kview_command()
+            .args(["-b", b, "demo", "ml", "train", "--prefix", &prefix])
+            .args(["--group", &group])
+            .env("RUST_LOG", "kview=info")
+            .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        (Background { child }, log)
+    };
+    let trainers = [trainer("a"), trainer("b")];
+    let reading = |log: &std::path::Path| {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .contains("trainer reading")
+    };
+    // One learns; the other stands by with nothing assigned.
+    let first = wait_until("a trainer reading", 60, || {
+        trainers
+            .iter()
+            .position(|(_, log)| reading(log))
+            .ok_or_else(|| "neither yet".to_owned())
+    });
+    wait_until("evaluations published", 60, || {
+        let lag = kview_json(b, &["lag", &group, "--json"]);
+        let committed = lag["partitions"][0]["committed"].as_i64().unwrap_or(0);
+        (committed > 1000)
+            .then_some(())
+            .ok_or(committed.to_string())
+    });
+    let [a, b_trainer] = trainers;
+    let ((dead, _), (mut standby, standby_log)) = if first == 0 {
+        (a, b_trainer)
+    } else {
+        (b_trainer, a)
+    };
+    assert!(
+        !reading(&standby_log),
+        "the standby reads nothing while the first lives"
+    );
+    drop(dead); // SIGKILL: no commit, no leave
+    assert!(producer.wait().unwrap().success());
+    let status = wait_until("the standby finishing the run", 120, || {
+        standby
+            .child
+            .try_wait()
+            .unwrap()
+            .ok_or_else(|| "still running".to_owned())
+    });
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(&standby_log).unwrap()
+    );
+    let said = std::fs::read_to_string(&standby_log).unwrap();
+    let from: i64 = said
+        .split("trainer reading")
+        .nth(1)
+        .and_then(|rest| rest.split("from offset ").nth(1))
+        .and_then(|n| n.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        from > 1000,
+        "it went on from the group's commit, not the beginning: {from}"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("b.out")).unwrap()
+        + &std::fs::read_to_string(dir.path().join("a.out")).unwrap();
+    assert!(summary.contains("samples"), "{summary}");
+    let lag = kview_json(b, &["lag", &group, "--json"]);
+    assert_eq!(lag["total_lag"], 0, "{lag}");
+}

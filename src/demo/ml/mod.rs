@@ -7,5 +7,6 @@ pub mod model;
 pub mod pipeline;
 pub mod records;
 pub mod store;
+pub mod trainer;
 
 pub use dataset::Dataset;
