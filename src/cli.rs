@@ -598,6 +598,12 @@ pub enum DemoCommand {
     /// Machine learning over Kafka: stream a dataset, train online, publish accuracy
     #[command(subcommand)]
     Ml(MlCommand),
+    /// The dashboard with the demos running and N sensor processors of one consumer group
+    /// sharing the work (the same as `kview --demo --processors N`)
+    Sensors {
+        #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=16))]
+        processors: usize,
+    },
 }
 
 #[derive(Debug, Args, Clone)]

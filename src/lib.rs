@@ -73,7 +73,14 @@ pub async fn run(cli: Cli) -> Result<u8> {
             return Err(anyhow::Error::msg(e));
         }
     };
-    let Some(command) = &cli.command else {
+    // `kview demo sensors` is the dashboard with the demos running and N processors.
+    let (command, demo, processors) = match &cli.command {
+        Some(cli::Command::Demo(cli::DemoCommand::Sensors { processors })) => {
+            (None, true, *processors)
+        }
+        other => (other.as_ref(), cli.global.demo, cli.global.processors),
+    };
+    let Some(command) = command else {
         logging::init_dashboard(cli.global.log_file.as_deref())?;
         for warning in &resolved.warnings {
             tracing::warn!("{warning}");
@@ -82,9 +89,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
             timeout: timeout(&cli.global)?,
             resolved,
             mouse: cli.global.mouse,
-            demo: cli.global.demo,
+            demo,
             demo_names: demo::DemoNames::new(&cli.global.demo_prefix),
-            sensor_processors: cli.global.processors,
+            sensor_processors: processors,
         })
         .await
         .map(|()| 0);

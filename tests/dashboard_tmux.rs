@@ -309,6 +309,45 @@ fn the_sensor_demo_flags_an_injected_spike_and_its_counts_match_the_database() {
 }
 
 #[test]
+fn demo_sensors_runs_processors_that_share_the_partitions_and_the_view_shows_them() {
+    let b = broker();
+    let prefix = format!("{}.", unique("processors-e2e"));
+    let _cleanup: Vec<TempTopic> = [
+        "sensors",
+        "sensors.alerts",
+        "ml.train",
+        "ml.test",
+        "ml.metrics",
+    ]
+    .iter()
+    .map(|t| delete_later(b, &format!("{prefix}{t}")))
+    .collect();
+    let data = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let tmux = Tmux::start_with_env(
+        &format!("{bin} -b {b} --demo-prefix {prefix} demo sensors --processors 2; sleep 60"),
+        100,
+        30,
+        &[("XDG_DATA_HOME", data.path().to_str().unwrap())],
+    );
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("sensors");
+    tmux.keys(&["Enter"]);
+    // Both processors are members of the group, each with partitions of its own.
+    let screen = tmux.wait_for_secs("two processors sharing the partitions", 60, |s| {
+        let busy = |n: u32| {
+            s.lines().any(|l| {
+                l.contains(&format!("processor {n} ")) && !l.contains(" none ") && l.contains(',')
+            })
+        };
+        busy(1) && busy(2)
+    });
+    assert!(screen.contains("2 processors"), "{screen}");
+    tmux.keys(&["q"]);
+}
+
+#[test]
 fn ctx_switches_between_the_plain_and_the_secured_broker_and_f_connects_too() {
     let b = broker();
     let s = secure();

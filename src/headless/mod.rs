@@ -92,6 +92,10 @@ pub async fn run(
             })?;
             demo::ml(client, ml, out).await
         }
+        // Opened as the dashboard before any headless command runs.
+        Command::Demo(crate::cli::DemoCommand::Sensors { .. }) => {
+            Err(anyhow::anyhow!("kview demo sensors opens the dashboard"))
+        }
         Command::Simulate(sim) => {
             writable("produce")?;
             demo::simulate(client, sim, out).await

@@ -131,11 +131,10 @@ pub(super) async fn run(
         {
             return member.leave().await;
         }
-        let joined = tokio::select! {
-            joined = join(&mut member, topics) => joined?,
-            _ = stop.changed() => continue 'join,
-        };
-        let target = match joined {
+        // Not given up half-way when asked to stop: a request dropped mid-answer would leave
+        // its reply on the member's connection for the next one to read. The coordinator
+        // answers within the rebalance timeout.
+        let target = match join(&mut member, topics).await? {
             Joined::Again => continue 'join,
             Joined::Assigned(target) => target,
         };
