@@ -733,8 +733,8 @@ impl GlobalOpts {
 /// How a group member joins: the protocol, and the classic protocol's own settings.
 #[derive(Debug, Args, Clone)]
 pub struct GroupProtocolArgs {
-    /// With -G: the group protocol; auto takes Kafka 4's consumer protocol (KIP-848) when the
-    /// broker offers it, else the classic one
+    /// The group protocol a member joins with; auto takes Kafka 4's consumer protocol
+    /// (KIP-848) when the broker offers it, else the classic one
     #[arg(long, value_enum, default_value = "auto", value_name = "PROTOCOL")]
     pub group_protocol: GroupProtocolArg,
     /// With the classic protocol: the assignor this member offers and runs when it leads
