@@ -39,31 +39,51 @@ fn try_psql(url: &str, sql: &str) -> Result<String, String> {
     Ok(String::from_utf8(out.stdout).unwrap().trim().to_owned())
 }
 
-/// A database of the test's own, its URL.
-fn database(name: &str) -> String {
-    let base = postgres();
-    let db = name.replace(['-', '.'], "_").to_lowercase();
-    psql(base, &format!("CREATE DATABASE {db}"));
-    format!("{}/{db}", base.rsplit_once('/').unwrap().0)
+/// A database of the test's own, dropped with it.
+struct TempDatabase {
+    name: String,
+    url: String,
+}
+
+impl TempDatabase {
+    fn new(name: &str) -> Self {
+        let base = postgres();
+        let name = name.replace(['-', '.'], "_").to_lowercase();
+        psql(base, &format!("CREATE DATABASE {name}"));
+        let url = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+        TempDatabase { name, url }
+    }
+}
+
+impl Drop for TempDatabase {
+    fn drop(&mut self) {
+        let _ = try_psql(
+            postgres(),
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
 }
 
 struct Pipeline {
     topic: String,
     group: String,
     store: String,
+    _database: TempDatabase,
     _topics: Vec<TempTopic>,
 }
 
 impl Pipeline {
     fn new(name: &str, partitions: u32) -> Self {
         let topic = unique(name);
+        let database = TempDatabase::new(&topic);
         Pipeline {
             _topics: vec![
                 create_topic(broker(), &topic, partitions, 1),
                 delete_later(broker(), &format!("{topic}.alerts")),
             ],
             group: format!("{topic}-processors"),
-            store: database(&topic),
+            store: database.url.clone(),
+            _database: database,
             topic,
         }
     }
