@@ -6,15 +6,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
-
 use super::dataset::Dataset;
 use super::model::{OnlineModel, evaluate, models};
 use super::pipeline::{json_record, now_ms};
 use super::records::{MetricRecord, StreamRecord, Topics};
 use super::store::MlStore;
-use crate::kafka::group::reading::{Committer, Fetched, Positions, read_assigned, resolve_starts};
-use crate::kafka::group::{Change, MemberIdentity, MemberSettings, run_member};
+use crate::kafka::group::MemberSettings;
+use crate::kafka::group::reading::{Committer, consume_assigned, resolve_starts};
 use crate::kafka::reader::Reader;
 use crate::kafka::records::Isolation;
 use crate::kafka::{Compression, KafkaClient, KafkaError, Message, Result, StartAt};
@@ -117,24 +115,18 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
     };
     let topic = &options.topics.train;
     let settings = MemberSettings::new(&options.group, vec![topic.clone()]);
-    let (changes_tx, changes) = mpsc::channel::<Change>(1);
-    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
-    let (stop_tx, stop) = watch::channel(false);
-    let member = run_member(client, &settings, changes_tx, identity_tx, stop);
-    let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
-    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
     let isolation = Isolation::ReadCommitted;
-    let read = read_assigned(client, topic, isolation, FETCH_BYTES, positions, batches_tx);
+    let (member, read, assigned) =
+        consume_assigned(client, &settings, topic, isolation, FETCH_BYTES);
 
     let work = async {
         // Owned here, so that however this ends the membership leaves and the reader stops.
-        let (stop_tx, positions_tx) = (stop_tx, positions_tx);
-        let (mut changes, mut batches) = (changes, batches);
+        let mut assigned = assigned;
         let committer = Committer {
             client,
             group: &options.group,
             topic,
-            identity: &identity,
+            identity: &assigned.identity,
         };
         let mut state: Option<RunState> = None;
         // The next offset of partition 0, while this trainer owns it.
@@ -145,7 +137,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
             |next: Option<i64>| next.map(|n| BTreeMap::from([(0, n)])).unwrap_or_default();
         loop {
             tokio::select! {
-                change = changes.recv() => {
+                change = assigned.changes.recv() => {
                     let Some(change) = change else { break };
                     let owns = change.owned.iter().any(|(t, p)| t == topic && *p == 0);
                     if !owns {
@@ -175,10 +167,10 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                     }
                     generation += 1;
                     let at: Vec<(i32, i64)> = next.map(|n| vec![(0, n)]).unwrap_or_default();
-                    positions_tx.send_replace((generation, at));
+                    assigned.positions.send_replace((generation, at));
                     let _ = change.done.send(());
                 }
-                batch = batches.recv() => {
+                batch = assigned.batches.recv() => {
                     let Some((read_for, fetched)) = batch else { break };
                     let batch = fetched?;
                     if read_for != generation || next.is_none() {
@@ -201,10 +193,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
             }
         }
         committer.commit(&commit_next(next)).await?;
-        stop_tx.send_replace(true);
-        drop(positions_tx);
-        drop(changes);
-        drop(batches);
+        assigned.leave();
         Ok(summary)
     };
     let (member, (), worked) = tokio::join!(member, read, work);

@@ -11,14 +11,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use super::processor::{self, BatchOutcome, Processor, ProcessorCounters};
 use super::simulator::PARTITIONS;
 use super::store::{BatchWrite, SensorStore, StoreTarget, Written};
 use crate::cli::GroupProtocolArgs;
-use crate::kafka::group::reading::{Committer, Fetched, Positions, read_assigned, resolve_starts};
-use crate::kafka::group::{Change, MemberIdentity, MemberSettings, run_member};
+use crate::kafka::group::MemberSettings;
+use crate::kafka::group::reading::{Committer, consume_assigned, resolve_starts};
 use crate::kafka::records::Isolation;
 use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
 
@@ -82,26 +82,17 @@ pub async fn process(
     let mut settings = MemberSettings::new(&options.group, vec![options.topic.clone()]);
     settings.rebalance_timeout = options.rebalance_timeout;
     options.membership.apply(&mut settings);
-    let (changes_tx, changes) = mpsc::channel::<Change>(1);
-    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
-    let (stop_tx, stop) = watch::channel(false);
-    let member = run_member(client, &settings, changes_tx, identity_tx, stop);
-    let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
-    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
-    let isolation = Isolation::ReadCommitted;
-    let read = read_assigned(
+    let (member, read, assigned) = consume_assigned(
         client,
+        &settings,
         &options.topic,
-        isolation,
+        Isolation::ReadCommitted,
         FETCH_BYTES,
-        positions,
-        batches_tx,
     );
 
     let work = async {
         // Owned here, so that however this ends the membership leaves and the reader stops.
-        let (stop_tx, positions_tx) = (stop_tx, positions_tx);
-        let (mut changes, mut batches, mut now) = (changes, batches, stopping.now);
+        let (mut assigned, mut now) = (assigned, stopping.now);
         let mut processor = Processor::new(options.window_ms);
         let mut owned: BTreeMap<i32, Owned> = BTreeMap::new();
         let mut generation = 0u64;
@@ -110,7 +101,7 @@ pub async fn process(
             client,
             group: &options.group,
             topic: &options.topic,
-            identity: &identity,
+            identity: &assigned.identity,
         };
         let next_offsets = |owned: &BTreeMap<i32, Owned>| -> BTreeMap<i32, i64> {
             owned.iter().map(|(p, o)| (*p, o.next)).collect()
@@ -119,7 +110,7 @@ pub async fn process(
         let mut unstoppable = false;
         loop {
             tokio::select! {
-                change = changes.recv() => {
+                change = assigned.changes.recv() => {
                     let Some(change) = change else { break };
                     let revoked: Vec<i32> = change.revoked.iter().map(|(_, p)| *p).collect();
                     if !change.lost {
@@ -131,12 +122,12 @@ pub async fn process(
                     }
                     processor.forget(&revoked);
                     owned.retain(|p, _| !revoked.contains(p));
-                    let assigned: Vec<i32> = change.assigned.iter().map(|(_, p)| *p).collect();
-                    let member_id = identity.borrow().member_id.clone();
-                    let claimed = claim(client, &mut store, options, &assigned, &member_id).await?;
+                    let given: Vec<i32> = change.assigned.iter().map(|(_, p)| *p).collect();
+                    let member_id = assigned.identity.borrow().member_id.clone();
+                    let claimed = claim(client, &mut store, options, &given, &member_id).await?;
                     owned.extend(claimed);
                     generation += 1;
-                    positions_tx.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                    assigned.positions.send_replace((generation, next_offsets(&owned).into_iter().collect()));
                     tracing::info!(
                         "processor {member_id}: partitions {:?} of {}",
                         owned.keys().collect::<Vec<_>>(),
@@ -144,7 +135,7 @@ pub async fn process(
                     );
                     let _ = change.done.send(());
                 }
-                batch = batches.recv() => {
+                batch = assigned.batches.recv() => {
                     let Some((read_for, fetched)) = batch else { break };
                     let fetched = fetched?;
                     if read_for != generation {
@@ -164,7 +155,7 @@ pub async fn process(
                         let next = records.last().map_or(0, |m| m.offset + 1);
                         let stored = store_batch(
                             client, &mut store, options, counters, &owned[&partition],
-                            (partition, next), &readings, prepared, &mut outcome,
+                            (partition, next), readings, prepared, &mut outcome,
                         ).await?;
                         if stored {
                             owned.entry(partition).and_modify(|o| o.next = next);
@@ -175,7 +166,7 @@ pub async fn process(
                         processor.forget(&[partition]);
                         owned.remove(&partition);
                         generation += 1;
-                        positions_tx.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                        assigned.positions.send_replace((generation, next_offsets(&owned).into_iter().collect()));
                         break;
                     }
                     watch(&outcome);
@@ -192,7 +183,7 @@ pub async fn process(
         if finished {
             // End of input: the open windows close and held outliers count.
             let mut outcome = BatchOutcome::default();
-            for (&partition, claim) in &owned.clone() {
+            for (&partition, claim) in &owned {
                 let prepared = processor.finish(partition);
                 store_batch(
                     client,
@@ -201,7 +192,7 @@ pub async fn process(
                     counters,
                     claim,
                     (partition, claim.next),
-                    &[],
+                    Vec::new(),
                     prepared,
                     &mut outcome,
                 )
@@ -210,10 +201,7 @@ pub async fn process(
             watch(&outcome);
         }
         committer.commit(&next_offsets(&owned)).await?;
-        stop_tx.send_replace(true);
-        drop(positions_tx);
-        drop(changes);
-        drop(batches);
+        assigned.leave();
         Ok(())
     };
     let (member, (), worked) = tokio::join!(member, read, work);
@@ -323,14 +311,14 @@ async fn store_batch(
     counters: &ProcessorCounters,
     claim: &Owned,
     (partition, next): (i32, i64),
-    readings: &[super::signal::Reading],
+    readings: Vec<super::signal::Reading>,
     (windows, alerts): processor::Prepared,
     outcome: &mut BatchOutcome,
 ) -> Result<bool> {
     let batch = BatchWrite {
         topic: &options.topic,
         offsets: vec![(partition, claim.fence, next)],
-        readings,
+        readings: &readings,
         windows,
         window_ms: options.window_ms.max(1),
         alerts: &alerts,
@@ -346,7 +334,8 @@ async fn store_batch(
                 .fetch_add(alerts.len() as u64, Ordering::Relaxed);
             // Only now, with the batch durable, do its alerts go out.
             processor::publish_alerts(client, &options.alerts_topic, &alerts).await?;
-            outcome.readings.extend_from_slice(readings);
+            // Moved, not copied: the watcher (the dashboard's charts) takes them from here.
+            outcome.readings.extend(readings);
             outcome.alerts.extend(alerts);
             outcome.windows.extend(windows);
             Ok(true)

@@ -6,14 +6,13 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 use anyhow::{Result, bail};
-use tokio::sync::{mpsc, watch};
 
 use super::{Schemas, subjects, write_one};
 use crate::cli::ConsumeArgs;
 use crate::decode::mask::TopicMask;
 use crate::kafka::KafkaClient;
-use crate::kafka::group::reading::{Committer, Fetched, Positions, read_assigned, resolve_starts};
-use crate::kafka::group::{Change, MemberIdentity, MemberSettings, run_member};
+use crate::kafka::group::reading::{Committer, consume_assigned, resolve_starts};
+use crate::kafka::group::{Change, MemberSettings};
 use crate::schema::{Registry, SchemaReader};
 
 pub async fn run(
@@ -34,27 +33,17 @@ pub async fn run(
     settings.rebalance_timeout = args.rebalance_timeout;
     settings.instance_id = args.instance_id.clone();
     args.group_protocol.apply(&mut settings);
-    let (changes_tx, changes) = mpsc::channel::<Change>(1);
-    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
-    let (stop_tx, stop) = watch::channel(false);
-    let member = run_member(client, &settings, changes_tx, identity_tx, stop);
-
-    let (positions_tx, positions) = watch::channel::<Positions>((0, Vec::new()));
-    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
-    let read = read_assigned(
+    let (member, read, assigned) = consume_assigned(
         client,
+        &settings,
         &args.topic,
         args.isolation.into(),
         super::FETCH_BYTES,
-        positions,
-        batches_tx,
     );
 
     let write = async {
-        // Owned by the writer, so that however it ends — an error included — the member
-        // hears it (and leaves) and the reader stops.
-        let (stop_tx, positions_tx) = (stop_tx, positions_tx);
-        let (mut changes, mut batches) = (changes, batches);
+        // Owned by the writer, so that however it ends the member leaves and the reader stops.
+        let mut assigned = assigned;
         let mut schemas = Schemas {
             reader: SchemaReader::new(registry),
             warned: HashSet::new(),
@@ -72,15 +61,15 @@ pub async fn run(
             client,
             group,
             topic: &args.topic,
-            identity: &identity,
+            identity: &assigned.identity,
         };
         loop {
             tokio::select! {
-                change = changes.recv() => {
+                change = assigned.changes.recv() => {
                     let Some(change) = change else { break };
                     if !said_protocol {
                         said_protocol = true;
-                        let protocol = match identity.borrow().protocol {
+                        let protocol = match assigned.identity.borrow().protocol {
                             "classic" => format!("the classic protocol ({})", args.group_protocol.assignor_name()),
                             _ => "Kafka 4's consumer protocol (KIP-848)".to_owned(),
                         };
@@ -96,7 +85,7 @@ pub async fn run(
                     }
                     owned = start_offsets(client, group, args, &change, &owned).await?;
                     generation += 1;
-                    positions_tx.send_replace((
+                    assigned.positions.send_replace((
                         generation,
                         owned.iter().map(|(p, o)| (*p, *o)).collect(),
                     ));
@@ -106,7 +95,7 @@ pub async fn run(
                     );
                     let _ = change.done.send(());
                 }
-                batch = batches.recv() => {
+                batch = assigned.batches.recv() => {
                     let Some((read_for, fetched)) = batch else { break };
                     let fetched = fetched?;
                     if read_for != generation {
@@ -142,14 +131,9 @@ pub async fn run(
                 () = signals.next() => break,
             }
         }
-        // On the way out: commit what was written, then leave (the member's next heartbeat).
+        // On the way out: commit what was written, then leave.
         committer.commit(&owned).await?;
-        stop_tx.send_replace(true);
-        drop(positions_tx);
-        // The membership may be waiting for an answer to a change that no one will give, and
-        // the reader to hand over a batch that no one will take.
-        drop(changes);
-        drop(batches);
+        assigned.leave();
         anyhow::Ok(())
     };
     let (member, (), written) = tokio::join!(member, read, write);

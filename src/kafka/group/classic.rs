@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, watch};
 use super::assignors::{self, MemberState};
 use super::{
     Assignor, Change, MemberIdentity, MemberSettings, Subscription, TopicPartition, change,
+    stopping,
 };
 use crate::kafka::client::membership::{ClassicJoin, ClassicMember, membership_error};
 use crate::kafka::pool::FetchLane;
@@ -78,7 +79,7 @@ impl Member<'_> {
 
     /// Moves to owning `target`: what it leaves out is given up (committed by the consumer
     /// first), `assigned` is new. False when the consumer has stopped.
-    async fn give_up(
+    async fn move_to(
         &mut self,
         changes: &mpsc::Sender<Change>,
         target: BTreeSet<TopicPartition>,
@@ -127,7 +128,7 @@ pub(super) async fn run(
         }
         if settings.assignor == Assignor::Range
             && !member.owned.is_empty()
-            && !member.give_up(changes, BTreeSet::new(), Vec::new()).await
+            && !member.move_to(changes, BTreeSet::new(), Vec::new()).await
         {
             return member.leave().await;
         }
@@ -154,7 +155,7 @@ pub(super) async fn run(
         }
         let assigned: Vec<_> = target.difference(&member.owned).cloned().collect();
         let gave_up = !member.owned.is_subset(&target);
-        if (gave_up || !assigned.is_empty()) && !member.give_up(changes, target, assigned).await {
+        if (gave_up || !assigned.is_empty()) && !member.move_to(changes, target, assigned).await {
             return member.leave().await;
         }
         if gave_up && settings.assignor == Assignor::CooperativeSticky {
@@ -190,11 +191,6 @@ pub(super) async fn run(
             }
         }
     }
-}
-
-/// A consumer that ended (even on an error, without a word) takes the member along.
-fn stopping(stop: &watch::Receiver<bool>) -> bool {
-    *stop.borrow() || stop.has_changed().is_err()
 }
 
 fn fatal(code: i16, group: &str) -> KafkaError {

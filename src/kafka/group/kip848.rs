@@ -11,7 +11,9 @@ use kafka_protocol::protocol::StrBytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
-use super::{Change, MemberIdentity, MemberSettings, Subscription, TopicPartition, change};
+use super::{
+    Change, MemberIdentity, MemberSettings, Subscription, TopicPartition, change, stopping,
+};
 use crate::kafka::client::membership::membership_error;
 use crate::kafka::{KafkaClient, Result};
 
@@ -30,8 +32,7 @@ pub(super) async fn run(
     let mut interval = Duration::from_secs(3);
     let mut said_joined = false;
     loop {
-        // A consumer that ended (even on an error, without a word) takes the member along.
-        let leaving = *stop.borrow() || stop.has_changed().is_err();
+        let leaving = stopping(stop);
         // Leaving: -1, or -2 for a static member, whose partitions wait for it to come back.
         let epoch_sent = match (leaving, &settings.instance_id) {
             (false, _) => epoch,

@@ -165,3 +165,9 @@ fn change(
     };
     (change, handed)
 }
+
+/// Whether the member is to leave: asked to, or its consumer ended (even on an error, without
+/// a word), which takes the member along.
+fn stopping(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}

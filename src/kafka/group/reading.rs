@@ -1,11 +1,17 @@
 //! What a consumer of a group's assignment needs beside the membership: a reader that starts
 //! over whenever the owned partitions change, and commits made as the member is now.
+//!
+//! `consume_assigned` wires the three parts every group consumer has: the membership, the
+//! reader, and the consumer's ends of both (`Assigned`), which the consumer's own future owns —
+//! so that however it ends, an error included, the member hears it (and leaves) and the reader
+//! stops. Its caller joins the three futures.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
 use tokio::sync::{mpsc, watch};
 
-use super::MemberIdentity;
+use super::{Change, MemberIdentity, MemberSettings, run_member};
 use crate::kafka::reader::Reader;
 use crate::kafka::records::Isolation;
 use crate::kafka::{KafkaClient, Message, Result, StartAt};
@@ -16,9 +22,67 @@ pub type Positions = (u64, Vec<(i32, i64)>);
 /// A batch read for the numbered assignment.
 pub type Fetched = (u64, Result<Vec<Message>>);
 
+/// The consumer's ends of a membership and its reader.
+pub struct Assigned {
+    /// What the member owns from now on; answer each on its `done`.
+    pub changes: mpsc::Receiver<Change>,
+    /// Batches read, numbered with the positions they were read for.
+    pub batches: mpsc::Receiver<Fetched>,
+    /// Where the reader reads: send new positions (with a new number) after each change.
+    pub positions: watch::Sender<Positions>,
+    /// The member's id and epoch, for commits.
+    pub identity: watch::Receiver<MemberIdentity>,
+    stop: watch::Sender<bool>,
+}
+
+impl Assigned {
+    /// Leaves the group (the member's next heartbeat) and stops the reader. Whatever waits on
+    /// these ends — a change no one will answer, a batch no one will take — is let go too.
+    pub fn leave(self) {
+        self.stop.send_replace(true);
+    }
+}
+
+/// The membership of `settings.group` and a reader of what it assigns in `topic`, with the
+/// consumer's ends of both.
+pub fn consume_assigned<'a>(
+    client: &'a KafkaClient,
+    settings: &'a MemberSettings,
+    topic: &'a str,
+    isolation: Isolation,
+    fetch_bytes: usize,
+) -> (
+    impl Future<Output = Result<()>> + 'a,
+    impl Future<Output = ()> + 'a,
+    Assigned,
+) {
+    let (changes_tx, changes) = mpsc::channel::<Change>(1);
+    let (identity_tx, identity) = watch::channel(MemberIdentity::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let member = run_member(client, settings, changes_tx, identity_tx, stop_rx);
+    let (positions, positions_rx) = watch::channel::<Positions>((0, Vec::new()));
+    let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
+    let read = read_assigned(
+        client,
+        topic,
+        isolation,
+        fetch_bytes,
+        positions_rx,
+        batches_tx,
+    );
+    let assigned = Assigned {
+        changes,
+        batches,
+        positions,
+        identity,
+        stop,
+    };
+    (member, read, assigned)
+}
+
 /// Reads the partitions of `topic` the consumer names, starting over whenever they change.
 /// An empty batch means every partition read was caught up.
-pub async fn read_assigned(
+async fn read_assigned(
     client: &KafkaClient,
     topic: &str,
     isolation: Isolation,
