@@ -364,3 +364,72 @@ fn a_member_whose_output_closes_leaves_the_group_at_once() {
     );
     assert!(members(&group).is_empty(), "it left the group");
 }
+
+/// Each member's instance id and partitions, as `kview groups GROUP` describes them (none
+/// before the group exists).
+fn static_members(group: &str) -> Vec<(String, Vec<i64>)> {
+    let out = kview(broker(), &["groups", group, "--json"], None);
+    let described: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    let mut members: Vec<(String, Vec<i64>)> = described["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let mut partitions: Vec<i64> = m["assignment"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a["partition"].as_i64())
+                .collect();
+            partitions.sort();
+            (
+                m["instance_id"].as_str().unwrap_or("").to_owned(),
+                partitions,
+            )
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+#[test]
+fn a_static_member_that_comes_back_keeps_its_partitions() {
+    let topic = unique("members-static");
+    let group = unique("members-static-group");
+    let _guard = create_topic(broker(), &topic, 4, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let member = |instance: &str, out: &str| {
+        let child = kview_command()
+            .args(["-b", broker(), "consume", "-G", &group, "-t", &topic])
+            .args(["-o", "beginning", "--commit-interval", "1s"])
+            .args(["--instance-id", instance])
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(dir.path().join(out)).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Background { child }
+    };
+    let a = member("a", "a1");
+    let _b = member("b", "b");
+    let before = wait_until("two static members with two partitions each", 60, || {
+        let m = static_members(&group);
+        if m.len() == 2 && m.iter().all(|(_, p)| p.len() == 2) {
+            Ok(m)
+        } else {
+            Err(format!("{m:?}"))
+        }
+    });
+    // SIGTERM: a static member commits and goes away for a while; its partitions wait for it
+    // (until the session times out) instead of moving to the other member.
+    a.terminate();
+    assert_eq!(static_members(&group), before, "held for the static member");
+    let _a_again = member("a", "a2");
+    let after = wait_until("the static member back with partitions", 60, || {
+        let m = static_members(&group);
+        let back = m.iter().any(|(id, p)| id == "a" && p.len() == 2);
+        if back { Ok(m) } else { Err(format!("{m:?}")) }
+    });
+    assert_eq!(after, before, "the same partitions as before");
+}
