@@ -455,9 +455,10 @@ pub struct ResetArgs {
 
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
-    /// The topic to read
-    #[arg(short = 't', long)]
-    pub topic: String,
+    /// The topic to read. With -G, several (-t a -t b) or a regex of Kafka's (one starting
+    /// with ^, matched against whole topic names)
+    #[arg(short = 't', long = "topic", value_name = "TOPIC", required = true)]
+    pub topics: Vec<String>,
     /// Only this partition (default: all)
     #[arg(short = 'p', long)]
     pub partition: Option<i32>,

@@ -23,10 +23,29 @@ enum Protocol {
 /// A member writing what it reads to `out` (and what it says to `out` + `.err`), one value a
 /// line; killed when dropped (a failed test leaves no member behind).
 fn kview_member(protocol: Protocol, topic: &str, group: &str, out: &Path) -> Background {
+    member_of(protocol, &[topic], group, out, &[])
+}
+
+/// A member reading with `-f '%t %s\n'`, each line `topic value`.
+fn subscriber(protocol: Protocol, subscription: &[&str], group: &str, out: &Path) -> Background {
+    member_of(protocol, subscription, group, out, &["-f", "%t %s\\n"])
+}
+
+fn member_of(
+    protocol: Protocol,
+    subscription: &[&str],
+    group: &str,
+    out: &Path,
+    more: &[&str],
+) -> Background {
     let mut command = kview_command();
+    command.args(["-b", broker(), "consume", "-G", group]);
+    for topic in subscription {
+        command.args(["-t", topic]);
+    }
     command
-        .args(["-b", broker(), "consume", "-G", group, "-t", topic])
-        .args(["-o", "beginning", "--commit-interval", "1s"]);
+        .args(["-o", "beginning", "--commit-interval", "1s"])
+        .args(more);
     if protocol != Protocol::Consumer {
         command.args(["--group-protocol", "classic", "--session-timeout", "10s"]);
     }
@@ -301,26 +320,189 @@ fn a_member_with_e_reads_to_the_end_of_what_it_owns_commits_it_and_leaves() {
 }
 
 #[test]
-fn what_a_member_cannot_do_yet_is_one_line_and_joins_nothing() {
+fn what_a_member_cannot_do_is_one_line_and_joins_nothing() {
     let group = unique("members-refused");
     for (args, says) in [
         (
-            &["-t", "^orders.*"][..],
-            "regex subscriptions are not supported yet",
-        ),
-        (
-            &["-t", "anything", "-p", "0"],
+            &["-G", &group, "-t", "anything", "-p", "0"][..],
             "-p and -G do not go together",
         ),
+        (
+            &[
+                "-G",
+                &group,
+                "-t",
+                "^orders(",
+                "--group-protocol",
+                "classic",
+            ],
+            "-t ^orders(: not a regex",
+        ),
+        (
+            &["-G", &group, "-t", "^orders.*", "-t", "payments"],
+            "a regex subscription takes one -t",
+        ),
+        (
+            &["-t", "orders", "-t", "payments"],
+            "several topics are read with -G GROUP",
+        ),
+        (&["-t", "^orders.*"], "is read with -G GROUP"),
     ] {
-        let mut all = vec!["consume", "-G", &group];
+        let mut all = vec!["consume"];
         all.extend_from_slice(args);
         let out = kview(broker(), &all, None);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
         let line = stderr_line(&out);
         assert!(line.contains(says), "{line}");
     }
     assert!(members(&group).is_empty());
+}
+
+/// `n` values `{label}{i}` into `topic`.
+fn produce_labelled(topic: &str, label: &str, n: usize) {
+    let lines: String = (0..n).map(|i| format!("{label}{i}\n")).collect();
+    kview_ok(
+        broker(),
+        &["produce", "-q", "-t", topic],
+        Some(lines.as_bytes()),
+    );
+}
+
+/// Waits until the files hold `expected` lines in all, then checks that each was read once.
+fn read_exactly(files: &[&Path], expected: &[String]) {
+    wait_until("every record read", 90, || {
+        let counts = read_counts(files);
+        let missing = expected.iter().filter(|l| !counts.contains_key(*l)).count();
+        if missing == 0 {
+            Ok(())
+        } else {
+            Err(format!("{missing} of {} missing", expected.len()))
+        }
+    });
+    let counts = read_counts(files);
+    let unexpected: Vec<_> = counts
+        .iter()
+        .filter(|(line, n)| **n != 1 || !expected.contains(line))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "read twice or not asked for: {unexpected:?}"
+    );
+}
+
+/// The topics `group` has committed offsets in, as Kafka's own tool lists them.
+fn committed_topics(group: &str) -> std::collections::BTreeSet<String> {
+    let out = kafka_tool(
+        "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+        &[
+            "--bootstrap-server",
+            broker(),
+            "--describe",
+            "--group",
+            group,
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with(group))
+        .filter_map(|l| {
+            // GROUP TOPIC PARTITION CURRENT-OFFSET ...
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            cells.get(3)?.parse::<i64>().ok()?;
+            Some(cells[1].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_regex_member_reads_every_matching_topic_and_one_created_later() {
+    regex_subscription(Protocol::Consumer);
+}
+
+#[test]
+fn the_same_with_the_classic_protocol_resolving_the_regex_itself() {
+    regex_subscription(Protocol::Classic);
+}
+
+fn regex_subscription(protocol: Protocol) {
+    let prefix = unique("subs");
+    let (a, b, c) = (
+        format!("{prefix}.a"),
+        format!("{prefix}.b"),
+        format!("{prefix}.c"),
+    );
+    // Matched by a search, but not as a whole name: Kafka's consumers match whole names.
+    let near = format!("x{prefix}.a");
+    let group = unique("subs-group");
+    let _guards = [
+        create_topic(broker(), &a, 3, 1),
+        create_topic(broker(), &b, 2, 1),
+        create_topic(broker(), &near, 1, 1),
+    ];
+    produce_labelled(&a, "a", 100);
+    produce_labelled(&b, "b", 50);
+    produce_labelled(&near, "x", 10);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let regex = format!("^{prefix}\\..*");
+    let member = subscriber(protocol, &[&regex], &group, &out);
+
+    let mut expected: Vec<String> = (0..100).map(|i| format!("{a} a{i}")).collect();
+    expected.extend((0..50).map(|i| format!("{b} b{i}")));
+    read_exactly(&[&out], &expected);
+
+    // A topic created while the member runs is taken in (the coordinator, or the member
+    // itself in a classic group, looks again) and read from its beginning.
+    let _later = create_topic(broker(), &c, 2, 1);
+    produce_labelled(&c, "c", 40);
+    expected.extend((0..40).map(|i| format!("{c} c{i}")));
+    read_exactly(&[&out], &expected);
+
+    member.terminate();
+    let committed = committed_topics(&group);
+    let wanted: std::collections::BTreeSet<String> = [a, b, c].into_iter().collect();
+    assert_eq!(
+        committed, wanted,
+        "offsets committed in every matching topic"
+    );
+}
+
+#[test]
+fn two_members_share_the_partitions_of_two_topics_and_read_each_record_once() {
+    let (orders, payments) = (unique("multi-orders"), unique("multi-payments"));
+    let group = unique("multi-group");
+    let _guards = [
+        create_topic(broker(), &orders, 3, 1),
+        create_topic(broker(), &payments, 3, 1),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let files = [dir.path().join("one"), dir.path().join("two")];
+    let topics = [orders.as_str(), payments.as_str()];
+    let one = subscriber(Protocol::Consumer, &topics, &group, &files[0]);
+    let two = subscriber(Protocol::Classic, &topics, &group, &files[1]);
+    // Classic and consumer members share a group on a Kafka 4 broker (KIP-848's upgrade path).
+    wait_until("two members holding all six partitions", 90, || {
+        let m = members(&group);
+        let held: usize = m.iter().map(|(_, n)| n).sum();
+        if m.len() == 2 && held == 6 && m.iter().all(|(_, n)| *n > 0) {
+            Ok(())
+        } else {
+            Err(format!("{m:?}"))
+        }
+    });
+    produce_labelled(&orders, "o", 300);
+    produce_labelled(&payments, "p", 300);
+    let mut expected: Vec<String> = (0..300).map(|i| format!("{orders} o{i}")).collect();
+    expected.extend((0..300).map(|i| format!("{payments} p{i}")));
+    read_exactly(&[&files[0], &files[1]], &expected);
+    for f in &files {
+        let read = std::fs::read_to_string(f).unwrap();
+        assert!(!read.is_empty(), "{f:?} read its share");
+    }
+    one.terminate();
+    two.terminate();
+    let wanted: std::collections::BTreeSet<String> = [orders, payments].into_iter().collect();
+    assert_eq!(committed_topics(&group), wanted);
 }
 
 #[test]

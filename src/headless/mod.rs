@@ -40,10 +40,7 @@ pub async fn run(
             writable("produce")?;
             produce::run(client, registry, args, std::io::stdin(), out).await
         }
-        Command::Consume(args) => {
-            let mask = masking.for_topic(&args.topic);
-            consume::run(client, registry, &mask, args, out).await
-        }
+        Command::Consume(args) => consume::run(client, registry, masking, args, out).await,
         Command::Groups { group: None, json } => groups::list(client, *json, out).await,
         Command::Groups {
             group: Some(group),

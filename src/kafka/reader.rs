@@ -340,6 +340,35 @@ impl Reader {
     /// Fetches once from every partition not done, appending what arrived to `out`. Waits up to
     /// half a second when there is nothing new.
     pub async fn next_batch(&mut self, client: &KafkaClient, out: &mut Vec<Message>) -> Result<()> {
+        self.fetch_once(client, |_, records| out.append(records))
+            .await
+    }
+
+    /// As `next_batch`, for a reader of several topics: each partition's records with their
+    /// topic (partitions with none left out).
+    pub async fn next_batch_by_topic(
+        &mut self,
+        client: &KafkaClient,
+        out: &mut Vec<(String, Vec<Message>)>,
+    ) -> Result<()> {
+        self.fetch_once(client, |topic, records| {
+            if !records.is_empty() {
+                out.push((topic.to_owned(), std::mem::take(records)));
+            }
+        })
+        .await
+    }
+
+    /// Takes in the partitions of `other` (of the same or another topic) as they stand.
+    pub fn merge(&mut self, other: Reader) {
+        self.cursors.extend(other.cursors);
+    }
+
+    async fn fetch_once(
+        &mut self,
+        client: &KafkaClient,
+        mut emit: impl FnMut(&str, &mut Vec<Message>),
+    ) -> Result<()> {
         let mut wanted: Vec<FetchPosition> = self
             .cursors
             .iter()
@@ -367,12 +396,11 @@ impl Reader {
             Err(e) => return Err(e),
         };
         let mut failure = None;
+        let mut settled = Vec::new();
         for mut result in results {
-            let Some(cursor) = self
-                .cursors
-                .iter_mut()
-                .find(|c| c.position.partition == result.partition)
-            else {
+            let Some(cursor) = self.cursors.iter_mut().find(|c| {
+                c.position.partition == result.partition && c.position.topic == result.topic
+            }) else {
                 continue;
             };
             if let Some(error) = result.error.take() {
@@ -392,10 +420,12 @@ impl Reader {
             let limit = cursor.limit;
             result.messages.retain(|m| m.offset < limit);
             match self.isolation {
-                Isolation::ReadCommitted => out.append(&mut result.messages),
+                Isolation::ReadCommitted => emit(&cursor.position.topic, &mut result.messages),
                 Isolation::ReadUncommitted => {
                     let records = std::mem::take(&mut result.messages);
-                    cursor.settle(records, &result.markers, caught_up, out);
+                    cursor.settle(records, &result.markers, caught_up, &mut settled);
+                    emit(&cursor.position.topic, &mut settled);
+                    settled.clear();
                 }
             }
             if self.stop_at_end && caught_up {

@@ -116,8 +116,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
     let topic = &options.topics.train;
     let settings = MemberSettings::new(&options.group, vec![topic.clone()]);
     let isolation = Isolation::ReadCommitted;
-    let (member, read, assigned) =
-        consume_assigned(client, &settings, topic, isolation, FETCH_BYTES);
+    let (member, read, assigned) = consume_assigned(client, &settings, isolation, FETCH_BYTES);
 
     let work = async {
         // Owned here, so that however this ends the membership leaves and the reader stops.
@@ -125,7 +124,6 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
         let committer = Committer {
             client,
             group: &options.group,
-            topic,
             identity: &assigned.identity,
         };
         let mut state: Option<RunState> = None;
@@ -142,7 +140,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                     let owns = change.owned.iter().any(|(t, p)| t == topic && *p == 0);
                     if !owns {
                         if !change.lost {
-                            committer.commit(&commit_next(next)).await?;
+                            committer.commit_topic(topic, &commit_next(next)).await?;
                         }
                         // Another trainer goes on from the commit; these models are stale.
                         next = None;
@@ -166,13 +164,14 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                         next = Some(start);
                     }
                     generation += 1;
-                    let at: Vec<(i32, i64)> = next.map(|n| vec![(0, n)]).unwrap_or_default();
+                    let at: Vec<_> = next.map(|n| vec![((topic.clone(), 0), n)]).unwrap_or_default();
                     assigned.positions.send_replace((generation, at));
                     let _ = change.done.send(());
                 }
                 batch = assigned.batches.recv() => {
                     let Some((read_for, fetched)) = batch else { break };
-                    let batch = fetched?;
+                    // The train topic's only partition, when it had records.
+                    let Some((_, batch)) = fetched?.pop() else { continue };
                     if read_for != generation || next.is_none() {
                         continue;
                     }
@@ -181,7 +180,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                     };
                     let finished = learn(client, options, store.as_ref(), &mut state, &batch).await?;
                     next = Some(last_offset + 1);
-                    committer.commit(&commit_next(next)).await?;
+                    committer.commit_topic(topic, &commit_next(next)).await?;
                     if let Some((samples_seen, final_metrics)) = finished
                         && options.exit_when_done
                     {
@@ -192,7 +191,7 @@ pub async fn train(client: &KafkaClient, options: &TrainerOptions) -> Result<Opt
                 }
             }
         }
-        committer.commit(&commit_next(next)).await?;
+        committer.commit_topic(topic, &commit_next(next)).await?;
         assigned.leave();
         Ok(summary)
     };

@@ -17,8 +17,8 @@ use super::processor::{self, BatchOutcome, Processor, ProcessorCounters};
 use super::simulator::PARTITIONS;
 use super::store::{BatchWrite, SensorStore, StoreTarget, Written};
 use crate::cli::GroupProtocolArgs;
-use crate::kafka::group::MemberSettings;
-use crate::kafka::group::reading::{Committer, consume_assigned, resolve_starts};
+use crate::kafka::group::reading::{Committer, TopicRecords, consume_assigned, resolve_starts};
+use crate::kafka::group::{MemberSettings, TopicPartition};
 use crate::kafka::records::Isolation;
 use crate::kafka::{KafkaClient, KafkaError, Message, Result, StartAt};
 
@@ -82,13 +82,8 @@ pub async fn process(
     let mut settings = MemberSettings::new(&options.group, vec![options.topic.clone()]);
     settings.rebalance_timeout = options.rebalance_timeout;
     options.membership.apply(&mut settings);
-    let (member, read, assigned) = consume_assigned(
-        client,
-        &settings,
-        &options.topic,
-        Isolation::ReadCommitted,
-        FETCH_BYTES,
-    );
+    let (member, read, assigned) =
+        consume_assigned(client, &settings, Isolation::ReadCommitted, FETCH_BYTES);
 
     let work = async {
         // Owned here, so that however this ends the membership leaves and the reader stops.
@@ -100,11 +95,16 @@ pub async fn process(
         let committer = Committer {
             client,
             group: &options.group,
-            topic: &options.topic,
             identity: &assigned.identity,
         };
         let next_offsets = |owned: &BTreeMap<i32, Owned>| -> BTreeMap<i32, i64> {
             owned.iter().map(|(p, o)| (*p, o.next)).collect()
+        };
+        let positions = |owned: &BTreeMap<i32, Owned>| -> Vec<(TopicPartition, i64)> {
+            owned
+                .iter()
+                .map(|(p, o)| ((options.topic.clone(), *p), o.next))
+                .collect()
         };
         let mut finished = false;
         let mut unstoppable = false;
@@ -118,7 +118,7 @@ pub async fn process(
                             .into_iter()
                             .filter(|(p, _)| revoked.contains(p))
                             .collect();
-                        committer.commit(&given_up).await?;
+                        committer.commit_topic(&options.topic, &given_up).await?;
                     }
                     processor.forget(&revoked);
                     owned.retain(|p, _| !revoked.contains(p));
@@ -127,7 +127,7 @@ pub async fn process(
                     let claimed = claim(client, &mut store, options, &given, &member_id).await?;
                     owned.extend(claimed);
                     generation += 1;
-                    assigned.positions.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                    assigned.positions.send_replace((generation, positions(&owned)));
                     tracing::info!(
                         "processor {member_id}: partitions {:?} of {}",
                         owned.keys().collect::<Vec<_>>(),
@@ -166,12 +166,12 @@ pub async fn process(
                         processor.forget(&[partition]);
                         owned.remove(&partition);
                         generation += 1;
-                        assigned.positions.send_replace((generation, next_offsets(&owned).into_iter().collect()));
+                        assigned.positions.send_replace((generation, positions(&owned)));
                         break;
                     }
                     watch(&outcome);
                 }
-                _ = ticks.tick() => committer.commit(&next_offsets(&owned)).await?,
+                _ = ticks.tick() => committer.commit_topic(&options.topic, &next_offsets(&owned)).await?,
                 changed = now.changed(), if !unstoppable => match changed {
                     Ok(()) if *now.borrow() => break,
                     Ok(()) => {}
@@ -200,7 +200,9 @@ pub async fn process(
             }
             watch(&outcome);
         }
-        committer.commit(&next_offsets(&owned)).await?;
+        committer
+            .commit_topic(&options.topic, &next_offsets(&owned))
+            .await?;
         assigned.leave();
         Ok(())
     };
@@ -275,30 +277,20 @@ async fn claim(
         .collect())
 }
 
-/// The batch's records of each owned partition, past what is stored already.
+/// Each owned partition's records in a batch that this processor has not stored yet.
 fn by_partition<'a>(
-    batch: &'a [Message],
+    batch: &'a [TopicRecords],
     owned: &BTreeMap<i32, Owned>,
 ) -> Vec<(i32, &'a [Message])> {
-    let mut out: Vec<(i32, &[Message])> = Vec::new();
-    let mut start = 0;
-    while start < batch.len() {
-        let partition = batch[start].partition;
-        let end = start
-            + batch[start..]
-                .iter()
-                .take_while(|m| m.partition == partition)
-                .count();
-        if let Some(o) = owned.get(&partition) {
-            let run = &batch[start..end];
+    batch
+        .iter()
+        .filter_map(|(_, run)| {
+            let partition = run.first()?.partition;
+            let o = owned.get(&partition)?;
             let fresh = run.partition_point(|m| m.offset < o.next);
-            if fresh < run.len() {
-                out.push((partition, &run[fresh..]));
-            }
-        }
-        start = end;
-    }
-    out
+            (fresh < run.len()).then(|| (partition, &run[fresh..]))
+        })
+        .collect()
 }
 
 /// Stores one partition's batch under its claim, then publishes its alerts. False when the

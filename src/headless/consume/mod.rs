@@ -5,12 +5,12 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use tokio::sync::mpsc;
 
 use crate::cli::{ConsumeArgs, Format};
 use crate::decode::json::JsonMessage;
-use crate::decode::mask::TopicMask;
+use crate::decode::mask::{Masking, TopicMask};
 use crate::kafka::records::TxnMark;
 use crate::kafka::{KafkaClient, Message, reader::Reader};
 use crate::schema::{DataFormat, Registry, SchemaReader, Shown};
@@ -25,16 +25,23 @@ pub(super) const FETCH_BYTES: usize = 8 * 1024 * 1024;
 pub async fn run(
     client: &KafkaClient,
     registry: Option<Registry>,
-    mask: &TopicMask,
+    masking: &Masking,
     args: &ConsumeArgs,
     out: &mut impl Write,
 ) -> Result<()> {
     if let Some(group) = &args.group {
-        return group::run(client, registry, mask, args, group, out).await;
+        return group::run(client, registry, masking, args, group, out).await;
     }
+    let [topic] = args.topics.as_slice() else {
+        bail!("several topics are read with -G GROUP (a group member reads them all)");
+    };
+    if topic.starts_with('^') {
+        bail!("a regex subscription ({topic}) is read with -G GROUP");
+    }
+    let topic_out = TopicOut::new(topic, masking);
     let mut reader = Reader::open_isolated(
         client,
-        &args.topic,
+        topic,
         args.partition,
         args.offset,
         args.exit_at_end,
@@ -46,7 +53,6 @@ pub async fn run(
         reader: SchemaReader::new(registry),
         warned: HashSet::new(),
     };
-    let (key_subject, value_subject) = subjects(&args.topic);
     // The next fetch is asked for while this one is written out: the broker reads its log
     // while kview formats, instead of each waiting for the other.
     let (tx, mut rx) = mpsc::channel::<crate::kafka::Result<Vec<Message>>>(2);
@@ -72,14 +78,7 @@ pub async fn run(
                 if schemas.lacks_any(args, m) {
                     schemas.learn_all(args, m).await;
                 }
-                write_one(
-                    &mut schemas,
-                    mask,
-                    args,
-                    (&key_subject, &value_subject),
-                    m,
-                    out,
-                )?;
+                write_one(&mut schemas, &topic_out, args, m, out)?;
                 if let Some(n) = remaining.as_mut() {
                     *n -= 1;
                 }
@@ -100,15 +99,40 @@ pub async fn run(
     }
 }
 
+/// What writing a topic's records needs: its name, what the profile masks in it, and Kafka's
+/// default subject names (preferred when a schema serves several subjects).
+struct TopicOut {
+    topic: String,
+    mask: TopicMask,
+    key_subject: String,
+    value_subject: String,
+}
+
+impl TopicOut {
+    fn new(topic: &str, masking: &Masking) -> Self {
+        TopicOut {
+            topic: topic.to_owned(),
+            mask: masking.for_topic(topic),
+            key_subject: format!("{topic}-key"),
+            value_subject: format!("{topic}-value"),
+        }
+    }
+}
+
 /// Writes one record, with the schemas its key and value need already learnt.
 fn write_one(
     schemas: &mut Schemas,
-    mask: &TopicMask,
+    topic_out: &TopicOut,
     args: &ConsumeArgs,
-    (key_subject, value_subject): (&str, &str),
     m: &Message,
     out: &mut impl Write,
 ) -> Result<()> {
+    let TopicOut {
+        topic,
+        mask,
+        key_subject,
+        value_subject,
+    } = topic_out;
     let mut key = schemas.show(args.key_format, m.key.as_deref(), key_subject);
     let mut value = schemas.show(args.value_format, m.value.as_deref(), value_subject);
     // What the profile masks is masked before anything is written, decoded values included.
@@ -126,12 +150,12 @@ fn write_one(
     if args.format == Format::Raw
         && let Shown::Failed { reason, .. } = &value
     {
-        schemas.warn_once(m, reason);
+        schemas.warn_once(topic, m, reason);
     }
     if args.format == Format::Raw && matches!(m.txn, TxnMark::Aborted | TxnMark::Open) {
         eprintln!(
             "kview: {}/{} offset {}: from an {} transaction (producer {})",
-            args.topic,
+            topic,
             m.partition,
             m.offset,
             m.txn.label().unwrap_or_default(),
@@ -142,16 +166,11 @@ fn write_one(
         Some(f) => {
             let k = shown_bytes(&key, m.key.as_deref());
             let v = shown_bytes(&value, m.value.as_deref());
-            f.write(out, &args.topic, m, k.as_deref(), v.as_deref())?;
+            f.write(out, topic, m, k.as_deref(), v.as_deref())?;
         }
-        None => write_message(out, &args.topic, m, args.format, key, value)?,
+        None => write_message(out, topic, m, args.format, key, value)?,
     }
     Ok(())
-}
-
-/// Kafka's default subject names, preferred when a schema serves several subjects.
-fn subjects(topic: &str) -> (String, String) {
-    (format!("{topic}-key"), format!("{topic}-value"))
 }
 
 /// The bytes as stored, or the JSON a schema decoded.
@@ -192,10 +211,10 @@ impl Schemas {
         }
     }
 
-    fn warn_once(&mut self, m: &Message, reason: &str) {
+    fn warn_once(&mut self, topic: &str, m: &Message, reason: &str) {
         if self.warned.insert(reason.to_owned()) {
             eprintln!(
-                "kview: partition {} offset {}: {reason} (shown as bytes)",
+                "kview: {topic}/{} offset {}: {reason} (shown as bytes)",
                 m.partition, m.offset
             );
         }

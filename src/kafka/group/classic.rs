@@ -8,7 +8,7 @@
 //! at once, so the partitions it gave up go to their new members in the next round.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::consumer_protocol_assignment::TopicPartition as AssignedPartitions;
@@ -107,11 +107,6 @@ pub(super) async fn run(
     identity: &watch::Sender<MemberIdentity>,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<()> {
-    let Subscription::Topics(topics) = &settings.subscription else {
-        return Err(KafkaError::Client(
-            "the classic group protocol takes topics by name, not a regex".into(),
-        ));
-    };
     let mut member = Member {
         client,
         settings,
@@ -135,7 +130,9 @@ pub(super) async fn run(
         // Not given up half-way when asked to stop: a request dropped mid-answer would leave
         // its reply on the member's connection for the next one to read. The coordinator
         // answers within the rebalance timeout.
-        let target = match join(&mut member, topics).await? {
+        let topics = subscribed_topics(client, &settings.subscription).await?;
+        let mut rechecked = Instant::now();
+        let target = match join(&mut member, &topics).await? {
             Joined::Again => continue 'join,
             Joined::Assigned(target) => target,
         };
@@ -170,6 +167,15 @@ pub(super) async fn run(
             if stopping(stop) {
                 return member.leave().await;
             }
+            if matches!(settings.subscription, Subscription::Regex(_))
+                && rechecked.elapsed() >= REGEX_RECHECK
+            {
+                rechecked = Instant::now();
+                if subscribed_topics(client, &settings.subscription).await? != topics {
+                    // Joining with the new subscription starts a rebalance that takes it in.
+                    continue 'join;
+                }
+            }
             match client.group_heartbeat(&member.lane, member.me()).await? {
                 0 => {}
                 REBALANCE_IN_PROGRESS => continue 'join,
@@ -189,6 +195,33 @@ pub(super) async fn run(
                 }
                 code => return Err(fatal(code, &settings.group)),
             }
+        }
+    }
+}
+
+/// How often a regex subscription looks again for topics it matches: the classic protocol's
+/// members resolve their regex themselves (the coordinator of Kafka 4's protocol does it for
+/// them), and a topic created later is read from the next look.
+const REGEX_RECHECK: Duration = Duration::from_secs(10);
+
+/// The topics a subscription names now. A regex matches whole names (as Kafka's consumers
+/// match), and leaves the cluster's internal topics out as they do by default.
+async fn subscribed_topics(
+    client: &KafkaClient,
+    subscription: &Subscription,
+) -> Result<Vec<String>> {
+    match subscription {
+        Subscription::Topics(topics) => Ok(topics.clone()),
+        Subscription::Regex(pattern) => {
+            let whole = regex::Regex::new(&format!("^(?:{pattern})$"))
+                .map_err(|e| KafkaError::Client(format!("{pattern}: not a regex: {e}")))?;
+            let metadata = client.metadata(None).await?;
+            Ok(metadata
+                .topics
+                .into_iter()
+                .filter(|t| !t.internal && whole.is_match(&t.name))
+                .map(|t| t.name)
+                .collect())
         }
     }
 }

@@ -11,16 +11,19 @@ use std::future::Future;
 
 use tokio::sync::{mpsc, watch};
 
-use super::{Change, MemberIdentity, MemberSettings, run_member};
+use super::{Change, MemberIdentity, MemberSettings, TopicPartition, run_member};
 use crate::kafka::reader::Reader;
 use crate::kafka::records::Isolation;
 use crate::kafka::{KafkaClient, Message, Result, StartAt};
 
 /// Where the reader reads, numbered: batches read for an earlier assignment are dropped.
-pub type Positions = (u64, Vec<(i32, i64)>);
+pub type Positions = (u64, Vec<(TopicPartition, i64)>);
 
-/// A batch read for the numbered assignment.
-pub type Fetched = (u64, Result<Vec<Message>>);
+/// One partition's records in a batch, with its topic.
+pub type TopicRecords = (String, Vec<Message>);
+
+/// A batch read for the numbered assignment: the records of each partition that had some.
+pub type Fetched = (u64, Result<Vec<TopicRecords>>);
 
 /// The consumer's ends of a membership and its reader.
 pub struct Assigned {
@@ -43,12 +46,11 @@ impl Assigned {
     }
 }
 
-/// The membership of `settings.group` and a reader of what it assigns in `topic`, with the
-/// consumer's ends of both.
+/// The membership of `settings.group` and a reader of what it assigns, with the consumer's
+/// ends of both.
 pub fn consume_assigned<'a>(
     client: &'a KafkaClient,
     settings: &'a MemberSettings,
-    topic: &'a str,
     isolation: Isolation,
     fetch_bytes: usize,
 ) -> (
@@ -62,14 +64,7 @@ pub fn consume_assigned<'a>(
     let member = run_member(client, settings, changes_tx, identity_tx, stop_rx);
     let (positions, positions_rx) = watch::channel::<Positions>((0, Vec::new()));
     let (batches_tx, batches) = mpsc::channel::<Fetched>(2);
-    let read = read_assigned(
-        client,
-        topic,
-        isolation,
-        fetch_bytes,
-        positions_rx,
-        batches_tx,
-    );
+    let read = read_assigned(client, isolation, fetch_bytes, positions_rx, batches_tx);
     let assigned = Assigned {
         changes,
         batches,
@@ -80,11 +75,10 @@ pub fn consume_assigned<'a>(
     (member, read, assigned)
 }
 
-/// Reads the partitions of `topic` the consumer names, starting over whenever they change.
-/// An empty batch means every partition read was caught up.
+/// Reads the partitions the consumer names, starting over whenever they change. An empty
+/// batch means every partition read was caught up.
 async fn read_assigned(
     client: &KafkaClient,
-    topic: &str,
     isolation: Isolation,
     fetch_bytes: usize,
     mut positions: watch::Receiver<Positions>,
@@ -98,12 +92,7 @@ async fn read_assigned(
             }
             continue;
         }
-        let partitions: Vec<i32> = starts.iter().map(|(p, _)| *p).collect();
-        let offsets: BTreeMap<i32, i64> = starts.iter().copied().collect();
-        let start_for = move |p: i32| StartAt::Offset(offsets.get(&p).copied().unwrap_or(0));
-        let opened =
-            Reader::open_partitions(client, topic, &partitions, &start_for, false, isolation).await;
-        let mut reader = match opened {
+        let mut reader = match open_at(client, &starts, isolation).await {
             Ok(r) => r,
             Err(e) => {
                 let _ = batches.send((generation, Err(e))).await;
@@ -113,7 +102,10 @@ async fn read_assigned(
         reader.fetch_bytes_in_all(fetch_bytes);
         while !positions.has_changed().unwrap_or(true) {
             let mut batch = Vec::new();
-            let fetched = reader.next_batch(client, &mut batch).await.map(|()| batch);
+            let fetched = reader
+                .next_batch_by_topic(client, &mut batch)
+                .await
+                .map(|()| batch);
             let failed = fetched.is_err();
             if batches.send((generation, fetched)).await.is_err() || failed {
                 return;
@@ -123,6 +115,34 @@ async fn read_assigned(
             return;
         }
     }
+}
+
+/// One reader of every partition in `starts`, each from its offset.
+async fn open_at(
+    client: &KafkaClient,
+    starts: &[(TopicPartition, i64)],
+    isolation: Isolation,
+) -> Result<Reader> {
+    let mut by_topic: BTreeMap<&str, BTreeMap<i32, i64>> = BTreeMap::new();
+    for ((topic, partition), offset) in starts {
+        by_topic
+            .entry(topic)
+            .or_default()
+            .insert(*partition, *offset);
+    }
+    let mut reader: Option<Reader> = None;
+    for (topic, offsets) in by_topic {
+        let partitions: Vec<i32> = offsets.keys().copied().collect();
+        let start_for = move |p: i32| StartAt::Offset(offsets.get(&p).copied().unwrap_or(0));
+        let opened =
+            Reader::open_partitions(client, topic, &partitions, &start_for, false, isolation)
+                .await?;
+        match reader.as_mut() {
+            Some(r) => r.merge(opened),
+            None => reader = Some(opened),
+        }
+    }
+    reader.ok_or_else(|| crate::kafka::KafkaError::Client("nothing to read".into()))
 }
 
 /// The first offset of each partition that has nothing committed, where `start` says.
@@ -146,20 +166,27 @@ pub async fn resolve_starts(
 pub struct Committer<'a> {
     pub client: &'a KafkaClient,
     pub group: &'a str,
-    pub topic: &'a str,
     pub identity: &'a watch::Receiver<MemberIdentity>,
 }
 
 impl Committer<'_> {
-    pub async fn commit(&self, offsets: &BTreeMap<i32, i64>) -> Result<()> {
+    /// Commits the next offset of each partition of one topic.
+    pub async fn commit_topic(&self, topic: &str, offsets: &BTreeMap<i32, i64>) -> Result<()> {
+        let offsets = offsets.iter().map(|(p, o)| (topic.to_owned(), *p, *o));
+        self.commit_each(offsets.collect()).await
+    }
+
+    /// Commits the next offset of each partition.
+    pub async fn commit(&self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<()> {
+        let offsets = offsets.iter().map(|((t, p), o)| (t.clone(), *p, *o));
+        self.commit_each(offsets.collect()).await
+    }
+
+    async fn commit_each(&self, offsets: Vec<(String, i32, i64)>) -> Result<()> {
         if offsets.is_empty() {
             return Ok(());
         }
         let me = self.identity.borrow().clone();
-        let offsets: Vec<(String, i32, i64)> = offsets
-            .iter()
-            .map(|(p, o)| (self.topic.to_owned(), *p, *o))
-            .collect();
         match self
             .client
             .commit_offsets_as(self.group, Some((&me.member_id, me.epoch)), &offsets)
