@@ -1,5 +1,7 @@
 //! The scriptable commands: plain text for people, `--json` for scripts.
 
+pub mod acls;
+pub mod cluster;
 pub mod clusters;
 pub mod consume;
 pub mod copy;
@@ -7,10 +9,12 @@ pub mod demo;
 pub mod groups;
 pub mod lag;
 pub mod produce;
+pub mod replicas;
 pub mod schemas;
 pub mod table;
 pub mod topics;
 pub mod transactions;
+pub mod users;
 
 use std::io::Write;
 use std::time::Duration;
@@ -20,6 +24,7 @@ use anyhow::{Result, bail};
 use crate::cli::Command;
 use crate::decode::mask::Masking;
 use crate::kafka::KafkaClient;
+use crate::kafka::client::ConfigTarget;
 use crate::schema::Registry;
 
 /// Runs one headless command against a connected client, writing to `out`; returns the exit
@@ -107,9 +112,23 @@ pub async fn run(
         Command::Completions { .. } | Command::Man => {
             bail!("completions and the man page are generated without a connection")
         }
-        Command::SetConfig { topic, set, unset } => {
-            writable("change a topic's configs")?;
-            topics::set_config(client, topic, set, unset, out).await
+        Command::SetConfig {
+            args,
+            unset,
+            broker,
+            all_brokers,
+        } => {
+            let (target, set) = match (broker, all_brokers, args.split_first()) {
+                (Some(id), _, _) => (ConfigTarget::Broker(*id), &args[..]),
+                (None, true, _) => (ConfigTarget::AllBrokers, &args[..]),
+                (None, false, Some((topic, set))) => (ConfigTarget::Topic(topic.clone()), set),
+                (None, false, None) => bail!("name a topic, or --broker ID or --all-brokers"),
+            };
+            writable(match target {
+                ConfigTarget::Topic(_) => "change a topic's configs",
+                _ => "change broker configs",
+            })?;
+            topics::set_config(client, &target, set, unset, out).await
         }
         Command::Transactions { action, json } => match action {
             None => transactions::list(client, *json, out).await,
@@ -135,6 +154,45 @@ pub async fn run(
         Command::DeleteGroup { group, yes } => {
             writable("delete a consumer group")?;
             groups::delete_group(client, group, *yes, out).await
+        }
+        Command::Users { action, json } => {
+            if action.is_some() {
+                writable("change SCRAM users")?;
+            }
+            users::users(client, action.as_ref(), *json, out).await
+        }
+        Command::Quotas { action, json } => {
+            if action.is_some() {
+                writable("change client quotas")?;
+            }
+            users::quotas(client, action.as_ref(), *json, out).await
+        }
+        Command::Reassign(args) => {
+            if args.execute {
+                writable("reassign replicas")?;
+            }
+            replicas::reassign(client, args, out).await
+        }
+        Command::Reassignments { cancel, json } => {
+            replicas::reassignments(client, cancel.as_deref(), *json, out).await
+        }
+        Command::ElectLeaders(args) => {
+            writable("elect leaders")?;
+            replicas::elect_leaders(client, args, out).await
+        }
+        Command::DeleteRecords(args) => {
+            if args.execute {
+                writable("delete records")?;
+            }
+            replicas::delete_records(client, args, out).await
+        }
+        Command::Quorum { json } => cluster::quorum(client, *json, out).await,
+        Command::LogDirs { json } => cluster::log_dirs(client, *json, out).await,
+        Command::Acls(args) => {
+            if args.action.is_some() {
+                writable("change ACLs")?;
+            }
+            acls::run(client, args, out).await
         }
         Command::DeleteTopic { name, yes } => {
             writable("delete a topic")?;

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use crate::kafka::client::ConfigTarget;
 use crate::kafka::{ConfigEntry, KafkaClient, TopicInfo, Watermarks};
 
 use super::table::write_table;
@@ -310,11 +311,12 @@ pub async fn add_partitions(
 /// each, in the order given; says what it changed.
 pub async fn set_config(
     client: &KafkaClient,
-    topic: &str,
+    target: &ConfigTarget,
     set: &[String],
     unset: &[String],
     out: &mut impl Write,
 ) -> Result<()> {
+    let whose = target.describe();
     if set.is_empty() && unset.is_empty() {
         bail!("nothing to change: give KEY=VALUE or --unset KEY");
     }
@@ -332,12 +334,10 @@ pub async fn set_config(
     }
     changes.extend(unset.iter().map(|k| (k.trim(), None)));
     for (key, value) in changes {
-        client
-            .alter_topic_config(topic, key, value.as_deref())
-            .await?;
+        client.alter_config(target, key, value.as_deref()).await?;
         match value {
-            Some(v) => writeln!(out, "{topic}: {key} = {v}")?,
-            None => writeln!(out, "{topic}: {key} back to the default")?,
+            Some(v) => writeln!(out, "{whose}: {key} = {v}")?,
+            None => writeln!(out, "{whose}: {key} back to the default")?,
         }
     }
     Ok(())

@@ -74,6 +74,15 @@ pub enum KafkaError {
     #[error("read-only mode: refusing to {0}")]
     ReadOnly(String),
 
+    /// An ACL refused a request: who was refused what, as the missing ACL would be written.
+    #[error("{who} may not {operation} {resource} ({code})")]
+    Denied {
+        who: String,
+        operation: &'static str,
+        resource: String,
+        code: String,
+    },
+
     #[error("{0}")]
     Client(String),
 }
@@ -124,9 +133,61 @@ impl KafkaError {
     pub fn broker_code(&self) -> Option<i16> {
         match self {
             KafkaError::Broker { error, .. } => Some(error.code),
+            KafkaError::Denied { code, .. } => AUTHORIZATION_CODES
+                .iter()
+                .find(|(_, name, _)| name == code)
+                .map(|(c, ..)| *c),
             _ => None,
         }
     }
+
+    /// An authorization failure worded as what was denied: `bob may not Read topic orders
+    /// (TOPIC_AUTHORIZATION_FAILED)`. `resource` starts with its kind (`topic orders`, `group
+    /// g`, `cluster`, `transactional-id t`); a refusal of another kind (a group member refused
+    /// a topic) and other errors pass unchanged.
+    pub fn denied_to(
+        self,
+        who: &str,
+        operation: &'static str,
+        resource: impl FnOnce() -> String,
+    ) -> KafkaError {
+        let Some(code) = self.broker_code() else {
+            return self;
+        };
+        let Some((_, _, kind)) = AUTHORIZATION_CODES.iter().find(|(c, ..)| *c == code) else {
+            return self;
+        };
+        if matches!(self, KafkaError::Denied { .. }) {
+            return self;
+        }
+        let resource = resource();
+        if resource.split(' ').next() != Some(*kind) {
+            return self;
+        }
+        KafkaError::Denied {
+            who: who.to_owned(),
+            operation,
+            resource,
+            code: error_name(code),
+        }
+    }
+}
+
+/// The codes of ACL refusals, and the kind of resource each is about.
+const AUTHORIZATION_CODES: [(i16, &str, &str); 4] = [
+    (29, "TOPIC_AUTHORIZATION_FAILED", "topic"),
+    (30, "GROUP_AUTHORIZATION_FAILED", "group"),
+    (31, "CLUSTER_AUTHORIZATION_FAILED", "cluster"),
+    (
+        53,
+        "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+        "transactional-id",
+    ),
+];
+
+/// Whether a broker error code is an ACL's refusal.
+pub fn is_authorization(code: i16) -> bool {
+    AUTHORIZATION_CODES.iter().any(|(c, ..)| *c == code)
 }
 
 /// Kafka's name for an error code, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
@@ -157,6 +218,29 @@ mod tests {
         assert_eq!(error_name(3), "UNKNOWN_TOPIC_OR_PARTITION");
         assert_eq!(error_name(1), "OFFSET_OUT_OF_RANGE");
         assert_eq!(error_name(9999), "error code 9999");
+    }
+
+    #[test]
+    fn an_acl_refusal_says_who_may_not_do_what() {
+        let e = KafkaError::check(29, None, || "fetch".into()).unwrap_err();
+        let e = e.denied_to("bob", "Read", || "topic orders".into());
+        assert_eq!(
+            e.to_string(),
+            "bob may not Read topic orders (TOPIC_AUTHORIZATION_FAILED)"
+        );
+        assert_eq!(e.broker_code(), Some(29));
+        // Worded once: the innermost site knows best.
+        let e = e.denied_to("bob", "Describe", || "cluster".into());
+        assert!(e.to_string().contains("Read topic orders"));
+        // A group's member refused a topic is not worded as the group's refusal.
+        let topic = KafkaError::check(29, None, || "join".into()).unwrap_err();
+        let topic = topic.denied_to("bob", "Read", || "group g".into());
+        assert!(matches!(topic, KafkaError::Broker { .. }));
+        let other = KafkaError::check(3, None, || "fetch".into()).unwrap_err();
+        assert!(matches!(
+            other.denied_to("bob", "Read", || unreachable!()),
+            KafkaError::Broker { .. }
+        ));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The connection layer: the one place kview talks to brokers. It knows nothing of terminals;
 //! the headless commands and the dashboard both use it.
 
+pub mod acl;
 pub mod client;
 pub mod commits;
 pub mod conn;

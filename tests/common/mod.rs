@@ -248,6 +248,9 @@ pub struct Secure {
     pub sasl_plaintext: String,
     pub ssl: String,
     pub ssl_mismatch: String,
+    /// Ready `-F` files: alice (a super user) over SCRAM, bob (no rights but ACLs') over PLAIN.
+    pub properties_alice: String,
+    pub properties_bob: String,
 }
 
 /// Starts the secured broker once per test binary.
@@ -286,6 +289,8 @@ pub fn secure() -> &'static Secure {
             sasl_plaintext: get("SASL_PLAINTEXT"),
             ssl: get("SSL"),
             ssl_mismatch: get("SSL_MISMATCH"),
+            properties_alice: get("PROPERTIES_SCRAM"),
+            properties_bob: get("PROPERTIES_BOB"),
         }
     })
 }

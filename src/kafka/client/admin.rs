@@ -20,6 +20,25 @@ use crate::kafka::pool::Lane;
 use crate::kafka::retry::RetryPolicy;
 use crate::kafka::types::*;
 
+/// Whose configs change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigTarget {
+    Topic(String),
+    Broker(i32),
+    AllBrokers,
+}
+
+impl ConfigTarget {
+    /// `topic orders`, `broker 1`, `every broker`.
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigTarget::Topic(t) => format!("topic {t}"),
+            ConfigTarget::Broker(id) => format!("broker {id}"),
+            ConfigTarget::AllBrokers => "every broker".into(),
+        }
+    }
+}
+
 /// Size on disk of one replica of one partition.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReplicaSize {
@@ -210,7 +229,28 @@ impl KafkaClient {
         value: Option<&str>,
     ) -> Result<()> {
         validate_topic_name(topic)?;
-        self.check_writable("change a topic's configs")?;
+        self.alter_config(&ConfigTarget::Topic(topic.to_owned()), key, value)
+            .await
+    }
+
+    /// Sets (`Some`) or removes (`None`) one config key of a topic or of brokers' dynamic
+    /// configs; other keys are left as they are.
+    pub async fn alter_config(
+        &self,
+        target: &ConfigTarget,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<()> {
+        self.check_writable(match target {
+            ConfigTarget::Topic(_) => "change a topic's configs",
+            _ => "change broker configs",
+        })?;
+        let (resource_type, name) = match target {
+            ConfigTarget::Topic(t) => (2, t.clone()),
+            ConfigTarget::Broker(id) => (4, id.to_string()),
+            // The cluster-wide default of every broker: the broker resource without a name.
+            ConfigTarget::AllBrokers => (4, String::new()),
+        };
         let config = AlterableConfig::default()
             .with_name(StrBytes::from_string(key.to_owned()))
             // 0 SET, 1 DELETE
@@ -218,17 +258,23 @@ impl KafkaClient {
             .with_value(value.map(|v| StrBytes::from_string(v.to_owned())));
         let request = IncrementalAlterConfigsRequest::default().with_resources(vec![
             AlterConfigsResource::default()
-                .with_resource_type(2)
-                .with_resource_name(StrBytes::from_string(topic.to_owned()))
+                .with_resource_type(resource_type)
+                .with_resource_name(StrBytes::from_string(name))
                 .with_configs(vec![config]),
         ]);
         let response = self.call_any(&request, None).await?;
         for r in response.responses {
-            if r.error_code == 3 {
-                return Err(KafkaError::UnknownTopic(topic.to_owned()));
+            if let (3, ConfigTarget::Topic(topic)) = (r.error_code, target) {
+                return Err(KafkaError::UnknownTopic(topic.clone()));
             }
             KafkaError::check(r.error_code, r.error_message.as_deref(), || {
-                format!("set {key} of topic {topic:?}")
+                format!("set {key} of {}", target.describe())
+            })
+            .map_err(|e| match target {
+                ConfigTarget::Topic(t) => {
+                    e.denied_to(&self.principal(), "AlterConfigs", || format!("topic {t}"))
+                }
+                _ => self.denied(e, "AlterConfigs"),
             })?;
         }
         Ok(())

@@ -209,7 +209,8 @@ impl KafkaClient {
                     result.error = KafkaError::check(pd.error_code, None, || {
                         format!("fetch {name}/{} at offset {requested}", pd.partition_index)
                     })
-                    .err();
+                    .err()
+                    .map(|e| e.denied_to(&self.principal(), "Read", || format!("topic {name}")));
                     out.push(result);
                     continue;
                 }

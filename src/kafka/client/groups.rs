@@ -249,7 +249,8 @@ impl KafkaClient {
             .call_coordinator(group, &request, Some(7), |r| r.error_code)
             .await?;
         let ctx = || format!("committed offsets of group {group:?}");
-        KafkaError::check(response.error_code, None, ctx)?;
+        KafkaError::check(response.error_code, None, ctx)
+            .map_err(|e| e.denied_to(&self.principal(), "Describe", || format!("group {group}")))?;
         committed(
             response.topics.into_iter().map(|t| {
                 (
@@ -435,6 +436,13 @@ impl KafkaClient {
                         "commit offset of group {group:?} on {}/{}",
                         t.name.0, p.partition_index
                     )
+                })
+                .map_err(|e| {
+                    let who = self.principal();
+                    match e.denied_to(&who, "Read", || format!("group {group}")) {
+                        e @ KafkaError::Denied { .. } => e,
+                        e => e.denied_to(&who, "Read", || format!("topic {}", t.name.0)),
+                    }
                 })?;
             }
         }

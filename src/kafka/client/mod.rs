@@ -10,20 +10,27 @@
 //!
 //! This file holds what they share: the pool, the broker and leader maps, and metadata.
 
+mod acls;
 mod admin;
 mod data;
 mod describe;
+mod disks;
 mod fetch;
 mod groups;
 pub mod membership;
 mod offsets;
 mod produce;
+mod replicas;
 mod transactions;
+mod users;
 
-pub use admin::ReplicaSize;
+pub use admin::{ConfigTarget, ReplicaSize};
+pub use disks::LogDir;
 pub use fetch::{FetchPosition, PartitionFetch};
 pub use produce::PartitionWritten;
+pub use replicas::{Elected, Quorum, QuorumMember, Reassignment, ago, replication_plan};
 pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
+pub use users::{QuotaEntity, Quotas, ScramMechanism, ScramUser};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
@@ -147,6 +154,18 @@ impl KafkaClient {
 
     fn settings(&self) -> &ConnSettings {
         self.pool.settings()
+    }
+
+    /// Who the brokers take this client for, as an ACL refusal names it: the SASL user, the
+    /// client certificate's subject, or ANONYMOUS.
+    pub fn principal(&self) -> String {
+        let security = &self.settings().security;
+        match (&security.sasl, &security.tls) {
+            (Some(sasl), _) if !sasl.username.is_empty() => sasl.username.clone(),
+            (Some(_), _) => "this client's OAUTHBEARER principal".into(),
+            (None, Some(tls)) if tls.client_cert() => "this client's certificate principal".into(),
+            _ => "ANONYMOUS".into(),
+        }
     }
 
     /// The one gate every write request passes (produce, topics, partitions, offset commits,
@@ -286,7 +305,10 @@ impl KafkaClient {
                 return Err(KafkaError::UnknownTopic(name));
             }
             if t.error_code != 0 && t.partitions.is_empty() {
-                KafkaError::check(t.error_code, None, || format!("metadata of topic {name:?}"))?;
+                KafkaError::check(t.error_code, None, || format!("metadata of topic {name:?}"))
+                    .map_err(|e| {
+                        e.denied_to(&self.principal(), "Describe", || format!("topic {name}"))
+                    })?;
             }
             let mut partitions: Vec<PartitionInfo> = t
                 .partitions

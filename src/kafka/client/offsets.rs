@@ -270,6 +270,11 @@ impl KafkaClient {
                     Some((3, _)) => Err(KafkaError::UnknownTopic(topic.clone())),
                     Some((code, _)) => {
                         KafkaError::check(*code, None, || format!("offsets of {topic}/{partition}"))
+                            .map_err(|e| {
+                                e.denied_to(&self.principal(), "Describe", || {
+                                    format!("topic {topic}")
+                                })
+                            })
                             .map(|()| -1)
                     }
                     None => Err(KafkaError::Client(format!(

@@ -367,7 +367,14 @@ impl KafkaClient {
                 };
                 let pool = &self.pool;
                 match pipeline(&mut conn, pool, topic, &mut group, settings.request_timeout).await {
-                    Ok(()) => Some((addr, conn)),
+                    Ok(()) => {
+                        for w in group.iter_mut() {
+                            w.error = w.error.take().map(|e| {
+                                e.denied_to(&self.principal(), "Write", || format!("topic {topic}"))
+                            });
+                        }
+                        Some((addr, conn))
+                    }
                     Err(e) => {
                         // The connection is gone with whatever was in flight on it; those
                         // batches go again, and a leader that already has them says so.

@@ -119,22 +119,34 @@ pub async fn run_member(
     identity: watch::Sender<MemberIdentity>,
     mut stop: watch::Receiver<bool>,
 ) -> Result<()> {
+    member(client, settings, changes, identity, &mut stop)
+        .await
+        .map_err(|e| {
+            e.denied_to(&client.principal(), "Read", || {
+                format!("group {}", settings.group)
+            })
+        })
+}
+
+async fn member(
+    client: &KafkaClient,
+    settings: &MemberSettings,
+    changes: mpsc::Sender<Change>,
+    identity: watch::Sender<MemberIdentity>,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<()> {
     match settings.protocol {
-        GroupProtocol::Consumer => {
-            kip848::run(client, settings, &changes, &identity, &mut stop).await
-        }
-        GroupProtocol::Classic => {
-            classic::run(client, settings, &changes, &identity, &mut stop).await
-        }
+        GroupProtocol::Consumer => kip848::run(client, settings, &changes, &identity, stop).await,
+        GroupProtocol::Classic => classic::run(client, settings, &changes, &identity, stop).await,
         GroupProtocol::Auto => {
-            match kip848::run(client, settings, &changes, &identity, &mut stop).await {
+            match kip848::run(client, settings, &changes, &identity, stop).await {
                 Err(e) if offers_no_consumer_protocol(&e) => {
                     tracing::info!(
                         "group {:?}: the broker does not offer Kafka 4's consumer protocol; \
                          joining with the classic one",
                         settings.group
                     );
-                    classic::run(client, settings, &changes, &identity, &mut stop).await
+                    classic::run(client, settings, &changes, &identity, stop).await
                 }
                 other => other,
             }
