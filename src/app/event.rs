@@ -97,6 +97,8 @@ pub enum Event {
     StableOffsets(Vec<((String, i32), i64)>),
     /// Every transaction and the hanging ones.
     Transactions(Result<crate::app::views::transactions::TxnSnapshot, String>),
+    /// The cluster's ACLs, for `:acls` (None inside: no authorizer).
+    Acls(crate::app::views::acls::AclsRead),
     /// What holds a topic's last stable offsets back: its open transactions.
     TopicTransactions {
         topic: String,
@@ -261,6 +263,8 @@ pub enum Command {
     LoadTopicTransactions(String),
     /// Every transaction and the hanging ones, for `:transactions`.
     LoadTransactions,
+    /// Every ACL, for `:acls`.
+    LoadAcls,
     Browse(BrowseRequest),
     StopBrowse,
     Produce(ProduceRequest),

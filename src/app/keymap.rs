@@ -124,7 +124,7 @@ const GLOBAL: &[Binding] = &[
     ch(
         ':',
         Action::OpenCommand,
-        "command (:topics :groups :brokers :transactions :schemas :ml :q)",
+        "command (:topics :groups :brokers :transactions :acls :schemas)",
         true,
     ),
     ch('?', Action::ToggleHelp, "help", true),
@@ -289,6 +289,13 @@ const GROUPS: &[Binding] = &[
         false,
     ),
 ];
+
+const ACLS: &[Binding] = &[ch(
+    '/',
+    Action::OpenFilter,
+    "filter by principal, operation, resource or host",
+    true,
+)];
 
 const CLUSTERS: &[Binding] = &[bind(
     KeyCode::Enter,
@@ -543,6 +550,7 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Schemas) => SCHEMAS,
         Mode::View(View::Brokers) => BROKERS,
         Mode::View(View::Transactions) => TRANSACTIONS,
+        Mode::View(View::Acls) => ACLS,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

@@ -16,6 +16,7 @@ pub enum PromptKind {
     Offset,
     WritePath,
     GroupFilter,
+    AclFilter,
     ResetTarget,
     /// Type the group's name to apply the previewed reset.
     ResetConfirm,
@@ -61,6 +62,7 @@ const COMMAND_WORDS: &[&str] = &[
     "sensors",
     "schemas",
     "transactions",
+    "acls",
     "ctx",
     "quit",
 ];
@@ -70,7 +72,10 @@ impl PromptKind {
     fn is_live_filter(self) -> bool {
         matches!(
             self,
-            PromptKind::TopicFilter | PromptKind::GroupFilter | PromptKind::MessageFilter
+            PromptKind::TopicFilter
+                | PromptKind::GroupFilter
+                | PromptKind::AclFilter
+                | PromptKind::MessageFilter
         )
     }
 }
@@ -99,6 +104,10 @@ fn apply_live(state: &mut State) {
         }
         PromptKind::GroupFilter => {
             views::groups::set_filter(state, text.trim());
+            None
+        }
+        PromptKind::AclFilter => {
+            views::acls::set_filter(state, &text);
             None
         }
         PromptKind::MessageFilter => match views::messages::Filter::parse(text.trim()) {
@@ -313,6 +322,7 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         PromptKind::Command => return run_command(state, text.trim_start_matches(':')),
         PromptKind::TopicFilter => views::topics::set_filter(state, text),
         PromptKind::GroupFilter => views::groups::set_filter(state, text),
+        PromptKind::AclFilter => views::acls::set_filter(state, text),
         PromptKind::ResetTarget => {
             // "earliest", or "earliest orders" / "earliest orders/2" for one topic or partition.
             let (target, scope) = match text.split_once(char::is_whitespace) {
@@ -362,7 +372,7 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
 }
 
 /// Every command the `:` line takes, for the hint after a typo.
-const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :transactions, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
+const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :transactions, :acls, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
 
 /// `:topic NAME`: straight to the topic's partitions.
 fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
@@ -394,6 +404,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "overview" | "o" | "cluster" => state.views = vec![View::Overview],
         "brokers" | "b" => state.views = vec![View::Overview, View::Brokers],
         "transactions" | "txn" | "tx" => return views::transactions::open(state),
+        "acls" | "acl" => return views::acls::open(state),
         "produce" | "p" => views::produce::open(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],

@@ -323,6 +323,7 @@ impl Runtime {
                     |c| requests::load_configs(c, topic),
                 )
             }
+            Command::LoadAcls => self.with_client(|e| Event::Acls(Err(e)), requests::load_acls),
             Command::LoadTransactions => {
                 self.with_client(|e| Event::Transactions(Err(e)), requests::load_transactions)
             }

@@ -203,6 +203,7 @@ pub struct State {
     pub schemas: SchemasView,
     pub brokers: BrokersView,
     pub transactions: super::views::transactions::TransactionsView,
+    pub acls: super::views::acls::AclsView,
     pub prompt: Option<Prompt>,
     pub help: bool,
     /// Rows of the help overlay scrolled past (the renderer keeps it within the keys).
@@ -255,6 +256,7 @@ impl State {
             schemas: SchemasView::default(),
             brokers: BrokersView::default(),
             transactions: Default::default(),
+            acls: Default::default(),
             prompt: None,
             help: false,
             help_scroll: 0,
@@ -489,9 +491,11 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             state.session.unstable = held.into_iter().collect();
             let mut commands = views::topic::on_stable_offsets(state);
             commands.extend(views::transactions::refresh(state));
+            commands.extend(views::acls::refresh(state));
             return commands;
         }
         Event::Transactions(result) => views::transactions::on_loaded(state, result),
+        Event::Acls(result) => views::acls::on_loaded(state, result),
         Event::TopicTransactions { topic, result } => {
             views::topic::on_transactions(state, topic, result)
         }
@@ -680,6 +684,7 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Schemas => views::schemas::on_action(state, action),
         View::Brokers => views::brokers::on_action(state, action),
         View::Transactions => views::transactions::on_action(state, action),
+        View::Acls => views::acls::on_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

@@ -8,12 +8,8 @@ use super::table::write_table;
 use crate::cli::{AclChangeArgs, AclResourceArgs, AclsAction, AclsArgs};
 use crate::kafka::KafkaClient;
 use crate::kafka::acl::{
-    self, Acl, AclFilter, PatternKind, Resource, ResourceKind, consumer, producer,
+    self, Acl, AclFilter, NO_AUTHORIZER, PatternKind, Resource, ResourceKind, consumer, producer,
 };
-
-/// What a listing says when the cluster has no authorizer.
-pub const NO_AUTHORIZER: &str =
-    "this cluster has no authorizer: every client may do everything (ACLs are not checked)";
 
 pub async fn run(client: &KafkaClient, args: &AclsArgs, out: &mut impl Write) -> Result<()> {
     match &args.action {

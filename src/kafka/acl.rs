@@ -4,6 +4,10 @@
 
 use serde::Serialize;
 
+/// What kview says where a cluster has no authorizer (its ACLs would not be checked).
+pub const NO_AUTHORIZER: &str =
+    "this cluster has no authorizer: every client may do everything (ACLs are not checked)";
+
 /// The kinds of resource an ACL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

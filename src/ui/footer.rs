@@ -30,6 +30,7 @@ pub fn label(prompt: &Prompt) -> String {
         PromptKind::WritePath => format!("write {target} as JSON lines to: "),
         PromptKind::SendMarked => format!("send {target} to topic: "),
         PromptKind::GroupFilter => "filter groups: ".into(),
+        PromptKind::AclFilter => "filter ACLs (principal, operation, resource, host): ".into(),
         PromptKind::ResetTarget => {
             "reset to (earliest, latest, OFFSET, ±N, @time) [TOPIC[/P]]: ".into()
         }

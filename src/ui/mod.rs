@@ -8,6 +8,7 @@
 //! └ footer: prompt, notice, or the current mode's keys               ┘
 //! ```
 
+pub mod acls;
 pub mod brokers;
 pub mod clusters;
 pub mod footer;
@@ -97,6 +98,7 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
         View::Schemas => Some(schemas::render(frame, body, state, theme)),
         View::Brokers => Some(brokers::render(frame, body, state, theme)),
         View::Transactions => Some(transactions::render(frame, body, state, theme)),
+        View::Acls => Some(acls::render(frame, body, state, theme)),
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()

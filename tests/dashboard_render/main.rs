@@ -1,6 +1,7 @@
 //! Every dashboard view rendered on ratatui's TestBackend from states built through the real update
 //! step: one file a concern, the shared states in `harness`.
 
+mod acls;
 mod admin;
 mod demos;
 mod groups;

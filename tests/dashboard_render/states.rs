@@ -275,6 +275,10 @@ pub fn states() -> Vec<(&'static str, State)> {
         Event::Transactions(Ok(crate::transactions::snapshot())),
     );
     v.push(("transactions", transactions));
+    let mut acls = base_state();
+    type_command(&mut acls, "acls");
+    event(&mut acls, Event::Acls(Ok(Some(crate::acls::grants()))));
+    v.push(("acls", acls));
     v
 }
 

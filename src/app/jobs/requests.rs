@@ -375,6 +375,12 @@ pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
     Event::Configs { topic, result }
 }
 
+/// Every ACL (None inside when the cluster has no authorizer).
+pub async fn load_acls(client: Arc<KafkaClient>) -> Event {
+    let read = client.acls(&crate::kafka::acl::AclFilter::default()).await;
+    Event::Acls(read.map_err(|e| e.to_string()))
+}
+
 /// Every transaction with its description, and the hanging ones over every partition of the
 /// users' topics.
 pub async fn load_transactions(client: Arc<KafkaClient>) -> Event {

@@ -1,6 +1,7 @@
 //! The dashboard's views: each module holds one view's state and what its keys do
 //! (`on_action`). The view stack and the dispatch live in `state.rs`.
 
+pub mod acls;
 pub mod admin;
 pub mod brokers;
 pub mod clusters;
@@ -32,10 +33,11 @@ pub enum View {
     Schemas,
     Brokers,
     Transactions,
+    Acls,
 }
 
 impl View {
-    pub const ALL: [View; 13] = [
+    pub const ALL: [View; 14] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -49,5 +51,6 @@ impl View {
         View::Schemas,
         View::Brokers,
         View::Transactions,
+        View::Acls,
     ];
 }
