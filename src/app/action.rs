@@ -53,6 +53,8 @@ pub enum Action {
     DeleteSelected,
     AddPartitions,
     EditConfig,
+    /// Leaders back on their preferred replicas (after the topic's name is typed).
+    ElectLeaders,
     /// Config values as stored instead of in units.
     ToggleRaw,
     ShowMl,

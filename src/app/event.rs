@@ -99,6 +99,14 @@ pub enum Event {
     Transactions(Result<crate::app::views::transactions::TxnSnapshot, String>),
     /// The cluster's ACLs, for `:acls` (None inside: no authorizer).
     Acls(crate::app::views::acls::AclsRead),
+    /// The ACLs that apply to one topic or group.
+    Access {
+        kind: crate::kafka::acl::ResourceKind,
+        name: String,
+        result: crate::app::views::acls::AclsRead,
+    },
+    Reassignments(Result<Vec<crate::kafka::client::Reassignment>, String>),
+    ClusterHealth(crate::app::views::operate::ClusterHealth),
     /// What holds a topic's last stable offsets back: its open transactions.
     TopicTransactions {
         topic: String,
@@ -247,6 +255,16 @@ pub enum AdminChange {
         value: Option<String>,
     },
     DeleteGroup(String),
+    /// A broker's dynamic config; `None` removes it.
+    SetBrokerConfig {
+        broker: i32,
+        key: String,
+        value: Option<String>,
+    },
+    /// Leaders of every partition of the topic back on their preferred replicas.
+    ElectLeaders {
+        topic: String,
+    },
     /// Write the ABORT marker of the open transaction starting at an offset.
     AbortTransaction {
         topic: String,
@@ -265,6 +283,11 @@ pub enum Command {
     LoadTransactions,
     /// Every ACL, for `:acls`.
     LoadAcls,
+    /// The ACLs that apply to a topic or group.
+    LoadAccess(crate::kafka::acl::ResourceKind, String),
+    LoadReassignments,
+    /// The KRaft quorum and every broker's disks, for `:brokers`.
+    LoadClusterHealth,
     Browse(BrowseRequest),
     StopBrowse,
     Produce(ProduceRequest),

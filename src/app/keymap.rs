@@ -205,6 +205,12 @@ const TOPIC: &[Binding] = &[
     ),
     ch('+', Action::AddPartitions, "add partitions", false),
     ch(
+        'E',
+        Action::ElectLeaders,
+        "leaders back on their preferred replicas (type the name)",
+        false,
+    ),
+    ch(
         'D',
         Action::DeleteSelected,
         "delete topic (type its name)",
@@ -335,6 +341,12 @@ const BROKERS: &[Binding] = &[
         Action::NextPane,
         "brokers / configs",
         true,
+    ),
+    ch(
+        'e',
+        Action::EditConfig,
+        "edit the selected config (dynamic ones)",
+        false,
     ),
     ch(
         'u',

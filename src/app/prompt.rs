@@ -27,6 +27,8 @@ pub enum PromptKind {
     ConfirmDeleteTopic,
     AddPartitions,
     EditConfig,
+    EditBrokerConfig,
+    ConfirmElect,
     /// Type the group's name to delete it.
     ConfirmDeleteGroup,
     /// Type the partition (`TOPIC/P`) to abort the hanging transaction on it.
@@ -309,6 +311,8 @@ fn submit_admin(
         }
         PromptKind::AddPartitions => views::admin::add_partitions(state, target, text),
         PromptKind::EditConfig => views::admin::edit_config(state, target, text),
+        PromptKind::EditBrokerConfig => views::operate::edit_broker_config(state, target, text),
+        PromptKind::ConfirmElect => views::operate::confirm_elect(state, target, text),
         PromptKind::ConfirmAbortTransaction => {
             views::transactions::confirm_abort(state, target, text)
         }
@@ -364,6 +368,8 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         | PromptKind::ConfirmDeleteTopic
         | PromptKind::AddPartitions
         | PromptKind::EditConfig
+        | PromptKind::EditBrokerConfig
+        | PromptKind::ConfirmElect
         | PromptKind::ConfirmDeleteGroup
         | PromptKind::ConfirmAbortTransaction
         | PromptKind::SendMarked => {}

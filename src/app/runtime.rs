@@ -323,6 +323,30 @@ impl Runtime {
                     |c| requests::load_configs(c, topic),
                 )
             }
+            Command::LoadAccess(kind, name) => {
+                let (failed_name, asked) = (name.clone(), name);
+                self.with_client(
+                    move |e| Event::Access {
+                        kind,
+                        name: failed_name,
+                        result: Err(e),
+                    },
+                    move |c| requests::load_access(c, kind, asked),
+                )
+            }
+            Command::LoadReassignments => self.with_client(
+                |e| Event::Reassignments(Err(e)),
+                requests::load_reassignments,
+            ),
+            Command::LoadClusterHealth => self.with_client(
+                |e| {
+                    Event::ClusterHealth(crate::app::views::operate::ClusterHealth {
+                        quorum: Err(e),
+                        disks: Default::default(),
+                    })
+                },
+                requests::load_cluster_health,
+            ),
             Command::LoadAcls => self.with_client(|e| Event::Acls(Err(e)), requests::load_acls),
             Command::LoadTransactions => {
                 self.with_client(|e| Event::Transactions(Err(e)), requests::load_transactions)

@@ -204,6 +204,7 @@ pub struct State {
     pub brokers: BrokersView,
     pub transactions: super::views::transactions::TransactionsView,
     pub acls: super::views::acls::AclsView,
+    pub operate: super::views::operate::OperateState,
     pub prompt: Option<Prompt>,
     pub help: bool,
     /// Rows of the help overlay scrolled past (the renderer keeps it within the keys).
@@ -257,6 +258,7 @@ impl State {
             brokers: BrokersView::default(),
             transactions: Default::default(),
             acls: Default::default(),
+            operate: Default::default(),
             prompt: None,
             help: false,
             help_scroll: 0,
@@ -492,10 +494,16 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             let mut commands = views::topic::on_stable_offsets(state);
             commands.extend(views::transactions::refresh(state));
             commands.extend(views::acls::refresh(state));
+            commands.extend(views::operate::refresh(state));
             return commands;
         }
         Event::Transactions(result) => views::transactions::on_loaded(state, result),
         Event::Acls(result) => views::acls::on_loaded(state, result),
+        Event::Access { kind, name, result } => {
+            views::operate::on_access(state, kind, name, result)
+        }
+        Event::Reassignments(result) => views::operate::on_reassignments(state, result),
+        Event::ClusterHealth(health) => views::operate::on_health(state, health),
         Event::TopicTransactions { topic, result } => {
             views::topic::on_transactions(state, topic, result)
         }
@@ -517,6 +525,9 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                 // A changed config is read again so the tab shows what the broker now holds.
                 AdminChange::SetConfig { topic, .. } if state.topic.name == topic => {
                     return vec![Command::LoadConfigs(topic)];
+                }
+                AdminChange::SetBrokerConfig { broker, .. } => {
+                    return vec![Command::LoadBrokerConfigs(broker)];
                 }
                 // Nothing is left to show of what was deleted.
                 AdminChange::DeleteTopic(topic)

@@ -248,6 +248,34 @@ pub fn principal(text: &str) -> String {
     }
 }
 
+/// The principals an ACL list lets do `operation` (or All), short (`bob` for `User:bob`), none
+/// of them denied it; `*` when every principal may.
+pub fn who_may(acls: &[Acl], operation: Operation) -> Vec<String> {
+    let applies = |a: &&Acl| a.operation == operation || a.operation == Operation::All;
+    let denied: Vec<&str> = acls
+        .iter()
+        .filter(applies)
+        .filter(|a| !a.allow && a.host == "*")
+        .map(|a| a.principal.as_str())
+        .collect();
+    let mut out: Vec<String> = acls
+        .iter()
+        .filter(applies)
+        .filter(|a| {
+            a.allow && !denied.contains(&a.principal.as_str()) && !denied.contains(&"User:*")
+        })
+        .map(|a| {
+            a.principal
+                .strip_prefix("User:")
+                .unwrap_or(&a.principal)
+                .to_owned()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// What a consumer of `topic` in `group` needs: Read and Describe on the topic, Read on the
 /// group (as `kafka-acls.sh --consumer`).
 pub fn consumer(topic: &Resource, group: &Resource) -> Vec<(Resource, Operation)> {
@@ -346,6 +374,26 @@ mod tests {
                 "IdempotentWrite cluster",
             ]
         );
+    }
+
+    #[test]
+    fn who_may_counts_all_and_leaves_the_denied_out() {
+        let acl = |who: &str, op, allow| Acl {
+            resource: Resource::new(ResourceKind::Topic, "orders", PatternKind::Literal),
+            principal: principal(who),
+            host: "*".into(),
+            operation: op,
+            allow,
+        };
+        let acls = [
+            acl("bob", Operation::Read, true),
+            acl("ops", Operation::All, true),
+            acl("mallory", Operation::Read, true),
+            acl("mallory", Operation::Read, false),
+            acl("app", Operation::Write, true),
+        ];
+        assert_eq!(who_may(&acls, Operation::Read), ["bob", "ops"]);
+        assert_eq!(who_may(&acls, Operation::Write), ["app", "ops"]);
     }
 
     #[test]

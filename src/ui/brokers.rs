@@ -37,7 +37,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Col::whole("LEADS", 1),
         Col::whole("REPLICAS", 2),
         Col::whole("ON DISK", 0),
+        Col::whole("FREE", 2),
+        Col::text("QUORUM", 8, 3),
     ];
+    let health = state.operate.health.as_ref();
+    let quorum = health.and_then(|h| h.quorum.as_ref().ok());
     let make_row = |i: usize| {
         let b = &cluster.brokers[i];
         let (leads, replicas) = session.broker_loads.get(&b.id).copied().unwrap_or_default();
@@ -60,14 +64,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                 .broker_sizes
                 .get(&b.id)
                 .map_or_else(|| "-".to_owned(), |n| bytes(*n)),
+            // Unknown until read, or when the broker does not say: never a 0.
+            health
+                .and_then(|h| h.disks.get(&b.id))
+                .and_then(|d| d.free.zip(d.total))
+                .map_or_else(
+                    || "?".to_owned(),
+                    |(free, total)| format!("{} of {}", bytes(free), bytes(total)),
+                ),
+            quorum.map_or_else(|| "?".to_owned(), |q| quorum_role(q, b.id)),
         ];
         (cells, Style::default())
     };
     let block = panel_for(
         top,
         format!(
-            " Brokers ({}) — Enter shows configs ",
-            cluster.brokers.len()
+            " Brokers ({}){} — Enter shows configs ",
+            cluster.brokers.len(),
+            match health.map(|h| &h.quorum) {
+                Some(Ok(q)) => format!(", KRaft leader {} epoch {}", q.leader, q.leader_epoch),
+                Some(Err(e)) => format!(", quorum unknown: {}", escape_str(e)),
+                None => String::new(),
+            }
         ),
         !view.in_configs,
         theme,
@@ -134,5 +152,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         config_rows
     } else {
         broker_rows
+    }
+}
+
+/// A broker's part in the KRaft quorum: "leader", "voter", "voter, 120 behind", "observer",
+/// or "-" for a node the quorum does not list.
+fn quorum_role(quorum: &crate::kafka::client::Quorum, id: i32) -> String {
+    let Some(member) = quorum.members.iter().find(|m| m.id == id) else {
+        return "-".into();
+    };
+    let role = match (id == quorum.leader, member.voter) {
+        (true, _) => "leader",
+        (false, true) => "voter",
+        (false, false) => "observer",
+    };
+    let behind = quorum.high_watermark - member.log_end_offset;
+    if behind > 0 {
+        format!("{role}, {behind} behind")
+    } else {
+        role.to_owned()
     }
 }

@@ -44,6 +44,12 @@ pub fn label(prompt: &Prompt) -> String {
         PromptKind::EditConfig => format!(
             "new value of {target} (units as shown: 3d, 1 GiB, unlimited; `default` removes the topic's own): "
         ),
+        PromptKind::EditBrokerConfig => format!(
+            "new value of {target} on this broker (units as shown; `default` removes the broker's own): "
+        ),
+        PromptKind::ConfirmElect => {
+            format!("move every leader of {target} back to its preferred replica? type its name: ")
+        }
         PromptKind::ConfirmDeleteGroup => {
             format!("delete group {target} and its committed offsets? type its name: ")
         }

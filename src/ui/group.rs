@@ -76,6 +76,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if let Some(epoch) = report.group_epoch {
         pieces.push(Span::raw(format!("  epoch {epoch}")));
     }
+    if let Some(line) = crate::app::views::operate::access_line(
+        state,
+        crate::kafka::acl::ResourceKind::Group,
+        &state.group.name,
+    ) {
+        pieces.push(Span::raw(format!("  {}", escape_str(&line))));
+    }
     let (filled, full) = report.window_fill;
     let note = match (&report.note, report.kind == GroupKind::Share) {
         (Some(note), _) => escape_str(note),

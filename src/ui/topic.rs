@@ -70,8 +70,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
             theme.warn,
         ));
     }
+    // Who may read and write it (its ACLs), and its replicas on the move.
+    use crate::app::views::operate::{access_line, moving_line};
+    if let Some(line) = access_line(state, crate::kafka::acl::ResourceKind::Topic, name) {
+        pieces.push(Span::raw(format!("  {}", escape_str(&line))));
+    }
+    if let Some(line) = moving_line(state, name) {
+        pieces.push(Span::styled(format!("  {line}"), theme.warn));
+    }
     let lines = super::flow(pieces, area.width);
-    let summary_height = (lines.len() as u16).clamp(1, 3);
+    let summary_height = (lines.len() as u16).clamp(1, 4);
     let [summary, tabs, body, skew] = Layout::vertical([
         Constraint::Length(summary_height),
         Constraint::Length(1),

@@ -10,6 +10,7 @@ mod layout;
 mod long_values;
 mod messages;
 mod navigation;
+mod operate;
 mod produce;
 mod safety;
 mod states;

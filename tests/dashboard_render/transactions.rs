@@ -23,7 +23,10 @@ fn the_topic_view_shows_the_last_stable_offset_and_what_holds_it_back() {
         &mut s,
         Msg::Event(Event::StableOffsets(vec![(("orders".to_string(), 0), 380)])),
     ));
-    assert_eq!(asked, vec![Command::LoadTopicTransactions("orders".into())]);
+    assert!(
+        asked.contains(&Command::LoadTopicTransactions("orders".into())),
+        "{asked:?}"
+    );
     event(
         &mut s,
         Event::TopicTransactions {

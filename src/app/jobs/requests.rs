@@ -319,6 +319,30 @@ async fn encode_value(
     .map_err(|e| format!("encoding failed: {e}"))?
 }
 
+/// Elects the preferred leaders of every partition of a topic; a partition whose preferred
+/// replica leads already is no failure.
+async fn elect_topic(client: &KafkaClient, topic: &str) -> crate::kafka::Result<()> {
+    let info = client.topic(topic).await?;
+    let partitions: Vec<(String, i32)> = info
+        .partitions
+        .iter()
+        .map(|p| (topic.to_owned(), p.id))
+        .collect();
+    let results = client.elect_leaders(Some(&partitions), false).await?;
+    match results.iter().find(|r| {
+        r.error
+            .as_deref()
+            .is_some_and(|e| !e.starts_with("ELECTION_NOT_NEEDED"))
+    }) {
+        Some(failed) => Err(crate::kafka::KafkaError::Client(format!(
+            "{topic}/{}: {}",
+            failed.partition,
+            failed.error.as_deref().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Carries out a change asked for from the dashboard.
 pub async fn admin(client: Arc<KafkaClient>, change: AdminChange) -> Event {
     let result = match &change {
@@ -337,6 +361,11 @@ pub async fn admin(client: Arc<KafkaClient>, change: AdminChange) -> Event {
                 .await
         }
         AdminChange::DeleteGroup(group) => client.delete_group(group).await,
+        AdminChange::SetBrokerConfig { broker, key, value } => {
+            let target = crate::kafka::client::ConfigTarget::Broker(*broker);
+            client.alter_config(&target, key, value.as_deref()).await
+        }
+        AdminChange::ElectLeaders { topic } => elect_topic(&client, topic).await,
         AdminChange::AbortTransaction {
             topic,
             partition,
@@ -373,6 +402,43 @@ pub async fn load_configs(client: Arc<KafkaClient>, topic: String) -> Event {
         .await
         .map_err(|e| e.to_string());
     Event::Configs { topic, result }
+}
+
+/// The ACLs that apply to one topic or group: its own, `*`'s and matching prefixes'.
+pub async fn load_access(
+    client: Arc<KafkaClient>,
+    kind: crate::kafka::acl::ResourceKind,
+    name: String,
+) -> Event {
+    let filter = crate::kafka::acl::AclFilter {
+        kind: Some(kind),
+        name: Some(name.clone()),
+        matching: true,
+        ..Default::default()
+    };
+    let result = client.acls(&filter).await.map_err(|e| e.to_string());
+    Event::Access { kind, name, result }
+}
+
+pub async fn load_reassignments(client: Arc<KafkaClient>) -> Event {
+    Event::Reassignments(client.reassignments().await.map_err(|e| e.to_string()))
+}
+
+/// The KRaft quorum and each broker's disks; a broker that does not answer is left out.
+pub async fn load_cluster_health(client: Arc<KafkaClient>) -> Event {
+    use crate::app::views::operate::{ClusterHealth, DiskSpace};
+    let quorum = client.quorum().await.map_err(|e| e.to_string());
+    let mut disks = std::collections::BTreeMap::new();
+    if let Ok(answers) = client.log_dirs().await {
+        for dir in answers.into_iter().flatten().flatten() {
+            let d: &mut DiskSpace = disks.entry(dir.broker).or_default();
+            d.used += dir.used_bytes;
+            let add = |a: Option<i64>, b: Option<i64>| Some(a.unwrap_or(0) + b?);
+            d.free = add(d.free, dir.usable_bytes);
+            d.total = add(d.total, dir.total_bytes);
+        }
+    }
+    Event::ClusterHealth(ClusterHealth { quorum, disks })
 }
 
 /// Every ACL (None inside when the cluster has no authorizer).

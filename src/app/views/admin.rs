@@ -164,6 +164,13 @@ pub fn describe(change: &AdminChange) -> String {
             None => format!("{topic}: {key} back to the default"),
         },
         AdminChange::DeleteGroup(group) => format!("deleted group {group}"),
+        AdminChange::SetBrokerConfig { broker, key, value } => match value {
+            Some(v) => format!("broker {broker}: {key} = {v}"),
+            None => format!("broker {broker}: {key} back to the default"),
+        },
+        AdminChange::ElectLeaders { topic } => {
+            format!("leaders of {topic} are on their preferred replicas")
+        }
         AdminChange::AbortTransaction {
             topic,
             partition,

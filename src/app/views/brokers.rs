@@ -4,6 +4,7 @@
 use super::super::action::Action;
 use super::super::event::Command;
 use super::super::list::ListSelection;
+use super::super::prompt::PromptKind;
 use super::super::state::State;
 use crate::kafka::ConfigEntry;
 
@@ -49,6 +50,27 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
             }
         }
         Action::NextPane | Action::PrevPane => view.in_configs = !view.in_configs,
+        Action::EditConfig => {
+            let selected = match &view.configs {
+                Some((_, Ok(c))) if view.in_configs => c.get(view.config_list.selected).cloned(),
+                _ => None,
+            };
+            match selected {
+                Some(c) if c.read_only => state.error(format!(
+                    "{} is not a dynamic config: set it in the broker's file",
+                    c.name
+                )),
+                Some(c) => {
+                    let current = if c.is_sensitive {
+                        String::new()
+                    } else {
+                        c.value.unwrap_or_default()
+                    };
+                    super::admin::ask(state, PromptKind::EditBrokerConfig, Some(c.name), &current);
+                }
+                None => state.error("open a broker's configs (Enter) and select one to edit"),
+            }
+        }
         Action::ToggleRaw => view.raw = !view.raw,
         Action::Open => {
             let id = state

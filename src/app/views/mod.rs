@@ -9,6 +9,7 @@ pub mod group;
 pub mod groups;
 pub mod messages;
 pub mod ml;
+pub mod operate;
 pub mod processors;
 pub mod produce;
 pub mod schemas;

@@ -110,6 +110,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
                 None => state.error("no config selected (Tab shows the configs)"),
             }
         }
+        Action::ElectLeaders => super::operate::ask_elect(state),
         Action::AddPartitions => {
             let name = view.name.clone();
             super::admin::ask(state, PromptKind::AddPartitions, Some(name), "");
