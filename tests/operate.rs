@@ -606,6 +606,17 @@ fn read_only_refuses_every_operating_write_before_sending_it() {
     }
 }
 
+/// A config the topic sets itself (not a default), as `describe --json` shows it.
+fn config_of(topic: &str, key: &str) -> Option<String> {
+    let json = kview_json(cluster(), &["describe", topic, "--json"]);
+    json["configs"]
+        .as_array()?
+        .iter()
+        .find(|c| c["name"] == key && c["is_default"] == false)
+        .and_then(|c| c["value"].as_str().map(str::to_owned))
+        .filter(|v| !v.is_empty())
+}
+
 /// Partitions of `topic` not led by their preferred replica, and whether all have 3 in sync.
 fn leadership(topic: &str) -> (usize, bool) {
     let json = kview_json(cluster(), &["describe", topic, "--json"]);
@@ -662,11 +673,26 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
         kview_json(cluster(), &["describe", &topic, "--json"])["replication_factor"],
         1
     );
-    ok_text(&kview(
+    let started = ok_text(&kview(
         cluster(),
-        &["reassign", &topic, "--replication-factor", "3", "--execute"],
+        &[
+            "reassign",
+            &topic,
+            "--replication-factor",
+            "3",
+            "--throttle",
+            "50MiB",
+            "--execute",
+        ],
         None,
     ));
+    assert!(started.contains("throttled to 50 MiB/s"), "{started}");
+    // The throttle is Kafka's own: the topic names the replicas it holds back.
+    let throttled = config_of(&topic, "follower.replication.throttled.replicas");
+    assert!(
+        throttled.as_deref().is_some_and(|v| v.contains(':')),
+        "{throttled:?}"
+    );
     wait_until(
         "three replicas in sync everywhere",
         90,
@@ -675,8 +701,24 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
             other => Err(format!("{other:?}")),
         },
     );
-    let moving = kview_json(cluster(), &["reassignments", "--json"]);
-    assert!(!moving.to_string().contains(&topic), "finished: {moving}");
+    let moving = eventually(
+        "the move finished",
+        || kview(cluster(), &["reassignments", "--json"], None),
+        |t| !t.contains(&topic),
+    );
+    assert!(!moving.contains(&topic));
+    let lifted = ok_text(&kview(
+        cluster(),
+        &["reassignments", "--clear-throttle", &topic],
+        None,
+    ));
+    assert!(lifted.contains("throttle lifted from"), "{lifted}");
+    wait_until("the throttle gone from the topic", 30, || {
+        match config_of(&topic, "follower.replication.throttled.replicas") {
+            None => Ok(()),
+            Some(v) => Err(v),
+        }
+    });
 
     // A broker stops: its partitions' leadership moves; back, it is not preferred again
     // until an election.

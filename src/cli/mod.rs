@@ -270,10 +270,13 @@ pub enum Command {
     /// Move a topic's replicas: a new replication factor, or one partition's replicas. Shows
     /// the plan; --execute applies it
     Reassign(ReassignArgs),
-    /// Reassignments in progress: replicas being added and removed; --cancel TOPIC stops them
+    /// Reassignments in progress: replicas being added and removed; --cancel TOPIC stops them,
+    /// --clear-throttle TOPIC lifts a finished move's throttle
     Reassignments {
-        #[arg(long, value_name = "TOPIC")]
+        #[arg(long, value_name = "TOPIC", conflicts_with = "clear_throttle")]
         cancel: Option<String>,
+        #[arg(long, value_name = "TOPIC")]
+        clear_throttle: Option<String>,
         #[arg(long)]
         json: bool,
     },

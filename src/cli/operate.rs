@@ -144,6 +144,10 @@ pub struct ReassignArgs {
     /// The broker ids of the partition's replicas, the preferred leader first: 1,2,3
     #[arg(long, value_delimiter = ',')]
     pub replicas: Vec<i32>,
+    /// Limit the moving replicas' replication to this many bytes a second (e.g. 10MiB), as
+    /// Kafka's reassignment tool does; `kview reassignments --clear-throttle TOPIC` lifts it
+    #[arg(long, value_name = "RATE", requires = "execute")]
+    pub throttle: Option<String>,
     /// Apply the plan (without it, the plan is only shown)
     #[arg(long)]
     pub execute: bool,

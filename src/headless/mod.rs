@@ -173,7 +173,15 @@ pub async fn run(
             }
             replicas::reassign(client, args, out).await
         }
-        Command::Reassignments { cancel, json } => {
+        Command::Reassignments {
+            cancel,
+            clear_throttle: Some(topic),
+            ..
+        } if cancel.is_none() => {
+            writable("lift a replication throttle")?;
+            replicas::clear_throttle(client, topic, out).await
+        }
+        Command::Reassignments { cancel, json, .. } => {
             replicas::reassignments(client, cancel.as_deref(), *json, out).await
         }
         Command::ElectLeaders(args) => {

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::table::write_table;
 use crate::cli::{DeleteRecordsArgs, ElectArgs, ReassignArgs};
-use crate::kafka::client::replication_plan;
+use crate::kafka::client::{ConfigTarget, replication_plan};
 use crate::kafka::{KafkaClient, StartAt};
 
 /// ELECTION_NOT_NEEDED: the preferred replica leads already.
@@ -92,6 +92,21 @@ pub async fn reassign(
         }
         return Ok(());
     }
+    if let Some(rate) = &args.throttle {
+        let rate =
+            crate::human::config_raw("rate.bytes", rate.trim_end_matches("/s")).map_err(|e| {
+                anyhow::anyhow!("--throttle: {}", e.replace("rate.bytes", "a byte rate"))
+            })?;
+        throttle(client, &topic.name, &before, &plan, &rate).await?;
+        if !args.json {
+            writeln!(
+                out,
+                "replication of the moving replicas throttled to {}/s; once done, `kview reassignments --clear-throttle {}` lifts it",
+                crate::human::config_value("rate.bytes", &rate),
+                topic.name
+            )?;
+        }
+    }
     let moves: Vec<(i32, Option<Vec<i32>>)> =
         plan.iter().map(|(p, r)| (*p, Some(r.clone()))).collect();
     client.reassign(&topic.name, &moves).await?;
@@ -100,6 +115,87 @@ pub async fn reassign(
             out,
             "reassigning {}; `kview reassignments` shows the progress",
             crate::human::plural(plan.len() as i64, "partition")
+        )?;
+    }
+    Ok(())
+}
+
+/// The broker configs that cap replication, and the topic configs that say which replicas
+/// they apply to: what Kafka's reassignment tool sets for `--throttle`.
+const RATE_KEYS: [&str; 2] = [
+    "leader.replication.throttled.rate",
+    "follower.replication.throttled.rate",
+];
+const REPLICA_KEYS: [&str; 2] = [
+    "leader.replication.throttled.replicas",
+    "follower.replication.throttled.replicas",
+];
+
+/// Throttles a move: the rate on every broker involved; on the topic, the current replicas of
+/// the moving partitions as leaders and the new ones as followers.
+async fn throttle(
+    client: &KafkaClient,
+    topic: &str,
+    before: &BTreeMap<i32, Vec<i32>>,
+    plan: &[(i32, Vec<i32>)],
+    rate: &str,
+) -> Result<()> {
+    let mut brokers: Vec<i32> = Vec::new();
+    let mut leaders = Vec::new();
+    let mut followers = Vec::new();
+    for (p, to) in plan {
+        let from = before.get(p).cloned().unwrap_or_default();
+        leaders.extend(from.iter().map(|b| format!("{p}:{b}")));
+        followers.extend(
+            to.iter()
+                .filter(|b| !from.contains(b))
+                .map(|b| format!("{p}:{b}")),
+        );
+        brokers.extend(from.iter().chain(to));
+    }
+    brokers.sort();
+    brokers.dedup();
+    for broker in brokers {
+        for key in RATE_KEYS {
+            client
+                .alter_config(&ConfigTarget::Broker(broker), key, Some(rate))
+                .await?;
+        }
+    }
+    let target = ConfigTarget::Topic(topic.to_owned());
+    for (key, list) in REPLICA_KEYS.iter().zip([leaders, followers]) {
+        client
+            .alter_config(&target, key, Some(&list.join(",")))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Lifts a finished move's throttle: the topic's throttled replicas, and the brokers' rates
+/// once nothing else is moving.
+pub async fn clear_throttle(client: &KafkaClient, topic: &str, out: &mut impl Write) -> Result<()> {
+    let moving = client.reassignments().await?;
+    if moving.iter().any(|r| r.topic == topic) {
+        bail!("{topic} is still moving (`kview reassignments` shows how far); its throttle stays");
+    }
+    let target = ConfigTarget::Topic(topic.to_owned());
+    for key in REPLICA_KEYS {
+        client.alter_config(&target, key, None).await?;
+    }
+    if moving.is_empty() {
+        let meta = client.metadata(Some(&[])).await?;
+        for b in &meta.brokers {
+            for key in RATE_KEYS {
+                client
+                    .alter_config(&ConfigTarget::Broker(b.id), key, None)
+                    .await?;
+            }
+        }
+        writeln!(out, "throttle lifted from {topic} and every broker")?;
+    } else {
+        writeln!(
+            out,
+            "throttle lifted from {topic}; the brokers' rates stay while other topics move"
         )?;
     }
     Ok(())

@@ -262,7 +262,19 @@ impl KafkaClient {
                 .with_resource_name(StrBytes::from_string(name))
                 .with_configs(vec![config]),
         ]);
-        let response = self.call_any(&request, None).await?;
+        // A broker's own configs go to that broker (it checks they are its own).
+        let response = match target {
+            ConfigTarget::Broker(id) => {
+                self.metadata(Some(&[])).await?;
+                let addr = self.broker_addr(*id)?;
+                let wait = self.settings().request_timeout;
+                self.pool
+                    .call(&addr, Lane::Admin, &request, None, wait)
+                    .await?
+                    .1
+            }
+            _ => self.call_any(&request, None).await?,
+        };
         for r in response.responses {
             if let (3, ConfigTarget::Topic(topic)) = (r.error_code, target) {
                 return Err(KafkaError::UnknownTopic(topic.clone()));
