@@ -720,6 +720,60 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
         }
     });
 
+    // A move held back by a tiny throttle is still under way when it is cancelled: the
+    // partition keeps the replica it had.
+    let slow = unique("rf-cancel");
+    let _slow_guard = create_topic(cluster(), &slow, 1, 1);
+    let value = "x".repeat(10_000);
+    let lines: String = (0..300).map(|_| format!("{value}\n")).collect();
+    kview_ok(
+        cluster(),
+        &["produce", "-q", "-t", &slow],
+        Some(lines.as_bytes()),
+    );
+    let before =
+        kview_json(cluster(), &["describe", &slow, "--json"])["partitions"][0]["replicas"].clone();
+    ok_text(&kview(
+        cluster(),
+        &[
+            "reassign",
+            &slow,
+            "--replication-factor",
+            "3",
+            "--throttle",
+            "1KiB",
+            "--execute",
+        ],
+        None,
+    ));
+    eventually(
+        "the slow move listed",
+        || kview(cluster(), &["reassignments", "--json"], None),
+        |t| t.contains(&slow),
+    );
+    let cancelled = ok_text(&kview(
+        cluster(),
+        &["reassignments", "--cancel", &slow],
+        None,
+    ));
+    assert!(
+        cancelled.contains("cancelled the reassignment of 1 partition"),
+        "{cancelled}"
+    );
+    eventually(
+        "the move gone",
+        || kview(cluster(), &["reassignments", "--json"], None),
+        |t| !t.contains(&slow),
+    );
+    let after =
+        kview_json(cluster(), &["describe", &slow, "--json"])["partitions"][0]["replicas"].clone();
+    assert_eq!(after, before, "the partition keeps its replica");
+    ok_text(&kview(
+        cluster(),
+        &["reassignments", "--clear-throttle", &slow],
+        None,
+    ));
+
     // A broker stops: its partitions' leadership moves; back, it is not preferred again
     // until an election.
     stop_cluster_node(2);
