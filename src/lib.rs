@@ -7,9 +7,11 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod connect;
 pub mod decode;
 pub mod demo;
 pub mod headless;
+pub mod http;
 pub mod human;
 pub mod kafka;
 pub mod lag;
@@ -104,6 +106,28 @@ pub async fn run(cli: Cli) -> Result<u8> {
     let mut out = std::io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     if let cli::Command::Clusters { json } = command {
         return headless::clusters::list(timeout(&cli.global)?, &resolved, *json, &mut out).await;
+    }
+    if let cli::Command::Connect { action, json } = command {
+        // Kafka Connect alone: no broker is contacted.
+        let url = cli
+            .global
+            .connect
+            .clone()
+            .or_else(|| std::env::var("KVIEW_CONNECT").ok())
+            .ok_or_else(|| {
+                anyhow::anyhow!("no Kafka Connect given: --connect URL or KVIEW_CONNECT")
+            })?;
+        let client = connect::ConnectClient::new(&url, None).map_err(anyhow::Error::msg)?;
+        let code = headless::connect::run(
+            client,
+            action.as_ref(),
+            *json,
+            resolved.read_only(),
+            &mut out,
+        )
+        .await?;
+        out.flush()?;
+        return Ok(code);
     }
     if let cli::Command::Schemas { action, json } = command {
         // The registry alone: no broker is contacted.

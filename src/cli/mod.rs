@@ -6,9 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::kafka::StartAt;
 
+mod connect;
 mod demo;
 pub mod operate;
 
+pub use connect::*;
 pub use demo::*;
 pub use operate::*;
 
@@ -79,6 +81,10 @@ pub struct GlobalOpts {
     /// Schema records [env: KVIEW_SCHEMA_REGISTRY] [default: the cluster's schema_registry]
     #[arg(long, global = true, value_name = "URL")]
     pub schema_registry: Option<String>,
+
+    /// A Kafka Connect worker's REST URL, for `kview connect` [env: KVIEW_CONNECT]
+    #[arg(long, global = true, value_name = "URL")]
+    pub connect: Option<String>,
 
     /// Also write logs to this file
     #[arg(long, global = true, value_name = "PATH")]
@@ -216,6 +222,14 @@ pub enum Command {
     Schemas {
         #[command(subcommand)]
         action: Option<SchemasCommand>,
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Kafka Connect: every connector with its state, tasks and topics; `show`, the actions
+    /// on one, `create`, `plugins`
+    Connect {
+        #[command(subcommand)]
+        action: Option<ConnectCommand>,
         #[arg(long, global = true)]
         json: bool,
     },

@@ -3,6 +3,7 @@
 pub mod acls;
 pub mod cluster;
 pub mod clusters;
+pub mod connect;
 pub mod consume;
 pub mod copy;
 pub mod demo;
@@ -109,6 +110,7 @@ pub async fn run(
         Command::Copy(_) => bail!("kview copy connects to its target cluster itself"),
         Command::Clusters { .. } => bail!("kview clusters lists profiles; it takes no connection"),
         Command::Schemas { .. } => bail!("kview schemas talks to the schema registry only"),
+        Command::Connect { .. } => bail!("kview connect talks to Kafka Connect only"),
         Command::Completions { .. } | Command::Man => {
             bail!("completions and the man page are generated without a connection")
         }
@@ -208,4 +210,13 @@ pub async fn run(
         }
     };
     result.map(|()| 0)
+}
+
+/// Runs blocking work (an HTTP client's request) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await?
+        .map_err(anyhow::Error::msg)
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use serde::Serialize;
 
+use super::blocking;
 use super::table::write_table;
 use crate::cli::SchemasCommand;
 use crate::schema::registry::Reference;
@@ -185,14 +186,6 @@ fn parse_reference(text: &str) -> Result<Reference> {
             "--reference {text:?}: write it as NAME=SUBJECT:VERSION (e.g. common.proto=common:1)"
         ),
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(work)
-        .await?
-        .map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]

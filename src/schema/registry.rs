@@ -159,35 +159,7 @@ impl Registry {
                     .to_owned(),
             );
         }
-        let mut tls = ureq::tls::TlsConfig::builder();
-        if let Some(path) = ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                format!(
-                    "cannot read the schema registry CA file {}: {}",
-                    path.display(),
-                    crate::kafka::conn::io_reason(&e)
-                )
-            })?;
-            let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
-                    _ => None,
-                })
-                .collect();
-            if certs.is_empty() {
-                return Err(format!(
-                    "the schema registry CA file {} holds no PEM certificate",
-                    path.display()
-                ));
-            }
-            tls = tls.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
-        }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .http_status_as_error(false)
-            .tls_config(tls.build())
-            .build()
-            .into();
+        let agent = crate::http::agent(REQUEST_TIMEOUT, ca_file, "schema registry")?;
         let user = basic_auth.as_ref().map(|(u, _)| u.clone());
         let authorization = basic_auth.map(|(user, password)| {
             Arc::new(SecretString::from(format!(
@@ -383,23 +355,11 @@ impl Registry {
 
 /// A subject in a URL path (subjects may hold `/`, spaces and the like).
 fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::http::path_segment(s)
 }
 
 fn transport_reason(e: &ureq::Error) -> String {
-    match e {
-        ureq::Error::Timeout(_) => format!("no answer within {}s", REQUEST_TIMEOUT.as_secs()),
-        ureq::Error::Io(io) => crate::kafka::conn::io_reason(io),
-        other => other.to_string(),
-    }
+    crate::http::transport_reason(e, REQUEST_TIMEOUT)
 }
 
 #[cfg(test)]

@@ -1,0 +1,366 @@
+//! `kview connect`: Kafka Connect's connectors with their state, tasks, topics and failures,
+//! and the actions on them — every write refused read-only, a delete confirmed by its name.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use serde_json::{Map, Value, json};
+
+use super::blocking;
+use super::table::write_table;
+use crate::cli::ConnectCommand;
+use crate::connect::{ConnectClient, Connector, first_line};
+
+pub async fn run(
+    client: ConnectClient,
+    action: Option<&ConnectCommand>,
+    json: bool,
+    read_only: bool,
+    out: &mut impl Write,
+) -> Result<u8> {
+    let writes = !matches!(
+        action,
+        None | Some(ConnectCommand::Show { .. })
+            | Some(ConnectCommand::Plugins)
+            | Some(ConnectCommand::Offsets { reset: false, .. })
+    );
+    if writes && read_only {
+        bail!("read-only mode: refusing to change Kafka Connect");
+    }
+    let c = client.clone();
+    match action {
+        None => list(client, json, out).await?,
+        Some(ConnectCommand::Show { name, trace }) => {
+            let name = name.clone();
+            let (connector, topics) = blocking(move || {
+                let connector = c.connector(&name)?;
+                let topics = c.topics(&name).unwrap_or_default();
+                Ok((connector, topics))
+            })
+            .await?;
+            show(&connector, &topics, *trace, json, out)?;
+        }
+        Some(ConnectCommand::Pause { name }) => {
+            act(c, name, "paused", |c, n| c.pause(n), out).await?
+        }
+        Some(ConnectCommand::Resume { name }) => {
+            act(c, name, "resumed", |c, n| c.resume(n), out).await?
+        }
+        Some(ConnectCommand::Stop { name }) => {
+            act(c, name, "stopped", |c, n| c.stop(n), out).await?
+        }
+        Some(ConnectCommand::Restart {
+            name,
+            include_tasks,
+            only_failed,
+        }) => {
+            let (tasks, failed) = (*include_tasks, *only_failed);
+            act(
+                c,
+                name,
+                "restarted",
+                move |c, n| c.restart(n, tasks, failed),
+                out,
+            )
+            .await?
+        }
+        Some(ConnectCommand::Delete { name, yes }) => {
+            if !yes {
+                confirm(name)?;
+            }
+            act(c, name, "deleted", |c, n| c.delete(n), out).await?
+        }
+        Some(ConnectCommand::Create { name, file }) => {
+            let config = read_config(file)?;
+            let name = name.clone();
+            let exists = {
+                let (c, name) = (c.clone(), name.clone());
+                blocking(move || Ok(c.connector(&name).is_ok())).await?
+            };
+            if exists {
+                bail!("connector {name} exists already; `kview connect set-config` changes it");
+            }
+            validated_put(c, &name, config).await?;
+            writeln!(out, "created connector {name}")?;
+        }
+        Some(ConnectCommand::SetConfig { name, set, unset }) => {
+            let mut config = {
+                let (c, name) = (c.clone(), name.clone());
+                blocking(move || c.config(&name)).await?
+            };
+            if set.is_empty() && unset.is_empty() {
+                bail!("nothing to change: give KEY=VALUE or --unset KEY");
+            }
+            for pair in set {
+                let Some((k, v)) = pair.split_once('=') else {
+                    bail!("{pair:?} is not KEY=VALUE");
+                };
+                config.insert(k.trim().to_owned(), Value::String(v.to_owned()));
+            }
+            for key in unset {
+                config.remove(key.trim());
+            }
+            validated_put(c, name, config).await?;
+            writeln!(out, "connector {name}: config changed")?;
+        }
+        Some(ConnectCommand::Offsets { name, reset: false }) => {
+            let name = name.clone();
+            let offsets = blocking(move || c.offsets(&name)).await?;
+            writeln!(out, "{}", serde_json::to_string_pretty(&offsets)?)?;
+        }
+        Some(ConnectCommand::Offsets { name, reset: true }) => {
+            act(c, name, "offsets reset of", |c, n| c.reset_offsets(n), out).await?
+        }
+        Some(ConnectCommand::Plugins) => {
+            let plugins = blocking(move || c.plugins()).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&plugins)?)?;
+            } else {
+                let rows = plugins
+                    .iter()
+                    .map(|p| vec![p.class.clone(), p.kind.clone(), p.version.clone()])
+                    .collect();
+                write_table(out, &["CLASS", "TYPE", "VERSION"], rows)?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// One action on a connector, said in a line: "paused connector NAME".
+async fn act(
+    client: ConnectClient,
+    name: &str,
+    done: &str,
+    action: impl FnOnce(&ConnectClient, &str) -> Result<(), String> + Send + 'static,
+    out: &mut impl Write,
+) -> Result<()> {
+    let asked = name.to_owned();
+    blocking(move || action(&client, &asked)).await?;
+    writeln!(out, "{done} connector {name}")?;
+    Ok(())
+}
+
+async fn list(client: ConnectClient, json: bool, out: &mut impl Write) -> Result<()> {
+    let url = client.url().to_owned();
+    let listed = blocking(move || {
+        let connectors = client.connectors()?;
+        let topics: Vec<Vec<String>> = connectors
+            .iter()
+            .map(|c| client.topics(&c.name).unwrap_or_default())
+            .collect();
+        Ok((connectors, topics))
+    })
+    .await?;
+    let (connectors, topics) = listed;
+    if json {
+        let rows: Vec<Value> = connectors
+            .iter()
+            .zip(&topics)
+            .map(|(c, t)| {
+                let mut v = serde_json::to_value(c).unwrap_or_default();
+                v["topics"] = json!(t);
+                v
+            })
+            .collect();
+        writeln!(out, "{}", Value::Array(rows))?;
+        return Ok(());
+    }
+    if connectors.is_empty() {
+        writeln!(out, "no connectors on {url}")?;
+        return Ok(());
+    }
+    let rows = connectors
+        .iter()
+        .zip(&topics)
+        .map(|(c, t)| {
+            vec![
+                c.name.clone(),
+                c.kind.clone(),
+                c.state.clone(),
+                tasks(c),
+                short_class(&c.class),
+                if t.is_empty() {
+                    "-".into()
+                } else {
+                    t.join(",")
+                },
+                c.first_failure().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write_table(
+        out,
+        &[
+            "NAME", "TYPE", "STATE", "TASKS", "CLASS", "TOPICS", "FAILURE",
+        ],
+        rows,
+    )
+}
+
+/// "2/2 running", "1/2 running, 1 failed".
+fn tasks(c: &Connector) -> String {
+    let failed = c.failed_tasks();
+    let mut s = format!("{}/{} running", c.running_tasks(), c.tasks.len());
+    if failed > 0 {
+        s.push_str(&format!(", {failed} failed"));
+    }
+    s
+}
+
+/// `FileStreamSinkConnector` for `org.apache.kafka.connect.file.FileStreamSinkConnector`.
+fn short_class(class: &str) -> String {
+    class.rsplit('.').next().unwrap_or(class).to_owned()
+}
+
+fn show(
+    c: &Connector,
+    topics: &[String],
+    trace: bool,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    if json {
+        let mut v = serde_json::to_value(c)?;
+        v["topics"] = json!(topics);
+        writeln!(out, "{v}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "connector {} ({}, {}): {} on {}",
+        c.name, c.kind, c.class, c.state, c.worker
+    )?;
+    if let Some(t) = &c.trace {
+        writeln!(out, "failure: {}", first_line(t))?;
+        if trace {
+            writeln!(out, "{t}")?;
+        }
+    }
+    writeln!(
+        out,
+        "topics: {}",
+        if topics.is_empty() {
+            "-".into()
+        } else {
+            topics.join(", ")
+        }
+    )?;
+    writeln!(out)?;
+    let rows = c
+        .tasks
+        .iter()
+        .map(|t| {
+            vec![
+                t.id.to_string(),
+                t.state.clone(),
+                t.worker.clone(),
+                t.trace.as_deref().map(first_line).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    write_table(out, &["TASK", "STATE", "WORKER", "FAILURE"], rows)?;
+    if trace {
+        for t in c.tasks.iter().filter(|t| t.trace.is_some()) {
+            writeln!(
+                out,
+                "\ntask {} trace:\n{}",
+                t.id,
+                t.trace.as_deref().unwrap_or_default()
+            )?;
+        }
+    }
+    writeln!(out)?;
+    let rows = c
+        .config
+        .iter()
+        .map(|(k, v)| {
+            vec![
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            ]
+        })
+        .collect();
+    write_table(out, &["CONFIG", "VALUE"], rows)
+}
+
+/// A connector's config from a file: JSON (the config itself, or `{"name", "config"}` as the
+/// REST API takes it) or Java properties.
+fn read_config(path: &Path) -> Result<Map<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot read {}: {}",
+            path.display(),
+            crate::kafka::conn::io_reason(&e)
+        )
+    })?;
+    let is_json =
+        path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    if is_json {
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", path.display()))?;
+        let config = value.get("config").unwrap_or(&value);
+        let Some(map) = config.as_object() else {
+            bail!("{} holds no config object", path.display());
+        };
+        // The REST API takes every value as a string.
+        return Ok(map
+            .iter()
+            .map(|(k, v)| {
+                let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                (k.clone(), Value::String(text))
+            })
+            .collect());
+    }
+    let props = java_properties::read(text.as_bytes())
+        .map_err(|e| anyhow::anyhow!("{} is not a properties file: {e}", path.display()))?;
+    Ok(props
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect())
+}
+
+/// Writes a config once the worker validated it; its errors listed by field otherwise.
+async fn validated_put(
+    client: ConnectClient,
+    name: &str,
+    mut config: Map<String, Value>,
+) -> Result<()> {
+    let name = name.to_owned();
+    // The worker validates the name with the rest.
+    config.insert("name".into(), Value::String(name.clone()));
+    let verdict = blocking(move || {
+        let verdict = client.validate(&config)?;
+        if verdict.is_ok() {
+            client.put_config(&name, &config)?;
+        }
+        Ok(verdict)
+    })
+    .await?;
+    if let Err(invalid) = verdict {
+        let errors: Vec<String> = invalid
+            .fields
+            .iter()
+            .map(|(field, errors)| format!("{field}: {}", errors.join("; ")))
+            .collect();
+        bail!("the worker refused the config: {}", errors.join(" · "));
+    }
+    Ok(())
+}
+
+fn confirm(name: &str) -> Result<()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        bail!(
+            "refusing to delete connector {name} without --yes (stdin is not a terminal to ask on)"
+        );
+    }
+    eprint!("Delete connector {name} and its tasks? Type its name to confirm: ");
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer)?;
+    if answer.trim_end_matches(['\r', '\n']) != name {
+        bail!("not confirmed; connector {name} kept");
+    }
+    Ok(())
+}

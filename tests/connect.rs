@@ -1,0 +1,252 @@
+//! Kafka Connect through kview, against a real distributed worker (`scripts/kafka-local
+//! connect`, Kafka's own ConnectDistributed with the FileStream connectors) beside the real
+//! broker; what it moves is checked with kcat.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::*;
+
+fn connect_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        broker();
+        let run_script = |args: &[&str]| {
+            let out = Command::new(repo().join("scripts/kafka-local"))
+                .args(args)
+                .output()
+                .expect("scripts/kafka-local runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        };
+        run_script(&["connect", "start"]);
+        run_script(&["connect", "url"])
+    })
+}
+
+fn kview_connect(args: &[&str]) -> Output {
+    let mut all = vec!["--connect", connect_url(), "connect"];
+    all.extend_from_slice(args);
+    kview_env(&all, &[], None)
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The connector as `kview connect show --json` says it, once `ready` holds.
+fn shown_when(
+    name: &str,
+    what: &str,
+    ready: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    wait_until(what, 60, || {
+        let out = kview_connect(&["show", name, "--json"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) if ready(&v) => Ok(v),
+            _ => Err(format!("{text}{}", String::from_utf8_lossy(&out.stderr))),
+        }
+    })
+}
+
+fn write_config(dir: &tempfile::TempDir, config: serde_json::Value) -> std::path::PathBuf {
+    let path = dir.path().join("connector.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    path
+}
+
+/// Records of `topic` as kcat reads them, once there are `n`.
+fn read_n(topic: &str, n: usize) -> Vec<String> {
+    wait_until(&format!("{n} records in {topic}"), 60, || {
+        let read = kcat(
+            broker(),
+            &["-C", "-t", topic, "-o", "beginning", "-e", "-q"],
+            None,
+        );
+        let lines: Vec<String> = String::from_utf8_lossy(&read)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        if lines.len() >= n {
+            Ok(lines)
+        } else {
+            Err(format!("{lines:?}"))
+        }
+    })
+}
+
+#[test]
+fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    std::fs::write(&input, "alpha\nbeta\ngamma\n").unwrap();
+    let topic = unique("connect-source");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    let name = unique("file-source");
+    let config = write_config(
+        &dir,
+        serde_json::json!({
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "file": input.to_str().unwrap(),
+            "topic": topic,
+            "tasks.max": 1,
+        }),
+    );
+    let created = ok(&kview_connect(&["create", &name, config.to_str().unwrap()]));
+    assert_eq!(created, format!("created connector {name}\n"));
+    // Kafka's JSON converter writes each line as a JSON string.
+    assert_eq!(read_n(&topic, 3), ["\"alpha\"", "\"beta\"", "\"gamma\""]);
+
+    let listed = wait_until("the connector listed with its topic", 60, || {
+        let text = ok(&kview_connect(&["--json"]));
+        let all: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mine = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name.as_str())
+            .cloned();
+        match mine {
+            Some(c) if c["topics"].to_string().contains(&topic) => Ok(c),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    assert_eq!(listed["kind"], "source");
+    assert_eq!(listed["state"], "RUNNING");
+    assert_eq!(listed["tasks"][0]["state"], "RUNNING");
+    let table = ok(&kview_connect(&[]));
+    assert!(
+        table.contains(&name) && table.contains("1/1 running"),
+        "{table}"
+    );
+
+    for (action, state) in [
+        ("pause", "PAUSED"),
+        ("resume", "RUNNING"),
+        ("stop", "STOPPED"),
+    ] {
+        let said = ok(&kview_connect(&[action, &name]));
+        assert!(said.ends_with(&format!("connector {name}\n")), "{said}");
+        shown_when(&name, state, |v| v["state"] == state);
+    }
+    // Stopped, its offsets can be read and reset (KIP-875): resumed, it reads the file again.
+    let offsets = ok(&kview_connect(&["offsets", &name]));
+    assert!(offsets.contains("position"), "{offsets}");
+    ok(&kview_connect(&["offsets", &name, "--reset"]));
+    ok(&kview_connect(&["resume", &name]));
+    assert_eq!(read_n(&topic, 6).len(), 6, "read from the start again");
+    ok(&kview_connect(&["restart", &name, "--include-tasks"]));
+    shown_when(&name, "running after the restart", |v| {
+        v["state"] == "RUNNING" && v["tasks"][0]["state"] == "RUNNING"
+    });
+
+    assert_eq!(
+        stderr_line(&kview_env(
+            &[
+                "--read-only",
+                "--connect",
+                connect_url(),
+                "connect",
+                "pause",
+                &name
+            ],
+            &[],
+            None
+        )),
+        "kview: read-only mode: refusing to change Kafka Connect"
+    );
+    ok(&kview_connect(&["delete", &name, "--yes"]));
+    let after = ok(&kview_connect(&["--json"]));
+    assert!(!after.contains(&name), "{after}");
+}
+
+#[test]
+fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
+    let topic = unique("connect-sink");
+    let _guard = create_topic(broker(), &topic, 1, 1);
+    kview_ok(
+        broker(),
+        &["produce", "-q", "-t", &topic],
+        Some(b"\"one\"\n"),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique("broken-sink");
+    let config = write_config(
+        &dir,
+        serde_json::json!({"name": name, "config": {
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            // A folder that does not exist: the task cannot open its file.
+            "file": "/nonexistent-kview-folder/out.txt",
+            "topics": topic,
+            "tasks.max": "1",
+            "db.password": "hunter2",
+        }}),
+    );
+    ok(&kview_connect(&["create", &name, config.to_str().unwrap()]));
+    let failed = shown_when(&name, "the task failed", |v| {
+        v["tasks"][0]["state"] == "FAILED"
+    });
+    let trace = failed["tasks"][0]["trace"].as_str().unwrap();
+    let first = trace.lines().find(|l| !l.trim().is_empty()).unwrap().trim();
+    let shown = ok(&kview_connect(&["show", &name]));
+    assert!(shown.contains("FAILED") && shown.contains(first), "{shown}");
+    assert!(
+        !shown.contains("\tat "),
+        "the trace only on request: {shown}"
+    );
+    assert!(
+        !shown.contains("hunter2") && shown.contains("********"),
+        "secrets masked: {shown}"
+    );
+    let whole = ok(&kview_connect(&["show", &name, "--trace"]));
+    assert!(whole.contains("\tat "), "{whole}");
+    let table = ok(&kview_connect(&[]));
+    assert!(table.contains("0/1 running, 1 failed"), "{table}");
+    ok(&kview_connect(&["delete", &name, "-y"]));
+}
+
+#[test]
+fn a_config_the_worker_refuses_is_listed_by_field_and_nothing_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique("invalid");
+    // A properties file this time; the source lacks its topic.
+    let path = dir.path().join("c.properties");
+    std::fs::write(
+        &path,
+        "connector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile=/tmp/x\n",
+    )
+    .unwrap();
+    let out = kview_connect(&["create", &name, path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let line = stderr_line(&out);
+    assert!(
+        line.starts_with("kview: the worker refused the config: topic:"),
+        "{line}"
+    );
+    let listed = ok(&kview_connect(&["--json"]));
+    assert!(!listed.contains(&name));
+
+    let plugins = ok(&kview_connect(&["plugins"]));
+    assert!(plugins.contains("FileStreamSinkConnector"), "{plugins}");
+    // A worker that is not there is one line, at once.
+    let gone = kview_env(&["--connect", "http://127.0.0.1:9", "connect"], &[], None);
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        stderr_line(&gone).starts_with("kview: cannot reach Kafka Connect at http://127.0.0.1:9:"),
+        "{}",
+        stderr_line(&gone)
+    );
+}
