@@ -109,14 +109,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
     }
     if let cli::Command::Connect { action, json } = command {
         // Kafka Connect alone: no broker is contacted.
-        let url = cli
-            .global
-            .connect
-            .clone()
-            .or_else(|| std::env::var("KVIEW_CONNECT").ok())
-            .ok_or_else(|| {
-                anyhow::anyhow!("no Kafka Connect given: --connect URL or KVIEW_CONNECT")
-            })?;
+        let url = connect_url(&cli.global)?;
         let client = connect::ConnectClient::new(&url, None).map_err(anyhow::Error::msg)?;
         let code = headless::connect::run(
             client,
@@ -177,5 +170,32 @@ pub async fn run(cli: Cli) -> Result<u8> {
         out.flush()?;
         return code;
     }
-    headless::run(&client, registry, &resolved.masking(), command, &mut out).await
+    let connect = match command {
+        cli::Command::Check {
+            connectors: true, ..
+        } => Some(connect_url(&cli.global)),
+        _ => None,
+    };
+    let connect = connect.map(|url| {
+        url.and_then(|u| connect::ConnectClient::new(&u, None).map_err(anyhow::Error::msg))
+            .map_err(|e| e.to_string())
+    });
+    headless::run(
+        &client,
+        registry,
+        &resolved.masking(),
+        command,
+        connect,
+        &mut out,
+    )
+    .await
+}
+
+/// The Kafka Connect worker given by `--connect URL` or `KVIEW_CONNECT`.
+fn connect_url(global: &cli::GlobalOpts) -> Result<String> {
+    global
+        .connect
+        .clone()
+        .or_else(|| std::env::var("KVIEW_CONNECT").ok())
+        .ok_or_else(|| anyhow::anyhow!("no Kafka Connect given: --connect URL or KVIEW_CONNECT"))
 }

@@ -62,6 +62,16 @@ fn shown_when(
     })
 }
 
+/// A connector a test made, deleted when the test ends, passed or failed (the worker keeps
+/// its connectors in the broker's topics, across runs).
+struct TempConnector(String);
+
+impl Drop for TempConnector {
+    fn drop(&mut self) {
+        let _ = kview_connect(&["delete", &self.0, "--yes"]);
+    }
+}
+
 fn write_config(dir: &tempfile::TempDir, config: serde_json::Value) -> std::path::PathBuf {
     let path = dir.path().join("connector.json");
     std::fs::write(&path, config.to_string()).unwrap();
@@ -96,6 +106,7 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
     let topic = unique("connect-source");
     let _guard = create_topic(broker(), &topic, 1, 1);
     let name = unique("file-source");
+    let _cleanup = TempConnector(name.clone());
     let config = write_config(
         &dir,
         serde_json::json!({
@@ -184,6 +195,7 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
     );
     let dir = tempfile::tempdir().unwrap();
     let name = unique("broken-sink");
+    let _cleanup = TempConnector(name.clone());
     let config = write_config(
         &dir,
         serde_json::json!({"name": name, "config": {
@@ -215,6 +227,33 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
     assert!(whole.contains("\tat "), "{whole}");
     let table = ok(&kview_connect(&[]));
     assert!(table.contains("0/1 running, 1 failed"), "{table}");
+    // The monitoring check: a failed task is ERR (exit 2), with its first line.
+    let group = format!("connect-{name}");
+    let check = kview_env(
+        &[
+            "-b",
+            broker(),
+            "--connect",
+            connect_url(),
+            "check",
+            "--connectors",
+            &group,
+            "--json",
+        ],
+        &[],
+        None,
+    );
+    assert_eq!(check.status.code(), Some(2), "{check:?}");
+    let verdict: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let mine = verdict["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name.as_str())
+        .cloned()
+        .expect("the connector judged");
+    assert_eq!(mine["verdict"], "ERR");
+    assert!(mine["reason"].as_str().unwrap().contains(first), "{mine}");
     ok(&kview_connect(&["delete", &name, "-y"]));
 }
 

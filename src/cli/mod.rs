@@ -185,6 +185,10 @@ pub enum Command {
         /// Also ERR when a partition's oldest unread message is older than this: 30s, 5m, 2h
         #[arg(long, value_name = "DURATION", value_parser = crate::human::parse_duration)]
         max_lag_time: Option<std::time::Duration>,
+        /// Also judge Kafka Connect's connectors (--connect URL or KVIEW_CONNECT): a failed
+        /// connector or task is ERR, a paused connector WARN
+        #[arg(long)]
+        connectors: bool,
         /// The verdict and its reasons as JSON
         #[arg(long)]
         json: bool,

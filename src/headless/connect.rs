@@ -364,3 +364,101 @@ fn confirm(name: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A connector as the monitoring check judges it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConnectorVerdict {
+    pub name: String,
+    pub verdict: super::lag::Verdict,
+    pub state: String,
+    pub reason: String,
+}
+
+/// A failed connector or task is ERR, a paused connector WARN, the rest OK; a worker that
+/// cannot be asked is one UNKNOWN entry.
+pub fn verdicts(read: Result<Vec<Connector>, String>) -> Vec<ConnectorVerdict> {
+    use super::lag::Verdict;
+    let connectors = match read {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![ConnectorVerdict {
+                name: "(Kafka Connect)".into(),
+                verdict: Verdict::Unknown,
+                state: "UNKNOWN".into(),
+                reason: e,
+            }];
+        }
+    };
+    connectors
+        .iter()
+        .map(|c| {
+            let failed_tasks: Vec<String> = c
+                .tasks
+                .iter()
+                .filter(|t| t.state == "FAILED")
+                .map(|t| {
+                    let why = t.trace.as_deref().map(first_line).unwrap_or_default();
+                    format!("task {} failed: {why}", t.id)
+                })
+                .collect();
+            let (verdict, reason) = if c.state == "FAILED" {
+                let why = c.trace.as_deref().map(first_line).unwrap_or_default();
+                (Verdict::Err, format!("failed: {why}"))
+            } else if !failed_tasks.is_empty() {
+                (Verdict::Err, failed_tasks.join(", "))
+            } else if c.state == "PAUSED" {
+                (Verdict::Warn, "paused".to_owned())
+            } else {
+                (Verdict::Ok, tasks(c))
+            };
+            ConnectorVerdict {
+                name: c.name.clone(),
+                verdict,
+                state: c.state.clone(),
+                reason,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connect::Task;
+    use crate::headless::lag::Verdict;
+
+    fn connector(state: &str, task: &str) -> Connector {
+        Connector {
+            name: "c".into(),
+            kind: "sink".into(),
+            class: "X".into(),
+            state: state.into(),
+            worker: "w".into(),
+            trace: None,
+            tasks: vec![Task {
+                id: 0,
+                state: task.into(),
+                worker: "w".into(),
+                trace: (task == "FAILED").then(|| "java.io.IOException: disk full\n\tat x".into()),
+            }],
+            config: Default::default(),
+        }
+    }
+
+    #[test]
+    fn failed_tasks_are_err_paused_connectors_warn() {
+        let judged = verdicts(Ok(vec![
+            connector("RUNNING", "FAILED"),
+            connector("PAUSED", "PAUSED"),
+            connector("RUNNING", "RUNNING"),
+        ]));
+        let v: Vec<Verdict> = judged.iter().map(|j| j.verdict).collect();
+        assert_eq!(v, [Verdict::Err, Verdict::Warn, Verdict::Ok]);
+        assert_eq!(
+            judged[0].reason,
+            "task 0 failed: java.io.IOException: disk full"
+        );
+        let unknown = verdicts(Err("cannot reach Kafka Connect".into()));
+        assert_eq!(unknown[0].verdict, Verdict::Unknown);
+    }
+}

@@ -315,18 +315,27 @@ pub async fn check(
     named: &[String],
     rules: &RuleArgs,
     thresholds: Thresholds,
+    connectors: Option<Result<Vec<crate::connect::Connector>, String>>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {
+    let connectors = connectors.map(super::connect::verdicts);
+    let mut groups_unknown = None;
     let groups = match groups_or_all(client, named).await {
         Ok(groups) => groups,
-        Err(e) => return unknown(&e, json, out),
+        Err(e) if connectors.is_none() => return unknown(&e, json, out),
+        // The connectors are judged still; the groups are one UNKNOWN.
+        Err(e) => {
+            groups_unknown = Some(one_line(&e.to_string()));
+            Vec::new()
+        }
     };
     let outcomes = outcomes(client, groups, rules).await;
     // Nothing could be reported, all for one reason (the cluster went away, or the one group
-    // named does not exist): that reason, once.
+    // named does not exist): that reason, once — unless connectors are judged beside them.
     if let Some((_, Err(e))) = outcomes.first()
         && outcomes.iter().all(|(_, r)| r.as_ref().err() == Some(e))
+        && connectors.is_none()
     {
         return unknown(e, json, out);
     }
@@ -349,9 +358,22 @@ pub async fn check(
             }),
         }
     }
+    if let Some(reason) = groups_unknown {
+        verdicts.push(GroupVerdict {
+            group: "(the groups)".into(),
+            verdict: Verdict::Unknown,
+            status: None,
+            kind: None,
+            total_lag: None,
+            max_lag_ms: None,
+            reasons: vec![reason],
+        });
+    }
+    let connectors = connectors.unwrap_or_default();
     let worst = verdicts
         .iter()
         .map(|v| v.verdict)
+        .chain(connectors.iter().map(|c| c.verdict))
         .max()
         .unwrap_or(Verdict::Ok);
     if json {
@@ -362,12 +384,13 @@ pub async fn check(
                 "exit_code": worst.exit_code(),
                 "groups": verdicts,
                 "not_judged": not_judged,
+                "connectors": connectors,
             }),
         )?;
         writeln!(out)?;
         return Ok(worst.exit_code());
     }
-    let details: Vec<String> = verdicts
+    let mut details: Vec<String> = verdicts
         .iter()
         .filter(|v| v.verdict != Verdict::Ok)
         .map(|v| {
@@ -378,6 +401,12 @@ pub async fn check(
             }
         })
         .collect();
+    details.extend(
+        connectors
+            .iter()
+            .filter(|c| c.verdict != Verdict::Ok)
+            .map(|c| format!("connector {} {} ({})", c.name, c.state, c.reason)),
+    );
     let aside = if not_judged.is_empty() {
         String::new()
     } else {
@@ -388,9 +417,14 @@ pub async fn check(
     };
     if details.is_empty() {
         let total: i64 = verdicts.iter().filter_map(|v| v.total_lag).sum();
+        let judged_connectors = if connectors.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", plural(connectors.len() as i64, "connector"))
+        };
         writeln!(
             out,
-            "{}: {}, total lag {total}{aside}",
+            "{}: {}, total lag {total}{judged_connectors}{aside}",
             worst.label(),
             plural(verdicts.len() as i64, "group")
         )?;

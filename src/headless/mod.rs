@@ -35,6 +35,7 @@ pub async fn run(
     registry: Option<Registry>,
     masking: &Masking,
     command: &Command,
+    connect: Option<Result<crate::connect::ConnectClient, String>>,
     out: &mut impl Write,
 ) -> Result<u8> {
     // The client refuses every write in read-only mode; asking first fails before any work.
@@ -68,12 +69,23 @@ pub async fn run(
             max_lag,
             max_lag_time,
             json,
+            ..
         } => {
             let thresholds = lag::Thresholds {
                 max_lag: *max_lag,
                 max_lag_time: *max_lag_time,
             };
-            return lag::check(client, named, rules, thresholds, *json, out).await;
+            // The connectors, when asked for: read off the async threads.
+            let connectors = match connect {
+                Some(Ok(c)) => Some(
+                    blocking(move || c.connectors())
+                        .await
+                        .map_err(|e| e.to_string()),
+                ),
+                Some(Err(e)) => Some(Err(e)),
+                None => None,
+            };
+            return lag::check(client, named, rules, thresholds, connectors, *json, out).await;
         }
         Command::ResetOffsets(args) => groups::reset_offsets(client, args, out).await,
         Command::CreateTopic {
