@@ -36,16 +36,6 @@ fn kview_connect(args: &[&str]) -> Output {
     kview_env(&all, &[], None)
 }
 
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The connector as `kview connect show --json` says it, once `ready` holds.
 fn shown_when(
     name: &str,
@@ -116,13 +106,13 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
             "tasks.max": 1,
         }),
     );
-    let created = ok(&kview_connect(&["create", &name, config.to_str().unwrap()]));
+    let created = succeeded(&kview_connect(&["create", &name, config.to_str().unwrap()]));
     assert_eq!(created, format!("created connector {name}\n"));
     // Kafka's JSON converter writes each line as a JSON string.
     assert_eq!(read_n(&topic, 3), ["\"alpha\"", "\"beta\"", "\"gamma\""]);
 
     let listed = wait_until("the connector listed with its topic", 60, || {
-        let text = ok(&kview_connect(&["--json"]));
+        let text = succeeded(&kview_connect(&["--json"]));
         let all: serde_json::Value = serde_json::from_str(&text).unwrap();
         let mine = all
             .as_array()
@@ -138,7 +128,7 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
     assert_eq!(listed["kind"], "source");
     assert_eq!(listed["state"], "RUNNING");
     assert_eq!(listed["tasks"][0]["state"], "RUNNING");
-    let table = ok(&kview_connect(&[]));
+    let table = succeeded(&kview_connect(&[]));
     assert!(
         table.contains(&name) && table.contains("1/1 running"),
         "{table}"
@@ -149,17 +139,17 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
         ("resume", "RUNNING"),
         ("stop", "STOPPED"),
     ] {
-        let said = ok(&kview_connect(&[action, &name]));
+        let said = succeeded(&kview_connect(&[action, &name]));
         assert!(said.ends_with(&format!("connector {name}\n")), "{said}");
         shown_when(&name, state, |v| v["state"] == state);
     }
     // Stopped, its offsets can be read and reset (KIP-875): resumed, it reads the file again.
-    let offsets = ok(&kview_connect(&["offsets", &name]));
+    let offsets = succeeded(&kview_connect(&["offsets", &name]));
     assert!(offsets.contains("position"), "{offsets}");
-    ok(&kview_connect(&["offsets", &name, "--reset"]));
-    ok(&kview_connect(&["resume", &name]));
+    succeeded(&kview_connect(&["offsets", &name, "--reset"]));
+    succeeded(&kview_connect(&["resume", &name]));
     assert_eq!(read_n(&topic, 6).len(), 6, "read from the start again");
-    ok(&kview_connect(&["restart", &name, "--include-tasks"]));
+    succeeded(&kview_connect(&["restart", &name, "--include-tasks"]));
     shown_when(&name, "running after the restart", |v| {
         v["state"] == "RUNNING" && v["tasks"][0]["state"] == "RUNNING"
     });
@@ -179,8 +169,8 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
         )),
         "kview: read-only mode: refusing to change Kafka Connect"
     );
-    ok(&kview_connect(&["delete", &name, "--yes"]));
-    let after = ok(&kview_connect(&["--json"]));
+    succeeded(&kview_connect(&["delete", &name, "--yes"]));
+    let after = succeeded(&kview_connect(&["--json"]));
     assert!(!after.contains(&name), "{after}");
 }
 
@@ -207,13 +197,13 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
             "db.password": "hunter2",
         }}),
     );
-    ok(&kview_connect(&["create", &name, config.to_str().unwrap()]));
+    succeeded(&kview_connect(&["create", &name, config.to_str().unwrap()]));
     let failed = shown_when(&name, "the task failed", |v| {
         v["tasks"][0]["state"] == "FAILED"
     });
     let trace = failed["tasks"][0]["trace"].as_str().unwrap();
     let first = trace.lines().find(|l| !l.trim().is_empty()).unwrap().trim();
-    let shown = ok(&kview_connect(&["show", &name]));
+    let shown = succeeded(&kview_connect(&["show", &name]));
     assert!(shown.contains("FAILED") && shown.contains(first), "{shown}");
     assert!(
         !shown.contains("\tat "),
@@ -223,9 +213,9 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
         !shown.contains("hunter2") && shown.contains("********"),
         "secrets masked: {shown}"
     );
-    let whole = ok(&kview_connect(&["show", &name, "--trace"]));
+    let whole = succeeded(&kview_connect(&["show", &name, "--trace"]));
     assert!(whole.contains("\tat "), "{whole}");
-    let table = ok(&kview_connect(&[]));
+    let table = succeeded(&kview_connect(&[]));
     assert!(table.contains("0/1 running, 1 failed"), "{table}");
     // The monitoring check: a failed task is ERR (exit 2), with its first line.
     let group = format!("connect-{name}");
@@ -254,7 +244,7 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
         .expect("the connector judged");
     assert_eq!(mine["verdict"], "ERR");
     assert!(mine["reason"].as_str().unwrap().contains(first), "{mine}");
-    ok(&kview_connect(&["delete", &name, "-y"]));
+    succeeded(&kview_connect(&["delete", &name, "-y"]));
 }
 
 #[test]
@@ -275,10 +265,10 @@ fn a_config_the_worker_refuses_is_listed_by_field_and_nothing_is_made() {
         line.starts_with("kview: the worker refused the config: topic:"),
         "{line}"
     );
-    let listed = ok(&kview_connect(&["--json"]));
+    let listed = succeeded(&kview_connect(&["--json"]));
     assert!(!listed.contains(&name));
 
-    let plugins = ok(&kview_connect(&["plugins"]));
+    let plugins = succeeded(&kview_connect(&["plugins"]));
     assert!(plugins.contains("FileStreamSinkConnector"), "{plugins}");
     // A worker that is not there is one line, at once.
     let gone = kview_env(&["--connect", "http://127.0.0.1:9", "connect"], &[], None);

@@ -34,24 +34,14 @@ fn eventually(
     })
 }
 
-fn ok_text(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_is_missing() {
     let s = secure();
     let (alice, bob) = (s.properties_alice.as_str(), s.properties_bob.as_str());
     let topic = unique("acl-orders");
     let group = unique("acl-billing");
-    ok_text(&kview_as(alice, &["create-topic", &topic], None));
-    ok_text(&kview_as(
+    succeeded(&kview_as(alice, &["create-topic", &topic], None));
+    succeeded(&kview_as(
         alice,
         &["produce", "-q", "-t", &topic],
         Some(b"one\ntwo\n"),
@@ -65,7 +55,7 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
         format!("kview: bob may not Describe topic {topic} (TOPIC_AUTHORIZATION_FAILED)")
     );
 
-    let granted = ok_text(&kview_as(
+    let granted = succeeded(&kview_as(
         alice,
         &[
             "acls",
@@ -132,7 +122,7 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
         "kview: bob may not Read group not-bobs (GROUP_AUTHORIZATION_FAILED)"
     );
 
-    let removed = ok_text(&kview_as(
+    let removed = succeeded(&kview_as(
         alice,
         &[
             "acls",
@@ -165,13 +155,13 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
         refusal(&["consume", "-G", &group, "-t", &topic, "-e"]),
         format!("kview: bob may not Read group {group} (GROUP_AUTHORIZATION_FAILED)")
     );
-    ok_text(&kview_as(alice, &["delete-topic", "-y", &topic], None));
+    succeeded(&kview_as(alice, &["delete-topic", "-y", &topic], None));
 }
 
 #[test]
 fn without_an_authorizer_acls_say_so_in_one_line() {
     let out = kview(broker(), &["acls"], None);
-    let text = ok_text(&out);
+    let text = succeeded(&out);
     assert_eq!(
         text,
         "this cluster has no authorizer: every client may do everything (ACLs are not checked)\n"
@@ -187,15 +177,15 @@ fn a_user_set_by_kview_logs_in_over_scram_with_kafkas_console_consumer() {
     let user = unique("carol").replace('-', "_");
     let topic = unique("scram-topic");
     let group = unique("scram-group");
-    ok_text(&kview_as(alice, &["create-topic", &topic], None));
-    ok_text(&kview_as(
+    succeeded(&kview_as(alice, &["create-topic", &topic], None));
+    succeeded(&kview_as(
         alice,
         &["produce", "-q", "-t", &topic],
         Some(b"for-carol\n"),
     ));
     // The password comes on stdin, never in argv.
     let password = "pw-on-stdin-only";
-    let set = ok_text(&kview_as(
+    let set = succeeded(&kview_as(
         alice,
         &[
             "users",
@@ -225,7 +215,7 @@ fn a_user_set_by_kview_logs_in_over_scram_with_kafkas_console_consumer() {
         mine["credentials"],
         serde_json::json!([["SCRAM-SHA-512", 4096]])
     );
-    ok_text(&kview_as(
+    succeeded(&kview_as(
         alice,
         &[
             "acls",
@@ -272,7 +262,7 @@ fn a_user_set_by_kview_logs_in_over_scram_with_kafkas_console_consumer() {
     assert_eq!(read.trim(), "for-carol");
 
     // Removed, the user cannot log in any more.
-    ok_text(&kview_as(alice, &["users", "remove", &user], None));
+    succeeded(&kview_as(alice, &["users", "remove", &user], None));
 
     std::fs::write(
         &props,
@@ -296,7 +286,7 @@ fn a_user_set_by_kview_logs_in_over_scram_with_kafkas_console_consumer() {
         || kview_as(alice, &["users", "--json"], None),
         |t| !t.contains(&user),
     );
-    ok_text(&kview_as(
+    succeeded(&kview_as(
         alice,
         &[
             "acls",
@@ -311,7 +301,7 @@ fn a_user_set_by_kview_logs_in_over_scram_with_kafkas_console_consumer() {
         ],
         None,
     ));
-    ok_text(&kview_as(alice, &["delete-topic", "-y", &topic], None));
+    succeeded(&kview_as(alice, &["delete-topic", "-y", &topic], None));
 }
 
 /// Kafka's console consumer's arguments: one record of `topic` in `group`, within 20 s.
@@ -338,7 +328,7 @@ fn console_args(bootstrap: &str, props: &std::path::Path, topic: &str, group: &s
 #[test]
 fn quotas_set_in_units_are_what_kafkas_tool_reads_and_unset_goes() {
     let user = unique("quota-user");
-    let set = ok_text(&kview(
+    let set = succeeded(&kview(
         broker(),
         &[
             "quotas",
@@ -380,7 +370,7 @@ fn quotas_set_in_units_are_what_kafkas_tool_reads_and_unset_goes() {
     assert!(peer.contains("producer_byte_rate=1.048576E7"), "{peer}");
     assert!(peer.contains("request_percentage=50.0"), "{peer}");
 
-    ok_text(&kview(
+    succeeded(&kview(
         broker(),
         &[
             "quotas",
@@ -422,7 +412,7 @@ fn delete_records_shows_what_goes_then_moves_the_low_watermark() {
         &["produce", "-q", "-t", &topic, "-p", "0"],
         Some(lines.as_bytes()),
     );
-    let plan = ok_text(&kview(
+    let plan = succeeded(&kview(
         broker(),
         &["delete-records", &topic, "-p", "0", "--before", "7"],
         None,
@@ -539,7 +529,7 @@ fn a_brokers_dynamic_config_is_set_and_unset_as_kafkas_tool_sees_it() {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let set = ok_text(&kview(
+    let set = succeeded(&kview(
         broker(),
         &["set-config", "--broker", "1", "log.cleaner.threads=2"],
         None,
@@ -553,7 +543,7 @@ fn a_brokers_dynamic_config_is_set_and_unset_as_kafkas_tool_sees_it() {
             Err(seen)
         }
     });
-    ok_text(&kview(
+    succeeded(&kview(
         broker(),
         &[
             "set-config",
@@ -663,7 +653,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
 
     let topic = unique("rf");
     let _guard = create_topic(cluster(), &topic, 6, 1);
-    let plan = ok_text(&kview(
+    let plan = succeeded(&kview(
         cluster(),
         &["reassign", &topic, "--replication-factor", "3"],
         None,
@@ -673,7 +663,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
         kview_json(cluster(), &["describe", &topic, "--json"])["replication_factor"],
         1
     );
-    let started = ok_text(&kview(
+    let started = succeeded(&kview(
         cluster(),
         &[
             "reassign",
@@ -707,7 +697,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
         |t| !t.contains(&topic),
     );
     assert!(!moving.contains(&topic));
-    let lifted = ok_text(&kview(
+    let lifted = succeeded(&kview(
         cluster(),
         &["reassignments", "--clear-throttle", &topic],
         None,
@@ -733,7 +723,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
     );
     let before =
         kview_json(cluster(), &["describe", &slow, "--json"])["partitions"][0]["replicas"].clone();
-    ok_text(&kview(
+    succeeded(&kview(
         cluster(),
         &[
             "reassign",
@@ -751,7 +741,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
         || kview(cluster(), &["reassignments", "--json"], None),
         |t| t.contains(&slow),
     );
-    let cancelled = ok_text(&kview(
+    let cancelled = succeeded(&kview(
         cluster(),
         &["reassignments", "--cancel", &slow],
         None,
@@ -768,7 +758,7 @@ fn a_topic_goes_to_three_replicas_and_leaders_go_back_to_their_preferred_replica
     let after =
         kview_json(cluster(), &["describe", &slow, "--json"])["partitions"][0]["replicas"].clone();
     assert_eq!(after, before, "the partition keeps its replica");
-    ok_text(&kview(
+    succeeded(&kview(
         cluster(),
         &["reassignments", "--clear-throttle", &slow],
         None,

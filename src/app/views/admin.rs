@@ -128,17 +128,25 @@ pub fn edit_config(state: &mut State, target: Option<String>, text: &str) -> Vec
         return Vec::new();
     };
     let topic = state.topic.name.clone();
-    let value = match text.trim() {
-        "" | "default" => None,
-        typed => match crate::human::config_raw(&key, typed) {
-            Ok(raw) => Some(raw),
+    match typed_value(state, &key, text) {
+        Some(value) => vec![Command::Admin(AdminChange::SetConfig { topic, key, value })],
+        None => Vec::new(),
+    }
+}
+
+/// A typed config value as Kafka stores it: `Some(None)` for `default` (or nothing), which
+/// removes the resource's own value; `None` when it does not read (said as an error).
+pub fn typed_value(state: &mut State, key: &str, text: &str) -> Option<Option<String>> {
+    match text.trim() {
+        "" | "default" => Some(None),
+        typed => match crate::human::config_raw(key, typed) {
+            Ok(raw) => Some(Some(raw)),
             Err(e) => {
                 state.error(e);
-                return Vec::new();
+                None
             }
         },
-    };
-    vec![Command::Admin(AdminChange::SetConfig { topic, key, value })]
+    }
 }
 
 /// What the change was, in words, for the answer's notice.

@@ -165,19 +165,12 @@ pub fn edit_broker_config(state: &mut State, target: Option<String>, text: &str)
     let (Some(key), Some(broker)) = (target, state.brokers.configs.as_ref().map(|c| c.0)) else {
         return Vec::new();
     };
-    let value = match text.trim() {
-        "" | "default" => None,
-        typed => match crate::human::config_raw(&key, typed) {
-            Ok(raw) => Some(raw),
-            Err(e) => {
-                state.error(e);
-                return Vec::new();
-            }
-        },
-    };
-    vec![Command::Admin(AdminChange::SetBrokerConfig {
-        broker,
-        key,
-        value,
-    })]
+    match super::admin::typed_value(state, &key, text) {
+        Some(value) => vec![Command::Admin(AdminChange::SetBrokerConfig {
+            broker,
+            key,
+            value,
+        })],
+        None => Vec::new(),
+    }
 }
