@@ -47,7 +47,21 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
         Some(b"one\ntwo\n"),
     ));
 
-    // Before any grant, bob is told what he may not do.
+    // Before any grant, bob is told what he may not do, whatever he tries.
+    for (args, said) in [
+        (
+            vec!["create-topic", "bob-own-topic"],
+            "kview: bob may not Create topic bob-own-topic (TOPIC_AUTHORIZATION_FAILED)".to_owned(),
+        ),
+        (
+            vec!["lag", group.as_str()],
+            format!("kview: bob may not Describe group {group} (GROUP_AUTHORIZATION_FAILED)"),
+        ),
+    ] {
+        let out = kview_as(bob, &args, None);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(stderr_line(&out), said);
+    }
     let refused = kview_as(bob, &["consume", "-t", &topic, "-e"], None);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(
@@ -119,7 +133,7 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
     );
     assert_eq!(
         stderr_line(&other),
-        "kview: bob may not Read group not-bobs (GROUP_AUTHORIZATION_FAILED)"
+        "kview: bob may not Describe group not-bobs (GROUP_AUTHORIZATION_FAILED)"
     );
 
     let removed = succeeded(&kview_as(
@@ -153,7 +167,7 @@ fn an_operator_grants_bob_a_consumers_rights_and_a_refusal_then_says_which_acl_i
     );
     assert_eq!(
         refusal(&["consume", "-G", &group, "-t", &topic, "-e"]),
-        format!("kview: bob may not Read group {group} (GROUP_AUTHORIZATION_FAILED)")
+        format!("kview: bob may not Describe group {group} (GROUP_AUTHORIZATION_FAILED)")
     );
     succeeded(&kview_as(alice, &["delete-topic", "-y", &topic], None));
 }

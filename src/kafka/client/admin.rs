@@ -66,6 +66,16 @@ impl KafkaClient {
                 protocol_error: rskafka::client::error::ProtocolError::TopicAlreadyExists,
                 ..
             } => KafkaError::TopicExists(name.to_owned()),
+            // CreateTopics needs Create on the topic (or on the cluster).
+            rskafka::client::error::Error::ServerError {
+                protocol_error: rskafka::client::error::ProtocolError::TopicAuthorizationFailed,
+                ..
+            } => KafkaError::Denied {
+                who: self.principal(),
+                operation: "Create",
+                resource: format!("topic {name}"),
+                code: "TOPIC_AUTHORIZATION_FAILED".into(),
+            },
             e => data_error(e, &ctx, None),
         })?;
         self.wait_for_leaders(name, partitions as usize).await

@@ -175,6 +175,15 @@ impl KafkaClient {
                     "group"
                 };
                 format!("find coordinator of {what} {group:?}")
+            })
+            // Finding a group's coordinator needs Describe on it (a transaction's, on its id).
+            .map_err(|e| {
+                let kind = if key_type == 1 {
+                    "transactional-id"
+                } else {
+                    "group"
+                };
+                e.denied_to(&self.principal(), "Describe", || format!("{kind} {group}"))
             })?;
             return Ok((node, format!("{host}:{port}")));
         }
