@@ -53,15 +53,35 @@ impl KafkaClient {
     pub async fn create_topic(&self, name: &str, partitions: i32, replication: i16) -> Result<()> {
         validate_topic_name(name)?;
         self.check_writable("create a topic")?;
+        // Known before asking: a request the controller carried out but answered late (its
+        // wait for the metadata timed out while a controller election ran) is retried by
+        // rskafka and then answered TOPIC_ALREADY_EXISTS — for the topic this call made.
+        if self.topic(name).await.is_ok() {
+            return Err(KafkaError::TopicExists(name.to_owned()));
+        }
         let controller = self.controller().await?;
         let ctx = format!("create topic {name:?}");
         let timeout_ms = self.settings().request_timeout.as_millis() as i32;
-        self.timed(
-            &ctx,
-            controller.create_topic(name, partitions, replication, timeout_ms),
-        )
-        .await?
-        .map_err(|e| match e {
+        let created = self
+            .timed(
+                &ctx,
+                controller.create_topic(name, partitions, replication, timeout_ms),
+            )
+            .await?;
+        let created = match created {
+            Err(rskafka::client::error::Error::ServerError {
+                protocol_error: rskafka::client::error::ProtocolError::TopicAlreadyExists,
+                ..
+            }) if self
+                .topic(name)
+                .await
+                .is_ok_and(|t| t.partitions.len() == partitions as usize) =>
+            {
+                Ok(())
+            }
+            other => other,
+        };
+        created.map_err(|e| match e {
             rskafka::client::error::Error::ServerError {
                 protocol_error: rskafka::client::error::ProtocolError::TopicAlreadyExists,
                 ..
