@@ -418,3 +418,21 @@ pub fn open_transaction(brokers: &str, topic: &str, id: &str, steps: &[&str]) ->
     assert_eq!(line.trim(), "open", "the producer opened its transaction");
     Background { child }
 }
+
+/// What a command writes once it succeeds: the brokers apply what the controller committed a
+/// moment later, so a read just after a write is asked again until it sees it.
+pub fn eventually(
+    what: &str,
+    mut attempt: impl FnMut() -> Output,
+    sees: impl Fn(&str) -> bool,
+) -> String {
+    wait_until(what, 30, || {
+        let out = attempt();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() && sees(&text) {
+            Ok(text)
+        } else {
+            Err(format!("{text}{}", String::from_utf8_lossy(&out.stderr)))
+        }
+    })
+}
