@@ -89,6 +89,23 @@ fn a_consumer_protocol_group_reads_as_kafkas_own_tool_reads_it() {
     let group = unique("kip848-group");
     let _topic = create_topic(b, &topic, 4, 1);
     produce(b, &topic, 40);
+    // Members heartbeat every 5 s in this group (the local brokers' default is 1 s), so a
+    // rebalance stays reconciling long enough to be seen: the first member gives partitions
+    // up only at its next heartbeat.
+    kafka_tool(
+        "kafka.admin.ConfigCommand",
+        &[
+            "--bootstrap-server",
+            b,
+            "--alter",
+            "--entity-type",
+            "groups",
+            "--entity-name",
+            &group,
+            "--add-config",
+            "consumer.heartbeat.interval.ms=5000",
+        ],
+    );
 
     let first = consumer_protocol_member(b, &topic, &group);
     let report = wait_until("one member that read everything", 60, || {
