@@ -58,6 +58,14 @@ pub fn bytes(n: i64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// How long ago, for a quorum member's last fetch: "120 ms ago".
+pub fn ago(now_ms: i64, then_ms: Option<i64>) -> String {
+    match then_ms {
+        Some(t) => format!("{} ago", duration((now_ms - t).max(0))),
+        None => "unknown".into(),
+    }
+}
+
 /// 95_000 ms → "1m35s".
 pub fn duration(ms: i64) -> String {
     let s = ms.max(0) / 1000;

@@ -6,9 +6,8 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::table::write_table;
-use crate::human::bytes;
+use crate::human::{ago, bytes};
 use crate::kafka::KafkaClient;
-use crate::kafka::client::ago;
 
 pub async fn quorum(client: &KafkaClient, json: bool, out: &mut impl Write) -> Result<()> {
     let quorum = client.quorum().await?;

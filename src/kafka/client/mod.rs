@@ -28,7 +28,7 @@ pub use admin::{ConfigTarget, ReplicaSize};
 pub use disks::LogDir;
 pub use fetch::{FetchPosition, PartitionFetch};
 pub use produce::PartitionWritten;
-pub use replicas::{Elected, Quorum, QuorumMember, Reassignment, ago, replication_plan};
+pub use replicas::{Elected, Quorum, QuorumMember, Reassignment, replication_plan};
 pub use transactions::{ProducerState, TransactionDescription, TransactionListing};
 pub use users::{QuotaEntity, Quotas, ScramMechanism, ScramUser};
 

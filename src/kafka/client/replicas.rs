@@ -377,14 +377,6 @@ pub fn replication_plan(
     Ok(plan)
 }
 
-/// How long ago, for a quorum member's last fetch: "120 ms ago".
-pub fn ago(now_ms: i64, then_ms: Option<i64>) -> String {
-    match then_ms {
-        Some(t) => format!("{} ago", crate::human::duration((now_ms - t).max(0))),
-        None => "unknown".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
