@@ -20,7 +20,9 @@ pub async fn quorum(client: &KafkaClient, json: bool, out: &mut impl Write) -> R
     writeln!(
         out,
         "active controller {} (epoch {}), high watermark {}",
-        quorum.leader, quorum.leader_epoch, quorum.high_watermark
+        quorum.leader,
+        quorum.leader_epoch,
+        or_unknown(quorum.high_watermark)
     )?;
     let rows = quorum
         .members
@@ -34,10 +36,8 @@ pub async fn quorum(client: &KafkaClient, json: bool, out: &mut impl Write) -> R
             vec![
                 m.id.to_string(),
                 role.into(),
-                m.log_end_offset.to_string(),
-                (quorum.high_watermark - m.log_end_offset)
-                    .max(0)
-                    .to_string(),
+                or_unknown(m.log_end_offset),
+                or_unknown(quorum.behind(m)),
                 ago(now, m.last_fetch_ms),
                 ago(now, m.last_caught_up_ms),
             ]
@@ -60,6 +60,10 @@ pub async fn quorum(client: &KafkaClient, json: bool, out: &mut impl Write) -> R
         writeln!(out, "finalized features: {}", list.join(" "))?;
     }
     Ok(())
+}
+
+fn or_unknown(value: Option<i64>) -> String {
+    value.map_or_else(|| "unknown".into(), |v| v.to_string())
 }
 
 pub async fn log_dirs(client: &KafkaClient, json: bool, out: &mut impl Write) -> Result<()> {

@@ -155,7 +155,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     }
 }
 
-/// A broker's part in the KRaft quorum: "leader", "voter", "voter, 120 behind", "observer",
+/// A broker's part in the KRaft quorum: "leader", "voter", "voter, 120 behind", "voter, lag unknown",
+/// "observer",
 /// or "-" for a node the quorum does not list.
 fn quorum_role(quorum: &crate::kafka::client::Quorum, id: i32) -> String {
     let Some(member) = quorum.members.iter().find(|m| m.id == id) else {
@@ -166,10 +167,9 @@ fn quorum_role(quorum: &crate::kafka::client::Quorum, id: i32) -> String {
         (false, true) => "voter",
         (false, false) => "observer",
     };
-    let behind = quorum.high_watermark - member.log_end_offset;
-    if behind > 0 {
-        format!("{role}, {behind} behind")
-    } else {
-        role.to_owned()
+    match quorum.behind(member) {
+        Some(0) => role.to_owned(),
+        Some(behind) => format!("{role}, {behind} behind"),
+        None => format!("{role}, lag unknown"),
     }
 }

@@ -141,7 +141,7 @@ fn brokers_show_their_part_in_the_quorum_and_their_free_space() {
     let member = |id, log_end_offset| QuorumMember {
         id,
         voter: true,
-        log_end_offset,
+        log_end_offset: Some(log_end_offset),
         last_fetch_ms: Some(1),
         last_caught_up_ms: Some(1),
     };
@@ -151,7 +151,7 @@ fn brokers_show_their_part_in_the_quorum_and_their_free_space() {
             quorum: Ok(Quorum {
                 leader: 2,
                 leader_epoch: 7,
-                high_watermark: 500,
+                high_watermark: Some(500),
                 members: vec![member(1, 500), member(2, 500), member(3, 380)],
             }),
             disks: [(
@@ -170,6 +170,24 @@ fn brokers_show_their_part_in_the_quorum_and_their_free_space() {
     assert!(screen.contains("10.0 GiB of 40.0 GiB"), "{screen}");
     assert!(screen.contains("voter, 120 behind"), "{screen}");
     assert!(screen.contains("leader"), "{screen}");
+
+    // A leader just elected has no high watermark yet: how far a voter trails is not known.
+    tick(&mut s);
+    event(
+        &mut s,
+        Event::ClusterHealth(ClusterHealth {
+            quorum: Ok(Quorum {
+                leader: 2,
+                leader_epoch: 8,
+                high_watermark: None,
+                members: vec![member(1, 500), member(2, 500), member(3, 380)],
+            }),
+            disks: Default::default(),
+        }),
+    );
+    let screen = text(&render(&s, 160, 30));
+    assert!(screen.contains("voter, lag unknown"), "{screen}");
+    assert!(!screen.contains("behind"), "{screen}");
 }
 
 #[test]

@@ -45,7 +45,8 @@ pub struct Elected {
 pub struct QuorumMember {
     pub id: i32,
     pub voter: bool,
-    pub log_end_offset: i64,
+    /// None until the leader has heard from this member.
+    pub log_end_offset: Option<i64>,
     /// Milliseconds since the Unix epoch; None when the leader does not know.
     pub last_fetch_ms: Option<i64>,
     pub last_caught_up_ms: Option<i64>,
@@ -55,8 +56,16 @@ pub struct QuorumMember {
 pub struct Quorum {
     pub leader: i32,
     pub leader_epoch: i32,
-    pub high_watermark: i64,
+    /// None while a newly elected leader has not yet committed an offset of its epoch.
+    pub high_watermark: Option<i64>,
     pub members: Vec<QuorumMember>,
+}
+
+impl Quorum {
+    /// How many committed records a member has yet to fetch; None when either end is unknown.
+    pub fn behind(&self, member: &QuorumMember) -> Option<i64> {
+        Some((self.high_watermark? - member.log_end_offset?).max(0))
+    }
 }
 
 impl KafkaClient {
@@ -283,7 +292,7 @@ impl KafkaClient {
                 QuorumMember {
                     id: r.replica_id.0,
                     voter,
-                    log_end_offset: r.log_end_offset,
+                    log_end_offset: known(r.log_end_offset),
                     last_fetch_ms: known(r.last_fetch_timestamp),
                     last_caught_up_ms: known(r.last_caught_up_timestamp),
                 }
@@ -299,7 +308,7 @@ impl KafkaClient {
         Ok(Quorum {
             leader: partition.leader_id.0,
             leader_epoch: partition.leader_epoch,
-            high_watermark: partition.high_watermark,
+            high_watermark: known(partition.high_watermark),
             members,
         })
     }
