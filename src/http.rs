@@ -61,3 +61,37 @@ pub fn path_segment(text: &str) -> String {
     }
     out
 }
+
+/// A service's base URL checked: http or https, and no credentials in it (they would show
+/// wherever the URL does). `what` names the service in errors.
+pub fn base_url(url: &str, what: &str) -> Result<String, String> {
+    let base = url.trim().trim_end_matches('/').to_owned();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(format!(
+            "{what} URL {base} must start with http:// or https://"
+        ));
+    }
+    if base
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'))
+    {
+        return Err(format!(
+            "give the {what}'s credentials as a username and password setting, not in the URL"
+        ));
+    }
+    Ok(base)
+}
+
+/// The `Authorization` header's value for HTTP basic auth, kept secret.
+pub fn basic_authorization(
+    user: &str,
+    password: &secrecy::SecretString,
+) -> Arc<secrecy::SecretString> {
+    use base64::Engine;
+    use secrecy::ExposeSecret;
+    let pair = format!("{user}:{}", password.expose_secret());
+    Arc::new(secrecy::SecretString::from(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )))
+}

@@ -109,10 +109,13 @@ pub async fn run(cli: Cli) -> Result<u8> {
     }
     if let cli::Command::Connect { action, json } = command {
         // Kafka Connect alone: no broker is contacted.
-        let url = connect_url(&cli.global)?;
-        let client = connect::ConnectClient::new(&url, None).map_err(anyhow::Error::msg)?;
+        let mut clusters = Vec::new();
+        for config in connect_configs(&resolved)? {
+            let client = config.client().await.map_err(anyhow::Error::msg)?;
+            clusters.push((config.name.clone(), client));
+        }
         let code = headless::connect::run(
-            client,
+            clusters,
             action.as_ref(),
             *json,
             resolved.read_only(),
@@ -173,13 +176,18 @@ pub async fn run(cli: Cli) -> Result<u8> {
     let connect = match command {
         cli::Command::Check {
             connectors: true, ..
-        } => Some(connect_url(&cli.global)),
+        } => Some(match connect_configs(&resolved) {
+            Ok(configs) => {
+                let mut clients = Vec::new();
+                for config in configs {
+                    clients.push((config.name.clone(), config.client().await));
+                }
+                clients
+            }
+            Err(e) => vec![(String::new(), Err(e.to_string()))],
+        }),
         _ => None,
     };
-    let connect = connect.map(|url| {
-        url.and_then(|u| connect::ConnectClient::new(&u, None).map_err(anyhow::Error::msg))
-            .map_err(|e| e.to_string())
-    });
     headless::run(
         &client,
         registry,
@@ -191,11 +199,10 @@ pub async fn run(cli: Cli) -> Result<u8> {
     .await
 }
 
-/// The Kafka Connect worker given by `--connect URL` or `KVIEW_CONNECT`.
-fn connect_url(global: &cli::GlobalOpts) -> Result<String> {
-    global
-        .connect
-        .clone()
-        .or_else(|| std::env::var("KVIEW_CONNECT").ok())
-        .ok_or_else(|| anyhow::anyhow!("no Kafka Connect given: --connect URL or KVIEW_CONNECT"))
+/// The Kafka Connect clusters of the profile, or the one `--connect`/`KVIEW_CONNECT` gives.
+fn connect_configs(resolved: &config::Resolved) -> Result<Vec<config::connect::ConnectConfig>> {
+    if resolved.cluster.connect.is_empty() {
+        bail!("no Kafka Connect given: --connect URL, KVIEW_CONNECT, or connect in the profile");
+    }
+    Ok(resolved.cluster.connect.clone())
 }

@@ -9,9 +9,17 @@ use std::sync::OnceLock;
 
 use common::*;
 
-fn connect_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
+/// The worker's URL, user and password file (`scripts/kafka-local connect info`); its REST API
+/// asks for basic auth.
+struct Worker {
+    url: String,
+    user: String,
+    password_file: String,
+}
+
+fn worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
         broker();
         let run_script = |args: &[&str]| {
             let out = Command::new(repo().join("scripts/kafka-local"))
@@ -26,12 +34,52 @@ fn connect_url() -> &'static str {
             String::from_utf8_lossy(&out.stdout).trim().to_owned()
         };
         run_script(&["connect", "start"]);
-        run_script(&["connect", "url"])
+        let info = run_script(&["connect", "info"]);
+        let get = |key: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(&format!("{key}=")))
+                .unwrap_or_else(|| panic!("connect info names {key}: {info}"))
+                .to_owned()
+        };
+        Worker {
+            url: get("URL"),
+            user: get("USER"),
+            password_file: get("PASSWORD_FILE"),
+        }
     })
 }
 
+/// A config file whose profile `local` is the test broker with these `connect` entries.
+fn profile(dir: &tempfile::TempDir, connect: &str) -> String {
+    let path = dir.path().join("config.toml");
+    let text = format!("[clusters.local]\nbrokers = \"{}\"\n\n{connect}", broker());
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// The worker as a profile's connect entry, its password read from the file.
+fn worker_entry(name: &str, password_file: &str) -> String {
+    let w = worker();
+    format!(
+        "[[clusters.local.connect]]\nname = \"{name}\"\nurl = \"{}\"\nusername = \"{}\"\npassword_file = \"{password_file}\"\n",
+        w.url, w.user
+    )
+}
+
+/// The config file most tests use: the worker, with its credentials.
+fn config_file() -> &'static str {
+    static CONFIG: OnceLock<(tempfile::TempDir, String)> = OnceLock::new();
+    &CONFIG
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = profile(&dir, &worker_entry("local", &worker().password_file));
+            (dir, path)
+        })
+        .1
+}
+
 fn kview_connect(args: &[&str]) -> Output {
-    let mut all = vec!["--connect", connect_url(), "connect"];
+    let mut all = vec!["--config", config_file(), "--cluster", "local", "connect"];
     all.extend_from_slice(args);
     kview_env(&all, &[], None)
 }
@@ -158,8 +206,10 @@ fn a_file_source_made_by_kview_fills_a_topic_and_answers_every_action() {
         stderr_line(&kview_env(
             &[
                 "--read-only",
-                "--connect",
-                connect_url(),
+                "--config",
+                config_file(),
+                "--cluster",
+                "local",
                 "connect",
                 "pause",
                 &name
@@ -221,10 +271,10 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
     let group = format!("connect-{name}");
     let check = kview_env(
         &[
-            "-b",
-            broker(),
-            "--connect",
-            connect_url(),
+            "--config",
+            config_file(),
+            "--cluster",
+            "local",
             "check",
             "--connectors",
             &group,
@@ -278,4 +328,101 @@ fn a_config_the_worker_refuses_is_listed_by_field_and_nothing_is_made() {
         "{}",
         stderr_line(&gone)
     );
+}
+
+#[test]
+fn connect_clusters_come_from_the_profile_with_their_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = worker();
+    // Two Connect clusters, one of them away: the list says which did not answer.
+    let two = profile(
+        &dir,
+        &format!(
+            "{}\n[[clusters.local.connect]]\nname = \"gone\"\nurl = \"http://127.0.0.1:9\"\n",
+            worker_entry("local", &w.password_file)
+        ),
+    );
+    let with = |extra: &[&str]| {
+        let mut args = vec!["--config", two.as_str(), "--cluster", "local"];
+        args.extend_from_slice(extra);
+        kview_env(&args, &[], None)
+    };
+    let listed = with(&["connect"]);
+    assert_eq!(listed.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        said.contains("kview: gone: cannot reach Kafka Connect at http://127.0.0.1:9:")
+            && said.contains("1 of the Connect clusters did not answer"),
+        "{said}"
+    );
+    // Anything but the list needs one of them.
+    assert_eq!(
+        stderr_line(&with(&["connect", "plugins"])),
+        "kview: this profile has 2 Connect clusters (local, gone): pick one with --connect NAME"
+    );
+    let plugins = succeeded(&with(&["--connect", "local", "connect", "plugins"]));
+    assert!(plugins.contains("FileStreamSourceConnector"), "{plugins}");
+    assert!(
+        stderr_line(&with(&["--connect", "gon", "connect"]))
+            .contains("no Connect cluster of that name (did you mean `gone`?)"),
+    );
+    // The check judges both: the one away is UNKNOWN by its name.
+    let check = with(&["check", "--connectors", "--json"]);
+    let verdict: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let unknown: Vec<&serde_json::Value> = verdict["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == "(Kafka Connect gone)")
+        .collect();
+    assert_eq!(unknown.len(), 1, "{verdict}");
+    assert_eq!(unknown[0]["verdict"], "UNKNOWN", "{verdict}");
+
+    // The worker asks for credentials: none, or a wrong password, is said as such.
+    let bare = kview_env(&["--connect", &w.url, "connect"], &[], None);
+    assert_eq!(
+        stderr_line(&bare),
+        format!(
+            "kview: Kafka Connect at {} asks for credentials (a username and password in the profile's connect entry) (HTTP 401)",
+            w.url
+        )
+    );
+    let wrong_file = dir.path().join("wrong.password");
+    std::fs::write(&wrong_file, "not-the-password\n").unwrap();
+    let wrong = profile(&dir, &worker_entry("local", wrong_file.to_str().unwrap()));
+    let refused = kview_env(
+        &["--config", &wrong, "--cluster", "local", "connect"],
+        &[],
+        None,
+    );
+    let line = stderr_line(&refused);
+    assert_eq!(
+        line,
+        format!(
+            "kview: Kafka Connect at {} refused the credentials (HTTP 401)",
+            w.url
+        )
+    );
+    assert!(!line.contains("not-the-password"));
+
+    // A -F properties file names the worker as connect.url with its user info.
+    let password = std::fs::read_to_string(&w.password_file).unwrap();
+    let properties = dir.path().join("client.properties");
+    std::fs::write(
+        &properties,
+        format!(
+            "bootstrap.servers={}\nconnect.url={}\nconnect.basic.auth.user.info={}:{}\n",
+            broker(),
+            w.url,
+            w.user,
+            password.trim()
+        ),
+    )
+    .unwrap();
+    let plugins = succeeded(&kview_env(
+        &["-F", properties.to_str().unwrap(), "connect", "plugins"],
+        &[],
+        None,
+    ));
+    assert!(plugins.contains("FileStreamSinkConnector"), "{plugins}");
 }

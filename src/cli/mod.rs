@@ -82,8 +82,9 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_name = "URL")]
     pub schema_registry: Option<String>,
 
-    /// A Kafka Connect worker's REST URL, for `kview connect` [env: KVIEW_CONNECT]
-    #[arg(long, global = true, value_name = "URL")]
+    /// Kafka Connect: one of the profile's Connect clusters by name, or a worker's REST URL
+    /// [env: KVIEW_CONNECT] [default: the cluster's connect]
+    #[arg(long, global = true, value_name = "NAME|URL")]
     pub connect: Option<String>,
 
     /// Also write logs to this file
@@ -685,6 +686,7 @@ impl GlobalOpts {
             command_config: self.command_config.clone(),
             read_only: self.read_only,
             schema_registry: self.schema_registry.clone(),
+            connect: self.connect.clone(),
             no_mask: self.no_mask,
         }
     }

@@ -105,19 +105,26 @@ pub struct SchemaRegistryConfig {
 impl SchemaRegistryConfig {
     /// A client for it; reads the password (from its origin) and the CA file.
     pub async fn connect(&self) -> Result<crate::schema::Registry, String> {
-        let auth = match (&self.username, &self.password) {
-            (Some(user), Some(password)) => Some((
-                user.clone(),
-                password.read("schema registry password").await?,
-            )),
-            (Some(user), None) => Some((user.clone(), SecretString::from(String::new()))),
-            (None, Some(_)) => {
-                return Err("the schema registry password needs a username too".into());
-            }
-            (None, None) => None,
-        };
+        let auth = basic_auth(&self.username, &self.password, "schema registry").await?;
         crate::schema::Registry::new(&self.url, auth, self.ca_file.as_deref())
     }
+}
+
+/// A user and password for HTTP basic auth, the password read from its origin.
+pub(super) async fn basic_auth(
+    username: &Option<String>,
+    password: &Option<SecretOrigin>,
+    what: &str,
+) -> Result<Option<(String, SecretString)>, String> {
+    Ok(match (username, password) {
+        (Some(user), Some(password)) => Some((
+            user.clone(),
+            password.read(&format!("{what} password")).await?,
+        )),
+        (Some(user), None) => Some((user.clone(), SecretString::from(String::new()))),
+        (None, Some(_)) => return Err(format!("the {what} password needs a username too")),
+        (None, None) => None,
+    })
 }
 
 /// One cluster: a profile from the config file, a `-F` properties file, or the defaults.
@@ -136,6 +143,8 @@ pub struct ClusterConfig {
     /// Keys of a properties file kview does not use (said once, as a warning).
     pub ignored_keys: Vec<String>,
     pub schema_registry: Option<SchemaRegistryConfig>,
+    /// The Kafka Connect clusters that go with it, in the profile's order.
+    pub connect: Vec<super::connect::ConnectConfig>,
     /// What is hidden of the records shown (the profile's `mask` rules).
     pub mask: crate::decode::mask::Masking,
 }

@@ -14,6 +14,7 @@
 //! schema_registry = "https://registry.example.com"
 //! schema_registry_username = "alice"
 //! schema_registry_password_env = "REGISTRY_PASSWORD"
+//! connect = ["https://connect.example.com:8083"]
 //!
 //! [[clusters.prod.mask]]
 //! topics = "payments.*"
@@ -65,6 +66,7 @@ const PROFILE_KEYS: &[&str] = &[
     "schema_registry_password_file",
     "schema_registry_password_command",
     "schema_registry_ca_file",
+    "connect",
     "mask",
 ];
 const TOP_KEYS: &[&str] = &["default", "clusters"];
@@ -110,6 +112,8 @@ struct Profile {
     schema_registry_password_file: Option<PathBuf>,
     schema_registry_password_command: Option<String>,
     schema_registry_ca_file: Option<PathBuf>,
+    /// Kafka Connect clusters (see `config::connect`).
+    connect: Option<super::connect::ConnectSetting>,
     /// `[[clusters.NAME.mask]]` rules (see `decode::mask`).
     #[serde(default)]
     mask: Vec<crate::decode::mask::MaskRuleConfig>,
@@ -446,6 +450,9 @@ impl Profile {
                 ));
             }
             None => {}
+        }
+        if let Some(connect) = self.connect {
+            cluster.connect = connect.configs(&path, origin)?;
         }
         Ok(cluster)
     }

@@ -3,6 +3,7 @@
 //! config file > default).
 
 pub mod cluster;
+pub mod connect;
 pub mod file;
 pub mod properties;
 
@@ -39,6 +40,8 @@ pub struct CliChoice {
     pub command_config: Option<PathBuf>,
     pub read_only: Option<bool>,
     pub schema_registry: Option<String>,
+    /// `--connect NAME|URL`: one of the profile's Connect clusters, or a worker's URL.
+    pub connect: Option<String>,
     /// `--no-mask`: lift the masking rules a profile does not enforce.
     pub no_mask: bool,
 }
@@ -151,6 +154,10 @@ pub fn resolve(cli: &CliChoice, env: &dyn Fn(&str) -> Option<String>) -> Result<
         registry.url = url;
         cluster.schema_registry = Some(registry);
     }
+    let env_connect = from_env("KVIEW_CONNECT", !cluster.connect.is_empty());
+    if let Some(choice) = layered(cli.connect.clone(), env_connect, None) {
+        cluster.connect = pick_connect(std::mem::take(&mut cluster.connect), &choice)?;
+    }
     let env_read_only = env_nonempty("KVIEW_READ_ONLY")
         .map(|v| parse_boolish(&v).map_err(|e| format!("KVIEW_READ_ONLY: {e}")))
         .transpose()?;
@@ -216,11 +223,74 @@ pub fn split_brokers(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// The Connect cluster `choice` names: one of the profile's by name or URL (its credentials
+/// kept), else a worker's URL on its own.
+fn pick_connect(
+    configured: Vec<connect::ConnectConfig>,
+    choice: &str,
+) -> Result<Vec<connect::ConnectConfig>, String> {
+    let trimmed = choice.trim().trim_end_matches('/');
+    if let Some(found) = configured
+        .iter()
+        .find(|c| c.name == trimmed || c.url.trim_end_matches('/') == trimmed)
+    {
+        return Ok(vec![found.clone()]);
+    }
+    if trimmed.contains("://") {
+        crate::http::base_url(trimmed, "Kafka Connect")?;
+        return Ok(vec![connect::ConnectConfig::from_url(trimmed)]);
+    }
+    let names: Vec<&str> = configured.iter().map(|c| c.name.as_str()).collect();
+    Err(if names.is_empty() {
+        format!(
+            "--connect {trimmed}: give a worker's URL (http://host:8083); the profile names no Connect cluster"
+        )
+    } else {
+        format!(
+            "--connect {trimmed}: no Connect cluster of that name{} (the profile has: {})",
+            file::suggestion(trimmed, names.iter().copied()),
+            names.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
     use super::*;
+
+    #[test]
+    fn connect_names_one_of_the_profiles_connect_clusters_or_a_url() {
+        let configured = vec![
+            connect::ConnectConfig::from_url("http://cdc:8083"),
+            connect::ConnectConfig {
+                name: "sinks".into(),
+                url: "https://sinks:8083".into(),
+                username: Some("u".into()),
+                ..Default::default()
+            },
+        ];
+        let by_name = pick_connect(configured.clone(), "sinks").unwrap();
+        assert_eq!(by_name[0].username.as_deref(), Some("u"));
+        let by_url = pick_connect(configured.clone(), "https://sinks:8083/").unwrap();
+        assert_eq!(by_url[0].name, "sinks", "its credentials kept");
+        let other = pick_connect(configured.clone(), "http://else:8083").unwrap();
+        assert_eq!(
+            (other[0].name.as_str(), other[0].username.is_none()),
+            ("else", true)
+        );
+        let typo = pick_connect(configured, "sink").unwrap_err();
+        assert!(
+            typo.contains("did you mean `sinks`?") && typo.contains("cdc, sinks"),
+            "{typo}"
+        );
+        assert!(
+            pick_connect(Vec::new(), "cdc")
+                .unwrap_err()
+                .contains("give a worker's URL")
+        );
+    }
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let map: HashMap<String, String> = pairs

@@ -213,6 +213,26 @@ fn from_properties(
         None => None,
     };
 
+    // Kafka Connect's worker, named after its host (kview's own keys: Kafka has none).
+    let connect = match take("connect.url") {
+        Some(url) => {
+            let mut config = super::connect::ConnectConfig::from_url(&url);
+            if let Some(info) = take("connect.basic.auth.user.info") {
+                let (user, password) = info
+                    .split_once(':')
+                    .ok_or("connect.basic.auth.user.info must be user:password")?;
+                config.username = Some(user.to_owned());
+                config.password = Some(SecretOrigin::Inline(SecretString::from(
+                    password.to_owned(),
+                )));
+            }
+            config.ca_file = take("connect.ssl.ca.location").map(file);
+            crate::http::base_url(&config.url, "Kafka Connect")?;
+            vec![config]
+        }
+        None => Vec::new(),
+    };
+
     let mut ignored: Vec<String> = props
         .into_keys()
         .filter(|k| !HARMLESS.contains(&k.as_str()))
@@ -226,6 +246,7 @@ fn from_properties(
         sasl,
         ignored_keys: ignored,
         schema_registry,
+        connect,
         ..ClusterConfig::default()
     };
     cluster.validate("properties")?;

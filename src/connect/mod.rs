@@ -17,6 +17,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct ConnectClient {
     agent: ureq::Agent,
     base: String,
+    /// Basic auth's header value, when the worker asks for credentials.
+    authorization: Option<std::sync::Arc<secrecy::SecretString>>,
 }
 
 impl std::fmt::Debug for ConnectClient {
@@ -128,18 +130,31 @@ pub fn masked_config(config: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+fn with_auth<B>(request: ureq::RequestBuilder<B>, auth: Option<&str>) -> ureq::RequestBuilder<B> {
+    match auth {
+        Some(value) => request.header("Authorization", value),
+        None => request,
+    }
+}
+
 impl ConnectClient {
-    /// `url` is a worker's REST base (`http://host:8083`); `ca_file` a PEM bundle to trust
-    /// instead of the built-in roots.
-    pub fn new(url: &str, ca_file: Option<&Path>) -> Result<Self, String> {
-        let base = url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(format!(
-                "Kafka Connect URL {base} must start with http:// or https://"
-            ));
-        }
+    /// `url` is a worker's REST base (`http://host:8083`); `basic_auth` a user and password
+    /// for workers behind basic auth; `ca_file` a PEM bundle to trust instead of the built-in
+    /// roots.
+    pub fn new(
+        url: &str,
+        basic_auth: Option<(String, secrecy::SecretString)>,
+        ca_file: Option<&Path>,
+    ) -> Result<Self, String> {
+        let base = crate::http::base_url(url, "Kafka Connect")?;
         let agent = crate::http::agent(REQUEST_TIMEOUT, ca_file, "Kafka Connect")?;
-        Ok(ConnectClient { agent, base })
+        let authorization =
+            basic_auth.map(|(user, password)| crate::http::basic_authorization(&user, &password));
+        Ok(ConnectClient {
+            agent,
+            base,
+            authorization,
+        })
     }
 
     pub fn url(&self) -> &str {
@@ -147,14 +162,16 @@ impl ConnectClient {
     }
 
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        use secrecy::ExposeSecret;
         let url = format!("{}{path}", self.base);
+        let auth = self.authorization.as_ref().map(|a| a.expose_secret());
         let result = match (method, body) {
-            ("GET", _) => self.agent.get(&url).call(),
-            ("DELETE", _) => self.agent.delete(&url).call(),
-            ("PUT", Some(b)) => self.agent.put(&url).send_json(b),
-            ("PUT", None) => self.agent.put(&url).send_empty(),
-            ("POST", Some(b)) => self.agent.post(&url).send_json(b),
-            (_, _) => self.agent.post(&url).send_empty(),
+            ("GET", _) => with_auth(self.agent.get(&url), auth).call(),
+            ("DELETE", _) => with_auth(self.agent.delete(&url), auth).call(),
+            ("PUT", Some(b)) => with_auth(self.agent.put(&url), auth).send_json(b),
+            ("PUT", None) => with_auth(self.agent.put(&url), auth).send_empty(),
+            ("POST", Some(b)) => with_auth(self.agent.post(&url), auth).send_json(b),
+            (_, _) => with_auth(self.agent.post(&url), auth).send_empty(),
         };
         let mut response = result.map_err(|e| {
             format!(
@@ -164,6 +181,17 @@ impl ConnectClient {
             )
         })?;
         let status = response.status().as_u16();
+        if matches!(status, 401 | 403) {
+            let asked = if self.authorization.is_some() {
+                "refused the credentials"
+            } else {
+                "asks for credentials (a username and password in the profile's connect entry)"
+            };
+            return Err(format!(
+                "Kafka Connect at {} {asked} (HTTP {status})",
+                self.base
+            ));
+        }
         let text = response.body_mut().read_to_string().unwrap_or_default();
         let json: Value = if text.trim().is_empty() {
             Value::Null
@@ -184,10 +212,6 @@ impl ConnectClient {
             .unwrap_or_else(|| format!("HTTP {status}"));
         Err(match status {
             404 => format!("Kafka Connect: {message}"),
-            401 | 403 => format!(
-                "Kafka Connect at {} refused the credentials (HTTP {status})",
-                self.base
-            ),
             _ => format!("Kafka Connect ({method} {path}, HTTP {status}): {message}"),
         })
     }

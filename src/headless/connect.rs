@@ -12,8 +12,10 @@ use super::table::write_table;
 use crate::cli::ConnectCommand;
 use crate::connect::{ConnectClient, Connector, first_line};
 
+/// `clusters` are the Connect clusters configured (name, client): the list covers them all,
+/// anything else needs exactly one.
 pub async fn run(
-    client: ConnectClient,
+    clusters: Vec<(String, ConnectClient)>,
     action: Option<&ConnectCommand>,
     json: bool,
     read_only: bool,
@@ -28,10 +30,24 @@ pub async fn run(
     if writes && read_only {
         bail!("read-only mode: refusing to change Kafka Connect");
     }
-    let c = client.clone();
+    let Some(action) = action else {
+        list(clusters, json, out).await?;
+        return Ok(0);
+    };
+    let c = match clusters.as_slice() {
+        [(_, one)] => one.clone(),
+        _ => bail!(
+            "this profile has {} Connect clusters ({}): pick one with --connect NAME",
+            clusters.len(),
+            clusters
+                .iter()
+                .map(|(n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     match action {
-        None => list(client, json, out).await?,
-        Some(ConnectCommand::Show { name, trace }) => {
+        ConnectCommand::Show { name, trace } => {
             let name = name.clone();
             let (connector, topics) = blocking(move || {
                 let connector = c.connector(&name)?;
@@ -41,20 +57,14 @@ pub async fn run(
             .await?;
             show(&connector, &topics, *trace, json, out)?;
         }
-        Some(ConnectCommand::Pause { name }) => {
-            act(c, name, "paused", |c, n| c.pause(n), out).await?
-        }
-        Some(ConnectCommand::Resume { name }) => {
-            act(c, name, "resumed", |c, n| c.resume(n), out).await?
-        }
-        Some(ConnectCommand::Stop { name }) => {
-            act(c, name, "stopped", |c, n| c.stop(n), out).await?
-        }
-        Some(ConnectCommand::Restart {
+        ConnectCommand::Pause { name } => act(c, name, "paused", |c, n| c.pause(n), out).await?,
+        ConnectCommand::Resume { name } => act(c, name, "resumed", |c, n| c.resume(n), out).await?,
+        ConnectCommand::Stop { name } => act(c, name, "stopped", |c, n| c.stop(n), out).await?,
+        ConnectCommand::Restart {
             name,
             include_tasks,
             only_failed,
-        }) => {
+        } => {
             let (tasks, failed) = (*include_tasks, *only_failed);
             act(
                 c,
@@ -65,13 +75,13 @@ pub async fn run(
             )
             .await?
         }
-        Some(ConnectCommand::Delete { name, yes }) => {
+        ConnectCommand::Delete { name, yes } => {
             if !yes {
                 confirm(name)?;
             }
             act(c, name, "deleted", |c, n| c.delete(n), out).await?
         }
-        Some(ConnectCommand::Create { name, file }) => {
+        ConnectCommand::Create { name, file } => {
             let config = read_config(file)?;
             let name = name.clone();
             let exists = {
@@ -84,7 +94,7 @@ pub async fn run(
             validated_put(c, &name, config).await?;
             writeln!(out, "created connector {name}")?;
         }
-        Some(ConnectCommand::SetConfig { name, set, unset }) => {
+        ConnectCommand::SetConfig { name, set, unset } => {
             let mut config = {
                 let (c, name) = (c.clone(), name.clone());
                 blocking(move || c.config(&name)).await?
@@ -104,15 +114,15 @@ pub async fn run(
             validated_put(c, name, config).await?;
             writeln!(out, "connector {name}: config changed")?;
         }
-        Some(ConnectCommand::Offsets { name, reset: false }) => {
+        ConnectCommand::Offsets { name, reset: false } => {
             let name = name.clone();
             let offsets = blocking(move || c.offsets(&name)).await?;
             writeln!(out, "{}", serde_json::to_string_pretty(&offsets)?)?;
         }
-        Some(ConnectCommand::Offsets { name, reset: true }) => {
+        ConnectCommand::Offsets { name, reset: true } => {
             act(c, name, "offsets reset of", |c, n| c.reset_offsets(n), out).await?
         }
-        Some(ConnectCommand::Plugins) => {
+        ConnectCommand::Plugins => {
             let plugins = blocking(move || c.plugins()).await?;
             if json {
                 writeln!(out, "{}", serde_json::to_string(&plugins)?)?;
@@ -142,40 +152,44 @@ async fn act(
     Ok(())
 }
 
-async fn list(client: ConnectClient, json: bool, out: &mut impl Write) -> Result<()> {
-    let url = client.url().to_owned();
-    let listed = blocking(move || {
-        let connectors = client.connectors()?;
-        let topics: Vec<Vec<String>> = connectors
-            .iter()
-            .map(|c| client.topics(&c.name).unwrap_or_default())
-            .collect();
-        Ok((connectors, topics))
-    })
-    .await?;
-    let (connectors, topics) = listed;
-    if json {
-        let rows: Vec<Value> = connectors
-            .iter()
-            .zip(&topics)
-            .map(|(c, t)| {
-                let mut v = serde_json::to_value(c).unwrap_or_default();
-                v["topics"] = json!(t);
-                v
-            })
-            .collect();
-        writeln!(out, "{}", Value::Array(rows))?;
-        return Ok(());
-    }
-    if connectors.is_empty() {
-        writeln!(out, "no connectors on {url}")?;
-        return Ok(());
-    }
-    let rows = connectors
-        .iter()
-        .zip(&topics)
-        .map(|(c, t)| {
-            vec![
+async fn list(
+    clusters: Vec<(String, ConnectClient)>,
+    json: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let several = clusters.len() > 1;
+    let mut rows = Vec::new();
+    let mut json_rows = Vec::new();
+    let mut unreachable = Vec::new();
+    for (cluster, client) in clusters {
+        let url = client.url().to_owned();
+        let listed = blocking(move || {
+            let connectors = client.connectors()?;
+            let topics: Vec<Vec<String>> = connectors
+                .iter()
+                .map(|c| client.topics(&c.name).unwrap_or_default())
+                .collect();
+            Ok((connectors, topics))
+        })
+        .await;
+        let (connectors, topics) = match listed {
+            Ok(l) => l,
+            // One Connect cluster down leaves the others listed; alone, it is the error.
+            Err(e) if several => {
+                unreachable.push(format!("{cluster}: {e}"));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if connectors.is_empty() && !json {
+            writeln!(out, "no connectors on {url}")?;
+        }
+        for (c, t) in connectors.iter().zip(&topics) {
+            let mut v = serde_json::to_value(c).unwrap_or_default();
+            v["topics"] = json!(t);
+            v["connect"] = json!(cluster);
+            json_rows.push(v);
+            let mut row = vec![
                 c.name.clone(),
                 c.kind.clone(),
                 c.state.clone(),
@@ -187,16 +201,34 @@ async fn list(client: ConnectClient, json: bool, out: &mut impl Write) -> Result
                     t.join(",")
                 },
                 c.first_failure().unwrap_or_default(),
-            ]
-        })
-        .collect();
-    write_table(
-        out,
-        &[
+            ];
+            if several {
+                row.insert(0, cluster.clone());
+            }
+            rows.push(row);
+        }
+    }
+    if json {
+        writeln!(out, "{}", Value::Array(json_rows))?;
+    } else if !rows.is_empty() {
+        let mut header = vec![
             "NAME", "TYPE", "STATE", "TASKS", "CLASS", "TOPICS", "FAILURE",
-        ],
-        rows,
-    )
+        ];
+        if several {
+            header.insert(0, "CONNECT");
+        }
+        write_table(out, &header, rows)?;
+    }
+    for line in &unreachable {
+        eprintln!("kview: {line}");
+    }
+    if !unreachable.is_empty() {
+        bail!(
+            "{} of the Connect clusters did not answer",
+            unreachable.len()
+        );
+    }
+    Ok(())
 }
 
 /// "2/2 running", "1/2 running, 1 failed".
@@ -374,15 +406,38 @@ pub struct ConnectorVerdict {
     pub reason: String,
 }
 
-/// A failed connector or task is ERR, a paused connector WARN, the rest OK; a worker that
-/// cannot be asked is one UNKNOWN entry.
-pub fn verdicts(read: Result<Vec<Connector>, String>) -> Vec<ConnectorVerdict> {
+/// The connectors of each Connect cluster (by name), as read.
+pub type ConnectReads = Vec<(String, Result<Vec<Connector>, String>)>;
+
+/// A failed connector or task is ERR, a paused connector WARN, the rest OK; a Connect cluster
+/// that cannot be asked is one UNKNOWN entry. With several Connect clusters a connector is
+/// named `cluster/connector`.
+pub fn verdicts(reads: ConnectReads) -> Vec<ConnectorVerdict> {
+    let qualify = reads.len() > 1;
+    reads
+        .into_iter()
+        .flat_map(|(cluster, read)| {
+            let prefix = if qualify {
+                format!("{cluster}/")
+            } else {
+                String::new()
+            };
+            cluster_verdicts(&cluster, &prefix, read)
+        })
+        .collect()
+}
+
+fn cluster_verdicts(
+    cluster: &str,
+    prefix: &str,
+    read: Result<Vec<Connector>, String>,
+) -> Vec<ConnectorVerdict> {
     use super::lag::Verdict;
     let connectors = match read {
         Ok(c) => c,
         Err(e) => {
             return vec![ConnectorVerdict {
-                name: "(Kafka Connect)".into(),
+                name: format!("(Kafka Connect {cluster})").replace(" )", ")"),
                 verdict: Verdict::Unknown,
                 state: "UNKNOWN".into(),
                 reason: e,
@@ -412,7 +467,7 @@ pub fn verdicts(read: Result<Vec<Connector>, String>) -> Vec<ConnectorVerdict> {
                 (Verdict::Ok, tasks(c))
             };
             ConnectorVerdict {
-                name: c.name.clone(),
+                name: format!("{prefix}{}", c.name),
                 verdict,
                 state: c.state.clone(),
                 reason,
@@ -447,18 +502,33 @@ mod tests {
 
     #[test]
     fn failed_tasks_are_err_paused_connectors_warn() {
-        let judged = verdicts(Ok(vec![
-            connector("RUNNING", "FAILED"),
-            connector("PAUSED", "PAUSED"),
-            connector("RUNNING", "RUNNING"),
-        ]));
+        let judged = verdicts(vec![(
+            "w".into(),
+            Ok(vec![
+                connector("RUNNING", "FAILED"),
+                connector("PAUSED", "PAUSED"),
+                connector("RUNNING", "RUNNING"),
+            ]),
+        )]);
         let v: Vec<Verdict> = judged.iter().map(|j| j.verdict).collect();
         assert_eq!(v, [Verdict::Err, Verdict::Warn, Verdict::Ok]);
         assert_eq!(
             judged[0].reason,
             "task 0 failed: java.io.IOException: disk full"
         );
-        let unknown = verdicts(Err("cannot reach Kafka Connect".into()));
+        assert_eq!(judged[0].name, "c");
+        let unknown = verdicts(vec![("w".into(), Err("cannot reach Kafka Connect".into()))]);
         assert_eq!(unknown[0].verdict, Verdict::Unknown);
+        assert_eq!(unknown[0].name, "(Kafka Connect w)");
+    }
+
+    #[test]
+    fn connectors_of_several_connect_clusters_are_named_by_both() {
+        let judged = verdicts(vec![
+            ("cdc".into(), Ok(vec![connector("PAUSED", "PAUSED")])),
+            ("sinks".into(), Err("no answer within 10s".into())),
+        ]);
+        let names: Vec<&str> = judged.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["cdc/c", "(Kafka Connect sinks)"]);
     }
 }

@@ -315,7 +315,7 @@ pub async fn check(
     named: &[String],
     rules: &RuleArgs,
     thresholds: Thresholds,
-    connectors: Option<Result<Vec<crate::connect::Connector>, String>>,
+    connectors: Option<super::connect::ConnectReads>,
     json: bool,
     out: &mut impl Write,
 ) -> Result<u8> {

@@ -35,7 +35,7 @@ pub async fn run(
     registry: Option<Registry>,
     masking: &Masking,
     command: &Command,
-    connect: Option<Result<crate::connect::ConnectClient, String>>,
+    connect: Option<Vec<(String, Result<crate::connect::ConnectClient, String>)>>,
     out: &mut impl Write,
 ) -> Result<u8> {
     // The client refuses every write in read-only mode; asking first fails before any work.
@@ -77,12 +77,19 @@ pub async fn run(
             };
             // The connectors, when asked for: read off the async threads.
             let connectors = match connect {
-                Some(Ok(c)) => Some(
-                    blocking(move || c.connectors())
-                        .await
-                        .map_err(|e| e.to_string()),
-                ),
-                Some(Err(e)) => Some(Err(e)),
+                Some(clusters) => {
+                    let mut reads = Vec::new();
+                    for (name, client) in clusters {
+                        let read = match client {
+                            Ok(c) => blocking(move || c.connectors())
+                                .await
+                                .map_err(|e| e.to_string()),
+                            Err(e) => Err(e),
+                        };
+                        reads.push((name, read));
+                    }
+                    Some(reads)
+                }
                 None => None,
             };
             return lag::check(client, named, rules, thresholds, connectors, *json, out).await;

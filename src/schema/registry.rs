@@ -6,8 +6,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -144,29 +142,11 @@ impl Registry {
         basic_auth: Option<(String, SecretString)>,
         ca_file: Option<&Path>,
     ) -> Result<Self, String> {
-        let base = url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(format!(
-                "schema registry URL {base} must start with http:// or https://"
-            ));
-        }
-        if base
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest.split('/').next().unwrap_or("").contains('@'))
-        {
-            return Err(
-                "give the schema registry's credentials as a username and password setting, not in the URL"
-                    .to_owned(),
-            );
-        }
+        let base = crate::http::base_url(url, "schema registry")?;
         let agent = crate::http::agent(REQUEST_TIMEOUT, ca_file, "schema registry")?;
         let user = basic_auth.as_ref().map(|(u, _)| u.clone());
-        let authorization = basic_auth.map(|(user, password)| {
-            Arc::new(SecretString::from(format!(
-                "Basic {}",
-                BASE64.encode(format!("{user}:{}", password.expose_secret()))
-            )))
-        });
+        let authorization =
+            basic_auth.map(|(user, password)| crate::http::basic_authorization(&user, &password));
         Ok(Registry {
             agent,
             base,
