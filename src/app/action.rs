@@ -55,6 +55,15 @@ pub enum Action {
     EditConfig,
     /// Leaders back on their preferred replicas (after the topic's name is typed).
     ElectLeaders,
+    /// Kafka Connect: actions on the selected or opened connector.
+    ConnectorPause,
+    ConnectorResume,
+    ConnectorStop,
+    ConnectorRestart,
+    /// A connector's whole failure traces, or their first lines.
+    ToggleTrace,
+    /// The group view: the sink connector the group belongs to.
+    OpenConnector,
     /// Config values as stored instead of in units.
     ToggleRaw,
     ShowMl,

@@ -107,6 +107,14 @@ pub enum Event {
     },
     Reassignments(Result<Vec<crate::kafka::client::Reassignment>, String>),
     ClusterHealth(crate::app::views::operate::ClusterHealth),
+    /// Every Connect cluster's connectors, for `:connect` and the topic and group views.
+    Connectors(Vec<crate::app::views::connect::ConnectClusterRead>),
+    /// A connector paused, resumed, stopped, restarted or deleted (or why not).
+    ConnectActed {
+        connector: crate::app::views::connect::ConnectorRef,
+        action: crate::connect::ConnectAction,
+        result: Result<(), String>,
+    },
     /// What holds a topic's last stable offsets back: its open transactions.
     TopicTransactions {
         topic: String,
@@ -288,6 +296,13 @@ pub enum Command {
     LoadReassignments,
     /// The KRaft quorum and every broker's disks, for `:brokers`.
     LoadClusterHealth,
+    /// Every connector of the profile's Connect clusters.
+    LoadConnectors,
+    /// An action on one connector.
+    Connect {
+        connector: crate::app::views::connect::ConnectorRef,
+        action: crate::connect::ConnectAction,
+    },
     Browse(BrowseRequest),
     StopBrowse,
     Produce(ProduceRequest),

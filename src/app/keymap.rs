@@ -124,7 +124,7 @@ const GLOBAL: &[Binding] = &[
     ch(
         ':',
         Action::OpenCommand,
-        "command (:topics :groups :brokers :transactions :acls :schemas)",
+        "command (:topics :groups :brokers :acls :connect)",
         true,
     ),
     ch('?', Action::ToggleHelp, "help", true),
@@ -303,6 +303,50 @@ const ACLS: &[Binding] = &[ch(
     true,
 )];
 
+const CONNECT: &[Binding] = &[
+    bind(
+        KeyCode::Enter,
+        "Enter",
+        Action::Open,
+        "tasks, config and failure",
+        true,
+    ),
+    ch('p', Action::ConnectorPause, "pause", true),
+    ch('r', Action::ConnectorResume, "resume", true),
+    ch('s', Action::ConnectorStop, "stop", false),
+    ch(
+        'R',
+        Action::ConnectorRestart,
+        "restart the connector and its tasks",
+        false,
+    ),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "delete connector (type its name)",
+        false,
+    ),
+];
+
+const CONNECTOR: &[Binding] = &[
+    ch('t', Action::ToggleTrace, "whole traces / first lines", true),
+    ch('p', Action::ConnectorPause, "pause", true),
+    ch('r', Action::ConnectorResume, "resume", true),
+    ch('s', Action::ConnectorStop, "stop", false),
+    ch(
+        'R',
+        Action::ConnectorRestart,
+        "restart the connector and its tasks",
+        false,
+    ),
+    ch(
+        'D',
+        Action::DeleteSelected,
+        "delete connector (type its name)",
+        false,
+    ),
+];
+
 const CLUSTERS: &[Binding] = &[bind(
     KeyCode::Enter,
     "Enter",
@@ -399,6 +443,12 @@ const GROUP: &[Binding] = &[
         'R',
         Action::ResetPartition,
         "reset the selected partition only",
+        false,
+    ),
+    ch(
+        'C',
+        Action::OpenConnector,
+        "the sink connector of a connect-NAME group",
         false,
     ),
 ];
@@ -563,6 +613,8 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Brokers) => BROKERS,
         Mode::View(View::Transactions) => TRANSACTIONS,
         Mode::View(View::Acls) => ACLS,
+        Mode::View(View::Connect) => CONNECT,
+        Mode::View(View::Connector) => CONNECTOR,
         Mode::Prompt => PROMPT,
         Mode::Help => HELP,
     };

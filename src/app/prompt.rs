@@ -35,6 +35,8 @@ pub enum PromptKind {
     ConfirmAbortTransaction,
     /// The topic the marked records go to.
     SendMarked,
+    /// Type the connector's name to delete it.
+    ConfirmDeleteConnector,
 }
 
 #[derive(Debug, Clone)]
@@ -317,6 +319,7 @@ fn submit_admin(
             views::transactions::confirm_abort(state, target, text)
         }
         PromptKind::SendMarked => views::messages::send_marked(state, text),
+        PromptKind::ConfirmDeleteConnector => views::connect::confirm_delete(state, text),
         _ => return None,
     })
 }
@@ -372,13 +375,14 @@ fn submit(state: &mut State, kind: PromptKind, text: &str) -> Vec<Command> {
         | PromptKind::ConfirmElect
         | PromptKind::ConfirmDeleteGroup
         | PromptKind::ConfirmAbortTransaction
+        | PromptKind::ConfirmDeleteConnector
         | PromptKind::SendMarked => {}
     }
     Vec::new()
 }
 
 /// Every command the `:` line takes, for the hint after a typo.
-const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :transactions, :acls, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
+const COMMANDS: &str = "commands: :topics, :topic NAME, :groups, :group NAME, :brokers, :transactions, :acls, :connect, :produce, :ml, :sensors, :schemas, :ctx [NAME], :q";
 
 /// `:topic NAME`: straight to the topic's partitions.
 fn open_topic(state: &mut State, name: &str) -> Vec<Command> {
@@ -411,6 +415,7 @@ fn run_command(state: &mut State, command: &str) -> Vec<Command> {
         "brokers" | "b" => state.views = vec![View::Overview, View::Brokers],
         "transactions" | "txn" | "tx" => return views::transactions::open(state),
         "acls" | "acl" => return views::acls::open(state),
+        "connect" | "connectors" | "kc" => return views::connect::open(state),
         "produce" | "p" => views::produce::open(state),
         "groups" | "g" => state.views = vec![View::Overview, View::Groups],
         "ml" => state.views = vec![View::Overview, View::Ml],

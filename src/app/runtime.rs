@@ -73,6 +73,7 @@ struct Runtime {
     sensors: SensorPipeline,
     partitioner: Arc<Partitioner>,
     registry: RegistryCell,
+    connect: super::jobs::connect::ConnectCell,
 }
 
 async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -> Result<()> {
@@ -88,6 +89,7 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
         sensors: SensorPipeline::new(SENSOR_RATE, options.sensor_processors),
         partitioner: Arc::default(),
         registry: RegistryCell::default(),
+        connect: Default::default(),
     };
     let first = runtime.resolved.cluster.clone();
     let identity = runtime.open_session(first);
@@ -242,7 +244,9 @@ impl Runtime {
             read_only,
             schema_registry: cluster.schema_registry.as_ref().map(|r| r.url.clone()),
             masking: self.resolved.masking_for(&cluster),
+            connect: cluster.connect.iter().map(|c| c.name.clone()).collect(),
         };
+        self.connect = super::jobs::connect::ConnectCell::new(cluster.connect.clone());
         self.registry = RegistryCell::new(cluster.schema_registry.clone());
         self.jobs.start(
             JobKind::Poller,
@@ -404,6 +408,14 @@ impl Runtime {
                     |client| requests::admin(client, change),
                 )
             }
+            Command::LoadConnectors => self
+                .jobs
+                .request(super::jobs::connect::load_connectors(self.connect.clone())),
+            Command::Connect { connector, action } => self.jobs.request(super::jobs::connect::act(
+                self.connect.clone(),
+                connector,
+                action,
+            )),
             Command::LoadSubjects => self
                 .jobs
                 .request(schemas::load_subjects(self.registry.clone())),

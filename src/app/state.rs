@@ -44,6 +44,8 @@ pub struct SessionIdentity {
     pub schema_registry: Option<String>,
     /// What the profile hides of the records shown.
     pub masking: Masking,
+    /// The names of the profile's Kafka Connect clusters.
+    pub connect: Vec<String>,
 }
 
 impl SessionIdentity {
@@ -56,6 +58,7 @@ impl SessionIdentity {
             read_only,
             schema_registry: None,
             masking: Masking::default(),
+            connect: Vec::new(),
         }
     }
 }
@@ -85,6 +88,8 @@ pub struct Session {
     pub unstable: HashMap<(String, i32), i64>,
     pub schema_registry: Option<String>,
     pub masking: Masking,
+    /// The names of the profile's Kafka Connect clusters.
+    pub connect: Vec<String>,
     /// The registry's schemas met so far, by id.
     pub schemas: SchemaBook,
 }
@@ -99,6 +104,7 @@ impl Session {
             schemas: SchemaBook::new(id.schema_registry.is_some()),
             schema_registry: id.schema_registry,
             masking: id.masking,
+            connect: id.connect,
             conn: ConnState::Connecting,
             cluster: None,
             topic_index: HashMap::new(),
@@ -204,6 +210,7 @@ pub struct State {
     pub brokers: BrokersView,
     pub transactions: super::views::transactions::TransactionsView,
     pub acls: super::views::acls::AclsView,
+    pub connect: super::views::connect::ConnectView,
     pub operate: super::views::operate::OperateState,
     pub prompt: Option<Prompt>,
     pub help: bool,
@@ -258,6 +265,7 @@ impl State {
             brokers: BrokersView::default(),
             transactions: Default::default(),
             acls: Default::default(),
+            connect: Default::default(),
             operate: Default::default(),
             prompt: None,
             help: false,
@@ -495,10 +503,17 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
             commands.extend(views::transactions::refresh(state));
             commands.extend(views::acls::refresh(state));
             commands.extend(views::operate::refresh(state));
+            commands.extend(views::connect::refresh(state));
             return commands;
         }
         Event::Transactions(result) => views::transactions::on_loaded(state, result),
         Event::Acls(result) => views::acls::on_loaded(state, result),
+        Event::Connectors(reads) => views::connect::on_loaded(state, reads),
+        Event::ConnectActed {
+            connector,
+            action,
+            result,
+        } => return views::connect::on_acted(state, connector, action, result),
         Event::Access { kind, name, result } => {
             views::operate::on_access(state, kind, name, result)
         }
@@ -696,6 +711,8 @@ fn on_action(state: &mut State, action: Action) -> Vec<Command> {
         View::Brokers => views::brokers::on_action(state, action),
         View::Transactions => views::transactions::on_action(state, action),
         View::Acls => views::acls::on_action(state, action),
+        View::Connect => views::connect::on_action(state, action),
+        View::Connector => views::connect::on_detail_action(state, action),
         View::Overview | View::Produce => Vec::new(),
     }
 }

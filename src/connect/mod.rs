@@ -44,6 +44,8 @@ pub struct Connector {
     pub tasks: Vec<Task>,
     /// Its configuration, secrets masked (see [`masked_config`]).
     pub config: Map<String, Value>,
+    /// The topics it has read or written; empty until asked for ([`ConnectClient::topics`]).
+    pub topics: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,6 +82,40 @@ pub fn first_line(trace: &str) -> String {
         .find(|l| !l.is_empty())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// An action on a connector, as the dashboard's keys ask for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectAction {
+    Pause,
+    Resume,
+    Stop,
+    /// The connector and its tasks.
+    Restart,
+    Delete,
+}
+
+impl ConnectAction {
+    /// "paused", said after it was done.
+    pub fn done(self) -> &'static str {
+        match self {
+            ConnectAction::Pause => "paused",
+            ConnectAction::Resume => "resumed",
+            ConnectAction::Stop => "stopped",
+            ConnectAction::Restart => "restarted",
+            ConnectAction::Delete => "deleted",
+        }
+    }
+
+    pub fn run(self, client: &ConnectClient, name: &str) -> Result<(), String> {
+        match self {
+            ConnectAction::Pause => client.pause(name),
+            ConnectAction::Resume => client.resume(name),
+            ConnectAction::Stop => client.stop(name),
+            ConnectAction::Restart => client.restart(name, true, false),
+            ConnectAction::Delete => client.delete(name),
+        }
+    }
 }
 
 /// What the worker says of a config that does not validate: the errors of each field.
@@ -228,6 +264,16 @@ impl ConnectClient {
         let mut out: Vec<Connector> = all.iter().map(|(name, c)| connector(name, c)).collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    /// Every connector as [`connectors`](Self::connectors), with the topics of each.
+    pub fn connectors_with_topics(&self) -> Result<Vec<Connector>, String> {
+        let mut connectors = self.connectors()?;
+        for c in &mut connectors {
+            // A connector deleted between the two answers has no topics to name.
+            c.topics = self.topics(&c.name).unwrap_or_default();
+        }
+        Ok(connectors)
     }
 
     pub fn connector(&self, name: &str) -> Result<Connector, String> {
@@ -399,6 +445,7 @@ fn connector(name: &str, c: &Value) -> Connector {
         trace: status["connector"]["trace"].as_str().map(str::to_owned),
         tasks,
         config: masked_config(&config),
+        topics: Vec::new(),
     }
 }
 

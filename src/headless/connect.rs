@@ -163,16 +163,8 @@ async fn list(
     let mut unreachable = Vec::new();
     for (cluster, client) in clusters {
         let url = client.url().to_owned();
-        let listed = blocking(move || {
-            let connectors = client.connectors()?;
-            let topics: Vec<Vec<String>> = connectors
-                .iter()
-                .map(|c| client.topics(&c.name).unwrap_or_default())
-                .collect();
-            Ok((connectors, topics))
-        })
-        .await;
-        let (connectors, topics) = match listed {
+        let listed = blocking(move || client.connectors_with_topics()).await;
+        let connectors = match listed {
             Ok(l) => l,
             // One Connect cluster down leaves the others listed; alone, it is the error.
             Err(e) if several => {
@@ -184,9 +176,9 @@ async fn list(
         if connectors.is_empty() && !json {
             writeln!(out, "no connectors on {url}")?;
         }
-        for (c, t) in connectors.iter().zip(&topics) {
+        for c in &connectors {
+            let t = &c.topics;
             let mut v = serde_json::to_value(c).unwrap_or_default();
-            v["topics"] = json!(t);
             v["connect"] = json!(cluster);
             json_rows.push(v);
             let mut row = vec![
@@ -497,6 +489,7 @@ mod tests {
                 trace: (task == "FAILED").then(|| "java.io.IOException: disk full\n\tat x".into()),
             }],
             config: Default::default(),
+            topics: Vec::new(),
         }
     }
 

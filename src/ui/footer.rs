@@ -50,6 +50,9 @@ pub fn label(prompt: &Prompt) -> String {
         PromptKind::ConfirmElect => {
             format!("move every leader of {target} back to its preferred replica? type its name: ")
         }
+        PromptKind::ConfirmDeleteConnector => {
+            format!("delete connector {target}, its tasks and config? type its name: ")
+        }
         PromptKind::ConfirmDeleteGroup => {
             format!("delete group {target} and its committed offsets? type its name: ")
         }

@@ -83,6 +83,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     ) {
         pieces.push(Span::raw(format!("  {}", escape_str(&line))));
     }
+    if let Some(line) = crate::app::views::connect::group_line(state, &state.group.name) {
+        pieces.push(Span::styled(format!("  {}", escape_str(&line)), theme.key));
+    }
     let (filled, full) = report.window_fill;
     let note = match (&report.note, report.kind == GroupKind::Share) {
         (Some(note), _) => escape_str(note),

@@ -11,6 +11,7 @@
 pub mod acls;
 pub mod brokers;
 pub mod clusters;
+pub mod connect;
 pub mod footer;
 pub mod group;
 pub mod groups;
@@ -99,6 +100,11 @@ pub fn render(frame: &mut Frame, state: &State, theme: &Theme) -> Drawn {
         View::Brokers => Some(brokers::render(frame, body, state, theme)),
         View::Transactions => Some(transactions::render(frame, body, state, theme)),
         View::Acls => Some(acls::render(frame, body, state, theme)),
+        View::Connect => Some(connect::render(frame, body, state, theme)),
+        View::Connector => {
+            connect::render_detail(frame, body, state, theme);
+            None
+        }
     };
     if state.show_logs {
         let widget = tui_logger::TuiLoggerWidget::default()

@@ -78,6 +78,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
     if let Some(line) = moving_line(state, name) {
         pieces.push(Span::styled(format!("  {line}"), theme.warn));
     }
+    if let Some(line) = crate::app::views::connect::topic_line(state, name) {
+        pieces.push(Span::raw(format!("  {}", escape_str(&line))));
+    }
     let lines = super::flow(pieces, area.width);
     let summary_height = (lines.len() as u16).clamp(1, 4);
     let [summary, tabs, body, skew] = Layout::vertical([

@@ -133,6 +133,7 @@ fn the_header_names_the_cluster_its_protection_and_user_at_every_width() {
         read_only: true,
         schema_registry: None,
         masking: Default::default(),
+        connect: Vec::new(),
     });
     event(&mut s, Event::Connection(ConnState::Connected));
     event(&mut s, Event::Metadata(cluster()));

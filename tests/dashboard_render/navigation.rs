@@ -233,6 +233,7 @@ fn ctx_lists_the_profiles_and_a_switch_leaves_nothing_of_the_old_cluster() {
             read_only: true,
             schema_registry: None,
             masking: Default::default(),
+            connect: Vec::new(),
         }),
     );
     assert_eq!(s.view(), View::Overview);

@@ -2,6 +2,7 @@
 //! what they learn as events; one registry owns every job, so the runtime can stop one, or all
 //! of them when the dashboard leaves a cluster.
 
+pub mod connect;
 pub mod demos;
 pub mod poller;
 pub mod requests;

@@ -44,6 +44,7 @@ pub fn on_action(state: &mut State, action: Action) -> Vec<Command> {
     let commits = report.is_none_or(|r| r.kind.commits_offsets());
     match action {
         a if a.is_navigation() => state.group.list.step(action, partitions, rows),
+        Action::OpenConnector => super::connect::open_group_connector(state),
         Action::Open => {
             // What the group reads next: its committed offset, or the partition's start when it
             // never committed.

@@ -5,6 +5,7 @@ pub mod acls;
 pub mod admin;
 pub mod brokers;
 pub mod clusters;
+pub mod connect;
 pub mod group;
 pub mod groups;
 pub mod messages;
@@ -35,10 +36,14 @@ pub enum View {
     Brokers,
     Transactions,
     Acls,
+    /// Kafka Connect's connectors.
+    Connect,
+    /// One connector: tasks, config, failure.
+    Connector,
 }
 
 impl View {
-    pub const ALL: [View; 14] = [
+    pub const ALL: [View; 16] = [
         View::Overview,
         View::Topics,
         View::Topic,
@@ -53,5 +58,7 @@ impl View {
         View::Brokers,
         View::Transactions,
         View::Acls,
+        View::Connect,
+        View::Connector,
     ];
 }
