@@ -34,9 +34,16 @@ fn tasks(c: &Connector) -> String {
     s
 }
 
-/// `FileStreamSinkConnector` for `org.apache.kafka.connect.file.FileStreamSinkConnector`.
-fn short_class(class: &str) -> &str {
-    class.rsplit('.').next().unwrap_or(class)
+/// A failure's first line with the exception's package left out, for the table:
+/// `ConnectException: …` for `org.apache.kafka.connect.errors.ConnectException: …`.
+fn short_failure(line: &str) -> &str {
+    match line.split_once(": ") {
+        Some((class, _)) if !class.contains(' ') && class.contains('.') => {
+            let package = class.rsplit_once('.').map_or(0, |(p, _)| p.len() + 1);
+            &line[package..]
+        }
+        _ => line,
+    }
 }
 
 /// A trace's text for the screen: tabs as spaces, every line escaped.
@@ -78,7 +85,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         Col::whole("TYPE", 3),
         Col::whole("STATE", 0),
         Col::whole("TASKS", 1),
-        Col::text("CLASS", 8, 5),
         Col::text("TOPICS", 8, 4),
         Col::text("FAILURE", 12, 2),
     ];
@@ -93,18 +99,23 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                     escape_str(&c.name),
                     c.kind.clone(),
                     escape_str(&c.state),
-                    tasks(c),
-                    escape_str(short_class(&c.class)),
+                    // Running of all; a failed task's line is in FAILURE and the row is red.
+                    format!("{}/{}", c.running_tasks(), c.tasks.len()),
                     if c.topics.is_empty() {
                         "-".into()
                     } else {
                         escape_str(&c.topics.join(","))
                     },
                     c.first_failure()
-                        .map(|f| escape_str(&f))
+                        .map(|f| escape_str(short_failure(&f)))
                         .unwrap_or_default(),
                 ],
-                state_style(&c.state, theme),
+                // A failed task makes the whole connector a failure to look at.
+                if c.failed_tasks() > 0 {
+                    theme.bad
+                } else {
+                    state_style(&c.state, theme)
+                },
             ),
             Row::Unreachable(cluster, e) => (
                 vec![
@@ -113,7 +124,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
                     "-".into(),
                     "UNKNOWN".into(),
                     "?".into(),
-                    "-".into(),
                     "-".into(),
                     escape_str(e),
                 ],
@@ -253,4 +263,22 @@ pub fn render_detail(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
             .block(panel_for(area, title, true, theme)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_failure;
+
+    #[test]
+    fn a_failure_is_shown_without_its_exceptions_package() {
+        assert_eq!(
+            short_failure("org.apache.kafka.connect.errors.ConnectException: disk full: /x"),
+            "ConnectException: disk full: /x"
+        );
+        assert_eq!(
+            short_failure("Tolerance exceeded: see log"),
+            "Tolerance exceeded: see log"
+        );
+        assert_eq!(short_failure("no colon here"), "no colon here");
+    }
 }

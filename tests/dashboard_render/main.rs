@@ -3,6 +3,7 @@
 
 mod acls;
 mod admin;
+mod connect;
 mod demos;
 mod groups;
 mod harness;
