@@ -251,6 +251,11 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
     let failed = shown_when(&name, "the task failed", |v| {
         v["tasks"][0]["state"] == "FAILED"
     });
+    assert_eq!(
+        failed["topics"],
+        serde_json::json!([topic]),
+        "a sink names the topics it is set to read before it read any"
+    );
     let trace = failed["tasks"][0]["trace"].as_str().unwrap();
     let first = trace.lines().find(|l| !l.trim().is_empty()).unwrap().trim();
     let shown = succeeded(&kview_connect(&["show", &name]));
@@ -425,4 +430,112 @@ fn connect_clusters_come_from_the_profile_with_their_credentials() {
         None,
     ));
     assert!(plugins.contains("FileStreamSinkConnector"), "{plugins}");
+}
+
+/// A short connector name that sorts before the other tests' (digits before letters), so it
+/// is the table's first row at 80×24.
+fn first_row_name(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("0{tag}{:05x}", (nanos ^ std::process::id()) & 0xfffff)
+}
+
+#[test]
+fn the_dashboard_shows_connectors_a_failed_task_and_acts_on_one_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("connect-tui");
+    let _topic = create_topic(broker(), &topic, 1, 1);
+    let sink = first_row_name("a");
+    let source = first_row_name("b");
+    let _cleanup = (TempConnector(sink.clone()), TempConnector(source.clone()));
+    let sink_config = write_config(
+        &dir,
+        serde_json::json!({"name": sink, "config": {
+            "connector.class": "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "file": "/nonexistent-kview-folder/out.txt",
+            "topics": topic,
+            "tasks.max": "1",
+        }}),
+    );
+    succeeded(&kview_connect(&[
+        "create",
+        &sink,
+        sink_config.to_str().unwrap(),
+    ]));
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "one\n").unwrap();
+    let source_config = dir.path().join("source.properties");
+    std::fs::write(
+        &source_config,
+        format!(
+            "connector.class=org.apache.kafka.connect.file.FileStreamSourceConnector\nfile={}\ntopic={topic}\ntasks.max=1\n",
+            input.display()
+        ),
+    )
+    .unwrap();
+    succeeded(&kview_connect(&[
+        "create",
+        &source,
+        source_config.to_str().unwrap(),
+    ]));
+    shown_when(&sink, "the sink's task failed", |v| {
+        v["tasks"][0]["state"] == "FAILED"
+    });
+    shown_when(&source, "the source running", |v| {
+        v["tasks"][0]["state"] == "RUNNING"
+    });
+
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let command = format!(
+        "{bin} --config {} --cluster local; echo KVIEW_EXIT=$?; sleep 60",
+        config_file()
+    );
+    let tmux = common::tmux::Tmux::start(&command, 80, 24);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("connect");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("both connectors, the sink's failure on its row", |s| {
+        s.lines()
+            .any(|l| l.contains(&sink) && l.contains("ConnectException"))
+            && s.contains(&source)
+    });
+    assert!(screen.contains("failing"), "{screen}");
+
+    // The failed sink's detail: its task FAILED with the first line, the whole trace on t.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the detail's failed task", |s| {
+        s.contains(&format!("connector {sink}")) && s.contains("task 0  FAILED")
+    });
+    tmux.keys(&["t"]);
+    tmux.wait_for("the whole trace", |s| s.contains("WorkerTask.java"));
+    tmux.keys(&["Escape"]);
+
+    // Pause the source from the table; the worker says it is paused.
+    tmux.keys(&["Down", "p"]);
+    tmux.wait_for("the pause said", |s| {
+        s.contains(&format!("paused connector {source}"))
+    });
+    shown_when(&source, "the source paused", |v| v["state"] == "PAUSED");
+    tmux.wait_for("the row paused", |s| {
+        s.lines()
+            .any(|l| l.contains(&source) && l.contains("PAUSED"))
+    });
+
+    // Delete it: nothing until its name is typed.
+    tmux.keys(&["D"]);
+    tmux.wait_for("the delete prompt", |s| s.contains("type its name"));
+    tmux.type_text(&source);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the delete said", |s| {
+        s.contains(&format!("deleted connector {source}"))
+    });
+    let listed = succeeded(&kview_connect(&["--json"]));
+    assert!(!listed.contains(&format!("\"{source}\"")), "{listed}");
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("kview to exit", |s| s.contains("KVIEW_EXIT="));
+    assert!(screen.contains("KVIEW_EXIT=0"), "{screen}");
 }

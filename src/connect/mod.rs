@@ -268,12 +268,32 @@ impl ConnectClient {
 
     /// Every connector as [`connectors`](Self::connectors), with the topics of each.
     pub fn connectors_with_topics(&self) -> Result<Vec<Connector>, String> {
-        let mut connectors = self.connectors()?;
-        for c in &mut connectors {
-            // A connector deleted between the two answers has no topics to name.
-            c.topics = self.topics(&c.name).unwrap_or_default();
+        let connectors = self.connectors()?;
+        Ok(connectors
+            .into_iter()
+            .map(|c| self.with_topics(c))
+            .collect())
+    }
+
+    /// The connector with its topics: those Connect saw it use, and a sink's configured
+    /// `topics` it may not have read from yet.
+    pub fn with_topics(&self, mut c: Connector) -> Connector {
+        // A connector deleted between the two answers has no topics to name.
+        let mut topics = self.topics(&c.name).unwrap_or_default();
+        if c.kind == "sink"
+            && let Some(list) = c.config.get("topics").and_then(Value::as_str)
+        {
+            topics.extend(
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
+            );
         }
-        Ok(connectors)
+        topics.sort();
+        topics.dedup();
+        c.topics = topics;
+        c
     }
 
     pub fn connector(&self, name: &str) -> Result<Connector, String> {

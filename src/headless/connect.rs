@@ -49,13 +49,8 @@ pub async fn run(
     match action {
         ConnectCommand::Show { name, trace } => {
             let name = name.clone();
-            let (connector, topics) = blocking(move || {
-                let connector = c.connector(&name)?;
-                let topics = c.topics(&name).unwrap_or_default();
-                Ok((connector, topics))
-            })
-            .await?;
-            show(&connector, &topics, *trace, json, out)?;
+            let connector = blocking(move || Ok(c.with_topics(c.connector(&name)?))).await?;
+            show(&connector, *trace, json, out)?;
         }
         ConnectCommand::Pause { name } => act(c, name, "paused", |c, n| c.pause(n), out).await?,
         ConnectCommand::Resume { name } => act(c, name, "resumed", |c, n| c.resume(n), out).await?,
@@ -238,17 +233,10 @@ fn short_class(class: &str) -> String {
     class.rsplit('.').next().unwrap_or(class).to_owned()
 }
 
-fn show(
-    c: &Connector,
-    topics: &[String],
-    trace: bool,
-    json: bool,
-    out: &mut impl Write,
-) -> Result<()> {
+fn show(c: &Connector, trace: bool, json: bool, out: &mut impl Write) -> Result<()> {
+    let topics = &c.topics;
     if json {
-        let mut v = serde_json::to_value(c)?;
-        v["topics"] = json!(topics);
-        writeln!(out, "{v}")?;
+        writeln!(out, "{}", serde_json::to_value(c)?)?;
         return Ok(());
     }
     writeln!(

@@ -27,9 +27,9 @@ fn state_style(state: &str, theme: &Theme) -> Style {
 /// "1/2" running of all, and the failed count when there are any.
 fn tasks(c: &Connector) -> String {
     let failed = c.failed_tasks();
-    let mut s = format!("{}/{}", c.running_tasks(), c.tasks.len());
+    let mut s = format!("{}/{} running", c.running_tasks(), c.tasks.len());
     if failed > 0 {
-        s.push_str(&format!(" ({failed} failed)"));
+        s.push_str(&format!(", {failed} failed"));
     }
     s
 }
@@ -218,7 +218,7 @@ pub fn render_detail(frame: &mut Frame, area: Rect, state: &State, theme: &Theme
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("tasks ({})", tasks(c)), theme.header));
+    lines.push(Line::styled(format!("tasks: {}", tasks(c)), theme.header));
     for t in &c.tasks {
         lines.push(Line::styled(
             format!(

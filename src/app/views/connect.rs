@@ -258,15 +258,8 @@ pub fn on_acted(
     }
 }
 
-/// The topics a connector reads or writes: those Connect saw it use, and a sink's `topics`.
 fn uses(connector: &Connector, topic: &str) -> bool {
     connector.topics.iter().any(|t| t == topic)
-        || (connector.kind == "sink"
-            && connector
-                .config
-                .get("topics")
-                .and_then(|v| v.as_str())
-                .is_some_and(|list| list.split(',').any(|t| t.trim() == topic)))
 }
 
 /// The topic view's line: the connectors that read or write `topic`; None before the first
