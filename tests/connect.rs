@@ -271,7 +271,12 @@ fn a_sink_that_cannot_write_fails_its_task_and_kview_shows_why() {
     let whole = succeeded(&kview_connect(&["show", &name, "--trace"]));
     assert!(whole.contains("\tat "), "{whole}");
     let table = succeeded(&kview_connect(&[]));
-    assert!(table.contains("0/1 running, 1 failed"), "{table}");
+    let row = table.lines().find(|l| l.contains(&name)).unwrap();
+    assert!(row.contains("0/1 running, 1 failed"), "{table}");
+    assert!(
+        row.contains(failed["tasks"][0]["worker"].as_str().unwrap()),
+        "the worker id: {table}"
+    );
     // The monitoring check: a failed task is ERR (exit 2), with its first line.
     let group = format!("connect-{name}");
     let check = kview_env(

@@ -181,6 +181,7 @@ async fn list(
                 c.kind.clone(),
                 c.state.clone(),
                 tasks(c),
+                workers(c),
                 short_class(&c.class),
                 if t.is_empty() {
                     "-".into()
@@ -199,7 +200,7 @@ async fn list(
         writeln!(out, "{}", Value::Array(json_rows))?;
     } else if !rows.is_empty() {
         let mut header = vec![
-            "NAME", "TYPE", "STATE", "TASKS", "CLASS", "TOPICS", "FAILURE",
+            "NAME", "TYPE", "STATE", "TASKS", "WORKERS", "CLASS", "TOPICS", "FAILURE",
         ];
         if several {
             header.insert(0, "CONNECT");
@@ -226,6 +227,21 @@ fn tasks(c: &Connector) -> String {
         s.push_str(&format!(", {failed} failed"));
     }
     s
+}
+
+/// The workers running the connector and its tasks, each once.
+fn workers(c: &Connector) -> String {
+    let mut ids: Vec<&str> = std::iter::once(c.worker.as_str())
+        .chain(c.tasks.iter().map(|t| t.worker.as_str()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        "-".into()
+    } else {
+        ids.join(",")
+    }
 }
 
 /// `FileStreamSinkConnector` for `org.apache.kafka.connect.file.FileStreamSinkConnector`.
