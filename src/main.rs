@@ -24,17 +24,7 @@ fn main() -> ExitCode {
     // One TLS provider for the whole process (ring, the one rskafka uses), so no library that
     // asks rustls for the default can find two and fail.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("kview: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(kview::run(cli)) {
+    match kview::run_blocking(cli) {
         Ok(code) => ExitCode::from(code),
         // A closed pipe (`kview consume ... | head`) is the reader's choice, not a failure.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
