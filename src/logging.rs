@@ -52,7 +52,11 @@ where
                 tracing_subscriber::fmt::layer()
                     .with_ansi(false)
                     .with_writer(std::sync::Mutex::new(file))
-                    .with_filter(EnvFilter::new("info")),
+                    // RUST_LOG says what more the file gets (as the README promises).
+                    .with_filter(
+                        EnvFilter::try_from_default_env()
+                            .unwrap_or_else(|_| EnvFilter::new("info")),
+                    ),
             )
         }
         None => None,

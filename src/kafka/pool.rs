@@ -139,6 +139,8 @@ impl Pool {
             let conn = guard.as_mut().expect("connection just set");
             let version = conn.version_for::<R>(cap)?;
             self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Which requests make up the budget (`RUST_LOG=kview::kafka::pool=trace`).
+            tracing::trace!(api_key = R::KEY, "request to {addr}");
             match conn
                 .send_versioned(&build(version), version, Some(broker_wait))
                 .await

@@ -29,6 +29,8 @@ const METADATA_EVERY: Duration = Duration::from_secs(5);
 const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
 const GROUPS_EVERY: Duration = Duration::from_secs(5);
+/// How long the first group poll waits for the first watermark sample.
+const FIRST_SAMPLE_WAIT: Duration = Duration::from_secs(10);
 /// Groups whose snapshots are taken concurrently.
 const GROUPS_AT_ONCE: usize = 8;
 /// Records read back per `__consumer_offsets` partition when the dashboard starts.
@@ -130,12 +132,14 @@ pub async fn poll_cluster(
     {
         return;
     }
-    // The latest high watermarks, shared so the group poll need not ask for them again.
+    // The latest high watermarks, shared so the group poll need not ask for them again; the
+    // group poll waits for the first sample (else each of thousands of groups asks its own).
     let latest = std::sync::RwLock::new(HashMap::new());
+    let sampled = tokio::sync::Notify::new();
     // One job, four loops: stopping the poller stops them all.
     tokio::join!(
-        poll_metadata(&client, &tx, intervals.watermarks, &latest),
-        poll_groups(&client, &tx, intervals.groups, &latest),
+        poll_metadata(&client, &tx, intervals.watermarks, &latest, &sampled),
+        poll_groups(&client, &tx, intervals.groups, &latest, &sampled),
         tail_commits(&client, &tx),
         tail_metrics(&client, &tx, &names)
     );
@@ -148,6 +152,7 @@ async fn poll_metadata(
     tx: &Sender<Event>,
     configured: Option<Duration>,
     latest: &Highs,
+    sampled: &tokio::sync::Notify,
 ) {
     let mut every = watermark_interval(configured, 0);
     let mut metadata: Option<ClusterMetadata> = None;
@@ -222,6 +227,7 @@ async fn poll_metadata(
                 shared_due = started + GROUPS_EVERY;
                 *latest.write().unwrap_or_else(|p| p.into_inner()) =
                     marks.iter().map(|(key, m)| (key.clone(), m.high)).collect();
+                sampled.notify_one();
                 stable_due = true;
             }
             // Where open transactions hold the last stable offset below the high watermark,
@@ -269,7 +275,15 @@ async fn poll_metadata(
 }
 
 /// Every consumer group's snapshot, every few seconds.
-async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, latest: &Highs) {
+async fn poll_groups(
+    client: &KafkaClient,
+    tx: &Sender<Event>,
+    every: Duration,
+    latest: &Highs,
+    sampled: &tokio::sync::Notify,
+) {
+    // The first watermark sample, or the groups without it if it is slow to come.
+    let _ = tokio::time::timeout(FIRST_SAMPLE_WAIT, sampled.notified()).await;
     loop {
         match client.list_groups().await {
             Ok(groups) => {
@@ -285,6 +299,8 @@ async fn poll_groups(client: &KafkaClient, tx: &Sender<Event>, every: Duration, 
                         .map(|g| g.group_id.clone())
                         .collect()
                 };
+                let ids: Vec<String> = listings.iter().map(|g| g.group_id.clone()).collect();
+                client.know_coordinators(&ids).await;
                 let committing = ids_where(|k| *k != GroupKind::Share);
                 let sharing = ids_where(|k| *k == GroupKind::Share);
                 let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();

@@ -124,6 +124,40 @@ impl KafkaClient {
         Ok(found)
     }
 
+    /// Finds the coordinators of the groups not known yet, many groups a request
+    /// (FindCoordinator v4 takes a list of keys), so the first poll of thousands of groups is a
+    /// few requests rather than one a group. A group whose coordinator cannot be told yet (it
+    /// loads) is left to [`coordinator`](Self::coordinator), which waits for it.
+    pub async fn know_coordinators(&self, groups: &[String]) {
+        const KEYS_PER_REQUEST: usize = 500;
+        let unknown: Vec<&String> = {
+            let known = self.coordinators.lock().unwrap_or_else(|p| p.into_inner());
+            groups.iter().filter(|g| !known.contains_key(*g)).collect()
+        };
+        for chunk in unknown.chunks(KEYS_PER_REQUEST) {
+            let keys: Vec<StrBytes> = chunk
+                .iter()
+                .map(|g| StrBytes::from_string((*g).clone()))
+                .collect();
+            let build = |_version: i16| {
+                FindCoordinatorRequest::default()
+                    .with_key_type(0)
+                    .with_coordinator_keys(keys.clone())
+            };
+            // Brokers older than v4 take one key a request: the groups are found one by one.
+            let Ok(response) = self.call_any_built(None, build).await else {
+                return;
+            };
+            let mut known = self.coordinators.lock().unwrap_or_else(|p| p.into_inner());
+            for c in response.coordinators.iter().filter(|c| c.error_code == 0) {
+                known.insert(
+                    c.key.to_string(),
+                    (c.node_id.0, format!("{}:{}", c.host, c.port)),
+                );
+            }
+        }
+    }
+
     pub(super) fn forget_coordinator(&self, group: &str) {
         self.coordinators
             .lock()
