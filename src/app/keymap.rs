@@ -303,33 +303,23 @@ const ACLS: &[Binding] = &[ch(
     true,
 )];
 
-const CONNECT: &[Binding] = &[
-    bind(
-        KeyCode::Enter,
-        "Enter",
-        Action::Open,
-        "tasks, config and failure",
-        true,
-    ),
-    ch('p', Action::ConnectorPause, "pause", true),
-    ch('r', Action::ConnectorResume, "resume", true),
-    ch('s', Action::ConnectorStop, "stop", false),
-    ch(
-        'R',
-        Action::ConnectorRestart,
-        "restart the connector and its tasks",
-        false,
-    ),
-    ch(
-        'D',
-        Action::DeleteSelected,
-        "delete connector (type its name)",
-        false,
-    ),
-];
+const CONNECT: &[Binding] = &[bind(
+    KeyCode::Enter,
+    "Enter",
+    Action::Open,
+    "tasks, config and failure",
+    true,
+)];
 
-const CONNECTOR: &[Binding] = &[
-    ch('t', Action::ToggleTrace, "whole traces / first lines", true),
+const CONNECTOR: &[Binding] = &[ch(
+    't',
+    Action::ToggleTrace,
+    "whole traces / first lines",
+    true,
+)];
+
+/// The actions on a connector: the table's selected one, or the one opened.
+const CONNECTOR_ACTIONS: &[Binding] = &[
     ch('p', Action::ConnectorPause, "pause", true),
     ch('r', Action::ConnectorResume, "resume", true),
     ch('s', Action::ConnectorStop, "stop", false),
@@ -622,6 +612,9 @@ pub fn tables(mode: Mode) -> Vec<&'static [Binding]> {
         Mode::View(View::Produce) | Mode::Prompt => return vec![own, TEXT_EDITING, ALWAYS],
         Mode::Help => return vec![own, NAVIGATION, ALWAYS],
         Mode::View(View::Overview | View::Ml) => vec![own, GLOBAL, ALWAYS],
+        Mode::View(View::Connect | View::Connector) => {
+            vec![own, CONNECTOR_ACTIONS, NAVIGATION, GLOBAL, ALWAYS]
+        }
         // Sensors: j/k pick a sensor; no paging keys needed but they do no harm.
         _ => vec![own, NAVIGATION, GLOBAL, ALWAYS],
     };
