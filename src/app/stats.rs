@@ -9,33 +9,54 @@ use crate::kafka::Watermarks;
 /// Samples kept per series: two minutes at one sample a second.
 pub const HISTORY: usize = 120;
 
-/// The last values of something (a rate, a lag), oldest first, for a sparkline.
+/// The last values of something (a rate, a lag), oldest first, for a sparkline. Most of a
+/// large cluster's partitions are idle: the zeros a series starts with are counted, not kept,
+/// so a series that never moved allocates nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Trend(VecDeque<u64>);
+pub struct Trend {
+    leading_zeros: usize,
+    /// What follows the leading zeros; starts with a non-zero value when not empty.
+    values: VecDeque<u64>,
+}
 
 impl Trend {
     pub fn push(&mut self, value: u64) {
-        if self.0.len() == HISTORY {
-            self.0.pop_front();
+        if self.values.is_empty() && value == 0 {
+            self.leading_zeros = (self.leading_zeros + 1).min(HISTORY);
+            return;
         }
-        self.0.push_back(value);
+        self.values.push_back(value);
+        if self.len() > HISTORY {
+            if self.leading_zeros > 0 {
+                self.leading_zeros -= 1;
+            } else {
+                self.values.pop_front();
+            }
+        }
+        while self.values.front() == Some(&0) {
+            self.values.pop_front();
+            self.leading_zeros += 1;
+        }
+        if self.values.is_empty() {
+            self.values = VecDeque::new();
+        }
     }
 
     /// The last `n` values, oldest first.
     pub fn last(&self, n: usize) -> Vec<u64> {
-        self.0
-            .iter()
-            .skip(self.0.len().saturating_sub(n))
-            .copied()
-            .collect()
+        let n = n.min(self.len());
+        let zeros = n.saturating_sub(self.values.len());
+        let mut out = vec![0; zeros];
+        out.extend(self.values.iter().skip(self.values.len() - (n - zeros)));
+        out
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.leading_zeros + self.values.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 }
 
@@ -219,6 +240,56 @@ mod tests {
         let p1 = s.partition("a", 1).unwrap();
         assert!(!p1.stale);
         assert_eq!(p1.rate, 20.0);
+    }
+
+    #[test]
+    fn a_series_keeps_its_zeros_as_a_count_and_reads_back_the_same() {
+        let pushed = [0, 0, 0, 5, 0, 7, 0, 0];
+        let mut series = Trend::default();
+        for v in pushed {
+            series.push(v);
+        }
+        assert_eq!(series.len(), pushed.len());
+        assert_eq!(series.last(100), pushed.to_vec());
+        assert_eq!(series.last(3), vec![7, 0, 0]);
+        assert_eq!(series.last(6), vec![0, 5, 0, 7, 0, 0]);
+        let mut idle = Trend::default();
+        for _ in 0..(HISTORY + 10) {
+            idle.push(0);
+        }
+        assert_eq!(idle.len(), HISTORY);
+        assert_eq!(idle.values.capacity(), 0, "an idle series allocates nothing");
+        // A burst that scrolled out leaves nothing allocated behind it.
+        let mut burst = Trend::default();
+        burst.push(9);
+        for _ in 0..HISTORY {
+            burst.push(0);
+        }
+        assert_eq!(burst.last(HISTORY), vec![0; HISTORY]);
+        assert_eq!(burst.values.capacity(), 0);
+    }
+
+    proptest::proptest! {
+        /// Whatever is pushed, the series reads back as the last HISTORY values pushed.
+        #[test]
+        fn a_series_reads_as_the_last_values_pushed(
+            pushed in proptest::collection::vec(
+                proptest::prop_oneof![3 => proptest::strategy::Just(0u64), 1 => 1u64..5],
+                0..400,
+            ),
+            n in 0usize..200,
+        ) {
+            let mut series = Trend::default();
+            for &v in &pushed {
+                series.push(v);
+            }
+            let kept = &pushed[pushed.len().saturating_sub(HISTORY)..];
+            proptest::prop_assert_eq!(series.len(), kept.len());
+            proptest::prop_assert_eq!(
+                series.last(n),
+                kept[kept.len().saturating_sub(n)..].to_vec()
+            );
+        }
     }
 
     #[test]

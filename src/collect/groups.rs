@@ -2,19 +2,16 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use futures::StreamExt;
-
 use crate::kafka::commits::recent_commits;
+use crate::kafka::records::Isolation;
 use crate::kafka::{
-    CommittedOffset, GroupDescription, GroupKind, GroupListing, KafkaClient, KafkaError, Result,
+    CommittedOffset, FetchPosition, GroupDescription, GroupKind, GroupListing, KafkaClient, KafkaError, Result,
     ShareStartOffset,
 };
 use crate::lag::reset::{self, ResetPlan, ResetTarget};
 use crate::lag::status::Rules;
 use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
 
-/// Timestamp look-ups of one group in flight at once.
-const TIMES_AT_ONCE: usize = 16;
 /// Records read back from the end of the group's `__consumer_offsets` partition for history.
 const COMMIT_RECORDS_BACK: i64 = 20_000;
 
@@ -183,22 +180,22 @@ pub async fn snapshot_with(
                 .is_some_and(|h| *h > c.offset)
         })
         .collect();
-    // The record at each lagging committed offset, a few at a time (remembered by the client).
-    let wanted: Vec<(String, i32, i64)> = lagging
+    // The record at each lagging committed offset (remembered by the client).
+    let wanted: Vec<FetchPosition> = lagging
         .iter()
-        .map(|c| (c.topic.clone(), c.partition, c.offset))
-        .collect();
-    let times: Vec<_> = futures::stream::iter(wanted)
-        .map(|(topic, partition, offset)| async move {
-            client.timestamp_at(&topic, partition, offset).await
+        .map(|c| FetchPosition {
+            topic: c.topic.clone(),
+            partition: c.partition,
+            offset: c.offset,
         })
-        .buffered(TIMES_AT_ONCE)
-        .collect()
+        .collect();
+    let times = client
+        .timestamps_at(&wanted, Isolation::ReadCommitted)
         .await;
     let exact_times = lagging
         .iter()
         .zip(times)
-        .filter_map(|(c, t)| Some(((c.topic.clone(), c.partition), t.ok().flatten()?)))
+        .filter_map(|(c, t)| Some(((c.topic.clone(), c.partition), t?)))
         .collect();
     let share_starts = share_starts
         .into_iter()

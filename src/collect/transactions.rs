@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::kafka::{KafkaClient, Result};
+use crate::kafka::records::Isolation;
+use crate::kafka::{FetchPosition, KafkaClient, Result};
 
 /// An open transaction on a partition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,24 +144,40 @@ pub async fn unstable(
     }
     let held: Vec<(String, i32)> = out.iter().map(|u| (u.topic.clone(), u.partition)).collect();
     let producers = client.describe_producers(&held).await?;
-    for u in &mut out {
+    let mut opened: Vec<(usize, OpenTransaction)> = Vec::new();
+    for (i, u) in out.iter().enumerate() {
         for p in producers
             .iter()
             .filter(|p| p.topic == u.topic && p.partition == u.partition)
         {
             if let Some(start) = p.open_transaction_from {
-                let since_ms = client
-                    .uncommitted_timestamp_at(&u.topic, u.partition, start)
-                    .await
-                    .ok()
-                    .flatten();
-                u.open_transactions.push(OpenTransaction {
-                    producer_id: p.producer_id,
-                    start_offset: start,
-                    since_ms,
-                });
+                opened.push((
+                    i,
+                    OpenTransaction {
+                        producer_id: p.producer_id,
+                        start_offset: start,
+                        since_ms: None,
+                    },
+                ));
             }
         }
+    }
+    // When each transaction began: its first record, read uncommitted (a committed read
+    // cannot see it yet).
+    let firsts: Vec<FetchPosition> = opened
+        .iter()
+        .map(|(i, t)| FetchPosition {
+            topic: out[*i].topic.clone(),
+            partition: out[*i].partition,
+            offset: t.start_offset,
+        })
+        .collect();
+    let since = client
+        .timestamps_at(&firsts, Isolation::ReadUncommitted)
+        .await;
+    for ((i, mut transaction), since_ms) in opened.into_iter().zip(since) {
+        transaction.since_ms = since_ms;
+        out[i].open_transactions.push(transaction);
     }
     Ok(out)
 }

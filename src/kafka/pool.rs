@@ -14,11 +14,13 @@ use super::error::Result;
 
 /// Which connection to a broker a request rides on. A broker answers one connection's
 /// requests in order, so a fetch that long-polls an idle topic holds up whatever is sent
-/// behind it on that connection: admin requests have their own lane, and each reader its own
-/// fetch lane (a [`FetchLane`] lease).
+/// behind it on that connection: admin requests have their own lane, each reader its own
+/// fetch lane (a [`FetchLane`] lease), and the fetches that never wait (reading the timestamp
+/// at an offset) share one lane, so thousands of them open no more connections than one does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lane {
     Admin,
+    Lookup,
     Fetch(u32),
 }
 
@@ -170,6 +172,7 @@ mod tests {
         let b = pool.fetch_lane();
         assert_ne!(a.lane(), b.lane());
         assert_ne!(a.lane(), Lane::Admin);
+        assert_ne!(a.lane(), Lane::Lookup);
         let a_lane = a.lane();
         drop(a);
         let c = pool.fetch_lane();

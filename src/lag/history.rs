@@ -6,7 +6,8 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
-/// Points kept per partition: ten minutes at one a second.
+/// Points kept per partition: ten minutes at one a second of a partition that moves every
+/// second; a stretch where it stood still is kept as its two ends.
 pub const POINTS: usize = 600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,16 @@ impl WatermarkHistory {
         }
         if self.points.back().is_none_or(|last| last.at_ms <= at_ms) {
             if self.points.back().is_some_and(|last| *last == point) {
+                return;
+            }
+            // A high watermark that stood still is a flat stretch: its two ends say all the
+            // points between them would (an idle partition keeps two points, not six hundred).
+            let n = self.points.len();
+            if n >= 2
+                && self.points[n - 1].high_watermark == high_watermark
+                && self.points[n - 2].high_watermark == high_watermark
+            {
+                self.points[n - 1].at_ms = at_ms;
                 return;
             }
             self.points.push_back(point);
@@ -218,6 +229,25 @@ mod tests {
         let h = history(&[(0, 100), (10_000, 100), (11_000, 200), (60_000, 200)]);
         let (at, _) = h.produce_time(150).unwrap();
         assert!((10_000..=11_000).contains(&at), "{at}");
+    }
+
+    #[test]
+    fn a_flat_stretch_is_kept_as_its_two_ends_and_reads_the_same() {
+        let mut h = history(&[(0, 100)]);
+        for t in 1..=1_000 {
+            h.push(t * 1_000, 100);
+        }
+        h.push(1_001_000, 150);
+        assert_eq!(h.points.len(), 3, "{:?}", h.points);
+        assert_eq!(h.high_watermark_at(500_000), Some(100));
+        assert_eq!(h.high_watermark_at(1_000_500), Some(125));
+        assert_eq!(
+            h.produce_time(120),
+            Some((1_000_400, TimeQuality::Interpolated)),
+            "produced after the stretch, not smeared over it"
+        );
+        assert_eq!(h.since(999_500).collect::<Vec<_>>(), vec![100, 150]);
+        assert_eq!(h.since(1_000_001).collect::<Vec<_>>(), vec![150]);
     }
 
     #[test]

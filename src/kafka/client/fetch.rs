@@ -1,7 +1,7 @@
 //! Reading records: Fetch through kafka-protocol, one request per leader, decoded by kview's own
 //! record decoder (`records.rs`), which keeps null header values and repeated header names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -62,6 +62,9 @@ impl PartitionFetch {
 
 /// Error codes after which a fetch or produce should look the leader up again.
 const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
+/// Offsets whose timestamps one look-up asks for at most: with 64 KiB a partition, a response
+/// of at most a few megabytes.
+pub const LOOKUPS_A_REQUEST: usize = 64;
 /// Record timestamps remembered by (topic, partition, offset) before the memory is cleared.
 const TIMESTAMP_CACHE: usize = 100_000;
 
@@ -81,6 +84,18 @@ impl KafkaClient {
     pub async fn fetch(
         &self,
         lane: &FetchLane,
+        positions: &[FetchPosition],
+        max_wait: Duration,
+        partition_max_bytes: i32,
+        isolation: Isolation,
+    ) -> Result<Vec<PartitionFetch>> {
+        self.fetch_on(lane.lane(), positions, max_wait, partition_max_bytes, isolation)
+            .await
+    }
+
+    async fn fetch_on(
+        &self,
+        lane: Lane,
         positions: &[FetchPosition],
         max_wait: Duration,
         partition_max_bytes: i32,
@@ -108,7 +123,7 @@ impl KafkaClient {
         }
         let fetches = by_leader.into_iter().map(|(leader, wanted)| async move {
             self.fetch_from(
-                lane.lane(),
+                lane,
                 leader,
                 &wanted,
                 max_wait,
@@ -248,83 +263,77 @@ impl KafkaClient {
         Ok(out)
     }
 
-    /// The timestamp of the record at `offset` read uncommitted: the first record of an open
-    /// transaction, which a committed read cannot see yet.
-    pub async fn uncommitted_timestamp_at(
+    /// The timestamp of the record at each offset (or the next one after it, if compacted
+    /// away); None where there is none or the fetch failed, and the lag in time falls back to
+    /// the watermark history. One fetch per leader for up to [`LOOKUPS_A_REQUEST`] offsets, on
+    /// the shared look-up lane. Read committed timestamps are remembered: a written record's
+    /// timestamp never changes, so a group that stays behind at the same offset costs one
+    /// look-up, not one per poll. Read uncommitted (the first record of an open transaction,
+    /// which a committed read cannot see yet) they are not: it may still be aborted.
+    pub async fn timestamps_at(
         &self,
-        topic: &str,
-        partition: i32,
-        offset: i64,
-    ) -> Result<Option<i64>> {
-        let position = FetchPosition {
-            topic: topic.to_owned(),
-            partition,
-            offset,
-        };
-        let lane = self.fetch_lane();
-        let mut results = self
-            .fetch(
-                &lane,
-                &[position],
-                Duration::ZERO,
-                64 * 1024,
-                Isolation::ReadUncommitted,
-            )
-            .await?;
-        match results.pop() {
-            Some(PartitionFetch { error: Some(e), .. }) => Err(e),
-            Some(r) => Ok(r.messages.first().map(|m| m.timestamp_ms)),
-            None => Ok(None),
-        }
-    }
-
-    /// The timestamp of the record at `offset` (or the next one after it, if compacted away).
-    pub async fn timestamp_at(
-        &self,
-        topic: &str,
-        partition: i32,
-        offset: i64,
-    ) -> Result<Option<i64>> {
-        let key = (topic.to_owned(), partition, offset);
-        if let Some(known) = self
-            .timestamps
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
+        wanted: &[FetchPosition],
+        isolation: Isolation,
+    ) -> Vec<Option<i64>> {
+        let remember = isolation == Isolation::ReadCommitted;
+        let mut found: Vec<Option<i64>> = vec![None; wanted.len()];
+        let mut unknown: Vec<usize> = Vec::new();
         {
-            return Ok(Some(*known));
-        }
-        let position = FetchPosition {
-            topic: topic.to_owned(),
-            partition,
-            offset,
-        };
-        let lane = self.fetch_lane();
-        let mut results = self
-            .fetch(
-                &lane,
-                &[position],
-                Duration::ZERO,
-                64 * 1024,
-                Isolation::ReadCommitted,
-            )
-            .await?;
-        let Some(mut result) = results.pop() else {
-            return Ok(None);
-        };
-        if let Some(e) = result.error.take() {
-            return Err(e);
-        }
-        let found = result.messages.first().map(|m| m.timestamp_ms);
-        if let Some(ts) = found {
-            // A written record's timestamp never changes: a group that stays behind at the same
-            // offset costs one fetch, not one per poll.
-            let mut cache = self.timestamps.lock().unwrap_or_else(|p| p.into_inner());
-            if cache.len() >= TIMESTAMP_CACHE {
-                cache.clear();
+            let cache = self.timestamps.lock().unwrap_or_else(|p| p.into_inner());
+            for (i, p) in wanted.iter().enumerate() {
+                match cache.get(&(p.topic.clone(), p.partition, p.offset)) {
+                    Some(known) if remember => found[i] = Some(*known),
+                    _ => unknown.push(i),
+                }
             }
-            cache.insert(key, ts);
         }
-        Ok(found)
+        for chunk in unknown.chunks(LOOKUPS_A_REQUEST) {
+            // A partition appears once in a fetch: the same partition at another offset waits
+            // for the next chunk.
+            let mut asked: HashMap<(&str, i32), usize> = HashMap::new();
+            let mut positions = Vec::with_capacity(chunk.len());
+            let mut later = Vec::new();
+            for &i in chunk {
+                let p = &wanted[i];
+                if asked.insert((p.topic.as_str(), p.partition), i).is_some() {
+                    later.push(i);
+                    continue;
+                }
+                positions.push(p.clone());
+            }
+            let Ok(results) = self
+                .fetch_on(Lane::Lookup, &positions, Duration::ZERO, 64 * 1024, isolation)
+                .await
+            else {
+                continue;
+            };
+            {
+                let mut cache = self.timestamps.lock().unwrap_or_else(|p| p.into_inner());
+                for r in results {
+                    let Some(&i) = asked.get(&(r.topic.as_str(), r.partition)) else {
+                        continue;
+                    };
+                    if r.error.is_some() {
+                        continue;
+                    }
+                    found[i] = r.messages.first().map(|m| m.timestamp_ms);
+                    if remember && let Some(ts) = found[i] {
+                        if cache.len() >= TIMESTAMP_CACHE {
+                            cache.clear();
+                        }
+                        let p = &wanted[i];
+                        cache.insert((p.topic.clone(), p.partition, p.offset), ts);
+                    }
+                }
+            }
+            if !later.is_empty() {
+                let rest: Vec<FetchPosition> = later.iter().map(|&i| wanted[i].clone()).collect();
+                let more = Box::pin(self.timestamps_at(&rest, isolation)).await;
+                for (i, ts) in later.into_iter().zip(more) {
+                    found[i] = ts;
+                }
+            }
+        }
+        found
     }
 }

@@ -110,7 +110,7 @@ pub struct KafkaClient {
     /// Leader broker by topic, then partition: looked up by `&str` for every partition of
     /// every watermark sample, so no key is allocated.
     leaders: RwLock<Leaders>,
-    /// Timestamps of records at offsets, once read (see `timestamp_at`).
+    /// Timestamps of records at offsets, once read (see `timestamps_at`).
     timestamps: std::sync::Mutex<HashMap<(String, i32, i64), i64>>,
     /// Group coordinators found so far, by group: forgotten when one says it no longer is.
     coordinators: std::sync::Mutex<HashMap<String, (i32, String)>>,
