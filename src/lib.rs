@@ -46,11 +46,31 @@ pub fn timeout(global: &cli::GlobalOpts) -> Result<Duration> {
 /// function, so the binary that calls it compiles none of kview's async code again (an async
 /// fn polled from another crate is compiled there too: 1.5 minutes of a release build).
 pub fn run_blocking(cli: Cli) -> Result<u8> {
+    if cli.command.is_none() {
+        keep_dashboard_heap_small();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
     runtime.block_on(run(cli))
+}
+
+/// The dashboard lives for hours and its memory is mostly short-lived: each watermark sample of
+/// a large cluster builds and drops megabytes. glibc gives each thread that meets contention an
+/// arena of its own and keeps freed memory at the top of each for reuse, so a dashboard with
+/// 20 MB live held 54 MB on 10,000 partitions. One arena, and freed memory above 256 KiB given
+/// back, held 35 MB (headless commands keep glibc's defaults: a consume's reader and writer
+/// allocate at full speed on two threads).
+fn keep_dashboard_heap_small() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called before any other thread
+    // exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 * 1024);
+        libc::mallopt(libc::M_TOP_PAD, 0);
+    }
 }
 
 pub async fn run(cli: Cli) -> Result<u8> {

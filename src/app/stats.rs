@@ -70,6 +70,8 @@ pub struct PartitionStats {
     pub history: Trend,
     /// The last sample did not answer for this partition: what is shown is from before.
     pub stale: bool,
+    /// The sample round that last named it (0: none yet).
+    round: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,6 +91,8 @@ pub struct Stats {
     pub total_messages: i64,
     pub cluster_rate: f64,
     pub cluster_history: Trend,
+    /// Sample rounds folded in so far.
+    round: u64,
 }
 
 impl Stats {
@@ -102,44 +106,73 @@ impl Stats {
         marks: Vec<((String, i32), Watermarks)>,
         missing: Vec<(String, i32)>,
     ) {
-        let mut partitions = HashMap::with_capacity(marks.len() + missing.len());
-        let mut topics: HashMap<String, TopicStats> = HashMap::new();
-        for (key, now) in marks {
-            let previous = self.partitions.remove(&key);
-            let rate = match &previous {
-                // Over the time since this partition's own last sample, which may be older
-                // than the last round when it was stale. A shrinking high watermark is a
-                // recreated topic, not negative traffic.
-                Some(prev) if at_ms > prev.at_ms => {
-                    (now.high - prev.marks.high).max(0) as f64
-                        / ((at_ms - prev.at_ms) as f64 / 1000.0)
+        // Updated in place: this runs for every partition of the cluster each sample, and
+        // rebuilding the map moved and rehashed all of them.
+        self.round += 1;
+        let round = self.round;
+        let mut topics: HashMap<String, TopicStats> = HashMap::with_capacity(self.topics.len());
+        let mut last_topic: Option<(String, TopicStats)> = None;
+        let mut add =
+            |topics: &mut HashMap<String, TopicStats>, topic: &str, stats: &PartitionStats| {
+                // A topic's partitions come one after another: sum them before one look-up.
+                match &mut last_topic {
+                    Some((name, sum)) if name == topic => {
+                        sum.messages += stats.marks.messages();
+                        sum.rate += stats.rate;
+                    }
+                    _ => {
+                        if let Some((name, sum)) = last_topic.take() {
+                            let t = topics.entry(name).or_default();
+                            t.messages += sum.messages;
+                            t.rate += sum.rate;
+                        }
+                        last_topic = Some((
+                            topic.to_owned(),
+                            TopicStats {
+                                messages: stats.marks.messages(),
+                                rate: stats.rate,
+                                ..TopicStats::default()
+                            },
+                        ));
+                    }
                 }
-                _ => 0.0,
             };
-            let mut stats = previous.unwrap_or_default();
-            stats.rate = rate;
+        for (key, now) in marks {
+            let stats = match self.partitions.get_mut(&key) {
+                Some(stats) => stats,
+                None => self.partitions.entry(key.clone()).or_default(),
+            };
+            // Over the time since this partition's own last sample, which may be older than
+            // the last round when it was stale. A shrinking high watermark is a recreated
+            // topic, not negative traffic.
+            stats.rate = if stats.round > 0 && at_ms > stats.at_ms {
+                (now.high - stats.marks.high).max(0) as f64
+                    / ((at_ms - stats.at_ms) as f64 / 1000.0)
+            } else {
+                0.0
+            };
             stats.marks = now;
             stats.at_ms = at_ms;
             stats.stale = false;
+            stats.round = round;
             stats.history.push(stats.rate.round() as u64);
-            let topic = match topics.get_mut(&key.0) {
-                Some(t) => t,
-                None => topics.entry(key.0.clone()).or_default(),
-            };
-            topic.messages += now.messages();
-            topic.rate += stats.rate;
-            partitions.insert(key, stats);
+            add(&mut topics, &key.0, stats);
         }
         for key in missing {
-            let Some(mut stats) = self.partitions.remove(&key) else {
+            let Some(stats) = self.partitions.get_mut(&key) else {
                 continue;
             };
             stats.stale = true;
-            let topic = topics.entry(key.0.clone()).or_default();
-            topic.messages += stats.marks.messages();
-            topic.rate += stats.rate;
-            partitions.insert(key, stats);
+            stats.round = round;
+            add(&mut topics, &key.0, stats);
         }
+        if let Some((name, sum)) = last_topic {
+            let t = topics.entry(name).or_default();
+            t.messages += sum.messages;
+            t.rate += sum.rate;
+        }
+        // Partitions in neither list (deleted topics) are forgotten.
+        self.partitions.retain(|_, stats| stats.round == round);
         for (name, topic) in topics.iter_mut() {
             let mut history = self
                 .topics
@@ -149,7 +182,6 @@ impl Stats {
             history.push(topic.rate.round() as u64);
             topic.history = history;
         }
-        self.partitions = partitions;
         let own = || {
             topics
                 .iter()
@@ -258,7 +290,11 @@ mod tests {
             idle.push(0);
         }
         assert_eq!(idle.len(), HISTORY);
-        assert_eq!(idle.values.capacity(), 0, "an idle series allocates nothing");
+        assert_eq!(
+            idle.values.capacity(),
+            0,
+            "an idle series allocates nothing"
+        );
         // A burst that scrolled out leaves nothing allocated behind it.
         let mut burst = Trend::default();
         burst.push(9);

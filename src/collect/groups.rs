@@ -5,8 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use crate::kafka::commits::recent_commits;
 use crate::kafka::records::Isolation;
 use crate::kafka::{
-    CommittedOffset, FetchPosition, GroupDescription, GroupKind, GroupListing, KafkaClient, KafkaError, Result,
-    ShareStartOffset,
+    CommittedOffset, FetchPosition, GroupDescription, GroupKind, GroupListing, KafkaClient,
+    KafkaError, Result, ShareStartOffset,
 };
 use crate::lag::reset::{self, ResetPlan, ResetTarget};
 use crate::lag::status::Rules;

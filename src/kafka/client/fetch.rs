@@ -89,8 +89,14 @@ impl KafkaClient {
         partition_max_bytes: i32,
         isolation: Isolation,
     ) -> Result<Vec<PartitionFetch>> {
-        self.fetch_on(lane.lane(), positions, max_wait, partition_max_bytes, isolation)
-            .await
+        self.fetch_on(
+            lane.lane(),
+            positions,
+            max_wait,
+            partition_max_bytes,
+            isolation,
+        )
+        .await
     }
 
     async fn fetch_on(
@@ -302,7 +308,13 @@ impl KafkaClient {
                 positions.push(p.clone());
             }
             let Ok(results) = self
-                .fetch_on(Lane::Lookup, &positions, Duration::ZERO, 64 * 1024, isolation)
+                .fetch_on(
+                    Lane::Lookup,
+                    &positions,
+                    Duration::ZERO,
+                    64 * 1024,
+                    isolation,
+                )
                 .await
             else {
                 continue;

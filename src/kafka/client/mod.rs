@@ -257,6 +257,26 @@ impl KafkaClient {
             .filter(|l| *l >= 0)
     }
 
+    /// `leader_of` for many partitions under one look at the map; a topic's partitions
+    /// usually come one after another.
+    fn leaders_of<'a>(&self, partitions: impl Iterator<Item = (&'a str, i32)>) -> Vec<Option<i32>> {
+        let leaders = self.leaders.read().unwrap_or_else(|p| p.into_inner());
+        let mut last: Option<(&str, Option<&HashMap<i32, i32>>)> = None;
+        partitions
+            .map(|(topic, partition)| {
+                let of_topic = match last {
+                    Some((name, known)) if name == topic => known,
+                    _ => {
+                        let known = leaders.get(topic);
+                        last = Some((topic, known));
+                        known
+                    }
+                };
+                of_topic?.get(&partition).copied().filter(|l| *l >= 0)
+            })
+            .collect()
+    }
+
     /// A fetch lane for one reader: its own connection to each broker it reads from.
     pub(crate) fn fetch_lane(&self) -> crate::kafka::pool::FetchLane {
         self.pool.fetch_lane()

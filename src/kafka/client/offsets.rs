@@ -29,14 +29,14 @@ const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
 
 /// One offset to look up: a partition and a ListOffsets timestamp (`LATEST`, `EARLIEST` or a
 /// time in Unix milliseconds).
-type Ask = (String, i32, i64);
+type Ask<'a> = (&'a str, i32, i64);
 
 impl KafkaClient {
     /// Low and high watermarks, one result per requested partition: two requests per leader.
     pub async fn watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<Watermarks>> {
         let asks: Vec<Ask> = partitions
             .iter()
-            .flat_map(|(t, p)| [(t.clone(), *p, EARLIEST), (t.clone(), *p, LATEST)])
+            .flat_map(|(t, p)| [(t.as_str(), *p, EARLIEST), (t.as_str(), *p, LATEST)])
             .collect();
         let mut answers = self.list_offsets(&asks).await.into_iter();
         partitions
@@ -57,7 +57,7 @@ impl KafkaClient {
     pub async fn stable_offsets(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
         let asks: Vec<Ask> = partitions
             .iter()
-            .map(|(t, p)| (t.clone(), *p, LATEST))
+            .map(|(t, p)| (t.as_str(), *p, LATEST))
             .collect();
         self.list_offsets_isolated(&asks, 1).await
     }
@@ -66,7 +66,7 @@ impl KafkaClient {
     pub async fn high_watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
         let asks: Vec<Ask> = partitions
             .iter()
-            .map(|(t, p)| (t.clone(), *p, LATEST))
+            .map(|(t, p)| (t.as_str(), *p, LATEST))
             .collect();
         self.list_offsets(&asks).await
     }
@@ -74,7 +74,11 @@ impl KafkaClient {
     /// For each (partition, Unix ms): the first offset whose timestamp is at or after the time,
     /// or the high watermark when there is none. Batched by leader like the watermarks.
     pub async fn offsets_for_times(&self, asks: &[(String, i32, i64)]) -> Vec<Result<i64>> {
-        let mut answers = self.list_offsets(asks).await;
+        let asked: Vec<Ask> = asks
+            .iter()
+            .map(|(t, p, at)| (t.as_str(), *p, *at))
+            .collect();
+        let mut answers = self.list_offsets(&asked).await;
         // Where no record is that late, the broker answers -1: the end of the log, then.
         let past_end: Vec<usize> = answers
             .iter()
@@ -85,7 +89,7 @@ impl KafkaClient {
         if !past_end.is_empty() {
             let latest: Vec<Ask> = past_end
                 .iter()
-                .map(|&i| (asks[i].0.clone(), asks[i].1, LATEST))
+                .map(|&i| (asks[i].0.as_str(), asks[i].1, LATEST))
                 .collect();
             for (i, high) in past_end.into_iter().zip(self.list_offsets(&latest).await) {
                 answers[i] = high;
@@ -111,13 +115,13 @@ impl KafkaClient {
     /// unknown); after a stale-leader answer or a broker that went away, metadata is asked again
     /// and the failed asks are tried again after a short pause (a leader being elected, a new
     /// topic's leaders taking over), for a few seconds at most.
-    async fn list_offsets(&self, asks: &[Ask]) -> Vec<Result<i64>> {
+    async fn list_offsets(&self, asks: &[Ask<'_>]) -> Vec<Result<i64>> {
         self.list_offsets_isolated(asks, 0).await
     }
 
     /// `list_offsets` with ListOffsets' isolation level (1: read committed, whose latest offset
     /// is the last stable offset).
-    async fn list_offsets_isolated(&self, asks: &[Ask], isolation: i8) -> Vec<Result<i64>> {
+    async fn list_offsets_isolated(&self, asks: &[Ask<'_>], isolation: i8) -> Vec<Result<i64>> {
         let mut answers: Vec<Option<Result<i64>>> = (0..asks.len()).map(|_| None).collect();
         let mut pauses = RetryPolicy::quick(LEADER_SETTLE).pauses();
         for attempt in 0.. {
@@ -143,15 +147,16 @@ impl KafkaClient {
             // n-th ask goes in round n.
             let mut by_leader: BTreeMap<i32, Vec<Vec<usize>>> = BTreeMap::new();
             let mut seen: HashMap<(&str, i32), usize> = HashMap::new();
-            for &i in &pending {
+            let leaders = self.leaders_of(pending.iter().map(|&i| (asks[i].0, asks[i].1)));
+            for (&i, leader) in pending.iter().zip(leaders) {
                 let (topic, partition, _) = &asks[i];
-                let Some(leader) = self.leader_of(topic, *partition) else {
+                let Some(leader) = leader else {
                     answers[i] = Some(Err(KafkaError::Client(format!(
                         "{topic}/{partition} has no leader"
                     ))));
                     continue;
                 };
-                let n = seen.entry((topic.as_str(), *partition)).or_default();
+                let n = seen.entry((*topic, *partition)).or_default();
                 let rounds = by_leader.entry(leader).or_default();
                 while rounds.len() <= *n {
                     rounds.push(Vec::new());
@@ -204,10 +209,14 @@ impl KafkaClient {
     }
 
     /// Makes sure the leader map covers the asks' partitions.
-    async fn know_leaders<'a>(&self, asks: impl Iterator<Item = &'a Ask>) -> Result<()> {
+    async fn know_leaders<'a>(&self, asks: impl Iterator<Item = &'a Ask<'a>>) -> Result<()> {
+        let asks: Vec<&Ask> = asks.collect();
+        let leaders = self.leaders_of(asks.iter().map(|(t, p, _)| (*t, *p)));
         let mut missing: Vec<String> = asks
-            .filter(|(t, p, _)| self.leader_of(t, *p).is_none())
-            .map(|(t, _, _)| t.clone())
+            .iter()
+            .zip(leaders)
+            .filter(|(_, leader)| leader.is_none())
+            .map(|((t, _, _), _)| t.to_string())
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -221,53 +230,60 @@ impl KafkaClient {
     async fn list_offsets_from(
         &self,
         leader: i32,
-        asks: &[Ask],
+        asks: &[Ask<'_>],
         round: &[usize],
         isolation: i8,
     ) -> Result<Vec<Result<i64>>> {
         let addr = self.broker_addr(leader)?;
-        let mut topics: BTreeMap<&str, Vec<ListOffsetsPartition>> = BTreeMap::new();
+        // A topic's asks are usually next to each other: the last topic is tried before the
+        // index (this runs for every partition of the cluster each sample).
+        let mut topics: Vec<ListOffsetsTopic> = Vec::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         for &i in round {
-            let (topic, partition, timestamp) = &asks[i];
-            topics.entry(topic).or_default().push(
+            let (topic, partition, timestamp) = asks[i];
+            let at = match topics.last() {
+                Some(last) if last.name.0.as_str() == topic => topics.len() - 1,
+                _ => *index.entry(topic).or_insert_with(|| {
+                    topics.push(
+                        ListOffsetsTopic::default()
+                            .with_name(TopicName(StrBytes::from_string(topic.to_owned()))),
+                    );
+                    topics.len() - 1
+                }),
+            };
+            topics[at].partitions.push(
                 ListOffsetsPartition::default()
-                    .with_partition_index(*partition)
+                    .with_partition_index(partition)
                     .with_current_leader_epoch(-1)
-                    .with_timestamp(*timestamp),
+                    .with_timestamp(timestamp),
             );
         }
         let request = ListOffsetsRequest::default()
             .with_replica_id(BrokerId(-1))
             .with_isolation_level(isolation)
-            .with_topics(
-                topics
-                    .into_iter()
-                    .map(|(name, partitions)| {
-                        ListOffsetsTopic::default()
-                            .with_name(TopicName(StrBytes::from_string(name.to_owned())))
-                            .with_partitions(partitions)
-                    })
-                    .collect(),
-            );
+            .with_topics(topics);
         let wait = self.settings().request_timeout;
         let (_, response) = self
             .pool
             .call(&addr, Lane::Admin, &request, None, wait)
             .await?;
-        let mut by_partition: HashMap<(String, i32), (i16, i64)> = HashMap::new();
-        for t in response.topics {
-            let name = t.name.0.to_string();
-            for p in t.partitions {
-                by_partition.insert((name.clone(), p.partition_index), (p.error_code, p.offset));
+        // Borrowed names: this runs for every partition of the cluster each sample.
+        let mut by_partition: HashMap<(&str, i32), (i16, i64)> = HashMap::new();
+        for t in &response.topics {
+            for p in &t.partitions {
+                by_partition.insert(
+                    (t.name.0.as_str(), p.partition_index),
+                    (p.error_code, p.offset),
+                );
             }
         }
         Ok(round
             .iter()
             .map(|&i| {
                 let (topic, partition, _) = &asks[i];
-                match by_partition.get(&(topic.clone(), *partition)) {
+                match by_partition.get(&(*topic, *partition)) {
                     Some((0, offset)) => Ok(*offset),
-                    Some((3, _)) => Err(KafkaError::UnknownTopic(topic.clone())),
+                    Some((3, _)) => Err(KafkaError::UnknownTopic(topic.to_string())),
                     Some((code, _)) => {
                         KafkaError::check(*code, None, || format!("offsets of {topic}/{partition}"))
                             .map_err(|e| {
