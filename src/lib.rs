@@ -16,6 +16,7 @@ pub mod human;
 pub mod kafka;
 pub mod lag;
 pub mod logging;
+pub mod maps;
 pub mod schema;
 pub mod ui;
 

@@ -2,7 +2,10 @@
 //! for the cluster, each with a bounded history for sparklines. Computed when a sample arrives,
 //! never while drawing.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// A fast hash: every partition of the cluster is looked up here each sample.
+use foldhash::{HashMap, HashMapExt};
 
 use crate::kafka::Watermarks;
 

@@ -6,6 +6,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 
+use crate::maps::named_mut;
+
 use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
 use super::status::{
     Evidence, GroupStatus, Observation, PartitionStatus, Rules, evaluate, group_status,
@@ -36,9 +38,11 @@ pub struct LagTracker {
     window: usize,
     rules: Rules,
     /// By topic, then partition: a sample of every partition each second is looked up by
-    /// `&str` without allocating a key.
-    watermarks: HashMap<String, HashMap<i32, WatermarkHistory>>,
-    commits: HashMap<(String, String, i32), VecDeque<Observation>>,
+    /// `&str` without allocating a key, with a fast hash.
+    watermarks: foldhash::HashMap<String, foldhash::HashMap<i32, WatermarkHistory>>,
+    /// Commit windows by group, topic and partition (looked up by borrowed names: every
+    /// partition of every group is read each poll).
+    commits: HashMap<String, HashMap<String, HashMap<i32, VecDeque<Observation>>>>,
 }
 
 impl Default for LagTracker {
@@ -139,7 +143,7 @@ impl LagTracker {
         LagTracker {
             window: window.max(2),
             rules: Rules::default(),
-            watermarks: HashMap::new(),
+            watermarks: Default::default(),
             commits: HashMap::new(),
         }
     }
@@ -186,9 +190,9 @@ impl LagTracker {
             self.watermark_history(&commit.topic, commit.partition)
                 .and_then(|h| h.high_watermark_at(commit.commit_ms))
         });
-        let window = self
-            .commits
-            .entry((commit.group.clone(), commit.topic.clone(), commit.partition))
+        let topics = named_mut(&mut self.commits, &commit.group);
+        let window = named_mut(topics, &commit.topic)
+            .entry(commit.partition)
             .or_default();
         if window
             .iter()
@@ -210,14 +214,15 @@ impl LagTracker {
 
     pub fn commits(&self, group: &str, topic: &str, partition: i32) -> Vec<Observation> {
         self.commits
-            .get(&(group.to_owned(), topic.to_owned(), partition))
+            .get(group)
+            .and_then(|topics| topics.get(topic)?.get(&partition))
             .map(|w| w.iter().copied().collect())
             .unwrap_or_default()
     }
 
     /// Forgets a group's windows (after an offset reset they describe another history).
     pub fn forget_group(&mut self, group: &str) {
-        self.commits.retain(|(g, _, _), _| g != group);
+        self.commits.remove(group);
     }
 
     pub fn report(&self, snapshot: &GroupSnapshot, now_ms: i64) -> GroupReport {
@@ -248,15 +253,16 @@ impl LagTracker {
                 }
             }
         }
+        let committed_at: HashMap<(&str, i32), i64> = snapshot
+            .committed
+            .iter()
+            .map(|c| ((c.topic.as_str(), c.partition), c.offset))
+            .collect();
         let mut partitions = Vec::with_capacity(keys.len());
         let (mut consume_sum, mut produce_sum, mut rates_known) = (0.0, 0.0, true);
         for (topic, partition) in keys {
             let key = (topic.clone(), partition);
-            let committed = snapshot
-                .committed
-                .iter()
-                .find(|c| c.topic == topic && c.partition == partition)
-                .map(|c| c.offset);
+            let committed = committed_at.get(&(topic.as_str(), partition)).copied();
             let high = snapshot.high_watermarks.get(&key).copied().unwrap_or(0);
             if *snapshot.kind == GroupKind::Share {
                 let start = snapshot

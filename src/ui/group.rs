@@ -156,7 +156,8 @@ fn commit_columns<'a>(
         let history = state
             .groups
             .partition_history
-            .get(&(report.group.clone(), p.topic.clone(), p.partition))
+            .get(&report.group)
+            .and_then(|topics| topics.get(&p.topic)?.get(&p.partition))
             .map(|s| s.last(spark_width))
             .unwrap_or_default();
         let lag_time = match (p.lag_ms, p.lag_time_quality) {

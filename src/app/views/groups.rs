@@ -8,6 +8,7 @@ use super::super::list::ListSelection;
 use super::super::prompt::{self, PromptKind};
 use super::super::state::State;
 use super::super::stats::Trend;
+use crate::maps::named_mut;
 use super::View;
 use super::group::GroupView;
 use crate::collect::groups::OwnedGroupSnapshot;
@@ -31,8 +32,9 @@ pub struct GroupsView {
     pub reports: HashMap<String, GroupReport>,
     /// Total lag per group, one point per poll.
     pub lag_history: HashMap<String, Trend>,
-    /// Lag per group partition, one point per poll.
-    pub partition_history: HashMap<(String, String, i32), Trend>,
+    /// Lag per group partition, one point per poll: by group, then topic (looked up by
+    /// borrowed names: every committed partition of every group is updated each poll).
+    pub partition_history: HashMap<String, HashMap<String, HashMap<i32, Trend>>>,
     /// A first poll has answered (until then "loading", after it "no groups").
     pub loaded: bool,
 }
@@ -66,10 +68,11 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroup
                 .or_default()
                 .push(lag.max(0) as u64);
         }
+        let topics = named_mut(&mut view.partition_history, &report.group);
         for p in &report.partitions {
             if let Some(lag) = p.lag {
-                view.partition_history
-                    .entry((report.group.clone(), p.topic.clone(), p.partition))
+                named_mut(topics, &p.topic)
+                    .entry(p.partition)
                     .or_default()
                     .push(lag.max(0) as u64);
             }
@@ -77,8 +80,7 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroup
         reports.insert(report.group.clone(), report);
     }
     view.lag_history.retain(|g, _| reports.contains_key(g));
-    view.partition_history
-        .retain(|(g, _, _), _| reports.contains_key(g));
+    view.partition_history.retain(|g, _| reports.contains_key(g));
     view.reports = reports;
     view.loaded = true;
     refresh_order(state);

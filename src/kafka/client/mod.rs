@@ -101,7 +101,8 @@ impl KafkaError {
     }
 }
 
-type Leaders = HashMap<String, HashMap<i32, i32>>;
+/// Looked up for every partition of the cluster each watermark sample: a fast hash.
+type Leaders = foldhash::HashMap<String, foldhash::HashMap<i32, i32>>;
 
 pub struct KafkaClient {
     bootstrap: Vec<String>,
@@ -261,7 +262,7 @@ impl KafkaClient {
     /// usually come one after another.
     fn leaders_of<'a>(&self, partitions: impl Iterator<Item = (&'a str, i32)>) -> Vec<Option<i32>> {
         let leaders = self.leaders.read().unwrap_or_else(|p| p.into_inner());
-        let mut last: Option<(&str, Option<&HashMap<i32, i32>>)> = None;
+        let mut last: Option<(&str, Option<&foldhash::HashMap<i32, i32>>)> = None;
         partitions
             .map(|(topic, partition)| {
                 let of_topic = match last {

@@ -4,7 +4,9 @@
 //! watermark sample — 20,000 a second on a cluster of 10,000 partitions. One request per leader
 //! carries them all, so a sample costs two requests per broker whatever the partition count.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use futures::future::join_all;
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
@@ -146,7 +148,7 @@ impl KafkaClient {
             // By leader, then in rounds: a partition appears at most once per request, so its
             // n-th ask goes in round n.
             let mut by_leader: BTreeMap<i32, Vec<Vec<usize>>> = BTreeMap::new();
-            let mut seen: HashMap<(&str, i32), usize> = HashMap::new();
+            let mut seen: HashMap<(&str, i32), usize> = HashMap::with_capacity(pending.len());
             let leaders = self.leaders_of(pending.iter().map(|&i| (asks[i].0, asks[i].1)));
             for (&i, leader) in pending.iter().zip(leaders) {
                 let (topic, partition, _) = &asks[i];
@@ -268,7 +270,7 @@ impl KafkaClient {
             .call(&addr, Lane::Admin, &request, None, wait)
             .await?;
         // Borrowed names: this runs for every partition of the cluster each sample.
-        let mut by_partition: HashMap<(&str, i32), (i16, i64)> = HashMap::new();
+        let mut by_partition: HashMap<(&str, i32), (i16, i64)> = HashMap::with_capacity(round.len());
         for t in &response.topics {
             for p in &t.partitions {
                 by_partition.insert(
