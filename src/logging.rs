@@ -23,10 +23,16 @@ pub fn init_headless(log_file: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
+/// Log lines the dashboard's panel keeps.
+const PANEL_LINES: usize = 2_000;
+
 pub fn init_dashboard(log_file: Option<&Path>) -> Result<()> {
     tui_logger::init_logger(tui_logger::LevelFilter::Info)
         .map_err(|e| anyhow::anyhow!("cannot start the log panel: {e}"))?;
     tui_logger::set_default_level(tui_logger::LevelFilter::Info);
+    // The panel shows recent events; its default of 10,000 kept 1.5 MB (a `--log-file` keeps
+    // everything).
+    tui_logger::set_buffer_depth(PANEL_LINES);
     // rskafka logs expected conditions (a deleted topic) as errors; kview reports what matters.
     let panel = tui_logger::TuiTracingSubscriberLayer
         .with_filter(EnvFilter::new("kview=info,rskafka=off,warn"));
