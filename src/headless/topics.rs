@@ -62,9 +62,13 @@ fn or_unknown(v: Option<i64>) -> String {
 pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Write) -> Result<()> {
     let meta = client.metadata(None).await?;
     let topics: Vec<&TopicInfo> = meta.topics.iter().filter(|t| all || !t.internal).collect();
-    let marks = marks_of(client, &topics).await?;
+    // Sizes are asked beside the watermarks, not after them.
+    let (marks, replicas) = tokio::join!(
+        marks_of(client, &topics),
+        client.replica_sizes_on(&meta.brokers)
+    );
+    let marks = marks?;
     let mut sizes: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-    let replicas = client.replica_sizes().await.unwrap_or_default();
     for r in &replicas {
         *sizes.entry(r.topic.as_str()).or_default() += r.bytes;
     }

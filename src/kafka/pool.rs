@@ -16,11 +16,15 @@ use super::error::Result;
 /// requests in order, so a fetch that long-polls an idle topic holds up whatever is sent
 /// behind it on that connection: admin requests have their own lane, each reader its own
 /// fetch lane (a [`FetchLane`] lease), and the fetches that never wait (reading the timestamp
-/// at an offset) share one lane, so thousands of them open no more connections than one does.
+/// at an offset) share one lane, so thousands of them open no more connections than one does;
+/// ListOffsets sends a second round (low watermarks beside high) on it too. Replica sizes
+/// (DescribeLogDirs, every partition a broker holds) are slow to answer on a large cluster and
+/// have a lane of their own, so they hold up neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lane {
     Admin,
     Lookup,
+    Sizes,
     Fetch(u32),
 }
 

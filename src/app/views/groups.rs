@@ -8,11 +8,11 @@ use super::super::list::ListSelection;
 use super::super::prompt::{self, PromptKind};
 use super::super::state::State;
 use super::super::stats::Trend;
-use crate::maps::named_mut;
 use super::View;
 use super::group::GroupView;
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::lag::tracker::GroupReport;
+use crate::maps::named_mut;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GroupSort {
@@ -80,7 +80,8 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroup
         reports.insert(report.group.clone(), report);
     }
     view.lag_history.retain(|g, _| reports.contains_key(g));
-    view.partition_history.retain(|g, _| reports.contains_key(g));
+    view.partition_history
+        .retain(|g, _| reports.contains_key(g));
     view.reports = reports;
     view.loaded = true;
     refresh_order(state);

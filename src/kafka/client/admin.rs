@@ -218,14 +218,19 @@ impl KafkaClient {
     /// Size on disk of every replica, asking every broker; brokers that fail are skipped.
     pub async fn replica_sizes(&self) -> Result<Vec<ReplicaSize>> {
         let meta = self.metadata(Some(&[])).await?;
+        Ok(self.replica_sizes_on(&meta.brokers).await)
+    }
+
+    /// `replica_sizes` of brokers already known (from metadata just read).
+    pub async fn replica_sizes_on(&self, brokers: &[BrokerInfo]) -> Vec<ReplicaSize> {
         let request = DescribeLogDirsRequest::default().with_topics(None);
-        let answers = join_all(meta.brokers.iter().map(|b| {
+        let answers = join_all(brokers.iter().map(|b| {
             let request = &request;
             async move {
                 (
                     b.id,
                     self.pool
-                        .call(&b.addr(), Lane::Admin, request, None, Duration::ZERO)
+                        .call(&b.addr(), Lane::Sizes, request, None, Duration::ZERO)
                         .await,
                 )
             }
@@ -247,7 +252,7 @@ impl KafkaClient {
                 }
             }
         }
-        Ok(out)
+        out
     }
 
     /// Sets a topic's config key (`Some(value)`) or removes the topic's own value so the

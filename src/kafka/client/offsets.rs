@@ -166,15 +166,21 @@ impl KafkaClient {
                 rounds[*n].push(i);
                 *n += 1;
             }
+            // A leader's rounds go out together on two connections (a broker answers one
+            // connection's requests in turn): low and high watermarks in the time of one.
             let requests = by_leader.into_iter().map(|(leader, rounds)| async move {
-                let mut out = Vec::new();
-                for round in rounds {
+                join_all(rounds.into_iter().enumerate().map(|(n, round)| async move {
+                    let lane = if n % 2 == 0 {
+                        Lane::Admin
+                    } else {
+                        Lane::Lookup
+                    };
                     let result = self
-                        .list_offsets_from(leader, asks, &round, isolation)
+                        .list_offsets_from(lane, leader, asks, &round, isolation)
                         .await;
-                    out.push((round, result));
-                }
-                out
+                    (round, result)
+                }))
+                .await
             });
             let mut stale = false;
             for per_leader in join_all(requests).await {
@@ -231,6 +237,7 @@ impl KafkaClient {
     /// One ListOffsets to one leader; an answer per ask of the round, in its order.
     async fn list_offsets_from(
         &self,
+        lane: Lane,
         leader: i32,
         asks: &[Ask<'_>],
         round: &[usize],
@@ -265,12 +272,10 @@ impl KafkaClient {
             .with_isolation_level(isolation)
             .with_topics(topics);
         let wait = self.settings().request_timeout;
-        let (_, response) = self
-            .pool
-            .call(&addr, Lane::Admin, &request, None, wait)
-            .await?;
+        let (_, response) = self.pool.call(&addr, lane, &request, None, wait).await?;
         // Borrowed names: this runs for every partition of the cluster each sample.
-        let mut by_partition: HashMap<(&str, i32), (i16, i64)> = HashMap::with_capacity(round.len());
+        let mut by_partition: HashMap<(&str, i32), (i16, i64)> =
+            HashMap::with_capacity(round.len());
         for t in &response.topics {
             for p in &t.partitions {
                 by_partition.insert(
