@@ -6,6 +6,10 @@ use kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
 
 use super::{AbortedTransaction, Header, Marker, Message, TimestampType, TxnMark};
 
+/// The smallest record a batch can hold (length, attributes, three varints, two empty
+/// fields and no headers): seven bytes.
+const MIN_RECORD_BYTES: usize = 7;
+
 /// What a read-committed reader drops, done as Kafka's Java consumer does it (CompletedFetch):
 /// the fetch's aborted transactions by first offset; before each batch of a producer, those
 /// that started at or before its last offset make the producer aborted; a transactional batch
@@ -168,6 +172,8 @@ pub fn decode_batches(
             producer_id,
             txn,
         };
+        // The count is the batch's own claim: bounded by what its bytes could hold at all.
+        out.reserve((record_count.max(0) as usize).min(records.len() / MIN_RECORD_BYTES));
         for _ in 0..record_count.max(0) {
             let message = ctx.decode_record(&mut records)?;
             if message.offset >= min_offset {

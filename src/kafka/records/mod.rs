@@ -158,6 +158,40 @@ pub struct Message {
     pub txn: TxnMark,
 }
 
+/// Copies the messages' bytes out of the fetch response they point into, into one buffer of
+/// their own. Records kept long (the message browser's ring) otherwise keep the whole response
+/// alive, and the connection reads the next response into fresh memory instead of reusing its
+/// buffer.
+pub fn detach(messages: &mut [Message]) {
+    fn fields(m: &mut Message) -> impl Iterator<Item = &mut Bytes> {
+        let (key, value, headers) = (&mut m.key, &mut m.value, &mut m.headers);
+        key.iter_mut().chain(value.iter_mut()).chain(
+            headers
+                .iter_mut()
+                .flat_map(|h| std::iter::once(&mut h.name).chain(h.value.iter_mut())),
+        )
+    }
+    let mut total = 0;
+    for m in messages.iter_mut() {
+        total += fields(m).map(|b| b.len()).sum::<usize>();
+    }
+    let mut own = bytes::BytesMut::with_capacity(total);
+    for m in messages.iter_mut() {
+        for b in fields(m) {
+            own.extend_from_slice(b);
+        }
+    }
+    let own = own.freeze();
+    let mut at = 0;
+    for m in messages.iter_mut() {
+        for b in fields(m) {
+            let len = b.len();
+            *b = own.slice(at..at + len);
+            at += len;
+        }
+    }
+}
+
 /// An aborted transaction the broker lists in a read-committed fetch: its producer, and the
 /// offset of its first record in the partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,5 +224,57 @@ impl Message {
     /// Bytes of key, value and headers: what the record costs in memory, roughly.
     pub fn payload_size(&self) -> usize {
         payload_size(self.key.as_ref(), self.value.as_ref(), &self.headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detached_messages_keep_their_bytes_and_let_the_response_go() {
+        let response = Bytes::copy_from_slice(b"key-avalue-aname-hvalue-h");
+        let message = |key: Option<Bytes>, value: Option<Bytes>, headers: Vec<Header>| Message {
+            partition: 0,
+            offset: 0,
+            timestamp_ms: 0,
+            timestamp_type: TimestampType::CreateTime,
+            key,
+            value,
+            headers,
+            producer_id: -1,
+            txn: TxnMark::None,
+        };
+        let mut messages = vec![
+            message(
+                Some(response.slice(0..5)),
+                Some(response.slice(5..12)),
+                vec![Header {
+                    name: response.slice(12..18),
+                    value: Some(response.slice(18..25)),
+                }],
+            ),
+            message(None, Some(response.slice(5..12)), vec![]),
+        ];
+        let range = response.as_ptr() as usize..response.as_ptr() as usize + response.len();
+        detach(&mut messages);
+        assert_eq!(messages[0].key.as_deref(), Some(&b"key-a"[..]));
+        assert_eq!(messages[0].value.as_deref(), Some(&b"value-a"[..]));
+        assert_eq!(&messages[0].headers[0].name[..], b"name-h");
+        assert_eq!(
+            messages[0].headers[0].value.as_deref(),
+            Some(&b"value-h"[..])
+        );
+        assert_eq!(messages[1].key, None);
+        assert_eq!(messages[1].value.as_deref(), Some(&b"value-a"[..]));
+        let points_into_response = |b: &Bytes| range.contains(&(b.as_ptr() as usize));
+        for m in &messages {
+            assert!(!m.value.iter().any(points_into_response));
+            assert!(!m.key.iter().any(points_into_response));
+        }
+        assert!(
+            response.is_unique(),
+            "nothing points into the response any more"
+        );
     }
 }
