@@ -329,8 +329,11 @@ impl MessagesView {
         self.time_zone = offset;
         // A fetch answers for every partition at once; across partitions, time is the order a
         // reader expects (a live tail's new records land at the bottom).
-        if self.partition.is_none() {
-            messages.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
+        // A followed firehose arrives already sorted (cut to its newest): checked, not sorted
+        // again.
+        let order = |m: &Message| (m.timestamp_ms, m.partition, m.offset);
+        if self.partition.is_none() && !messages.is_sorted_by_key(order) {
+            messages.sort_by_key(order);
         }
         // What the ring could not keep anyway is never formatted.
         let excess = messages.len().saturating_sub(RING_RECORDS);
