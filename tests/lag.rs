@@ -6,6 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
+use kview::kafka::records::Isolation;
+use kview::kafka::{Compression, FetchPosition, ProduceRecord};
 use serde_json::Value;
 
 fn produce(b: &str, topic: &str, n: usize) {
@@ -565,4 +567,72 @@ fn lag_watch_into_a_pipe_writes_no_terminal_escapes() {
             }
         }
     }
+}
+
+/// The lag in time of every lagging committed offset comes from the record there: many groups
+/// on many partitions ask for thousands of them (a connection each, once), so they go one
+/// fetch per leader and are remembered.
+#[tokio::test(flavor = "multi_thread")]
+async fn timestamps_at_offsets_cost_a_fetch_per_leader_and_are_remembered() {
+    let c = cluster();
+    let topic = unique("stamps");
+    let _topic = create_topic(c, &topic, 30, 1);
+    let client = client(c).await;
+    let stamp = |p: i32, i: i64| 1_700_000_000_000 + p as i64 * 1_000 + i;
+    let parts: Vec<(i32, Vec<ProduceRecord>)> = (0..30)
+        .map(|p| {
+            let records = (0..3)
+                .map(|i| ProduceRecord {
+                    timestamp_ms: stamp(p, i),
+                    ..ProduceRecord::value(format!("{p}-{i}"))
+                })
+                .collect();
+            (p, records)
+        })
+        .collect();
+    let written = client
+        .produce_partitions(&topic, parts, Compression::None)
+        .await;
+    assert!(written.iter().all(|w| w.error.is_none()), "{written:?}");
+    // Each partition twice (offsets 0 and 2): a partition appears once a fetch, so twice is
+    // two rounds.
+    let wanted: Vec<FetchPosition> = (0..30)
+        .flat_map(|p| {
+            [0, 2].map(|offset| FetchPosition {
+                topic: topic.clone(),
+                partition: p,
+                offset,
+            })
+        })
+        .collect();
+    let before = client.requests_sent();
+    let stamps = client
+        .timestamps_at(&wanted, Isolation::ReadCommitted)
+        .await;
+    let sent = client.requests_sent() - before;
+    let expected: Vec<Option<i64>> = wanted
+        .iter()
+        .map(|w| Some(stamp(w.partition, w.offset)))
+        .collect();
+    assert_eq!(stamps, expected);
+    assert!(
+        sent <= 2 * 3,
+        "60 offsets of 30 partitions on 3 brokers: two rounds of a fetch per leader; sent {sent}"
+    );
+    let before = client.requests_sent();
+    let again = client
+        .timestamps_at(&wanted, Isolation::ReadCommitted)
+        .await;
+    assert_eq!(again, expected);
+    assert_eq!(client.requests_sent() - before, 0, "remembered, not asked again");
+    // Past the end there is no record: unknown, not a time.
+    let past = [FetchPosition {
+        topic: topic.clone(),
+        partition: 0,
+        offset: 3,
+    }];
+    assert_eq!(
+        client.timestamps_at(&past, Isolation::ReadCommitted).await,
+        vec![None]
+    );
 }

@@ -64,7 +64,7 @@ impl PartitionFetch {
 const STALE_LEADER_CODES: [i16; 5] = [3, 5, 6, 74, 76];
 /// Offsets whose timestamps one look-up asks for at most: with 64 KiB a partition, a response
 /// of at most a few megabytes.
-pub const LOOKUPS_A_REQUEST: usize = 64;
+const LOOKUPS_A_REQUEST: usize = 64;
 /// Record timestamps remembered by (topic, partition, offset) before the memory is cleared.
 const TIMESTAMP_CACHE: usize = 100_000;
 
@@ -271,7 +271,7 @@ impl KafkaClient {
 
     /// The timestamp of the record at each offset (or the next one after it, if compacted
     /// away); None where there is none or the fetch failed, and the lag in time falls back to
-    /// the watermark history. One fetch per leader for up to [`LOOKUPS_A_REQUEST`] offsets, on
+    /// the watermark history. One fetch per leader for up to `LOOKUPS_A_REQUEST` offsets, on
     /// the shared look-up lane. Read committed timestamps are remembered: a written record's
     /// timestamp never changes, so a group that stays behind at the same offset costs one
     /// look-up, not one per poll. Read uncommitted (the first record of an open transaction,
