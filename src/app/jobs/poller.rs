@@ -233,7 +233,8 @@ async fn poll_metadata(
             // Where open transactions hold the last stable offset below the high watermark,
             // as often as groups are polled: one ListOffsets per leader.
             let held: Option<Vec<((String, i32), i64)>> = if stable_due {
-                let keys: Vec<(String, i32)> = marks.iter().map(|(k, _)| k.clone()).collect();
+                let keys: Vec<(&str, i32)> =
+                    marks.iter().map(|((t, p), _)| (t.as_str(), *p)).collect();
                 let stable = client.stable_offsets(&keys).await;
                 Some(
                     marks

@@ -56,10 +56,15 @@ impl KafkaClient {
 
     /// Last stable offsets (ListOffsets read committed): below each, every transaction has
     /// ended; equal to the high watermark where none is open. One request per leader.
-    pub async fn stable_offsets(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
+    /// Partitions are named by anything that reads as a topic name (the dashboard's poller
+    /// passes names it borrows from its last sample rather than copies of every one).
+    pub async fn stable_offsets<T: AsRef<str> + Sync>(
+        &self,
+        partitions: &[(T, i32)],
+    ) -> Vec<Result<i64>> {
         let asks: Vec<Ask> = partitions
             .iter()
-            .map(|(t, p)| (t.as_str(), *p, LATEST))
+            .map(|(t, p)| (t.as_ref(), *p, LATEST))
             .collect();
         self.list_offsets_isolated(&asks, 1).await
     }
