@@ -188,7 +188,9 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
     const LINES: usize = 600_000;
     const STEP: usize = 50_000;
 
-    // The input arrives in steps, so the leader stops while the producer is writing.
+    // The input arrives in steps, and the third waits until the leader has stopped: the
+    // producer meets the stopped leader however long stopping it takes (under load it took
+    // longer than the whole input, and the producer had finished before it went).
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("produce.log");
     let log_arg = log.to_str().unwrap();
@@ -206,9 +208,13 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
         true,
     );
     let mut stdin = producer.stdin.take().unwrap();
+    let (leader_stopped, wait_for_stop) = std::sync::mpsc::channel::<()>();
     let feeder = std::thread::spawn(move || {
         use std::io::Write;
         for step in 0..LINES / STEP {
+            if step == 2 {
+                wait_for_stop.recv().unwrap();
+            }
             let chunk: String = (step * STEP..(step + 1) * STEP)
                 .map(|i| format!("line-{i:07}\n"))
                 .collect();
@@ -230,6 +236,7 @@ fn produce_survives_its_leader_stopping_and_what_was_acknowledged_is_there_once_
     }
     let (_, _restart, survivors) = stop_leader(c, &topic);
     let stopped_after = acks.lock().unwrap().len();
+    leader_stopped.send(()).unwrap();
     feeder.join().unwrap();
 
     let Some((status, err)) = wait_exit(&mut producer, Duration::from_secs(120)) else {

@@ -301,11 +301,13 @@ impl KafkaClient {
             let mut later = Vec::new();
             for &i in chunk {
                 let p = &wanted[i];
-                if asked.insert((p.topic.as_str(), p.partition), i).is_some() {
-                    later.push(i);
-                    continue;
+                match asked.entry((p.topic.as_str(), p.partition)) {
+                    std::collections::hash_map::Entry::Occupied(_) => later.push(i),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(i);
+                        positions.push(p.clone());
+                    }
                 }
-                positions.push(p.clone());
             }
             let Ok(results) = self
                 .fetch_on(
