@@ -288,6 +288,38 @@ pub fn secure() -> &'static Secure {
             .expect("the secured broker's password file")
             .trim()
             .to_owned();
+        // alice's SCRAM credentials live in the store the user tests change: set both again
+        // from her password file (a run found her SCRAM-SHA-512 credential gone while PLAIN,
+        // read from the same file, still worked), as a super user over PLAIN with the password
+        // on stdin; then wait for the login the tests use.
+        let plain = get("PROPERTIES_PLAIN");
+        for mechanism in ["SCRAM-SHA-256", "SCRAM-SHA-512"] {
+            let args = [
+                "-F",
+                &plain,
+                "users",
+                "set",
+                "alice",
+                "--mechanism",
+                mechanism,
+                "--iterations",
+                "8192",
+            ];
+            succeeded(&kview_env(
+                &args,
+                &[],
+                Some(format!("{password}\n").as_bytes()),
+            ));
+        }
+        let properties_alice = get("PROPERTIES_SCRAM");
+        wait_until("a SCRAM login to the secured broker", 60, || {
+            let out = kview_env(&["-F", &properties_alice, "topics"], &[], None);
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(String::from_utf8_lossy(&out.stderr).into_owned())
+            }
+        });
         Secure {
             ca: get("CA"),
             other_ca: get("OTHER_CA"),
@@ -300,7 +332,7 @@ pub fn secure() -> &'static Secure {
             sasl_plaintext: get("SASL_PLAINTEXT"),
             ssl: get("SSL"),
             ssl_mismatch: get("SSL_MISMATCH"),
-            properties_alice: get("PROPERTIES_SCRAM"),
+            properties_alice,
             properties_bob: get("PROPERTIES_BOB"),
         }
     })
