@@ -1,6 +1,7 @@
 //! Reading records: Fetch through kafka-protocol, one request per leader, decoded by kview's own
 //! record decoder (`records.rs`), which keeps null header values and repeated header names.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -302,14 +303,16 @@ impl KafkaClient {
             for &i in chunk {
                 let p = &wanted[i];
                 match asked.entry((p.topic.as_str(), p.partition)) {
-                    std::collections::hash_map::Entry::Occupied(_) => later.push(i),
-                    std::collections::hash_map::Entry::Vacant(slot) => {
+                    Entry::Occupied(_) => later.push(i),
+                    Entry::Vacant(slot) => {
                         slot.insert(i);
                         positions.push(p.clone());
                     }
                 }
             }
-            let Ok(results) = self
+            // A failed fetch leaves these unknown; the partitions asked twice still get their
+            // round below.
+            let results = self
                 .fetch_on(
                     Lane::Lookup,
                     &positions,
@@ -318,9 +321,7 @@ impl KafkaClient {
                     isolation,
                 )
                 .await
-            else {
-                continue;
-            };
+                .unwrap_or_default();
             {
                 let mut cache = self.timestamps.lock().unwrap_or_else(|p| p.into_inner());
                 for r in results {
