@@ -74,6 +74,18 @@ fn keep_dashboard_heap_small() {
     }
 }
 
+/// Gives back to the system the pages the last watermark sample freed. Its requests and answers
+/// are freed in the middle of the heap, under what lives on, where glibc's trim threshold does
+/// not reach, so the heap's pages stayed at the sample's peak (20 MB resident with 13.5 MB
+/// live on 10,000 partitions). Called by the dashboard after each sample is folded in.
+pub fn give_back_freed_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages to the system; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<u8> {
     // Generated from the command line itself; they need no cluster or config.
     match &cli.command {

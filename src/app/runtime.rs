@@ -185,10 +185,15 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
                 None => break Ok(()),
             },
             Some(event) = runtime.events.recv() => {
+                let mut sampled = matches!(event, Event::Watermarks { .. });
                 commands = update(&mut state, Msg::Event(event));
                 // Drain what else arrived, so a burst costs one frame (oha's habit).
                 while let Ok(event) = runtime.events.try_recv() {
+                    sampled |= matches!(event, Event::Watermarks { .. });
                     commands.extend(update(&mut state, Msg::Event(event)));
+                }
+                if sampled {
+                    crate::give_back_freed_heap();
                 }
                 dirty = true;
             }

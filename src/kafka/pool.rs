@@ -2,6 +2,7 @@
 //! up (TCP, then ApiVersions; TLS and SASL join here). Every kafka-protocol request kview sends
 //! goes through [`Pool::call_built`].
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -111,7 +112,7 @@ impl Pool {
             .clone()
     }
 
-    pub async fn call<R: Request + Clone>(
+    pub async fn call<R: Request>(
         &self,
         addr: &str,
         lane: Lane,
@@ -119,7 +120,8 @@ impl Pool {
         cap: Option<i16>,
         broker_wait: Duration,
     ) -> Result<(i16, R::Response)> {
-        self.call_built(addr, lane, cap, broker_wait, |_| request.clone())
+        // Lent, not cloned: a sample's ListOffsets request names thousands of partitions.
+        self.send_with::<R, &R>(addr, lane, cap, broker_wait, |_| request)
             .await
     }
 
@@ -132,6 +134,18 @@ impl Pool {
         cap: Option<i16>,
         broker_wait: Duration,
         build: impl Fn(i16) -> R,
+    ) -> Result<(i16, R::Response)> {
+        self.send_with::<R, R>(addr, lane, cap, broker_wait, build)
+            .await
+    }
+
+    async fn send_with<R: Request, B: Borrow<R>>(
+        &self,
+        addr: &str,
+        lane: Lane,
+        cap: Option<i16>,
+        broker_wait: Duration,
+        build: impl Fn(i16) -> B,
     ) -> Result<(i16, R::Response)> {
         let slot = self.slot(addr, lane);
         let mut guard = slot.lock().await;
@@ -148,7 +162,7 @@ impl Pool {
             // Which requests make up the budget (`RUST_LOG=kview::kafka::pool=trace`).
             tracing::trace!(api_key = R::KEY, "request to {addr}");
             match conn
-                .send_versioned(&build(version), version, Some(broker_wait))
+                .send_versioned(build(version).borrow(), version, Some(broker_wait))
                 .await
             {
                 Ok(response) => return Ok((version, response)),
