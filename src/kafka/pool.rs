@@ -21,6 +21,10 @@ use super::error::Result;
 /// ListOffsets sends a second round (low watermarks beside high) on it too. Replica sizes
 /// (DescribeLogDirs, every partition a broker holds) are slow to answer on a large cluster and
 /// have a lane of their own, so they hold up neither.
+/// What an admin or look-up connection keeps of its buffers between requests (a fetch lane
+/// keeps all: its reader asks again at once).
+const KEPT_BUFFER_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lane {
     Admin,
@@ -165,7 +169,12 @@ impl Pool {
                 .send_versioned(build(version).borrow(), version, Some(broker_wait))
                 .await
             {
-                Ok(response) => return Ok((version, response)),
+                Ok(response) => {
+                    if !matches!(lane, Lane::Fetch(_)) {
+                        conn.shrink_buffers(KEPT_BUFFER_BYTES);
+                    }
+                    return Ok((version, response));
+                }
                 Err(e) if e.is_transport() => {
                     *guard = None;
                     if !(reused && attempt == 0) {
