@@ -55,8 +55,9 @@ impl Run {
         self.value() == value.min(Self::MAX_VALUE)
     }
 
-    fn add(&mut self, n: isize) {
-        self.0 = (self.0 as i64 + n as i64) as u64;
+    /// Adds to the count (the low byte; it never leaves 0..=255).
+    fn add(&mut self, n: i64) {
+        self.0 = self.0.wrapping_add_signed(n);
     }
 }
 
