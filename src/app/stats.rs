@@ -279,10 +279,7 @@ impl Stats {
         let id = usize::try_from(partition)
             .ok()
             .filter(|&id| id < MAX_PARTITION_ID)?;
-        if !self.partitions.contains_key(topic) {
-            self.partitions.insert(topic.to_owned(), Vec::new());
-        }
-        let known = self.partitions.get_mut(topic)?;
+        let known = crate::maps::named_mut(&mut self.partitions, topic);
         if known.len() <= id {
             known.resize_with(id + 1, PartitionStats::default);
         }

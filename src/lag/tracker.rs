@@ -168,11 +168,7 @@ impl LagTracker {
         at_ms: i64,
         high_watermark: i64,
     ) {
-        let partitions = match self.watermarks.get_mut(topic) {
-            Some(p) => p,
-            None => self.watermarks.entry(topic.to_owned()).or_default(),
-        };
-        partitions
+        named_mut(&mut self.watermarks, topic)
             .entry(partition)
             .or_default()
             .push(at_ms, high_watermark);
