@@ -44,7 +44,7 @@ fn big_state() -> State {
             .collect(),
         topics: topics.clone(),
     };
-    update(&mut s, Msg::Event(Event::Metadata(meta)));
+    update(&mut s, Msg::Event(Event::Metadata(meta.into())));
     for (i, at_ms) in [0i64, 1_000].into_iter().enumerate() {
         let marks = topics
             .iter()

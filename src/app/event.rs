@@ -83,7 +83,8 @@ pub enum Event {
         answer: Result<usize, String>,
     },
     Connection(ConnState),
-    Metadata(ClusterMetadata),
+    /// Shared with the poller, which keeps it to sample every partition: one copy, not two.
+    Metadata(Arc<ClusterMetadata>),
     /// Watermarks of every partition, sampled at `at_ms` (Unix milliseconds); `missing` were
     /// asked for but did not answer this time.
     Watermarks {

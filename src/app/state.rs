@@ -3,6 +3,7 @@
 //! connected cluster in [`Session`], which a cluster switch replaces whole.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::FixedOffset;
@@ -70,7 +71,7 @@ pub struct Session {
     pub security: String,
     pub read_only: bool,
     pub conn: ConnState,
-    pub cluster: Option<ClusterMetadata>,
+    pub cluster: Option<Arc<ClusterMetadata>>,
     /// Where each topic is in `cluster.topics`, and the counts the overview shows: made when
     /// metadata arrives, so drawing never searches.
     pub topic_index: HashMap<String, usize>,
@@ -124,7 +125,8 @@ impl Session {
     }
 
     /// Takes new metadata and makes what is looked up from it.
-    pub fn set_metadata(&mut self, meta: ClusterMetadata) {
+    pub fn set_metadata(&mut self, meta: impl Into<Arc<ClusterMetadata>>) {
+        let meta = meta.into();
         self.topic_index = meta
             .topics
             .iter()

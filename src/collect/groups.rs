@@ -15,6 +15,40 @@ use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
 /// Records read back from the end of the group's `__consumer_offsets` partition for history.
 const COMMIT_RECORDS_BACK: i64 = 20_000;
 
+/// High watermarks a caller already has (the dashboard's last sample), by topic, then by
+/// partition id (-1: not sampled). Every partition of the cluster is here: 39,000 of them
+/// keyed by `(String, i32)` pairs held 3 MB, and the group poll copied them each time.
+#[derive(Debug, Default)]
+pub struct KnownHighs(foldhash::HashMap<String, Vec<i64>>);
+
+impl KnownHighs {
+    pub fn from_sample<'a>(sample: impl IntoIterator<Item = (&'a str, i32, i64)>) -> Self {
+        let mut known: foldhash::HashMap<String, Vec<i64>> = Default::default();
+        for (topic, partition, high) in sample {
+            let Ok(id) = usize::try_from(partition) else {
+                continue;
+            };
+            let highs = crate::maps::named_mut(&mut known, topic);
+            if highs.len() <= id {
+                highs.resize(id + 1, -1);
+            }
+            highs[id] = high;
+        }
+        known.values_mut().for_each(Vec::shrink_to_fit);
+        KnownHighs(known)
+    }
+
+    pub fn get(&self, topic: &str, partition: i32) -> Option<i64> {
+        let highs = self.0.get(topic)?;
+        let high = *highs.get(usize::try_from(partition).ok()?)?;
+        (high >= 0).then_some(high)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Everything a report needs from the cluster right now, owned (it crosses task boundaries).
 #[derive(Debug, Clone)]
 pub struct OwnedGroupSnapshot {
@@ -74,7 +108,7 @@ pub async fn snapshot(
         description,
         ..Prefetched::default()
     };
-    snapshot_with(client, group, kind, &HashMap::new(), prefetched).await
+    snapshot_with(client, group, kind, &KnownHighs::default(), prefetched).await
 }
 
 /// What a caller asked for many groups at once (`KafkaClient::describe_groups`,
@@ -93,7 +127,7 @@ pub async fn snapshot_with(
     client: &KafkaClient,
     group: &str,
     kind: GroupKind,
-    known_highs: &HashMap<(String, i32), i64>,
+    known_highs: &KnownHighs,
     prefetched: Prefetched,
 ) -> Result<OwnedGroupSnapshot> {
     let (committed, share_starts) = if kind == GroupKind::Share {
@@ -136,9 +170,9 @@ pub async fn snapshot_with(
     let mut high_watermarks = HashMap::with_capacity(keys.len());
     let asked: Vec<(String, i32)> = keys
         .into_iter()
-        .filter(|key| match known_highs.get(key) {
+        .filter(|key| match known_highs.get(&key.0, key.1) {
             Some(high) => {
-                high_watermarks.insert(key.clone(), *high);
+                high_watermarks.insert(key.clone(), high);
                 false
             }
             None => true,

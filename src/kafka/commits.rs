@@ -168,7 +168,6 @@ pub async fn recent_commits(
 /// Follows every commit of every group from now on; for the dashboard.
 pub struct CommitTail {
     reader: Reader,
-    batch: Vec<Message>,
 }
 
 impl CommitTail {
@@ -183,17 +182,16 @@ impl CommitTail {
             false,
         )
         .await?;
-        Ok(CommitTail {
-            reader,
-            batch: Vec::new(),
-        })
+        Ok(CommitTail { reader })
     }
 
     /// The next commits; waits up to half a second when there are none.
     pub async fn next(&mut self, client: &KafkaClient) -> Result<Vec<CommitRecord>> {
-        self.batch.clear();
-        self.reader.next_batch(client, &mut self.batch).await?;
-        Ok(commits_in(&self.batch, None))
+        // A batch of its own each time: the records point into the fetch's response, and the
+        // first batch (thousands of groups' history) would otherwise stay allocated for good.
+        let mut batch = Vec::new();
+        self.reader.next_batch(client, &mut batch).await?;
+        Ok(commits_in(&batch, None))
     }
 }
 

@@ -154,7 +154,7 @@ fn admin_changes_ask_first_and_are_refused_read_only() {
 
     // Read-only: nothing opens.
     let mut r = State::new("b:9092".into(), true);
-    event(&mut r, Event::Metadata(cluster()));
+    event(&mut r, Event::Metadata(cluster().into()));
     act(&mut r, Action::ShowTopics);
     act(&mut r, Action::NewTopic);
     assert!(r.prompt.is_none());

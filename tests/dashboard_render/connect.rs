@@ -51,7 +51,7 @@ fn connect_state(read_only: bool) -> State {
     let mut s = if read_only {
         let mut s = State::new("127.0.0.1:9092".into(), true);
         event(&mut s, Event::Connection(ConnState::Connected));
-        event(&mut s, Event::Metadata(cluster()));
+        event(&mut s, Event::Metadata(cluster().into()));
         s
     } else {
         base_state()

@@ -131,7 +131,7 @@ pub fn base_state() -> State {
     let mut s = State::new("127.0.0.1:9092".into(), false);
     s.utc_offset = FixedOffset::east_opt(0);
     event(&mut s, Event::Connection(ConnState::Connected));
-    event(&mut s, Event::Metadata(cluster()));
+    event(&mut s, Event::Metadata(cluster().into()));
     for (i, (o, p)) in [
         ([100, 50, 10], 20),
         ([160, 60, 10], 25),

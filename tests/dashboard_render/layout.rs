@@ -74,7 +74,7 @@ fn names_too_long_for_their_column_end_in_an_ellipsis() {
     let mut meta = cluster();
     meta.topics[0].name = "orders-of-the-eastern-region-warehouse-replenishment-v2".into();
     event(&mut s, Event::Connection(ConnState::Connected));
-    event(&mut s, Event::Metadata(meta));
+    event(&mut s, Event::Metadata(meta.into()));
     act(&mut s, Action::ShowTopics);
     let screen = text(&render(&s, 60, 15));
     let line = screen
@@ -96,7 +96,7 @@ fn ten_thousand_topics_scroll_and_resize_storms_change_nothing_but_the_layout() 
             partitions: vec![partition(0, 1, &[1], &[1])],
         })
         .collect();
-    event(&mut s, Event::Metadata(meta));
+    event(&mut s, Event::Metadata(meta.into()));
     act(&mut s, Action::ShowTopics);
     let screen = text(&render(&s, 100, 30));
     assert!(
@@ -136,7 +136,7 @@ fn the_header_names_the_cluster_its_protection_and_user_at_every_width() {
         connect: Vec::new(),
     });
     event(&mut s, Event::Connection(ConnState::Connected));
-    event(&mut s, Event::Metadata(cluster()));
+    event(&mut s, Event::Metadata(cluster().into()));
     let wide = text(&render(&s, 160, 48));
     let header = wide.lines().next().unwrap();
     for part in [

@@ -61,7 +61,7 @@ fn long_base() -> State {
     let mut s = State::new("127.0.0.1:9092".into(), false);
     s.utc_offset = chrono::FixedOffset::east_opt(0);
     event(&mut s, Event::Connection(ConnState::Connected));
-    event(&mut s, Event::Metadata(long_cluster()));
+    event(&mut s, Event::Metadata(long_cluster().into()));
     for (i, high) in [BIG - 2_000, BIG - 1_000, BIG].into_iter().enumerate() {
         event(
             &mut s,

@@ -45,7 +45,7 @@ fn the_produce_form_keeps_input_on_error_and_sends_valid_input() {
 #[test]
 fn read_only_mode_refuses_the_produce_form() {
     let mut s = State::new("b:9092".into(), true);
-    event(&mut s, Event::Metadata(cluster()));
+    event(&mut s, Event::Metadata(cluster().into()));
     act(&mut s, Action::OpenProduce);
     assert_eq!(s.view(), kview::app::views::View::Overview);
     assert!(text(&render(&s, 80, 24)).contains("read-only mode: producing is disabled"));

@@ -140,7 +140,7 @@ fn transactions_lists_ongoing_and_hanging_and_aborts_after_the_partition_is_type
     );
     // Read-only: refused before anything is asked.
     let mut ro = State::new("b:9092".into(), true);
-    event(&mut ro, Event::Metadata(cluster()));
+    event(&mut ro, Event::Metadata(cluster().into()));
     type_command(&mut ro, "transactions");
     event(&mut ro, Event::Transactions(Ok(snapshot())));
     act(&mut ro, Action::NextPane);

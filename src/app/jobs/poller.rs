@@ -11,7 +11,7 @@ use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 
 use crate::app::event::{ConnState, Event};
-use crate::collect::groups as collect_groups;
+use crate::collect::groups::{self as collect_groups, KnownHighs};
 use crate::config::ClusterConfig;
 use crate::demo::DemoNames;
 use crate::demo::ml::records::MetricRecord;
@@ -134,7 +134,7 @@ pub async fn poll_cluster(
     }
     // The latest high watermarks, shared so the group poll need not ask for them again; the
     // group poll waits for the first sample (else each of thousands of groups asks its own).
-    let latest = std::sync::RwLock::new(HashMap::new());
+    let latest = std::sync::RwLock::new(Arc::default());
     let sampled = tokio::sync::Notify::new();
     // One job, four loops: stopping the poller stops them all.
     tokio::join!(
@@ -145,7 +145,8 @@ pub async fn poll_cluster(
     );
 }
 
-type Highs = std::sync::RwLock<HashMap<(String, i32), i64>>;
+/// The last sample's high watermarks, replaced whole (the group poll holds on to the one it took).
+type Highs = std::sync::RwLock<Arc<KnownHighs>>;
 
 async fn poll_metadata(
     client: &KafkaClient,
@@ -155,7 +156,7 @@ async fn poll_metadata(
     sampled: &tokio::sync::Notify,
 ) {
     let mut every = watermark_interval(configured, 0);
-    let mut metadata: Option<ClusterMetadata> = None;
+    let mut metadata: Option<Arc<ClusterMetadata>> = None;
     let mut metadata_due = Instant::now();
     let mut sizes_due = Instant::now();
     let mut shared_due = Instant::now();
@@ -166,6 +167,7 @@ async fn poll_metadata(
         if started >= metadata_due || metadata.is_none() {
             match client.metadata(None).await {
                 Ok(m) => {
+                    let m = Arc::new(m);
                     metadata = Some(m.clone());
                     metadata_due = started + METADATA_EVERY;
                     if failures > 0 {
@@ -225,8 +227,10 @@ async fn poll_metadata(
             if started >= shared_due {
                 // For the group poll, as often as it runs.
                 shared_due = started + GROUPS_EVERY;
-                *latest.write().unwrap_or_else(|p| p.into_inner()) =
-                    marks.iter().map(|(key, m)| (key.clone(), m.high)).collect();
+                let known = KnownHighs::from_sample(
+                    marks.iter().map(|((t, p), m)| (t.as_str(), *p, m.high)),
+                );
+                *latest.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(known);
                 sampled.notify_one();
                 stable_due = true;
             }
@@ -305,7 +309,7 @@ async fn poll_groups(
                 let committing = ids_where(|k| *k != GroupKind::Share);
                 let sharing = ids_where(|k| *k == GroupKind::Share);
                 let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
-                let known = &known;
+                let known = &*known;
                 // One describe per coordinator and kind, one OffsetFetch per coordinator, one
                 // DescribeShareGroupOffsets per coordinator, for all of them.
                 let (descriptions, committed, starts) = tokio::join!(
