@@ -9,9 +9,6 @@ use foldhash::{HashMap, HashMapExt};
 
 use crate::kafka::Watermarks;
 
-/// Partition ids are below this: a topic's figures are a vector indexed by id.
-const MAX_PARTITION_ID: usize = 1 << 20;
-
 /// Samples kept per series: two minutes at one sample a second.
 pub const HISTORY: usize = 120;
 
@@ -270,23 +267,14 @@ impl Stats {
     }
 
     pub fn partition(&self, topic: &str, partition: i32) -> Option<&PartitionStats> {
-        self.partitions
-            .get(topic)?
-            .get(usize::try_from(partition).ok()?)
+        crate::maps::partition(self.partitions.get(topic)?, partition)
             .filter(|stats| stats.round > 0)
     }
 
     /// Where a sampled partition's figures live, made room for on its first sample. None for a
     /// partition id no broker would give (negative, or past any real partition count).
     fn slot(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionStats> {
-        let id = usize::try_from(partition)
-            .ok()
-            .filter(|&id| id < MAX_PARTITION_ID)?;
-        let known = crate::maps::named_mut(&mut self.partitions, topic);
-        if known.len() <= id {
-            known.resize_with(id + 1, PartitionStats::default);
-        }
-        Some(&mut known[id])
+        crate::maps::partition_mut(crate::maps::named_mut(&mut self.partitions, topic), partition)
     }
 }
 

@@ -16,31 +16,36 @@ use crate::lag::tracker::{Commit, GroupReport, GroupSnapshot, LagTracker};
 const COMMIT_RECORDS_BACK: i64 = 20_000;
 
 /// High watermarks a caller already has (the dashboard's last sample), by topic, then by
-/// partition id (-1: not sampled). Every partition of the cluster is here: 39,000 of them
-/// keyed by `(String, i32)` pairs held 3 MB, and the group poll copied them each time.
+/// partition id. Every partition of the cluster is here: 39,000 of them keyed by
+/// `(String, i32)` pairs held 3 MB, and the group poll copied them each time.
 #[derive(Debug, Default)]
-pub struct KnownHighs(foldhash::HashMap<String, Vec<i64>>);
+pub struct KnownHighs(foldhash::HashMap<String, Vec<Sampled>>);
+
+/// A sampled high watermark; -1 for a partition id the sample did not name.
+#[derive(Debug, Clone, Copy)]
+pub struct Sampled(i64);
+
+impl Default for Sampled {
+    fn default() -> Self {
+        Sampled(-1)
+    }
+}
 
 impl KnownHighs {
     pub fn from_sample<'a>(sample: impl IntoIterator<Item = (&'a str, i32, i64)>) -> Self {
-        let mut known: foldhash::HashMap<String, Vec<i64>> = Default::default();
+        let mut known: foldhash::HashMap<String, Vec<Sampled>> = Default::default();
         for (topic, partition, high) in sample {
-            let Ok(id) = usize::try_from(partition) else {
-                continue;
-            };
             let highs = crate::maps::named_mut(&mut known, topic);
-            if highs.len() <= id {
-                highs.resize(id + 1, -1);
+            if let Some(slot) = crate::maps::partition_mut(highs, partition) {
+                *slot = Sampled(high);
             }
-            highs[id] = high;
         }
         known.values_mut().for_each(Vec::shrink_to_fit);
         KnownHighs(known)
     }
 
     pub fn get(&self, topic: &str, partition: i32) -> Option<i64> {
-        let highs = self.0.get(topic)?;
-        let high = *highs.get(usize::try_from(partition).ok()?)?;
+        let Sampled(high) = *crate::maps::partition(self.0.get(topic)?, partition)?;
         (high >= 0).then_some(high)
     }
 

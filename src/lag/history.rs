@@ -38,6 +38,15 @@ impl TimeQuality {
     }
 }
 
+/// Makes room for one more element in a deque that holds at most `most`, doubling from one:
+/// `VecDeque`'s own growth starts at four and ends at the power of two above `most`, and a
+/// large cluster keeps one of these a partition (39,000 idle partitions hold two points each).
+pub(crate) fn make_room<T>(deque: &mut VecDeque<T>, most: usize) {
+    if deque.len() == deque.capacity() {
+        deque.reserve_exact(deque.len().clamp(1, most.saturating_sub(deque.len()).max(1)));
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct WatermarkHistory {
     points: VecDeque<Point>,
@@ -73,13 +82,24 @@ impl WatermarkHistory {
                 self.points[n - 1].at_ms = at_ms;
                 return;
             }
+            if self.points.len() == POINTS {
+                self.points.pop_front();
+            }
+            make_room(&mut self.points, POINTS);
             self.points.push_back(point);
         } else {
             let i = self.points.partition_point(|p| p.at_ms <= at_ms);
-            self.points.insert(i, point);
-        }
-        if self.points.len() > POINTS {
-            self.points.pop_front();
+            if self.points.len() == POINTS {
+                if i == 0 {
+                    return; // older than every point kept
+                }
+                self.points.pop_front();
+                make_room(&mut self.points, POINTS);
+                self.points.insert(i - 1, point);
+            } else {
+                make_room(&mut self.points, POINTS);
+                self.points.insert(i, point);
+            }
         }
     }
 

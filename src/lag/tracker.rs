@@ -6,9 +6,9 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde::Serialize;
 
-use crate::maps::named_mut;
+use crate::maps::{named_mut, partition as partition_of, partition_mut};
 
-use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
+use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up, make_room};
 use super::status::{
     Evidence, GroupStatus, Observation, PartitionStatus, Rules, evaluate, group_status,
 };
@@ -37,9 +37,9 @@ pub struct Commit {
 pub struct LagTracker {
     window: usize,
     rules: Rules,
-    /// By topic, then partition: a sample of every partition each second is looked up by
+    /// By topic, then partition id: a sample of every partition each second is looked up by
     /// `&str` without allocating a key, with a fast hash.
-    watermarks: foldhash::HashMap<String, foldhash::HashMap<i32, WatermarkHistory>>,
+    watermarks: foldhash::HashMap<String, Vec<WatermarkHistory>>,
     /// Commit windows by group, topic and partition (looked up by borrowed names: every
     /// partition of every group is read each poll).
     commits: HashMap<String, HashMap<String, HashMap<i32, VecDeque<Observation>>>>,
@@ -168,14 +168,13 @@ impl LagTracker {
         at_ms: i64,
         high_watermark: i64,
     ) {
-        named_mut(&mut self.watermarks, topic)
-            .entry(partition)
-            .or_default()
-            .push(at_ms, high_watermark);
+        if let Some(history) = partition_mut(named_mut(&mut self.watermarks, topic), partition) {
+            history.push(at_ms, high_watermark);
+        }
     }
 
     pub fn watermark_history(&self, topic: &str, partition: i32) -> Option<&WatermarkHistory> {
-        self.watermarks.get(topic)?.get(&partition)
+        partition_of(self.watermarks.get(topic)?, partition).filter(|h| !h.is_empty())
     }
 
     /// Adds a commit to its partition's window; replays of a commit already seen are ignored.
@@ -201,11 +200,16 @@ impl LagTracker {
             lag: high.map(|h| (h - commit.offset).max(0)),
             at_ms: commit.commit_ms,
         };
-        let at = window.partition_point(|o| o.at_ms <= observation.at_ms);
-        window.insert(at, observation);
-        while window.len() > self.window {
+        let mut at = window.partition_point(|o| o.at_ms <= observation.at_ms);
+        while window.len() >= self.window {
+            if at == 0 {
+                return; // older than every commit the window keeps
+            }
             window.pop_front();
+            at -= 1;
         }
+        make_room(window, self.window);
+        window.insert(at, observation);
     }
 
     pub fn commits(&self, group: &str, topic: &str, partition: i32) -> Vec<Observation> {
