@@ -185,11 +185,14 @@ async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -
                 None => break Ok(()),
             },
             Some(event) = runtime.events.recv() => {
-                let mut sampled = matches!(event, Event::Watermarks { .. });
+                // A sample of every partition, or a poll of every group: each builds and drops
+                // megabytes on a large cluster, freed under what lives on.
+                let is_sample = |e: &Event| matches!(e, Event::Watermarks { .. } | Event::Groups { .. });
+                let mut sampled = is_sample(&event);
                 commands = update(&mut state, Msg::Event(event));
                 // Drain what else arrived, so a burst costs one frame (oha's habit).
                 while let Ok(event) = runtime.events.try_recv() {
-                    sampled |= matches!(event, Event::Watermarks { .. });
+                    sampled |= is_sample(&event);
                     commands.extend(update(&mut state, Msg::Event(event)));
                 }
                 if sampled {
