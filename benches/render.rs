@@ -24,9 +24,9 @@ fn big_state() -> State {
                 .map(|p| PartitionInfo {
                     id: p,
                     leader: p % 3 + 1,
-                    replicas: vec![p % 3 + 1],
-                    isr: vec![p % 3 + 1],
-                    offline_replicas: vec![],
+                    replicas: [p % 3 + 1][..].into(),
+                    isr: [p % 3 + 1][..].into(),
+                    offline_replicas: Default::default(),
                 })
                 .collect(),
         })

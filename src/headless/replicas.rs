@@ -26,7 +26,7 @@ pub async fn reassign(
     let current: Vec<(i32, Vec<i32>)> = topic
         .partitions
         .iter()
-        .map(|p| (p.id, p.replicas.clone()))
+        .map(|p| (p.id, p.replicas.to_vec()))
         .collect();
     let plan = match (args.replication_factor, args.partition) {
         (Some(factor), _) => {

@@ -18,14 +18,18 @@ impl BrokerInfo {
     }
 }
 
+/// Broker ids of a partition's replicas: three or four live inline (a large cluster's metadata
+/// held two allocations a partition for a few bytes each).
+pub type BrokerIds = smallvec::SmallVec<[i32; 4]>;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartitionInfo {
     pub id: i32,
     /// −1 when the partition has no leader (offline).
     pub leader: i32,
-    pub replicas: Vec<i32>,
-    pub isr: Vec<i32>,
-    pub offline_replicas: Vec<i32>,
+    pub replicas: BrokerIds,
+    pub isr: BrokerIds,
+    pub offline_replicas: BrokerIds,
 }
 
 impl PartitionInfo {

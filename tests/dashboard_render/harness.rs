@@ -25,9 +25,9 @@ pub fn partition(id: i32, leader: i32, replicas: &[i32], isr: &[i32]) -> Partiti
     PartitionInfo {
         id,
         leader,
-        replicas: replicas.to_vec(),
-        isr: isr.to_vec(),
-        offline_replicas: vec![],
+        replicas: replicas.into(),
+        isr: isr.into(),
+        offline_replicas: Default::default(),
     }
 }
 

@@ -53,7 +53,7 @@ fn the_topic_view_says_who_may_read_and_write_it_and_which_replicas_move() {
         Event::Reassignments(Ok(vec![Reassignment {
             topic: "orders".into(),
             partition: 0,
-            replicas: vec![1, 2, 3],
+            replicas: [1, 2, 3][..].into(),
             adding: vec![2, 3],
             removing: vec![],
         }])),
