@@ -11,6 +11,8 @@ use crate::kafka::Watermarks;
 
 /// Samples kept per series: two minutes at one sample a second.
 pub const HISTORY: usize = 120;
+// A series counts its values in a byte.
+const _: () = assert!(HISTORY <= u8::MAX as usize);
 
 /// The last values of something (a rate, a lag), oldest first, for a sparkline. Most of a
 /// large cluster's partitions are idle and most groups' lags stand still: the zeros a series
@@ -19,12 +21,12 @@ pub const HISTORY: usize = 120;
 /// (2,200 groups' partition lags held 20 MB after two minutes).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trend {
-    leading_zeros: usize,
+    leading_zeros: u8,
     /// What follows the leading zeros, as runs (see `Run`); starts with a non-zero value when
     /// not empty.
     runs: VecDeque<Run>,
     /// Values in `runs`.
-    counted: usize,
+    counted: u8,
 }
 
 /// A value and how many times it came in a row, in one word: the count in the low byte (a
@@ -61,12 +63,15 @@ impl Run {
 impl Trend {
     pub fn push(&mut self, value: u64) {
         if self.runs.is_empty() && value == 0 {
-            self.leading_zeros = (self.leading_zeros + 1).min(HISTORY);
+            self.leading_zeros = (self.leading_zeros + 1).min(HISTORY as u8);
             return;
         }
         match self.runs.back_mut() {
             Some(last) if last.holds(value) && last.count() < 0xff => last.add(1),
-            _ => self.runs.push_back(Run::new(value)),
+            _ => {
+                crate::maps::make_room(&mut self.runs, HISTORY);
+                self.runs.push_back(Run::new(value));
+            }
         }
         self.counted += 1;
         if self.len() > HISTORY {
@@ -84,8 +89,8 @@ impl Trend {
             && first.value() == 0
         {
             self.runs.pop_front();
-            self.leading_zeros += first.count();
-            self.counted -= first.count();
+            self.leading_zeros += first.count() as u8;
+            self.counted -= first.count() as u8;
         }
         if self.runs.is_empty() {
             self.runs = VecDeque::new();
@@ -95,9 +100,9 @@ impl Trend {
     /// The last `n` values, oldest first.
     pub fn last(&self, n: usize) -> Vec<u64> {
         let n = n.min(self.len());
-        let zeros = n.saturating_sub(self.counted);
+        let zeros = n.saturating_sub(self.counted as usize);
         let mut out = vec![0; zeros];
-        let mut skip = self.counted - (n - zeros);
+        let mut skip = self.counted as usize - (n - zeros);
         for run in &self.runs {
             let take = run.count().saturating_sub(skip);
             skip = skip.saturating_sub(run.count());
@@ -107,7 +112,7 @@ impl Trend {
     }
 
     pub fn len(&self) -> usize {
-        self.leading_zeros + self.counted
+        self.leading_zeros as usize + self.counted as usize
     }
 
     pub fn is_empty(&self) -> bool {

@@ -38,15 +38,6 @@ impl TimeQuality {
     }
 }
 
-/// Makes room for one more element in a deque that holds at most `most`, doubling from one:
-/// `VecDeque`'s own growth starts at four and ends at the power of two above `most`, and a
-/// large cluster keeps one of these a partition (39,000 idle partitions hold two points each).
-pub(crate) fn make_room<T>(deque: &mut VecDeque<T>, most: usize) {
-    if deque.len() == deque.capacity() {
-        deque.reserve_exact(deque.len().clamp(1, most.saturating_sub(deque.len()).max(1)));
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct WatermarkHistory {
     points: VecDeque<Point>,
@@ -85,7 +76,7 @@ impl WatermarkHistory {
             if self.points.len() == POINTS {
                 self.points.pop_front();
             }
-            make_room(&mut self.points, POINTS);
+            crate::maps::make_room(&mut self.points, POINTS);
             self.points.push_back(point);
         } else {
             let i = self.points.partition_point(|p| p.at_ms <= at_ms);
@@ -94,10 +85,10 @@ impl WatermarkHistory {
                     return; // older than every point kept
                 }
                 self.points.pop_front();
-                make_room(&mut self.points, POINTS);
+                crate::maps::make_room(&mut self.points, POINTS);
                 self.points.insert(i - 1, point);
             } else {
-                make_room(&mut self.points, POINTS);
+                crate::maps::make_room(&mut self.points, POINTS);
                 self.points.insert(i, point);
             }
         }

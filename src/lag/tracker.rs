@@ -3,12 +3,13 @@
 //! messages and in time, status, rates and time to catch up.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::maps::{named_mut, partition as partition_of, partition_mut};
+use crate::maps::{make_room, named_mut, partition as partition_of, partition_mut};
 
-use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up, make_room};
+use super::history::{CatchUp, TimeQuality, WatermarkHistory, catch_up};
 use super::status::{
     Evidence, GroupStatus, Observation, PartitionStatus, Rules, evaluate, group_status,
 };
@@ -70,7 +71,7 @@ pub struct PartitionReport {
     /// Age of the oldest unconsumed message, milliseconds.
     pub lag_ms: Option<i64>,
     pub lag_time_quality: Option<TimeQuality>,
-    pub owner: Option<Owner>,
+    pub owner: Option<Arc<Owner>>,
     /// Offsets committed per second over the window.
     pub commit_rate: Option<f64>,
     /// Messages produced per second over the window.
@@ -237,19 +238,18 @@ impl LagTracker {
                     .map(|s| (s.topic.clone(), s.partition)),
             )
             .collect();
-        let mut owners: HashMap<(String, i32), Owner> = HashMap::new();
+        // One owner a member, shared by the partitions it holds.
+        let mut owners: HashMap<(String, i32), Arc<Owner>> = HashMap::new();
         if let Some(d) = snapshot.description {
             for m in &d.members {
+                let owner = Arc::new(Owner {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    host: m.host.clone(),
+                });
                 for (topic, partition) in &m.assignment {
                     keys.insert((topic.clone(), *partition));
-                    owners.insert(
-                        (topic.clone(), *partition),
-                        Owner {
-                            member_id: m.member_id.clone(),
-                            client_id: m.client_id.clone(),
-                            host: m.host.clone(),
-                        },
-                    );
+                    owners.insert((topic.clone(), *partition), owner.clone());
                 }
             }
         }

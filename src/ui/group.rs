@@ -155,9 +155,7 @@ fn commit_columns<'a>(
         let p = &report.partitions[i];
         let history = state
             .groups
-            .partition_history
-            .get(&report.group)
-            .and_then(|topics| topics.get(&p.topic)?.get(&p.partition))
+            .partition_trend(&report.group, &p.topic, p.partition)
             .map(|s| s.last(spark_width))
             .unwrap_or_default();
         let lag_time = match (p.lag_ms, p.lag_time_quality) {

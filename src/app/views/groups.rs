@@ -12,7 +12,7 @@ use super::View;
 use super::group::GroupView;
 use crate::collect::groups::OwnedGroupSnapshot;
 use crate::lag::tracker::GroupReport;
-use crate::maps::named_mut;
+use crate::maps::{named_mut, partition_mut};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum GroupSort {
@@ -33,8 +33,9 @@ pub struct GroupsView {
     /// Total lag per group, one point per poll.
     pub lag_history: HashMap<String, Trend>,
     /// Lag per group partition, one point per poll: by group, then topic (looked up by
-    /// borrowed names: every committed partition of every group is updated each poll).
-    pub partition_history: HashMap<String, HashMap<String, HashMap<i32, Trend>>>,
+    /// borrowed names: every committed partition of every group is updated each poll), then
+    /// partition id.
+    partition_history: HashMap<String, HashMap<String, Vec<Trend>>>,
     /// A first poll has answered (until then "loading", after it "no groups").
     pub loaded: bool,
 }
@@ -46,6 +47,12 @@ impl GroupsView {
 
     pub fn report(&self, group: &str) -> Option<&GroupReport> {
         self.reports.get(group)
+    }
+
+    /// A group partition's lag, one point per poll.
+    pub fn partition_trend(&self, group: &str, topic: &str, partition: i32) -> Option<&Trend> {
+        let by_id = self.partition_history.get(group)?.get(topic)?;
+        crate::maps::partition(by_id, partition)
     }
 }
 
@@ -70,11 +77,10 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroup
         }
         let topics = named_mut(&mut view.partition_history, &report.group);
         for p in &report.partitions {
-            if let Some(lag) = p.lag {
-                named_mut(topics, &p.topic)
-                    .entry(p.partition)
-                    .or_default()
-                    .push(lag.max(0) as u64);
+            if let Some(lag) = p.lag
+                && let Some(trend) = partition_mut(named_mut(topics, &p.topic), p.partition)
+            {
+                trend.push(lag.max(0) as u64);
             }
         }
         reports.insert(report.group.clone(), report);
