@@ -22,10 +22,16 @@ pub fn named_mut<'a, V: Default, S: BuildHasher>(
 pub const MAX_PARTITION_ID: usize = 1 << 20;
 
 /// The entry of partition `id`, the vector grown to hold it (filled with defaults); None for an
-/// id no broker would give (negative, or past any real partition count).
+/// id no broker would give (negative, or past any real partition count). Ids come in order, one
+/// at a time: the vector grows by a quarter, not double, so a topic of ten holds room for ten,
+/// not sixteen.
 pub fn partition_mut<V: Default>(by_id: &mut Vec<V>, id: i32) -> Option<&mut V> {
     let id = usize::try_from(id).ok().filter(|&id| id < MAX_PARTITION_ID)?;
     if by_id.len() <= id {
+        if by_id.capacity() <= id {
+            let missing = id + 1 - by_id.len();
+            by_id.reserve_exact(missing.max(by_id.len() / 4));
+        }
         by_id.resize_with(id + 1, V::default);
     }
     Some(&mut by_id[id])
@@ -70,6 +76,11 @@ mod tests {
         assert!(partition_mut(&mut by_id, -1).is_none());
         assert!(partition_mut(&mut by_id, MAX_PARTITION_ID as i32).is_none());
         assert_eq!(by_id.len(), 4, "a refused id grows nothing");
+        let mut ten: Vec<u64> = Vec::new();
+        for id in 0..10 {
+            partition_mut(&mut ten, id);
+        }
+        assert_eq!(ten.capacity(), 10, "ids one at a time leave no spare room");
     }
 
     #[test]

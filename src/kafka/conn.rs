@@ -110,7 +110,9 @@ impl BrokerConn {
         };
         let mut conn = BrokerConn {
             addr: addr.to_owned(),
-            stream: BufReader::with_capacity(64 * 1024, stream),
+            // Small answers come whole in one read; a large one is read past the buffer
+            // straight into its frame. A large cluster's dashboard holds dozens of these.
+            stream: BufReader::with_capacity(16 * 1024, stream),
             tls: settings.security.tls.is_some(),
             versions: HashMap::new(),
             next_correlation_id: 1,
