@@ -270,6 +270,16 @@ mod tests {
             h.push(30_000 + i, 4 + i);
         }
         assert_eq!(h.points.len(), POINTS);
+        assert!(h.points.capacity() <= POINTS, "no room kept past the bound");
+        let first = h.points[0];
+        // Full: a sample older than every point is not kept; one between points is, in order,
+        // and the oldest point makes room for it.
+        h.push(0, 1);
+        assert_eq!(h.points[0], first);
+        h.push(first.at_ms + 1, first.high_watermark);
+        assert_eq!(h.points.len(), POINTS);
+        assert_eq!(h.points[0].at_ms, first.at_ms + 1);
+        assert!(h.points.iter().is_sorted_by_key(|p| p.at_ms));
     }
 
     #[test]

@@ -481,6 +481,8 @@ mod tests {
             vec![30, 25, 40]
         );
         assert_eq!(w[2].lag, Some(60));
+        t.observe_commit(&commit(5, 0, Some(100))); // older than the whole full window
+        assert_eq!(t.commits("g", "t", 0), w);
     }
 
     #[test]
