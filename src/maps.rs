@@ -26,7 +26,9 @@ pub const MAX_PARTITION_ID: usize = 1 << 20;
 /// at a time: the vector grows by a quarter, not double, so a topic of ten holds room for ten,
 /// not sixteen.
 pub fn partition_mut<V: Default>(by_id: &mut Vec<V>, id: i32) -> Option<&mut V> {
-    let id = usize::try_from(id).ok().filter(|&id| id < MAX_PARTITION_ID)?;
+    let id = usize::try_from(id)
+        .ok()
+        .filter(|&id| id < MAX_PARTITION_ID)?;
     if by_id.len() <= id {
         if by_id.capacity() <= id {
             let missing = id + 1 - by_id.len();
@@ -47,7 +49,11 @@ pub fn partition<V>(by_id: &[V], id: i32) -> Option<&V> {
 /// large cluster keeps one of these a partition (39,000 idle partitions hold two points each).
 pub fn make_room<T>(deque: &mut VecDeque<T>, most: usize) {
     if deque.len() == deque.capacity() {
-        deque.reserve_exact(deque.len().clamp(1, most.saturating_sub(deque.len()).max(1)));
+        deque.reserve_exact(
+            deque
+                .len()
+                .clamp(1, most.saturating_sub(deque.len()).max(1)),
+        );
     }
 }
 

@@ -279,7 +279,10 @@ impl Stats {
     /// Where a sampled partition's figures live, made room for on its first sample. None for a
     /// partition id no broker would give (negative, or past any real partition count).
     fn slot(&mut self, topic: &str, partition: i32) -> Option<&mut PartitionStats> {
-        crate::maps::partition_mut(crate::maps::named_mut(&mut self.partitions, topic), partition)
+        crate::maps::partition_mut(
+            crate::maps::named_mut(&mut self.partitions, topic),
+            partition,
+        )
     }
 }
 
