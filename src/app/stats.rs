@@ -245,9 +245,6 @@ impl Stats {
             while known.last().is_some_and(|stats| stats.round == 0) {
                 known.pop();
             }
-            // Grown one partition at a time, a topic of ten held room for sixteen (39,000
-            // partitions: 2.5 MB of room); a no-op once a topic's length settles.
-            known.shrink_to_fit();
             !known.is_empty()
         });
         for (name, topic) in topics.iter_mut() {

@@ -40,7 +40,6 @@ impl KnownHighs {
                 *slot = Sampled(high);
             }
         }
-        known.values_mut().for_each(Vec::shrink_to_fit);
         KnownHighs(known)
     }
 
@@ -378,4 +377,27 @@ pub async fn apply_reset(client: &KafkaClient, group: &str, plans: &[ResetPlan])
         .map(|p| (p.topic.clone(), p.partition, p.new_offset))
         .collect();
     client.commit_offsets(group, &offsets).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_highs_say_only_what_the_sample_named() {
+        let known = KnownHighs::from_sample([("a", 0, 0), ("a", 2, 7), ("b", 1, 3), ("b", -1, 9)]);
+        assert_eq!(
+            known.get("a", 0),
+            Some(0),
+            "an empty partition's 0 is known"
+        );
+        assert_eq!(known.get("a", 1), None, "a gap is not a 0");
+        assert_eq!(known.get("a", 2), Some(7));
+        assert_eq!(known.get("a", 3), None);
+        assert_eq!(known.get("b", 1), Some(3));
+        assert_eq!(known.get("b", -1), None, "an impossible id is not kept");
+        assert_eq!(known.get("c", 0), None);
+        assert!(!known.is_empty());
+        assert!(KnownHighs::default().is_empty());
+    }
 }

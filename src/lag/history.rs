@@ -79,18 +79,16 @@ impl WatermarkHistory {
             crate::maps::make_room(&mut self.points, POINTS);
             self.points.push_back(point);
         } else {
-            let i = self.points.partition_point(|p| p.at_ms <= at_ms);
+            let mut i = self.points.partition_point(|p| p.at_ms <= at_ms);
             if self.points.len() == POINTS {
                 if i == 0 {
                     return; // older than every point kept
                 }
                 self.points.pop_front();
-                crate::maps::make_room(&mut self.points, POINTS);
-                self.points.insert(i - 1, point);
-            } else {
-                crate::maps::make_room(&mut self.points, POINTS);
-                self.points.insert(i, point);
+                i -= 1;
             }
+            crate::maps::make_room(&mut self.points, POINTS);
+            self.points.insert(i, point);
         }
     }
 
