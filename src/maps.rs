@@ -19,7 +19,7 @@ pub fn named_mut<'a, V: Default, S: BuildHasher>(
 }
 
 /// Partition ids are below this: a topic's figures are a vector indexed by id.
-pub const MAX_PARTITION_ID: usize = 1 << 20;
+const MAX_PARTITION_ID: usize = 1 << 20;
 
 /// The entry of partition `id`, the vector grown to hold it (filled with defaults); None for an
 /// id no broker would give (negative, or past any real partition count). Ids come in order, one

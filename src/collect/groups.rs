@@ -23,7 +23,7 @@ pub struct KnownHighs(foldhash::HashMap<String, Vec<Sampled>>);
 
 /// A sampled high watermark; -1 for a partition id the sample did not name.
 #[derive(Debug, Clone, Copy)]
-pub struct Sampled(i64);
+struct Sampled(i64);
 
 impl Default for Sampled {
     fn default() -> Self {

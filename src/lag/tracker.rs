@@ -202,9 +202,10 @@ impl LagTracker {
             at_ms: commit.commit_ms,
         };
         let mut at = window.partition_point(|o| o.at_ms <= observation.at_ms);
-        while window.len() >= self.window {
+        // Full: the oldest commit makes room, unless this one is older still.
+        if window.len() >= self.window {
             if at == 0 {
-                return; // older than every commit the window keeps
+                return;
             }
             window.pop_front();
             at -= 1;
