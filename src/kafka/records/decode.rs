@@ -113,10 +113,7 @@ pub fn decode_batches(
         }
         // The CRC covers everything from the attributes to the end of the batch.
         let stored = u32::from_be_bytes(batch[17..21].try_into().expect("4 bytes"));
-        let computed = crc32c::crc32c(&batch[21..]);
-        if stored != computed {
-            return Err(DecodeError::Checksum(base_offset, stored, computed));
-        }
+        let checksum = batch.slice(21..);
         batch.advance(21); // base offset, length, leader epoch, magic, crc
         let attributes = batch.get_i16();
         let last_offset_delta = batch.get_i32();
@@ -129,7 +126,18 @@ pub fn decode_batches(
         let last_offset = base_offset + i64::from(last_offset_delta);
         decoded.next_offset = Some(last_offset + 1);
         let transactional = attributes & 0x10 != 0;
-        if attributes & 0x20 != 0 {
+        let control = attributes & 0x20 != 0;
+        // A data batch wholly before the first offset wanted is passed over unread (a tail
+        // that skipped ahead starts inside the broker's first batch); its transaction is
+        // still counted below.
+        let wanted = control || last_offset >= min_offset;
+        if wanted {
+            let computed = crc32c::crc32c(&checksum);
+            if stored != computed {
+                return Err(DecodeError::Checksum(base_offset, stored, computed));
+            }
+        }
+        if control {
             // A control batch: one record whose key says COMMIT (1) or ABORT (0).
             let marker = Marker {
                 producer_id,
@@ -146,6 +154,9 @@ pub fn decode_batches(
             && let Some(c) = committed.as_deref_mut()
             && c.skips(producer_id, transactional, last_offset)
         {
+            continue;
+        }
+        if !wanted {
             continue;
         }
         let txn = if transactional && committed.is_none() {
@@ -175,8 +186,7 @@ pub fn decode_batches(
         // The count is the batch's own claim: bounded by what its bytes could hold at all.
         out.reserve((record_count.max(0) as usize).min(records.len() / MIN_RECORD_BYTES));
         for _ in 0..record_count.max(0) {
-            let message = ctx.decode_record(&mut records)?;
-            if message.offset >= min_offset {
+            if let Some(message) = ctx.decode_record(&mut records, min_offset)? {
                 out.push(message);
             }
         }
@@ -226,19 +236,34 @@ struct BatchContext {
 }
 
 impl BatchContext {
-    fn decode_record(&self, buf: &mut Bytes) -> Result<Message, DecodeError> {
+    /// The next record of `buf`, or `None` when its offset is before `min_offset` (passed over
+    /// without slicing its fields out).
+    fn decode_record(
+        &self,
+        buf: &mut Bytes,
+        min_offset: i64,
+    ) -> Result<Option<Message>, DecodeError> {
         let corrupt = |why| DecodeError::Corrupt(self.base_offset, why);
         let length = varint(buf).ok_or_else(|| corrupt("record length"))?;
         if length < 0 || buf.remaining() < length as usize {
             return Err(corrupt("record longer than its batch"));
         }
-        let mut rec = buf.split_to(length as usize);
-        if !rec.has_remaining() {
+        let length = length as usize;
+        let mut head: &[u8] = &buf[..length];
+        if !head.has_remaining() {
             return Err(corrupt("empty record"));
         }
-        rec.advance(1); // record attributes, unused by Kafka
-        let timestamp_delta = varlong(&mut rec).ok_or_else(|| corrupt("timestamp"))?;
-        let offset_delta = varint(&mut rec).ok_or_else(|| corrupt("offset delta"))?;
+        head.advance(1); // record attributes, unused by Kafka
+        let timestamp_delta = varlong(&mut head).ok_or_else(|| corrupt("timestamp"))?;
+        let offset_delta = varint(&mut head).ok_or_else(|| corrupt("offset delta"))?;
+        let offset = self.base_offset + i64::from(offset_delta);
+        let head_len = length - head.remaining();
+        if offset < min_offset {
+            buf.advance(length);
+            return Ok(None);
+        }
+        let mut rec = buf.split_to(length);
+        rec.advance(head_len);
         let key = nullable_bytes(&mut rec).ok_or_else(|| corrupt("key"))?;
         let value = nullable_bytes(&mut rec).ok_or_else(|| corrupt("value"))?;
         let header_count = varint(&mut rec).ok_or_else(|| corrupt("header count"))?;
@@ -250,9 +275,9 @@ impl BatchContext {
             let value = nullable_bytes(&mut rec).ok_or_else(|| corrupt("header value"))?;
             headers.push(Header { name, value });
         }
-        Ok(Message {
+        Ok(Some(Message {
             partition: self.partition,
-            offset: self.base_offset + i64::from(offset_delta),
+            offset,
             timestamp_ms: self
                 .log_append_time
                 .unwrap_or(self.base_timestamp + timestamp_delta),
@@ -262,22 +287,22 @@ impl BatchContext {
             headers,
             producer_id: self.producer_id,
             txn: self.txn,
-        })
+        }))
     }
 }
 
 /// Zigzag varint (32-bit) as Kafka writes them in records.
-fn varint(buf: &mut Bytes) -> Option<i32> {
+fn varint(buf: &mut impl Buf) -> Option<i32> {
     let raw = unsigned_varint(buf, 5)?;
     Some(((raw >> 1) as i32) ^ -((raw & 1) as i32))
 }
 
-fn varlong(buf: &mut Bytes) -> Option<i64> {
+fn varlong(buf: &mut impl Buf) -> Option<i64> {
     let raw = unsigned_varint(buf, 10)?;
     Some(((raw >> 1) as i64) ^ -((raw & 1) as i64))
 }
 
-fn unsigned_varint(buf: &mut Bytes, max_bytes: usize) -> Option<u64> {
+fn unsigned_varint(buf: &mut impl Buf, max_bytes: usize) -> Option<u64> {
     let mut value = 0u64;
     for i in 0..max_bytes {
         if !buf.has_remaining() {
@@ -410,6 +435,36 @@ mod tests {
         let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
         assert_eq!(offsets, (0..out.len() as i64).collect::<Vec<_>>());
         assert_eq!(decoded.next_offset, out.last().map(|m| m.offset + 1));
+    }
+
+    #[test]
+    fn a_batch_wholly_before_the_requested_offset_is_passed_over_unread() {
+        let mut first = BytesMut::from(&txn_batch(0, 3, -1, false, None)[..]);
+        let last = first.len() - 1;
+        first[last] ^= 0xff; // not read, so its checksum is never computed
+        let mut log = first;
+        log.extend_from_slice(&txn_batch(3, 2, -1, false, None));
+        let mut out = Vec::new();
+        let decoded = decode_batches(log.clone().freeze(), 0, 4, None, &mut out).unwrap();
+        assert_eq!(out.iter().map(|m| m.offset).collect::<Vec<_>>(), [4]);
+        assert_eq!(decoded.next_offset, Some(5));
+        // From its own first offset the same batch is read, and its damage said.
+        assert!(decode_batches(log.freeze(), 0, 2, None, &mut out).is_err());
+
+        // Read committed, an aborted transaction begun before the offset still drops its
+        // later records.
+        let mut committed = ReadCommitted::new([AbortedTransaction {
+            producer_id: 1,
+            first_offset: 0,
+        }]);
+        let mut log = BytesMut::new();
+        log.extend_from_slice(&txn_batch(0, 2, 1, true, None));
+        log.extend_from_slice(&txn_batch(2, 2, 1, true, None));
+        log.extend_from_slice(&txn_batch(4, 1, 1, true, Some(false)));
+        log.extend_from_slice(&txn_batch(5, 1, 1, true, None));
+        let mut out = Vec::new();
+        decode_batches(log.freeze(), 0, 3, Some(&mut committed), &mut out).unwrap();
+        assert_eq!(out.iter().map(|m| m.offset).collect::<Vec<_>>(), [5]);
     }
 
     #[test]
