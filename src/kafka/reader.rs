@@ -300,8 +300,17 @@ impl Reader {
     /// each; the broker still sends a first batch larger than that). A live tail shows a few
     /// thousand records, so decoding megabytes a partition per fetch would be work thrown away.
     pub fn fetch_bytes_in_all(&mut self, total: usize) {
-        let share = total / self.cursors.len().max(1);
-        self.partition_bytes = share.clamp(16 * 1024, PARTITION_FETCH_BYTES as usize) as i32;
+        self.fetch_bytes_each(total / self.cursors.len().max(1));
+    }
+
+    /// Asks for about `bytes` of each partition a fetch (16 KiB to 4 MiB).
+    pub fn fetch_bytes_each(&mut self, bytes: usize) {
+        self.partition_bytes = bytes.clamp(16 * 1024, PARTITION_FETCH_BYTES as usize) as i32;
+    }
+
+    /// Bytes asked of each partition a fetch.
+    pub fn partition_bytes(&self) -> usize {
+        self.partition_bytes as usize
     }
 
     /// Partitions this reader reads.

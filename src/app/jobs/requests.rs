@@ -17,12 +17,16 @@ use crate::kafka::reader::Reader;
 use crate::kafka::{Compression, KafkaClient, ProduceRecord};
 use crate::lag::reset::{ResetPlan, ResetTarget};
 
-/// Bytes a live tail asks for in one fetch, over all its partitions: a few thousand records of
-/// a typical size, which is what the browser holds.
-const TAIL_FETCH_BYTES: usize = 2 * 1024 * 1024;
-/// A partition of a live tail is kept at most this many records (or its share of the ring,
-/// when larger) behind its newest.
-const TAIL_MIN_WINDOW: usize = 500;
+/// Bytes a live tail asks for in its first fetch, over all its partitions, before it has seen
+/// how large the topic's records are (then `tail_partition_bytes`).
+const TAIL_FETCH_BYTES: usize = 1024 * 1024;
+/// Records a live tail hands the browser a fetch at most: twenty thousand a second, more than
+/// anyone reads, and a fifth of the ring, so a row stays a moment after it scrolls by. A faster
+/// topic is sampled: the newest records of each fetch, with the count passed over.
+const TAIL_KEEP: usize = RING_RECORDS / 5;
+/// A partition of a live tail is kept at most this many records (or its share of `TAIL_KEEP`,
+/// when larger) behind its newest: a busy partition among many idle ones still shows a run.
+const TAIL_MIN_WINDOW: usize = 100;
 /// A busy live tail fetches at most once in this long: more often than anyone reads, and it
 /// leaves the CPU to the rest of the dashboard.
 const TAIL_PACE: Duration = Duration::from_millis(50);
@@ -54,7 +58,7 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
     if request.follow {
         reader.fetch_bytes_in_all(TAIL_FETCH_BYTES);
     }
-    let window = (RING_RECORDS / reader.partitions().max(1)).max(TAIL_MIN_WINDOW) as i64;
+    let window = (TAIL_KEEP / reader.partitions().max(1)).max(TAIL_MIN_WINDOW) as i64;
     let in_flight = Arc::new(Semaphore::new(1));
     let mut first = true;
     loop {
@@ -69,6 +73,9 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
         }
         let done = reader.is_done();
         let busy = !batch.is_empty();
+        if request.follow && busy {
+            reader.fetch_bytes_each(tail_partition_bytes(window, &batch));
+        }
         // Following a topic faster than it can be shown: keep to the newest records, and say
         // how many were passed over.
         let skipped = if request.follow {
@@ -103,10 +110,22 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
     }
 }
 
-/// Cuts a batch larger than the browser holds to its newest records (by time across
-/// partitions, by offset within one); returns how many it passed over.
+/// What a live tail asks of each partition a fetch: its window of records at the size they
+/// have been arriving, a quarter more as sizes vary. A tail that skipped ahead then reads what it
+/// keeps, instead of megabytes it would decode and throw away.
+fn tail_partition_bytes(window: i64, fetched: &[crate::kafka::Message]) -> usize {
+    let bytes: usize = fetched
+        .iter()
+        .map(|m| m.payload_size() + crate::kafka::records::RECORD_OVERHEAD)
+        .sum();
+    let mean = bytes / fetched.len().max(1);
+    mean * window.max(1) as usize * 5 / 4
+}
+
+/// Cuts a live tail's batch to its newest `TAIL_KEEP` records (by time across partitions, by
+/// offset within one); returns how many it passed over.
 fn keep_newest(batch: &mut Vec<crate::kafka::Message>, across_partitions: bool) -> u64 {
-    let excess = batch.len().saturating_sub(RING_RECORDS);
+    let excess = batch.len().saturating_sub(TAIL_KEEP);
     if excess > 0 {
         if across_partitions {
             batch.sort_by_key(|m| (m.timestamp_ms, m.partition, m.offset));
@@ -571,6 +590,36 @@ mod tests {
         assert!(err.contains("no such file"), "{err}");
     }
     #[test]
+    fn a_tail_asks_each_partition_for_its_window_at_the_size_records_arrive() {
+        use crate::kafka::records::RECORD_OVERHEAD;
+        let sized = |n: usize, value: usize| -> Vec<crate::kafka::Message> {
+            (0..n)
+                .map(|o| crate::kafka::Message {
+                    partition: 0,
+                    offset: o as i64,
+                    timestamp_ms: 0,
+                    timestamp_type: crate::kafka::TimestampType::CreateTime,
+                    key: None,
+                    value: Some(vec![b'x'; value].into()),
+                    headers: vec![],
+                    producer_id: -1,
+                    txn: crate::kafka::records::TxnMark::None,
+                })
+                .collect()
+        };
+        let window = 250;
+        let asked = tail_partition_bytes(window, &sized(3000, 100));
+        // The window's records fit, with room for larger ones; not the 3,000 that came.
+        assert!(asked >= 250 * (100 + RECORD_OVERHEAD), "{asked}");
+        assert!(asked < 3000 * 100, "{asked}");
+        // Larger records, more bytes: the same number of records.
+        assert_eq!(
+            tail_partition_bytes(window, &sized(10, 1000)) / (1000 + RECORD_OVERHEAD),
+            asked / (100 + RECORD_OVERHEAD)
+        );
+    }
+
+    #[test]
     fn a_tail_keeps_the_newest_records_of_a_batch_too_big_to_show() {
         use crate::kafka::{Message, TimestampType};
         let record = |partition, offset, timestamp_ms| Message {
@@ -585,26 +634,21 @@ mod tests {
             txn: crate::kafka::records::TxnMark::None,
         };
         // Two partitions, as a fetch returns them: one after the other; time interleaves them.
-        let mut batch: Vec<Message> = (0..RING_RECORDS as i64)
+        let mut batch: Vec<Message> = (0..TAIL_KEEP as i64)
             .map(|o| record(0, o, o * 2))
-            .chain((0..RING_RECORDS as i64).map(|o| record(1, o, o * 2 + 1)))
+            .chain((0..TAIL_KEEP as i64).map(|o| record(1, o, o * 2 + 1)))
             .collect();
-        assert_eq!(keep_newest(&mut batch, true), RING_RECORDS as u64);
-        assert_eq!(batch.len(), RING_RECORDS);
+        assert_eq!(keep_newest(&mut batch, true), TAIL_KEEP as u64);
+        assert_eq!(batch.len(), TAIL_KEEP);
         assert!(
             batch
                 .windows(2)
                 .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms)
         );
-        assert_eq!(
-            batch.last().unwrap().timestamp_ms,
-            RING_RECORDS as i64 * 2 - 1
-        );
-        assert_eq!(batch[0].timestamp_ms, RING_RECORDS as i64);
+        assert_eq!(batch.last().unwrap().timestamp_ms, TAIL_KEEP as i64 * 2 - 1);
+        assert_eq!(batch[0].timestamp_ms, TAIL_KEEP as i64);
 
-        let mut one: Vec<Message> = (0..RING_RECORDS as i64 + 7)
-            .map(|o| record(0, o, 0))
-            .collect();
+        let mut one: Vec<Message> = (0..TAIL_KEEP as i64 + 7).map(|o| record(0, o, 0)).collect();
         assert_eq!(keep_newest(&mut one, false), 7);
         assert_eq!(
             one[0].offset, 7,

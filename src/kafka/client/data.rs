@@ -11,7 +11,7 @@ use rskafka::client::partition::UnknownTopicHandling;
 
 use super::KafkaClient;
 use crate::kafka::error::{KafkaError, Result, screaming_snake};
-use crate::kafka::records::{Compression, ProduceRecord};
+use crate::kafka::records::{Compression, ProduceRecord, RECORD_OVERHEAD};
 
 pub(super) use rskafka::client::partition::PartitionClient;
 
@@ -19,8 +19,6 @@ pub(super) use rskafka::client::partition::PartitionClient;
 /// (1 MiB with overhead), so a batch is never refused for its size (a single larger record
 /// still is, with MESSAGE_TOO_LARGE).
 pub(super) const MAX_BATCH_BYTES: usize = 900 * 1024;
-/// Per-record framing on top of key, value and headers, roughly.
-const RECORD_OVERHEAD: usize = 32;
 
 /// Splits records, in order, into batches of at most `max_bytes` (a lone larger record forms
 /// its own batch).

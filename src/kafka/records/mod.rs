@@ -78,6 +78,9 @@ impl ProduceRecord {
     }
 }
 
+/// A record's framing in a batch on top of key, value and headers, roughly.
+pub const RECORD_OVERHEAD: usize = 32;
+
 /// Bytes of a record's key, value and headers.
 fn payload_size(key: Option<&Bytes>, value: Option<&Bytes>, headers: &[Header]) -> usize {
     key.map_or(0, Bytes::len)
