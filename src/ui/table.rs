@@ -8,9 +8,10 @@
 //! be cut, most important first, and what is left to the first text column.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Row, Table, TableState};
+use ratatui::widgets::Block;
 
 use super::theme::Theme;
 use crate::app::list::ListSelection;
@@ -221,30 +222,64 @@ impl<'a> Grid<'a> {
             .enumerate()
             .filter_map(|(i, w)| w.map(|w| (i, w)))
             .collect();
-        let header = Row::new(
-            kept.iter()
-                .map(|&(i, w)| fit(&self.headers[i], w as usize))
-                .collect::<Vec<_>>(),
-        )
-        .style(theme.header);
-        let body = rows.into_iter().map(|(mut cells, style)| {
-            Row::new(
-                kept.iter()
-                    .map(|&(i, w)| fit(&std::mem::take(&mut cells[i]), w as usize))
-                    .collect::<Vec<_>>(),
-            )
-            .style(style)
-        });
-        let mut table = Table::new(body, kept.iter().map(|&(_, w)| Constraint::Length(w)))
-            .header(header)
-            .column_spacing(GAP)
-            .flex(Flex::Start)
-            .block(self.block);
-        if self.highlight {
-            table = table.row_highlight_style(theme.selected);
+        // Drawn straight into the buffer, as ratatui's `Table` lays out columns of fixed widths
+        // (`Flex::Start`, `GAP` apart): a followed firehose redraws a full list twenty times a
+        // second, and the table's cells of text of lines of spans cost more than their glyphs.
+        let inner = self.block.inner(area);
+        frame.render_widget(self.block, area);
+        if inner.is_empty() {
+            return;
         }
-        let mut state = TableState::default().with_selected(selected);
-        frame.render_stateful_widget(table, area, &mut state);
+        let buf = frame.buffer_mut();
+        let draw_row = |buf: &mut Buffer, y: u16, cells: &mut [String], style: Style| {
+            let row = Rect::new(inner.x, y, inner.width, 1);
+            buf.set_style(row, style);
+            let mut x = inner.x;
+            for &(i, w) in &kept {
+                let w = w.min(inner.right().saturating_sub(x));
+                if w == 0 {
+                    break;
+                }
+                put(
+                    buf,
+                    x,
+                    y,
+                    &fit(&std::mem::take(&mut cells[i]), w as usize),
+                    w,
+                );
+                x = x.saturating_add(w + GAP);
+            }
+        };
+        // A selection past the rows marks the last, as a table's state would.
+        let selected = selected.map(|at| at.min(rows.len().saturating_sub(1)));
+        let mut headers = self.headers;
+        draw_row(buf, inner.y, &mut headers, theme.header);
+        for (at, (mut cells, style)) in rows.into_iter().enumerate() {
+            let y = inner.y + 1 + at as u16;
+            if y >= inner.bottom() {
+                break;
+            }
+            draw_row(buf, y, &mut cells, style);
+            if self.highlight && selected == Some(at) {
+                buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected);
+            }
+        }
+    }
+}
+
+/// Writes a fitted cell's first line at (x, y), at most `width` wide, as a table cell of text
+/// would be drawn. Cells are mostly plain ASCII: those go a byte a cell, without Unicode
+/// segmentation; anything else through ratatui's own `set_stringn`.
+fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16) {
+    let text = text.lines().next().unwrap_or_default();
+    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
+        let start = buf.index_of(x, y);
+        let n = text.len().min(width as usize);
+        for (at, cell) in buf.content[start..start + n].iter_mut().enumerate() {
+            cell.set_symbol(&text[at..at + 1]);
+        }
+    } else {
+        buf.set_stringn(x, y, text, width as usize, Style::default());
     }
 }
 
