@@ -1,14 +1,17 @@
 //! Frame time of the busiest views at 200×50: the topics table of a 10,000-partition cluster
-//! and the consumer groups table of 200 groups, drawn on ratatui's TestBackend.
+//! and the consumer groups table of 200 groups, drawn on ratatui's TestBackend; and a step of
+//! the message browser following a firehose at 160×45 (a batch taken in, a frame drawn).
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use kview::app::action::Action;
-use kview::app::event::{ConnState, Event};
+use kview::app::event::{BatchPermit, Command, ConnState, Event};
 use kview::app::state::{Msg, State, update};
+use kview::kafka::reader::Progress;
 use kview::kafka::{BrokerInfo, ClusterMetadata, PartitionInfo, TopicInfo, Watermarks};
+use kview::kafka::{Message, TimestampType};
 use kview::ui;
 use kview::ui::theme::Theme;
 
@@ -102,5 +105,85 @@ fn frames(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, frames);
+/// A batch as a live tail of sensor readings hands it over: `n` records on four partitions.
+fn readings(first: i64, n: i64) -> Vec<Message> {
+    (first..first + n)
+        .map(|o| Message {
+            partition: (o % 4) as i32,
+            offset: o / 4,
+            timestamp_ms: 1_764_000_000_000 + o,
+            timestamp_type: TimestampType::CreateTime,
+            key: Some(format!("sensor-{:02}", o % 24).into_bytes().into()),
+            value: Some(
+                format!(
+                    r#"{{"sensor":"sensor-{:02}","site":"plant-a","kind":"temperature","unit":"C","timestamp":{},"seq":{o},"value":{:.3},"anomaly":null}}"#,
+                    o % 24,
+                    1_764_000_000_000 + o,
+                    20.0 + (o % 97) as f64 / 10.0
+                )
+                .into_bytes()
+                .into(),
+            ),
+            headers: vec![],
+            producer_id: -1,
+            txn: kview::kafka::records::TxnMark::None,
+        })
+        .collect()
+}
+
+fn firehose_step(c: &mut Criterion) {
+    let theme = Theme::from_env();
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).unwrap();
+    let mut state = big_state();
+    update(&mut state, Msg::Resize(160, 45));
+    update(&mut state, Msg::Action(Action::ShowTopics));
+    let opened = update(&mut state, Msg::Action(Action::ShowMessages));
+    let Some(Command::Browse(request)) = opened.first() else {
+        panic!("opening messages starts a browse");
+    };
+    let browse_id = request.id;
+    let take = |state: &mut State, messages: Vec<Message>| {
+        update(
+            state,
+            Msg::Event(Event::Messages {
+                browse_id,
+                messages,
+                progress: Progress::default(),
+                done: false,
+                skipped: 0,
+                permit: BatchPermit::default(),
+            }),
+        );
+    };
+    take(&mut state, readings(0, 5_000));
+    // Each batch is newer than the last, made outside the timing.
+    let next = std::cell::Cell::new(5_000);
+    let batch = || {
+        let first = next.replace(next.get() + 1_000);
+        readings(first, 1_000)
+    };
+    c.bench_function(
+        "browser following a firehose, 160x45: 1,000 records in",
+        |b| b.iter_batched(batch, |m| take(&mut state, m), BatchSize::LargeInput),
+    );
+    c.bench_function(
+        "browser following a firehose, 160x45: 1,000 records in, a frame",
+        |b| {
+            b.iter_batched(
+                batch,
+                |m| {
+                    take(&mut state, m);
+                    terminal
+                        .draw(|f| {
+                            ui::render(f, &state, &theme);
+                        })
+                        .unwrap();
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
+}
+
+criterion_group!(benches, frames, firehose_step);
 criterion_main!(benches);
