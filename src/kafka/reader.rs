@@ -130,6 +130,8 @@ pub struct Reader {
     /// Fetches so far: each starts its list at the next partition, so a response cut at its
     /// size limit does not leave the same partitions out every time.
     fetches: usize,
+    /// Bytes of the largest record batch any partition has answered with.
+    largest_batch: usize,
     isolation: Isolation,
 }
 
@@ -251,6 +253,7 @@ impl Reader {
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: client.fetch_lane(),
             fetches: 0,
+            largest_batch: 0,
             isolation,
         })
     }
@@ -280,6 +283,7 @@ impl Reader {
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: client.fetch_lane(),
             fetches: 0,
+            largest_batch: 0,
             isolation: Isolation::ReadCommitted,
         }
     }
@@ -303,14 +307,14 @@ impl Reader {
         self.fetch_bytes_each(total / self.cursors.len().max(1));
     }
 
-    /// Asks for about `bytes` of each partition a fetch (16 KiB to 4 MiB).
+    /// Asks for about `bytes` of each partition a fetch (16 KiB to 4 MiB), never less than the
+    /// largest batch seen: the broker cuts a batch larger than a partition's share unless that
+    /// partition comes first in the answer, and a cut batch is no records at all.
     pub fn fetch_bytes_each(&mut self, bytes: usize) {
-        self.partition_bytes = bytes.clamp(16 * 1024, PARTITION_FETCH_BYTES as usize) as i32;
-    }
-
-    /// Bytes asked of each partition a fetch.
-    pub fn partition_bytes(&self) -> usize {
-        self.partition_bytes as usize
+        self.partition_bytes = bytes
+            .clamp(16 * 1024, PARTITION_FETCH_BYTES as usize)
+            .max(self.largest_batch)
+            .min(i32::MAX as usize) as i32;
     }
 
     /// Partitions this reader reads.
@@ -423,6 +427,12 @@ impl Reader {
                 }
                 _ => result.high_watermark,
             };
+            if result.largest_batch > self.largest_batch {
+                self.largest_batch = result.largest_batch;
+                self.partition_bytes = self
+                    .partition_bytes
+                    .max(result.largest_batch.min(i32::MAX as usize) as i32);
+            }
             cursor.position.offset = result.next_offset;
             cursor.end = cursor.end.max(end).min(cursor.limit);
             let caught_up = result.next_offset >= end.min(cursor.limit);
@@ -495,6 +505,7 @@ mod tests {
             partition_bytes: PARTITION_FETCH_BYTES,
             lane: crate::kafka::pool::Pool::new(Default::default()).fetch_lane(),
             fetches: 0,
+            largest_batch: 0,
             isolation: Isolation::ReadCommitted,
         };
         assert_eq!(reader.skip_ahead(5_000), 5_000);
@@ -504,6 +515,16 @@ mod tests {
             "close enough: untouched"
         );
         assert_eq!(reader.skip_ahead(5_000), 0);
+
+        // A tail's small share never falls below a batch the broker has answered with: a
+        // partition asked for less gets a cut batch, which is nothing.
+        reader.fetch_bytes_each(1_000);
+        assert_eq!(reader.partition_bytes, 16 * 1024);
+        reader.largest_batch = 190_000;
+        reader.fetch_bytes_each(40_000);
+        assert_eq!(reader.partition_bytes, 190_000);
+        reader.fetch_bytes_each(300_000);
+        assert_eq!(reader.partition_bytes, 300_000);
     }
 
     fn record(offset: i64, producer_id: i64, txn: TxnMark) -> Message {

@@ -41,6 +41,8 @@ pub struct PartitionFetch {
     /// Transaction markers passed in this fetch, for a read-uncommitted reader to settle the
     /// records it marked open.
     pub markers: Vec<Marker>,
+    /// Bytes of the largest record batch in the answer, complete or cut off.
+    pub largest_batch: usize,
     /// A partition-level failure; the others in the same fetch are unaffected.
     pub error: Option<KafkaError>,
 }
@@ -56,6 +58,7 @@ impl PartitionFetch {
             last_stable_offset: -1,
             log_start_offset: -1,
             markers: Vec::new(),
+            largest_batch: 0,
             error: Some(error),
         }
     }
@@ -225,6 +228,7 @@ impl KafkaClient {
                     last_stable_offset: pd.last_stable_offset,
                     log_start_offset: pd.log_start_offset,
                     markers: Vec::new(),
+                    largest_batch: 0,
                     error: None,
                 };
                 if pd.error_code != 0 {
@@ -256,6 +260,7 @@ impl KafkaClient {
                         result.next_offset =
                             decoded.next_offset.unwrap_or(requested).max(requested);
                         result.markers = decoded.markers;
+                        result.largest_batch = decoded.largest_batch;
                     }
                     Err(e) => {
                         result.error = Some(KafkaError::Client(format!(

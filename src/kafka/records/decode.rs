@@ -72,6 +72,9 @@ pub struct Decoded {
     pub next_offset: Option<i64>,
     /// The transaction markers passed, in log order.
     pub markers: Vec<Marker>,
+    /// Bytes of the largest batch met, the one cut at the end included: a partition asked for
+    /// less than a batch gets nothing when it is not the fetch's first.
+    pub largest_batch: usize,
 }
 
 pub(super) const BATCH_HEADER_LEN: usize = 61;
@@ -97,6 +100,7 @@ pub fn decode_batches(
             return Err(DecodeError::Corrupt(base_offset, "negative batch length"));
         }
         let total = LOG_OVERHEAD + batch_len as usize;
+        decoded.largest_batch = decoded.largest_batch.max(total);
         if data.remaining() < total {
             break; // partial batch at the end of the response
         }
@@ -431,6 +435,12 @@ mod tests {
         let truncated = full.slice(..full.len() - 5);
         out.clear();
         let decoded = decode_batches(truncated, 0, 0, None, &mut out).unwrap();
+        // Five batches of one record each, the last cut: its whole size is still known.
+        assert_eq!(
+            decoded.largest_batch,
+            full.len() / 5,
+            "the cut batch's size"
+        );
         assert!(out.len() < 5);
         let offsets: Vec<i64> = out.iter().map(|m| m.offset).collect();
         assert_eq!(offsets, (0..out.len() as i64).collect::<Vec<_>>());
