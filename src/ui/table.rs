@@ -292,6 +292,53 @@ mod tests {
     }
 
     #[test]
+    fn a_list_is_drawn_cell_by_cell_with_its_header_gaps_cuts_and_selection() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        use ratatui::style::Color;
+        let theme = Theme::ansi();
+        let cols = [Col::whole("N", 0), Col::text("NAME", 4, 0)];
+        let rows = [("1", "plain"), ("22", "日本語のトピック名"), ("3", "naïve")];
+        let mut terminal = Terminal::new(TestBackend::new(16, 6)).unwrap();
+        let list = ListSelection {
+            selected: 1,
+            offset: 0,
+        };
+        terminal
+            .draw(|f| {
+                Grid::new(&cols, Block::bordered()).list(
+                    f,
+                    f.area(),
+                    &theme,
+                    &list,
+                    rows.len(),
+                    |at| {
+                        let style = Style::default().fg(Color::Red);
+                        (vec![rows[at].0.into(), rows[at].1.into()], style)
+                    },
+                );
+            })
+            .unwrap();
+        let buf = terminal.backend().buffer().clone();
+        let line = |y: u16| -> String { (1..15).map(|x| buf[(x, y)].symbol()).collect() };
+        assert_eq!(line(1), "N   NAME      ");
+        assert_eq!(line(2), "1   plain     ");
+        // Wide characters take two cells (the second blank) and are cut with `…` within the
+        // column's width (10).
+        assert_eq!(line(3).trim_end(), "22  日 本 語 の …");
+        assert_eq!(line(4), "3   naïve     ");
+        assert_eq!(buf[(1, 1)].style().add_modifier, theme.header.add_modifier);
+        assert_eq!(buf[(1, 2)].fg, Color::Red, "the row's own style");
+        // The selected row is highlighted to the panel's edge, over its own style.
+        for x in [1, 14] {
+            let cell = &buf[(x, 3)];
+            assert_eq!(cell.fg, theme.selected.fg.unwrap_or(Color::Red), "x {x}");
+            assert_eq!(cell.bg, theme.selected.bg.unwrap_or(Color::Reset), "x {x}");
+            assert!(cell.modifier.contains(theme.selected.add_modifier), "x {x}");
+        }
+    }
+
+    #[test]
     fn narrow_tables_drop_the_highest_ranks_and_never_cut_a_number() {
         let cols = [
             Col::text("NAME", 10, 0),
