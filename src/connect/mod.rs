@@ -197,7 +197,22 @@ impl ConnectClient {
         &self.base
     }
 
+    /// A request; a read that meets a worker rebalancing ("a rebalance is expected", which a
+    /// worker answers for a moment after connectors change) is asked again, up to 5 s.
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let mut tries = 0;
+        loop {
+            match self.call_once(method, path, body) {
+                Err(e) if method == "GET" && e.contains("rebalance") && tries < 10 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn call_once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
         use secrecy::ExposeSecret;
         let url = format!("{}{path}", self.base);
         let auth = self.authorization.as_ref().map(|a| a.expose_secret());
