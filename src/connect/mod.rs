@@ -173,6 +173,24 @@ fn with_auth<B>(request: ureq::RequestBuilder<B>, auth: Option<&str>) -> ureq::R
     }
 }
 
+/// Why a request to Connect failed: a worker rebalancing (worth asking again), or anything else.
+enum Failed {
+    Rebalancing(String),
+    Other(String),
+}
+
+/// Whether Connect's answer says its workers are rebalancing: they answer 409 or 500 for a
+/// moment after connectors change ("a rebalance is expected", "rebalance is in progress").
+fn rebalancing(status: u16, message: &str) -> bool {
+    matches!(status, 409 | 500) && message.contains("rebalance")
+}
+
+impl From<String> for Failed {
+    fn from(said: String) -> Self {
+        Failed::Other(said)
+    }
+}
+
 impl ConnectClient {
     /// `url` is a worker's REST base (`http://host:8083`); `basic_auth` a user and password
     /// for workers behind basic auth; `ca_file` a PEM bundle to trust instead of the built-in
@@ -203,16 +221,17 @@ impl ConnectClient {
         let mut tries = 0;
         loop {
             match self.call_once(method, path, body) {
-                Err(e) if method == "GET" && e.contains("rebalance") && tries < 10 => {
+                Ok(value) => return Ok(value),
+                Err(Failed::Rebalancing(_)) if method == "GET" && tries < 10 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(500));
                 }
-                other => return other,
+                Err(Failed::Rebalancing(e) | Failed::Other(e)) => return Err(e),
             }
         }
     }
 
-    fn call_once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    fn call_once(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Failed> {
         use secrecy::ExposeSecret;
         let url = format!("{}{path}", self.base);
         let auth = self.authorization.as_ref().map(|a| a.expose_secret());
@@ -238,10 +257,7 @@ impl ConnectClient {
             } else {
                 "asks for credentials (a username and password in the profile's connect entry)"
             };
-            return Err(format!(
-                "Kafka Connect at {} {asked} (HTTP {status})",
-                self.base
-            ));
+            return Err(format!("Kafka Connect at {} {asked} (HTTP {status})", self.base).into());
         }
         let text = response.body_mut().read_to_string().unwrap_or_default();
         let json: Value = if text.trim().is_empty() {
@@ -261,9 +277,13 @@ impl ConnectClient {
             .as_str()
             .map(str::to_owned)
             .unwrap_or_else(|| format!("HTTP {status}"));
-        Err(match status {
+        let said = match status {
             404 => format!("Kafka Connect: {message}"),
             _ => format!("Kafka Connect ({method} {path}, HTTP {status}): {message}"),
+        };
+        Err(match rebalancing(status, &message) {
+            true => Failed::Rebalancing(said),
+            false => Failed::Other(said),
         })
     }
 
@@ -507,6 +527,19 @@ mod tests {
         assert_eq!(shown["aws.secret.access.key"], "********");
         assert_eq!(shown["connection.user"], "app");
         assert_eq!(shown["db.password"], "${file:/etc/secrets.properties:db}");
+    }
+
+    #[test]
+    fn only_a_rebalancing_worker_is_asked_again() {
+        let said = "Request cannot be completed because a rebalance is expected";
+        assert!(rebalancing(500, said));
+        assert!(rebalancing(
+            409,
+            "Cannot complete request: worker rebalance in progress"
+        ));
+        // A connector named for it, not found, is an answer.
+        assert!(!rebalancing(404, "Connector rebalance-sink not found"));
+        assert!(!rebalancing(500, "Unexpected error"));
     }
 
     #[test]
