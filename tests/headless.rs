@@ -944,3 +944,59 @@ fn help_puts_the_connection_options_under_their_own_heading() {
     assert!(!root.contains("[env: KVIEW_DEMO_PREFIX=]"), "{root}");
     assert!(root.contains("Dashboard:"), "{root}");
 }
+
+/// A live tail that fell behind asks where the log ends now and starts its next fetch there,
+/// so it reads the records it will show instead of the thousands it would pass over.
+#[tokio::test]
+async fn a_tail_skips_to_where_the_log_ends_now_not_where_it_last_saw_it() {
+    use kview::kafka::StartAt;
+    use kview::kafka::reader::Reader;
+    let b = broker();
+    let topic = unique("tail-latest");
+    let _topic = create_topic(b, &topic, 2, 1);
+    let client = client(b).await;
+    let records = |n: usize| -> Vec<ProduceRecord> {
+        (0..n)
+            .map(|i| ProduceRecord {
+                key: None,
+                value: Some(Bytes::from(format!("reading {i}"))),
+                headers: vec![],
+                timestamp_ms: 1_700_000_000_000 + i as i64,
+            })
+            .collect()
+    };
+    for partition in 0..2 {
+        let offsets = client
+            .produce(&topic, partition, records(300), Compression::None)
+            .await
+            .unwrap();
+        assert_eq!(offsets.len(), 300);
+    }
+    let mut reader = Reader::open(&client, &topic, None, StartAt::Beginning, false)
+        .await
+        .unwrap();
+    // The log grows after the reader last looked at its ends (300 a partition then).
+    for partition in 0..2 {
+        client
+            .produce(&topic, partition, records(200), Compression::None)
+            .await
+            .unwrap();
+    }
+    let skipped = reader.skip_to_latest(&client, 100).await;
+    assert_eq!(
+        skipped,
+        2 * (500 - 100),
+        "each partition from 0 to 100 before 500"
+    );
+    assert_eq!(reader.positions(), vec![(0, 400), (1, 400)]);
+    let mut batch = Vec::new();
+    // A fetch answers for both partitions, or for one when the other's answer is cut.
+    for _ in 0..10 {
+        if batch.len() >= 200 {
+            break;
+        }
+        reader.next_batch(&client, &mut batch).await.unwrap();
+    }
+    assert_eq!(batch.len(), 200, "the newest 100 of each partition");
+    assert!(batch.iter().all(|m| (400..500).contains(&m.offset)));
+}

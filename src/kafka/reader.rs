@@ -337,6 +337,34 @@ impl Reader {
         skipped
     }
 
+    /// Asks where each partition ends now (one ListOffsets per leader), then `skip_ahead`: a
+    /// live tail's next fetch starts at the newest records, not where the last one left off
+    /// (by then thousands of offsets behind, decoded only to be passed over). Where the
+    /// brokers do not answer, the ends last seen stand.
+    pub async fn skip_to_latest(&mut self, client: &KafkaClient, max_behind: i64) -> u64 {
+        let open: Vec<usize> = (0..self.cursors.len())
+            .filter(|&i| !self.cursors[i].done)
+            .collect();
+        let asks: Vec<(&str, i32)> = open
+            .iter()
+            .map(|&i| {
+                let p = &self.cursors[i].position;
+                (p.topic.as_str(), p.partition)
+            })
+            .collect();
+        let ends = match self.isolation {
+            Isolation::ReadCommitted => client.stable_offsets(&asks).await,
+            Isolation::ReadUncommitted => client.high_watermarks(&asks).await,
+        };
+        for (i, end) in open.into_iter().zip(ends) {
+            if let Ok(end) = end {
+                let c = &mut self.cursors[i];
+                c.end = c.end.max(end).min(c.limit);
+            }
+        }
+        self.skip_ahead(max_behind)
+    }
+
     pub fn is_done(&self) -> bool {
         self.cursors.iter().all(|c| c.done)
     }

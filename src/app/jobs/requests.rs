@@ -61,28 +61,35 @@ pub async fn browse(client: Arc<KafkaClient>, request: BrowseRequest, tx: Sender
     let window = (TAIL_KEEP / reader.partitions().max(1)).max(TAIL_MIN_WINDOW) as i64;
     let in_flight = Arc::new(Semaphore::new(1));
     let mut first = true;
+    let mut busy = false;
     loop {
         let Ok(permit) = in_flight.clone().acquire_owned().await else {
             return;
         };
         let fetched_at = Instant::now();
+        // A busy tail looks where the log ends before each fetch, so it reads the records it
+        // will show (an idle one just waits in its fetch for the next record).
+        let mut skipped = if request.follow && busy {
+            reader.skip_to_latest(&client, window).await
+        } else {
+            0
+        };
         let mut batch = Vec::new();
         if let Err(e) = reader.next_batch(&client, &mut batch).await {
             let _ = tx.send(fail(e.to_string())).await;
             return;
         }
         let done = reader.is_done();
-        let busy = !batch.is_empty();
+        busy = !batch.is_empty();
         if request.follow && busy {
             reader.fetch_bytes_each(tail_partition_bytes(window, &batch));
         }
         // Following a topic faster than it can be shown: keep to the newest records, and say
         // how many were passed over.
-        let skipped = if request.follow {
-            reader.skip_ahead(window) + keep_newest(&mut batch, request.partition.is_none())
-        } else {
-            0
-        };
+        if request.follow {
+            skipped +=
+                reader.skip_ahead(window) + keep_newest(&mut batch, request.partition.is_none());
+        }
         // The ring keeps these for a while: their own bytes, so each fetch's response is freed
         // and the connection's buffer reused (a followed firehose spent a third of its time
         // faulting in fresh pages for every response).

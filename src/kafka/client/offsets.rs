@@ -67,10 +67,13 @@ impl KafkaClient {
     }
 
     /// High watermarks only: one request per leader.
-    pub async fn high_watermarks(&self, partitions: &[(String, i32)]) -> Vec<Result<i64>> {
+    pub async fn high_watermarks<T: AsRef<str> + Sync>(
+        &self,
+        partitions: &[(T, i32)],
+    ) -> Vec<Result<i64>> {
         let asks: Vec<Ask> = partitions
             .iter()
-            .map(|(t, p)| (t.as_str(), *p, LATEST))
+            .map(|(t, p)| (t.as_ref(), *p, LATEST))
             .collect();
         self.list_offsets(&asks).await
     }
