@@ -2,7 +2,7 @@
 //! into events, runs the update step, carries out its commands through the job registry, and
 //! redraws on change at a capped frame rate.
 
-use std::io::Write;
+use std::io::{BufWriter, Stdout, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +10,8 @@ use anyhow::Result;
 use base64::Engine;
 use crossterm::event::{Event as TermEvent, EventStream, MouseEventKind};
 use futures::StreamExt;
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -47,8 +48,13 @@ pub struct DashboardOptions {
 const FRAME: Duration = Duration::from_millis(33);
 
 pub async fn run(options: DashboardOptions) -> Result<()> {
-    // ratatui::init installs a panic hook that restores the terminal before the report prints.
-    let mut terminal = ratatui::init();
+    let mut terminal = match open_terminal() {
+        Ok(terminal) => terminal,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e.into());
+        }
+    };
     if options.mouse {
         let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
     }
@@ -59,6 +65,24 @@ pub async fn run(options: DashboardOptions) -> Result<()> {
     }
     ratatui::restore();
     result
+}
+
+/// The dashboard's terminal: frames are written through a buffer and reach the terminal in a
+/// few large writes when drawn, not a locked, newline-searched write to stdout for each cell's
+/// escape codes (a followed firehose redraws most of the screen twenty times a second).
+type Screen = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Bytes buffered of a frame before it is written (a full 200×50 redraw in colour fits).
+const FRAME_BUFFER: usize = 64 * 1024;
+
+fn open_terminal() -> std::io::Result<Screen> {
+    // ratatui's own set-up: raw mode, the alternate screen, and a panic hook that restores the
+    // terminal before the report prints; its terminal then gives way to the buffered one.
+    drop(ratatui::try_init()?);
+    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        FRAME_BUFFER,
+        std::io::stdout(),
+    )))
 }
 
 /// What carries out the update step's commands.
@@ -76,7 +100,7 @@ struct Runtime {
     connect: super::jobs::connect::ConnectCell,
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, options: DashboardOptions) -> Result<()> {
+async fn event_loop(terminal: &mut Screen, options: DashboardOptions) -> Result<()> {
     let started = Instant::now();
     let (tx, events) = mpsc::channel::<Event>(256);
     let mut runtime = Runtime {
