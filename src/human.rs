@@ -1,7 +1,7 @@
 //! Numbers, sizes, durations and times as people read them; shared by the dashboard and the
 //! headless commands.
 
-use chrono::{DateTime, FixedOffset, Local, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, Local, TimeZone, Timelike, Utc};
 
 use crate::lag::history::CatchUp;
 
@@ -245,16 +245,30 @@ pub fn time(ms: i64, offset: Option<FixedOffset>) -> String {
     let Some(utc) = DateTime::<Utc>::from_timestamp_millis(ms) else {
         return format!("{ms} ms");
     };
-    match offset {
-        Some(o) => o
-            .from_utc_datetime(&utc.naive_utc())
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string(),
-        None => utc
-            .with_timezone(&Local)
-            .format("%Y-%m-%d %H:%M:%S%.3f")
-            .to_string(),
+    let local = match offset {
+        Some(o) => o.from_utc_datetime(&utc.naive_utc()).naive_local(),
+        None => utc.with_timezone(&Local).naive_local(),
+    };
+    // Written digit by digit: a followed topic's list writes forty of these a frame, and a
+    // strftime pattern is read again for each.
+    if !(0..=9999).contains(&local.year()) {
+        return local.format("%Y-%m-%d %H:%M:%S%.3f").to_string();
     }
+    let mut out = String::with_capacity(23);
+    let mut digits = |n: u32, width: u32, then: Option<char>| {
+        for place in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+        }
+        out.extend(then);
+    };
+    digits(local.year() as u32, 4, Some('-'));
+    digits(local.month(), 2, Some('-'));
+    digits(local.day(), 2, Some(' '));
+    digits(local.hour(), 2, Some(':'));
+    digits(local.minute(), 2, Some(':'));
+    digits(local.second(), 2, Some('.'));
+    digits(local.nanosecond() / 1_000_000 % 1000, 3, None);
+    out
 }
 
 /// The zone times are shown in: "UTC", or the offset ("+01:00"; the local one now when None).
@@ -330,6 +344,35 @@ mod tests {
         assert_eq!(config_value("max.message.bytes", "100"), "100 B");
         assert_eq!(config_value("cleanup.policy", "delete"), "delete");
         assert_eq!(config_value("min.insync.replicas", "2"), "2");
+    }
+
+    #[test]
+    fn record_times_read_as_their_pattern_says() {
+        let pattern = |ms: i64, o: FixedOffset| {
+            let utc = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            o.from_utc_datetime(&utc.naive_utc())
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+                .to_string()
+        };
+        let offsets = [0, 3600, -5 * 3600 - 1800, 14 * 3600];
+        let times = [
+            0,
+            1,
+            999,
+            1_764_000_000_123,
+            -1,
+            -62_135_596_800_000, // year 1
+            253_402_300_799_999, // the last millisecond of 9999
+            253_402_300_800_000, // year 10000
+            -62_167_219_200_001, // before year 0
+        ];
+        for secs in offsets {
+            let o = FixedOffset::east_opt(secs).unwrap();
+            for ms in times {
+                assert_eq!(time(ms, Some(o)), pattern(ms, o), "{ms} at {secs}");
+            }
+        }
+        assert_eq!(time(i64::MAX, None), format!("{} ms", i64::MAX));
     }
 
     #[test]

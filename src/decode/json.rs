@@ -132,25 +132,27 @@ impl<'a> JsonMessage<'a> {
 
 /// Valid JSON without the whitespace between tokens; strings (and numbers) stay exactly as typed.
 pub fn compact(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    // Byte by byte: JSON's quotes, backslashes and whitespace are ASCII, and no byte of a
+    // multi-byte UTF-8 character is, so the kept bytes are whole characters.
+    let mut out = Vec::with_capacity(text.len());
     let (mut in_string, mut escaped) = (false, false);
-    for c in text.chars() {
+    for &b in text.as_bytes() {
         if in_string {
-            out.push(c);
-            match (escaped, c) {
+            out.push(b);
+            match (escaped, b) {
                 (true, _) => escaped = false,
-                (false, '\\') => escaped = true,
-                (false, '"') => in_string = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
                 _ => {}
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_string = true;
-            out.push(c);
-        } else if !c.is_whitespace() {
-            out.push(c);
+            out.push(b);
+        } else if !b.is_ascii_whitespace() {
+            out.push(b);
         }
     }
-    out
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 impl JsonMessage<'_> {

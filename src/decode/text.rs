@@ -18,7 +18,13 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 }
 
 fn escape_str_into(s: &str, out: &mut String) {
-    for c in s.chars() {
+    // Printable ASCII goes as it is, a run at a time; the rest a char at a time.
+    let plain = s
+        .bytes()
+        .position(|b| !(0x20..0x7f).contains(&b))
+        .unwrap_or(s.len());
+    out.push_str(&s[..plain]);
+    for c in s[plain..].chars() {
         match c {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
@@ -50,9 +56,16 @@ pub fn escape_str(s: &str) -> String {
 /// The first `max_chars` characters of an escaped preview, with `…` when cut.
 pub fn preview(bytes: &[u8], max_chars: usize) -> String {
     let head = &bytes[..bytes.len().min(max_chars * 4)];
-    let escaped = escape_bytes(head);
-    let mut out: String = escaped.chars().take(max_chars).collect();
-    if escaped.chars().count() > max_chars || head.len() < bytes.len() {
+    let mut out = escape_bytes(head);
+    let end = if out.is_ascii() {
+        (out.len() > max_chars).then_some(max_chars)
+    } else {
+        out.char_indices().nth(max_chars).map(|(at, _)| at)
+    };
+    if let Some(end) = end {
+        out.truncate(end);
+    }
+    if end.is_some() || head.len() < bytes.len() {
         out.push('…');
     }
     out
@@ -71,7 +84,19 @@ pub fn one_line(bytes: &[u8], max_chars: usize) -> String {
         && let Ok(text) = std::str::from_utf8(bytes)
         && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
     {
-        return preview(super::json::compact(text).as_bytes(), max_chars);
+        // Compacting is a stream: a head of the text compacts to a head of the whole.
+        let mut head_end = text.len().min(max_chars * 8);
+        while !text.is_char_boundary(head_end) {
+            head_end -= 1;
+        }
+        let mut out = preview(
+            super::json::compact(&text[..head_end]).as_bytes(),
+            max_chars,
+        );
+        if head_end < text.len() && !out.ends_with('…') {
+            out.push('…');
+        }
+        return out;
     }
     if !head.contains(&b'\n') {
         return preview(bytes, max_chars);
@@ -106,6 +131,17 @@ pub fn width(s: &str) -> usize {
 
 /// The longest prefix of `s` that fits in `columns`, with `…` when something was cut.
 pub fn fit(s: &str, columns: usize) -> String {
+    // Printable ASCII is a column a byte.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if s.len() <= columns {
+            return s.to_owned();
+        }
+        let mut out = s[..columns.saturating_sub(1)].to_owned();
+        if columns > 0 {
+            out.push('…');
+        }
+        return out;
+    }
     if s.width() <= columns {
         return s.to_owned();
     }
@@ -314,6 +350,63 @@ mod tests {
             #[test]
             fn no_control_character_survives_in_strings(s in ".*") {
                 prop_assert!(!escape_str(&s).chars().any(dangerous));
+            }
+
+            // The ASCII fast paths cut and fit exactly as the char-by-char reading does.
+            #[test]
+            fn previews_cut_as_char_by_char(
+                bytes in prop::collection::vec(prop_oneof![32u8..127, any::<u8>()], 0..300),
+                max in 0usize..120,
+            ) {
+                let head = &bytes[..bytes.len().min(max * 4)];
+                let escaped = escape_bytes(head);
+                let mut expected: String = escaped.chars().take(max).collect();
+                if escaped.chars().count() > max || head.len() < bytes.len() {
+                    expected.push('…');
+                }
+                prop_assert_eq!(preview(&bytes, max), expected);
+            }
+
+            #[test]
+            fn fitting_cuts_as_by_columns(s in "[ -~]{0,60}|.{0,30}", columns in 0usize..50) {
+                let mut expected = String::new();
+                if s.width() <= columns {
+                    expected = s.clone();
+                } else {
+                    let mut used = 0;
+                    for c in s.chars() {
+                        let w = c.width().unwrap_or(0);
+                        if used + w + 1 > columns {
+                            break;
+                        }
+                        used += w;
+                        expected.push(c);
+                    }
+                    if columns > 0 {
+                        expected.push('…');
+                    }
+                }
+                prop_assert_eq!(fit(&s, columns), expected);
+            }
+
+            // A JSON value's list line: the head of its compact form, however long it is.
+            #[test]
+            fn a_long_json_value_shows_the_head_of_its_compact_form(
+                words in prop::collection::vec("[a-zé ]{0,12}", 1..400),
+                max in 1usize..80,
+            ) {
+                let pretty = serde_json::to_string_pretty(&words).unwrap();
+                let compact = serde_json::to_string(&words).unwrap();
+                let mut expected: String = compact.chars().take(max).collect();
+                if compact.chars().count() > max {
+                    expected.push('…');
+                }
+                let shown = one_line(pretty.as_bytes(), max);
+                // The head compacted may hold fewer characters than `max` (then it is cut
+                // sooner), never others.
+                let shown_text = shown.trim_end_matches('…');
+                prop_assert!(expected.starts_with(shown_text), "{shown:?} vs {expected:?}");
+                prop_assert_eq!(shown.ends_with('…'), expected.ends_with('…'));
             }
         }
     }

@@ -268,18 +268,26 @@ impl<'a> Grid<'a> {
 }
 
 /// Writes a fitted cell's first line at (x, y), at most `width` wide, as a table cell of text
-/// would be drawn. Cells are mostly plain ASCII: those go a byte a cell, without Unicode
-/// segmentation; anything else through ratatui's own `set_stringn`.
+/// would be drawn. Cells are mostly plain ASCII, often cut with `…`: those go a byte a cell,
+/// without Unicode segmentation; anything else through ratatui's own `set_stringn`.
 fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16) {
     let text = text.lines().next().unwrap_or_default();
-    if text.bytes().all(|b| b.is_ascii() && !b.is_ascii_control()) {
-        let start = buf.index_of(x, y);
-        let n = text.len().min(width as usize);
-        for (at, cell) in buf.content[start..start + n].iter_mut().enumerate() {
-            cell.set_symbol(&text[at..at + 1]);
-        }
-    } else {
+    let (plain, cut) = match text.strip_suffix('…') {
+        Some(head) => (head, "…"),
+        None => (text, ""),
+    };
+    if !plain.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         buf.set_stringn(x, y, text, width as usize, Style::default());
+        return;
+    }
+    let start = buf.index_of(x, y);
+    let width = width as usize;
+    let n = plain.len().min(width);
+    for (at, cell) in buf.content[start..start + n].iter_mut().enumerate() {
+        cell.set_symbol(&plain[at..at + 1]);
+    }
+    if !cut.is_empty() && n < width {
+        buf.content[start + n].set_symbol(cut);
     }
 }
 
@@ -298,8 +306,13 @@ mod tests {
         use ratatui::style::Color;
         let theme = Theme::ansi();
         let cols = [Col::whole("N", 0), Col::text("NAME", 4, 0)];
-        let rows = [("1", "plain"), ("22", "日本語のトピック名"), ("3", "naïve")];
-        let mut terminal = Terminal::new(TestBackend::new(16, 6)).unwrap();
+        let rows = [
+            ("1", "plain"),
+            ("22", "日本語のトピック名"),
+            ("3", "naïve"),
+            ("4", "a-long-name"),
+        ];
+        let mut terminal = Terminal::new(TestBackend::new(16, 7)).unwrap();
         let list = ListSelection {
             selected: 1,
             offset: 0,
@@ -327,6 +340,9 @@ mod tests {
         // column's width (10).
         assert_eq!(line(3).trim_end(), "22  日 本 語 の …");
         assert_eq!(line(4), "3   naïve     ");
+        // Plain text cut goes a byte a cell, its `…` in the column's last one.
+        assert_eq!(line(5), "4   a-long-na…");
+        assert_eq!(buf[(14, 5)].symbol(), "…");
         assert_eq!(buf[(1, 1)].style().add_modifier, theme.header.add_modifier);
         assert_eq!(buf[(1, 2)].fg, Color::Red, "the row's own style");
         // The selected row is highlighted to the panel's edge, over its own style.
