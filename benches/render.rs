@@ -183,6 +183,32 @@ fn firehose_step(c: &mut Criterion) {
             )
         },
     );
+    // As the dashboard draws: crossterm's escape codes for what changed, into a buffer.
+    let sink = std::io::BufWriter::with_capacity(64 * 1024, std::io::sink());
+    let mut written = Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(sink),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 160, 45)),
+        },
+    )
+    .unwrap();
+    c.bench_function(
+        "browser following a firehose, 160x45: 1,000 records in, a frame written",
+        |b| {
+            b.iter_batched(
+                batch,
+                |m| {
+                    take(&mut state, m);
+                    written
+                        .draw(|f| {
+                            ui::render(f, &state, &theme);
+                        })
+                        .unwrap();
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
 }
 
 criterion_group!(benches, frames, firehose_step);
