@@ -390,14 +390,14 @@ mod tests {
     fn decoded_values_are_masked_after_decoding_and_their_bytes_follow() {
         let masking = Masking::compile(&[rule(".*", &["$.card"], None)]).unwrap();
         let mut m = record(b"k", b"\x00\x00\x00\x00\x01avro 4111", b"h");
-        let mut value = Shown::Decoded(crate::schema::Decoded {
+        let mut value = Shown::Decoded(Box::new(crate::schema::Decoded {
             json: serde_json::json!({"card": "4111", "amount": 3}),
             schema_id: 1,
             kind: crate::schema::SchemaKind::Avro,
             subject: None,
             described: String::new(),
             message: None,
-        });
+        }));
         assert!(
             masking
                 .for_topic("t")

@@ -417,7 +417,8 @@ pub struct Decoded {
 pub enum Shown {
     /// Its bytes, as they are (not written with a schema, or asked not to decode).
     Plain,
-    Decoded(Decoded),
+    /// Boxed: most records are plain, and a row of the browser's ring holds two of these.
+    Decoded(Box<Decoded>),
     /// Its schema is being fetched; the bytes show meanwhile.
     Pending {
         schema_id: u32,
@@ -547,7 +548,7 @@ impl SchemaBook {
             };
         }
         match schema.decode(framed.payload) {
-            Ok((json, message)) => Shown::Decoded(Decoded {
+            Ok((json, message)) => Shown::Decoded(Box::new(Decoded {
                 json,
                 schema_id: id,
                 kind: schema.kind,
@@ -557,7 +558,7 @@ impl SchemaBook {
                     None => schema.describe(subject),
                 },
                 message,
-            }),
+            })),
             Err(reason) => Shown::Failed {
                 schema_id: Some(id),
                 reason: format!("{}: {reason}", schema.describe(subject)),
