@@ -420,9 +420,7 @@ pub enum Shown {
     /// Boxed: most records are plain, and a row of the browser's ring holds two of these.
     Decoded(Box<Decoded>),
     /// Its schema is being fetched; the bytes show meanwhile.
-    Pending {
-        schema_id: u32,
-    },
+    Pending { schema_id: u32 },
     /// It could not be read with a schema: the bytes show, with why.
     Failed {
         schema_id: Option<u32>,
