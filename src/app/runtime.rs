@@ -72,7 +72,7 @@ pub async fn run(options: DashboardOptions) -> Result<()> {
 /// escape codes (a followed firehose redraws most of the screen twenty times a second).
 type Screen = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
 
-/// Bytes buffered of a frame before it is written (a full 200×50 redraw in colour fits).
+/// Bytes of a frame buffered before they are written: most frames fit; a larger one goes in parts.
 const FRAME_BUFFER: usize = 64 * 1024;
 
 fn open_terminal() -> std::io::Result<Screen> {
