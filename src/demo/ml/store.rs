@@ -16,8 +16,12 @@ pub struct MlStore {
 impl MlStore {
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
         let db = Connection::open(path)?;
+        // A standby trainer opens the store as the first creates it: the schema is written
+        // in a transaction that takes its write lock first, so one waits for the other
+        // instead of both holding read locks and one failing "database is locked".
+        db.execute_batch("PRAGMA journal_mode = WAL;")?;
         db.execute_batch(
-            "PRAGMA journal_mode = WAL;
+            "BEGIN IMMEDIATE;
              CREATE TABLE IF NOT EXISTS runs (
                  run TEXT PRIMARY KEY,
                  dataset TEXT NOT NULL,
@@ -35,7 +39,8 @@ impl MlStore {
                  confusion TEXT NOT NULL,
                  timestamp_ms INTEGER NOT NULL,
                  PRIMARY KEY (run, model, samples_seen)
-             );",
+             );
+             COMMIT;",
         )?;
         Ok(MlStore { db: Mutex::new(db) })
     }
