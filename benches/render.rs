@@ -93,15 +93,7 @@ fn frames(c: &mut Criterion) {
         if let Some(action) = open {
             update(&mut state, Msg::Action(action));
         }
-        c.bench_function(name, |b| {
-            b.iter(|| {
-                terminal
-                    .draw(|f| {
-                        ui::render(f, &state, &theme);
-                    })
-                    .unwrap();
-            })
-        });
+        c.bench_function(name, |b| b.iter(|| draw(&mut terminal, &state, &theme)));
     }
 }
 
@@ -173,11 +165,7 @@ fn firehose_step(c: &mut Criterion) {
                 batch,
                 |m| {
                     take(&mut state, m);
-                    terminal
-                        .draw(|f| {
-                            ui::render(f, &state, &theme);
-                        })
-                        .unwrap();
+                    draw(&mut terminal, &state, &theme);
                 },
                 BatchSize::LargeInput,
             )
@@ -199,16 +187,21 @@ fn firehose_step(c: &mut Criterion) {
                 batch,
                 |m| {
                     take(&mut state, m);
-                    written
-                        .draw(|f| {
-                            ui::render(f, &state, &theme);
-                        })
-                        .unwrap();
+                    draw(&mut written, &state, &theme);
                 },
                 BatchSize::LargeInput,
             )
         },
     );
+}
+
+/// A frame of the dashboard drawn on `terminal`, whatever its backend.
+fn draw<B: ratatui::backend::Backend>(terminal: &mut Terminal<B>, state: &State, theme: &Theme) {
+    terminal
+        .draw(|f| {
+            ui::render(f, state, theme);
+        })
+        .unwrap();
 }
 
 criterion_group!(benches, frames, firehose_step);

@@ -17,12 +17,19 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Printable ASCII: a terminal column a byte, nothing to escape.
+fn is_plain_byte(b: u8) -> bool {
+    (0x20..0x7f).contains(&b)
+}
+
+/// Whether `s` is all printable ASCII (its width is its length, and no byte needs escaping).
+pub fn is_plain(s: &str) -> bool {
+    s.bytes().all(is_plain_byte)
+}
+
 fn escape_str_into(s: &str, out: &mut String) {
     // Printable ASCII goes as it is, a run at a time; the rest a char at a time.
-    let plain = s
-        .bytes()
-        .position(|b| !(0x20..0x7f).contains(&b))
-        .unwrap_or(s.len());
+    let plain = s.bytes().position(|b| !is_plain_byte(b)).unwrap_or(s.len());
     out.push_str(&s[..plain]);
     for c in s[plain..].chars() {
         match c {
@@ -131,8 +138,7 @@ pub fn width(s: &str) -> usize {
 
 /// The longest prefix of `s` that fits in `columns`, with `…` when something was cut.
 pub fn fit(s: &str, columns: usize) -> String {
-    // Printable ASCII is a column a byte.
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if is_plain(s) {
         if s.len() <= columns {
             return s.to_owned();
         }

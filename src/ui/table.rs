@@ -276,7 +276,7 @@ fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: u16) {
         Some(head) => (head, "…"),
         None => (text, ""),
     };
-    if !plain.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if !crate::decode::text::is_plain(plain) {
         buf.set_stringn(x, y, text, width as usize, Style::default());
         return;
     }
