@@ -1,6 +1,7 @@
 //! The real binary in small terminals (tmux at 80×24 and 60×15), as a person over SSH meets it:
 //! the help reaches its last key, the produce form's every field takes typing where it can be
-//! seen, and a cluster kview gave up on says so where the data would be.
+//! seen, a cluster kview gave up on says so where the data would be, the screen follows the
+//! terminal's size, and the log panel keeps what was said while it was closed.
 
 mod common;
 
@@ -108,4 +109,61 @@ fn a_wrong_password_says_kview_stopped_retrying_where_the_cluster_would_show() {
         "what to do:\n{screen}"
     );
     assert!(!screen.contains("not-the-password"), "no secret on screen");
+}
+
+/// The widest line of a screen, in characters (tmux trims each line's trailing blanks).
+fn widest(screen: &str) -> usize {
+    screen.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn the_screen_follows_the_terminal_as_it_grows_and_shrinks() {
+    let b = broker();
+    let tmux = kview_in_tmux(&format!("-b {b}"), 80, 24);
+    let small = tmux.wait_for("the connection", |s| s.contains("● connected"));
+    assert!(widest(&small) <= 80, "80 columns at first:\n{small}");
+    // The panels' right borders move out to the new edge, and back in.
+    tmux.resize(120, 30);
+    let grown = tmux.wait_for("the screen at 120×30", |s| {
+        widest(s) == 120 && s.lines().count() >= 30
+    });
+    assert!(
+        grown.contains("● connected"),
+        "still the dashboard:\n{grown}"
+    );
+    tmux.resize(70, 20);
+    let shrunk = tmux.wait_for("the screen at 70×20", |s| {
+        widest(s) == 70 && s.contains("● connected")
+    });
+    assert!(
+        shrunk.lines().count() <= 20,
+        "nothing drawn below the terminal's last line:\n{shrunk}"
+    );
+}
+
+#[test]
+fn the_log_panel_shows_what_was_said_before_it_was_opened() {
+    let b = broker();
+    let tmux = kview_in_tmux(&format!("-b {b}"), 100, 30);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    // Said once, at the connection, while the panel was closed.
+    tmux.keys(&["L"]);
+    tmux.wait_for("the connection's log line in the panel", |s| {
+        s.contains(" Log ") && s.contains("connected to ")
+    });
+    // The panel's lines are moved in when the screen is drawn, by no thread waking on a timer
+    // (tui-logger's own wakes 100 times a second, idle or not).
+    let shell = tmux.display("#{pane_pid}");
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+        .expect("the pane's shell lists its children");
+    let kview = children.split_whitespace().next().expect("kview runs");
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{kview}/task"))
+        .expect("kview's threads")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect();
+    assert!(
+        !threads.iter().any(|name| name.starts_with("tui-logger")),
+        "no log-moving thread: {threads:?}"
+    );
 }

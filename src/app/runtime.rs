@@ -10,8 +10,9 @@ use anyhow::Result;
 use base64::Engine;
 use crossterm::event::{Event as TermEvent, EventStream, MouseEventKind};
 use futures::StreamExt;
-use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -78,11 +79,15 @@ const FRAME_BUFFER: usize = 64 * 1024;
 fn open_terminal() -> std::io::Result<Screen> {
     // ratatui's own set-up: raw mode, the alternate screen, and a panic hook that restores the
     // terminal before the report prints; its terminal then gives way to the buffered one.
-    drop(ratatui::try_init()?);
-    Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        FRAME_BUFFER,
-        std::io::stdout(),
-    )))
+    let area = ratatui::try_init()?.size()?;
+    // A fixed viewport the size of the screen, resized on the terminal's resize events: a
+    // full-screen one asks the terminal its size before every frame (opening /dev/tty each time).
+    Terminal::with_options(
+        CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, std::io::stdout())),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, area.width, area.height)),
+        },
+    )
 }
 
 /// What carries out the update step's commands.
@@ -138,9 +143,9 @@ async fn event_loop(terminal: &mut Screen, options: DashboardOptions) -> Result<
     let mut frames = 0u64;
     let outcome = loop {
         if dirty && last_draw.elapsed() >= FRAME {
-            if state.show_logs {
-                tui_logger::move_events();
-            }
+            // The log panel's events, moved here rather than by a thread of tui-logger's
+            // (logging::init_dashboard); cheap when none arrived.
+            tui_logger::move_events();
             let mut drawn = ui::Drawn::default();
             terminal.draw(|frame| drawn = ui::render(frame, &state, &theme))?;
             frames += 1;
@@ -201,6 +206,7 @@ async fn event_loop(terminal: &mut Screen, options: DashboardOptions) -> Result<
                     }
                 }
                 Some(Ok(TermEvent::Resize(w, h))) => {
+                    terminal.resize(Rect::new(0, 0, w, h))?;
                     update(&mut state, Msg::Resize(w, h));
                     dirty = true;
                 }

@@ -68,6 +68,16 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Resizes the terminal, as a person dragging its window's corner (kview gets SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args(["resize-window", "-t", &self.session])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux resize-window");
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         for key in keys {
             let status = Command::new("tmux")
