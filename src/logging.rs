@@ -29,8 +29,9 @@ const PANEL_LINES: usize = 2_000;
 pub fn init_dashboard(log_file: Option<&Path>) -> Result<()> {
     // Not `tui_logger::init_logger`: it starts a thread that wakes 100 times a second to move
     // events from the panel's incoming buffer to its own (a tenth of a followed firehose's
-    // CPU). The event loop moves them when it draws; the incoming buffer holds as many lines
-    // as the panel, so a hidden panel loses none it would show.
+    // CPU, most of an idle one's). The event loop moves them when it draws; from the first
+    // move on, the incoming buffer holds as many lines as the panel, so a closed panel loses
+    // none it would show.
     tui_logger::set_default_level(tui_logger::LevelFilter::Info);
     tui_logger::set_hot_buffer_depth(PANEL_LINES);
     // The panel shows recent events; its default of 10,000 kept 1.5 MB (a `--log-file` keeps

@@ -189,7 +189,9 @@ pub fn decode_batches(
         };
         // The count is the batch's own claim: bounded by what its bytes could hold at all,
         // less the records before `min_offset` (a tail that skipped ahead keeps a batch's end).
-        let passed_over = (min_offset - base_offset).clamp(0, i64::from(i32::MAX)) as i32;
+        let passed_over = min_offset
+            .saturating_sub(base_offset)
+            .clamp(0, i64::from(i32::MAX)) as i32;
         let kept = record_count.saturating_sub(passed_over).max(0) as usize;
         out.reserve(kept.min(records.len() / MIN_RECORD_BYTES));
         for _ in 0..record_count.max(0) {
