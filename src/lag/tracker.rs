@@ -228,19 +228,21 @@ impl LagTracker {
     }
 
     pub fn report(&self, snapshot: &GroupSnapshot, now_ms: i64) -> GroupReport {
-        let mut keys: BTreeSet<(String, i32)> = snapshot
+        // Names borrowed from the snapshot: a poll of 2,200 groups reports 22,000 partitions,
+        // and each name is copied once, into its report.
+        let mut keys: BTreeSet<(&str, i32)> = snapshot
             .committed
             .iter()
-            .map(|c| (c.topic.clone(), c.partition))
+            .map(|c| (c.topic.as_str(), c.partition))
             .chain(
                 snapshot
                     .share_starts
                     .iter()
-                    .map(|s| (s.topic.clone(), s.partition)),
+                    .map(|s| (s.topic.as_str(), s.partition)),
             )
             .collect();
         // One owner a member, shared by the partitions it holds.
-        let mut owners: HashMap<(String, i32), Arc<Owner>> = HashMap::new();
+        let mut owners: HashMap<(&str, i32), Arc<Owner>> = HashMap::new();
         if let Some(d) = snapshot.description {
             for m in &d.members {
                 let owner = Arc::new(Owner {
@@ -249,8 +251,8 @@ impl LagTracker {
                     host: m.host.clone(),
                 });
                 for (topic, partition) in &m.assignment {
-                    keys.insert((topic.clone(), *partition));
-                    owners.insert((topic.clone(), *partition), owner.clone());
+                    keys.insert((topic.as_str(), *partition));
+                    owners.insert((topic.as_str(), *partition), owner.clone());
                 }
             }
         }
@@ -262,8 +264,9 @@ impl LagTracker {
         let mut partitions = Vec::with_capacity(keys.len());
         let (mut consume_sum, mut produce_sum, mut rates_known) = (0.0, 0.0, true);
         for (topic, partition) in keys {
-            let key = (topic.clone(), partition);
-            let committed = committed_at.get(&(topic.as_str(), partition)).copied();
+            // The snapshot's maps are keyed by owned names; this key's name becomes the report's.
+            let key = (topic.to_owned(), partition);
+            let committed = committed_at.get(&(topic, partition)).copied();
             let high = snapshot.high_watermarks.get(&key).copied().unwrap_or(0);
             if *snapshot.kind == GroupKind::Share {
                 let start = snapshot
@@ -273,8 +276,8 @@ impl LagTracker {
                     .map(|s| s.start_offset)
                     .filter(|o| *o >= 0);
                 partitions.push(PartitionReport {
-                    owner: owners.remove(&key),
-                    topic,
+                    owner: owners.remove(&(topic, partition)),
+                    topic: key.0,
                     partition,
                     committed: None,
                     high_watermark: high,
@@ -307,7 +310,7 @@ impl LagTracker {
                 (Some(s), Some(c)) if c >= s => Some(high - c),
                 _ => None,
             };
-            let window = self.commits(snapshot.group, &topic, partition);
+            let window = self.commits(snapshot.group, topic, partition);
             let (commit_rate, produce_rate) = rates(&window);
             match (lag, commit_rate, produce_rate) {
                 // Caught up, or never committed: nothing to catch up on that rates could tell.
@@ -323,7 +326,7 @@ impl LagTracker {
                 (Some(_), Some(offset)) => match snapshot.exact_times.get(&key) {
                     Some(ts) => (Some((now_ms - ts).max(0)), Some(TimeQuality::Exact)),
                     None => self
-                        .watermark_history(&topic, partition)
+                        .watermark_history(topic, partition)
                         .and_then(|h| h.produce_time(offset))
                         .map_or((None, None), |(at, q)| {
                             (Some((now_ms - at).max(0)), Some(q))
@@ -335,7 +338,7 @@ impl LagTracker {
                 None => PartitionStatus::NoCommits,
                 Some(l) => {
                     let mut recent: Vec<i64> = self
-                        .watermark_history(&topic, partition)
+                        .watermark_history(topic, partition)
                         .map(|h| h.since(now_ms - RECENT_MS).collect())
                         .unwrap_or_default();
                     recent.push(high);
@@ -351,8 +354,8 @@ impl LagTracker {
                 }
             };
             partitions.push(PartitionReport {
-                owner: owners.remove(&key),
-                topic,
+                owner: owners.remove(&(topic, partition)),
+                topic: key.0,
                 partition,
                 committed,
                 high_watermark: high,

@@ -61,10 +61,13 @@ pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroup
     let view = &mut state.groups;
     let mut reports = HashMap::with_capacity(snapshots.len());
     for snapshot in &mut snapshots {
-        // The poller's last stable offsets, where open transactions hold records back.
-        for key in snapshot.high_watermarks.keys() {
-            if let Some(stable) = state.session.unstable.get(key) {
-                snapshot.stable_offsets.insert(key.clone(), *stable);
+        // The poller's last stable offsets, where open transactions hold records back (none
+        // on most clusters: then no look-up for each of the group's partitions).
+        if !state.session.unstable.is_empty() {
+            for key in snapshot.high_watermarks.keys() {
+                if let Some(stable) = state.session.unstable.get(key) {
+                    snapshot.stable_offsets.insert(key.clone(), *stable);
+                }
             }
         }
         let report = state.session.tracker.report(&snapshot.borrow(), at_ms);

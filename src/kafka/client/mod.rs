@@ -266,7 +266,7 @@ impl KafkaClient {
         partitions
             .map(|(topic, partition)| {
                 let of_topic = match last {
-                    Some((name, known)) if name == topic => known,
+                    Some((name, known)) if crate::maps::same_name(name, topic) => known,
                     _ => {
                         let known = leaders.get(topic);
                         last = Some((topic, known));

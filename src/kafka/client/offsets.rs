@@ -18,6 +18,7 @@ use crate::kafka::error::{KafkaError, Result};
 use crate::kafka::pool::Lane;
 use crate::kafka::retry::RetryPolicy;
 use crate::kafka::types::Watermarks;
+use crate::maps::same_name;
 
 /// ListOffsets' special timestamps.
 const LATEST: i64 = -1;
@@ -257,10 +258,11 @@ impl KafkaClient {
         // index (this runs for every partition of the cluster each sample).
         let mut topics: Vec<ListOffsetsTopic> = Vec::new();
         let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut last: Option<(&str, usize)> = None;
         for (n, &i) in round.iter().enumerate() {
             let (topic, partition, timestamp) = asks[i];
-            let at = match topics.last() {
-                Some(last) if last.name.0.as_str() == topic => topics.len() - 1,
+            let at = match last {
+                Some((name, at)) if same_name(name, topic) => at,
                 _ => {
                     let at = *index.entry(topic).or_insert_with(|| {
                         topics.push(
@@ -273,9 +275,10 @@ impl KafkaClient {
                     // sample of 39,000 partitions held half as much again.
                     let run = round[n..]
                         .iter()
-                        .take_while(|&&j| asks[j].0 == topic)
+                        .take_while(|&&j| same_name(asks[j].0, topic))
                         .count();
                     topics[at].partitions.reserve_exact(run);
+                    last = Some((topic, at));
                     at
                 }
             };
@@ -316,7 +319,7 @@ impl KafkaClient {
         for (at, &i) in round.iter().enumerate() {
             let (topic, partition, _) = asks[i];
             let id = match last_topic {
-                Some((name, id)) if name == topic => id,
+                Some((name, id)) if same_name(name, topic) => id,
                 _ => {
                     let id = topic_ids.get(topic).copied();
                     last_topic = Some((topic, id));
