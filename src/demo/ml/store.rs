@@ -13,8 +13,30 @@ pub struct MlStore {
     db: Mutex<Connection>,
 }
 
+/// Tries at opening a store another trainer is setting up at the same moment, 100 ms apart.
+const OPEN_TRIES: u32 = 50;
+
 impl MlStore {
+    /// Opens (and, the first time, creates) the store. Two trainers starting together on a
+    /// fresh file both switch it to WAL; SQLite lets one of two readers that both want to write
+    /// fail "database is locked" at once rather than wait (waiting could deadlock), so a busy
+    /// set-up is tried again.
     pub fn open(path: &Path) -> rusqlite::Result<Self> {
+        let mut tries = 1;
+        loop {
+            match Self::set_up(path) {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < OPEN_TRIES =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                done => return done,
+            }
+        }
+    }
+
+    fn set_up(path: &Path) -> rusqlite::Result<Self> {
         let db = Connection::open(path)?;
         // A standby trainer opens the store as the first creates it: the schema is written
         // in a transaction that takes its write lock first, so one waits for the other
@@ -88,5 +110,30 @@ impl MlStore {
             ],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trainers_opening_a_fresh_store_together_all_open_it() {
+        for round in 0..40 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("kview-ml-{round}.db"));
+            let opened: Vec<_> = (0..3)
+                .map(|_| {
+                    let path = path.clone();
+                    std::thread::spawn(move || MlStore::open(&path).map(|_| ()))
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            for result in opened {
+                assert!(result.is_ok(), "round {round}: {result:?}");
+            }
+        }
     }
 }
