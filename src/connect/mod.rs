@@ -180,9 +180,12 @@ enum Failed {
 }
 
 /// Whether Connect's answer says its workers are rebalancing: they answer 409 or 500 for a
-/// moment after connectors change ("a rebalance is expected", "rebalance is in progress").
+/// moment after connectors change ("a rebalance is expected", "rebalance is in progress",
+/// "cannot complete request momentarily due to stale configuration"), without doing what was
+/// asked.
 fn rebalancing(status: u16, message: &str) -> bool {
-    matches!(status, 409 | 500) && message.contains("rebalance")
+    matches!(status, 409 | 500)
+        && (message.contains("rebalance") || message.contains("stale configuration"))
 }
 
 impl From<String> for Failed {
@@ -215,14 +218,14 @@ impl ConnectClient {
         &self.base
     }
 
-    /// A request; a read that meets a worker rebalancing ("a rebalance is expected", which a
-    /// worker answers for a moment after connectors change) is asked again, up to 5 s.
+    /// A request; one that meets a worker rebalancing (which a worker answers for a moment
+    /// after connectors change, having done nothing) is asked again, up to 5 s.
     fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
         let mut tries = 0;
         loop {
             match self.call_once(method, path, body) {
                 Ok(value) => return Ok(value),
-                Err(Failed::Rebalancing(_)) if method == "GET" && tries < 10 => {
+                Err(Failed::Rebalancing(_)) if tries < 10 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(500));
                 }
@@ -536,6 +539,11 @@ mod tests {
         assert!(rebalancing(
             409,
             "Cannot complete request: worker rebalance in progress"
+        ));
+        // A restart asked while another connector's config was being written.
+        assert!(rebalancing(
+            409,
+            "Cannot complete request momentarily due to stale configuration (typically caused by a concurrent config change)"
         ));
         // A connector named for it, not found, is an answer.
         assert!(!rebalancing(404, "Connector rebalance-sink not found"));
