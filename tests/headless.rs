@@ -6,6 +6,10 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+/// The three-broker cluster's tests that count on every broker up hold this shared; the test
+/// that stops a broker holds it alone (its stop left partitions without a leader under them).
+static WHOLE_CLUSTER: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
@@ -564,6 +568,7 @@ fn errors_are_one_line_and_non_zero() {
 
 #[test]
 fn three_broker_cluster_replicates_and_survives_a_broker_stop() {
+    let _alone = WHOLE_CLUSTER.write().unwrap_or_else(|p| p.into_inner());
     let c = cluster();
     let topic = unique("replicated");
     let _topic = create_topic(c, &topic, 3, 3);
@@ -656,7 +661,10 @@ fn three_broker_cluster_replicates_and_survives_a_broker_stop() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+// Each test has a runtime of its own: the guard only orders tests, no task waits on it.
+#[allow(clippy::await_holding_lock)]
 async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
+    let _whole = WHOLE_CLUSTER.read().unwrap_or_else(|p| p.into_inner());
     let c = cluster();
     let topic = unique("batched");
     let _topic = create_topic(c, &topic, 30, 1);
@@ -689,7 +697,10 @@ async fn watermarks_cost_two_requests_per_broker_not_per_partition() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+// Each test has a runtime of its own: the guard only orders tests, no task waits on it.
+#[allow(clippy::await_holding_lock)]
 async fn a_produce_costs_one_request_per_leader_not_per_partition() {
+    let _whole = WHOLE_CLUSTER.read().unwrap_or_else(|p| p.into_inner());
     let c = cluster();
     let topic = unique("produce-batched");
     let _topic = create_topic(c, &topic, 30, 1);
