@@ -38,9 +38,9 @@ impl MlStore {
 
     fn set_up(path: &Path) -> rusqlite::Result<Self> {
         let db = Connection::open(path)?;
-        // A standby trainer opens the store as the first creates it: the schema is written
-        // in a transaction that takes its write lock first, so one waits for the other
-        // instead of both holding read locks and one failing "database is locked".
+        // The schema is written in a transaction that takes its write lock first, so a second
+        // trainer's schema write waits (the busy timeout) instead of failing; the WAL switch
+        // above has no such wait, which is why `open` tries again.
         db.execute_batch("PRAGMA journal_mode = WAL;")?;
         db.execute_batch(
             "BEGIN IMMEDIATE;
