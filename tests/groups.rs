@@ -1,7 +1,7 @@
 //! Groups as Kafka 4 has them, against the real broker and Kafka's own Java tools: consumer
 //! groups of the new protocol (KIP-848) read as ConsumerGroupCommand reads them, share groups
 //! (KIP-932) as ShareGroupCommand does, and neither kind hides or breaks the others in `lag`
-//! and `check`.
+//! and `check`; the dashboard keeps the open group fresh however rarely the rest are polled.
 
 mod common;
 
@@ -625,4 +625,67 @@ fn the_dashboard_shows_consumer_and_share_groups_at_80x24() {
         detail.contains("START") && detail.contains("TRAILS"),
         "{detail}"
     );
+}
+
+/// A profile that polls every group once an hour still has the group the user opens polled
+/// every few seconds: a commit made while it is open shows, and the table says how often the
+/// rest are polled.
+#[test]
+fn the_open_group_stays_fresh_while_every_group_is_polled_rarely() {
+    let b = broker();
+    let topic = unique("fresh");
+    let group = unique("fresh-group");
+    let _topic = create_topic(b, &topic, 1, 1);
+    produce(b, &topic, 10);
+    let commit = |offset: &str| {
+        kview_ok(
+            b,
+            &[
+                "reset-offsets",
+                &group,
+                "-t",
+                &topic,
+                "--to-offset",
+                offset,
+                "--execute",
+            ],
+            None,
+        )
+    };
+    commit("3");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[clusters.hourly]\nbrokers = \"{b}\"\ngroup_refresh = \"1h\"\n"),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_kview");
+    let command = format!(
+        "{bin} --config {} --cluster hourly; sleep 60",
+        config.display()
+    );
+    let tmux = Tmux::start(&command, 160, 40);
+    tmux.wait_for("the connection", |s| s.contains("● connected"));
+    tmux.keys(&[":"]);
+    tmux.type_text("groups");
+    tmux.keys(&["Enter", "/"]);
+    tmux.type_text(&group);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the group's row, polled hourly", |s| {
+        s.contains("polled every 1h00m") && s.lines().any(|l| l.contains(&group))
+    });
+    // The partition's row: committed, high watermark, lag.
+    let row_says = |screen: &str, committed: &str, lag: &str| {
+        screen.lines().any(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            l.contains(&topic[..12]) && cells.windows(3).any(|w| w == [committed, "10", lag])
+        })
+    };
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("committed 3 of 10", |s| row_says(s, "3", "7"));
+    commit("8");
+    tmux.wait_for("committed 8 of 10, within the hour", |s| {
+        row_says(s, "8", "2")
+    });
 }

@@ -127,6 +127,14 @@ pub enum Event {
     Groups {
         at_ms: i64,
         snapshots: Vec<OwnedGroupSnapshot>,
+        /// How often every group is polled, when less often than the ordinary 5 s (many
+        /// groups, or a profile's `group_refresh`).
+        every_when_slower: Option<std::time::Duration>,
+    },
+    /// The group the user has open, polled on its own between polls of every group.
+    OpenGroup {
+        at_ms: i64,
+        snapshot: Box<OwnedGroupSnapshot>,
     },
     /// What the in-dashboard sensor processor just handled (readings may be sampled).
     SensorBatch {
@@ -358,5 +366,7 @@ pub enum Command {
     SwitchCluster(String),
     /// Ask every profile of the config file whether it answers (for `:ctx`).
     ProbeClusters,
+    /// The group the user now has open (None: none), which the poller keeps fresh.
+    WatchGroup(Option<String>),
     Quit,
 }

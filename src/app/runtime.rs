@@ -13,7 +13,7 @@ use futures::StreamExt;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::action::Action;
@@ -103,6 +103,8 @@ struct Runtime {
     partitioner: Arc<Partitioner>,
     registry: RegistryCell,
     connect: super::jobs::connect::ConnectCell,
+    /// The group the user has open, for the poller (a channel per session).
+    open_group: watch::Sender<Option<String>>,
 }
 
 async fn event_loop(terminal: &mut Screen, options: DashboardOptions) -> Result<()> {
@@ -119,6 +121,7 @@ async fn event_loop(terminal: &mut Screen, options: DashboardOptions) -> Result<
         partitioner: Arc::default(),
         registry: RegistryCell::default(),
         connect: Default::default(),
+        open_group: watch::Sender::new(None),
     };
     let first = runtime.resolved.cluster.clone();
     let identity = runtime.open_session(first);
@@ -274,6 +277,8 @@ impl Runtime {
         self.client = ClientCell::default();
         self.sensors = SensorPipeline::new(SENSOR_RATE, self.sensors.processors);
         self.partitioner = Arc::default();
+        let (open_group, open) = watch::channel(None);
+        self.open_group = open_group;
         let read_only = self.resolved.read_only_for(&cluster);
         let identity = SessionIdentity {
             name: cluster.name.clone(),
@@ -295,6 +300,7 @@ impl Runtime {
                 tx,
                 self.client.clone(),
                 self.names.clone(),
+                open,
             ),
         );
         identity
@@ -337,6 +343,9 @@ impl Runtime {
         let tx = self.jobs.events();
         match command {
             Command::Quit => {}
+            Command::WatchGroup(group) => {
+                self.open_group.send_replace(group);
+            }
             Command::ProbeClusters => {
                 for (name, cluster) in self.resolved.file.clusters.clone() {
                     let (timeout, read_only) =

@@ -291,6 +291,11 @@ impl State {
         *self.views.last().unwrap_or(&View::Overview)
     }
 
+    /// The group whose view is on top, which the poller keeps fresh.
+    pub fn open_group(&self) -> Option<&str> {
+        (self.view() == View::Group).then_some(self.group.name.as_str())
+    }
+
     pub fn mode(&self) -> Mode {
         if self.help {
             return Mode::Help;
@@ -374,7 +379,8 @@ impl State {
 
 /// The update step: the only function that changes the state.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
-    let commands = match msg {
+    let open_before = state.open_group().map(str::to_owned);
+    let mut commands = match msg {
         Msg::Action(action) => {
             if !matches!(action, Action::Insert(_)) && state.prompt.is_none() {
                 state.notice = None;
@@ -398,6 +404,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Command> {
     let width = state.screen.0;
     state.messages.fit_detail_to(width);
     state.messages.refresh_detail();
+    if state.open_group() != open_before.as_deref() {
+        commands.push(Command::WatchGroup(state.open_group().map(str::to_owned)));
+    }
     commands
 }
 
@@ -460,7 +469,14 @@ fn on_event(state: &mut State, event: Event) -> Vec<Command> {
                 state.session.tracker.observe_commit(c);
             }
         }
-        Event::Groups { at_ms, snapshots } => views::groups::on_snapshots(state, at_ms, snapshots),
+        Event::Groups {
+            at_ms,
+            snapshots,
+            every_when_slower,
+        } => views::groups::on_snapshots(state, at_ms, snapshots, every_when_slower),
+        Event::OpenGroup { at_ms, snapshot } => {
+            views::groups::on_open_group(state, at_ms, *snapshot)
+        }
         Event::ResetPlanned { group, result } => views::group::on_planned(state, group, result),
         Event::ResetApplied { group, result } => views::group::on_applied(state, group, result),
         Event::Configs { topic, result } => {

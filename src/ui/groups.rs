@@ -44,6 +44,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) -> us
         GroupSort::Status => "status",
     };
     let mut title = format!(" Consumer groups ({}) by {sort} ", view.order.len());
+    // Many groups are polled less often: how fresh the table is, said (the open group is
+    // polled every 5 s all the same).
+    if let Some(every) = view.every_when_slower {
+        title.push_str(&format!(
+            "· polled every {} ",
+            crate::human::duration(every.as_millis() as i64)
+        ));
+    }
     if !view.filter.is_empty() {
         title.push_str(&format!("filter: {} ", escape_str(&view.filter)));
     }

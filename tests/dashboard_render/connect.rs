@@ -319,6 +319,7 @@ fn a_sink_connectors_group_names_it_and_c_opens_it() {
         Event::Groups {
             at_ms: 6_000,
             snapshots: vec![group],
+            every_when_slower: None,
         },
     );
     type_command(&mut s, "group connect-orders-sink");

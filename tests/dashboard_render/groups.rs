@@ -106,7 +106,8 @@ fn enter_on_a_group_partition_reads_what_the_group_reads_next() {
     type_command(&mut s, "group billing");
     let first = s.groups.report("billing").unwrap().partitions[0].clone();
     let commands = act(&mut s, Action::Open);
-    let [Command::Browse(request)] = commands.as_slice() else {
+    // The browser covers the group: the poller need not keep it fresh meanwhile.
+    let [Command::Browse(request), Command::WatchGroup(None)] = commands.as_slice() else {
         panic!("Enter on a partition starts a browse: {commands:?}");
     };
     assert_eq!(request.topic, first.topic);
@@ -186,4 +187,70 @@ fn a_reset_can_be_limited_to_one_topic_or_partition_by_typing_it() {
     }
     assert!(act(&mut s, Action::Submit).is_empty());
     assert!(text(&render(&s, 160, 48)).contains("not a partition number"));
+}
+
+/// The poller keeps the open group fresh between polls of every group: the update step says
+/// which group is open, and a poll of that group alone changes its report and trend only.
+#[test]
+fn the_open_group_is_watched_and_its_own_poll_changes_it_alone() {
+    use kview::collect::groups::OwnedGroupSnapshot;
+    use kview::kafka::CommittedOffset;
+    use std::collections::HashMap;
+
+    let mut s = groups_state();
+    assert_eq!(s.groups.selected(), Some("billing"));
+    assert!(act(&mut s, Action::Open).contains(&Command::WatchGroup(Some("billing".into()))));
+    let audit = s.groups.report("audit").unwrap().clone();
+    let points = s.groups.lag_history["billing"].len();
+    let at = |partition: i32, offset: i64| CommittedOffset {
+        topic: "orders".into(),
+        partition,
+        offset,
+        metadata: None,
+    };
+    // billing has caught up on both partitions since the last poll of every group.
+    let snapshot = OwnedGroupSnapshot {
+        group: "billing".into(),
+        kind: GroupKind::Classic,
+        share_starts: Vec::new(),
+        description: None,
+        committed: vec![at(0, 400), at(1, 90)],
+        high_watermarks: HashMap::from([
+            (("orders".to_string(), 0), 400),
+            (("orders".to_string(), 1), 90),
+        ]),
+        exact_times: HashMap::new(),
+        stable_offsets: HashMap::new(),
+    };
+    event(
+        &mut s,
+        Event::OpenGroup {
+            at_ms: 7_000,
+            snapshot: Box::new(snapshot),
+        },
+    );
+    assert_eq!(s.groups.report("billing").unwrap().total_lag, Some(0));
+    assert_eq!(s.groups.lag_history["billing"].len(), points + 1);
+    assert_eq!(s.groups.report("audit"), Some(&audit));
+    // Leaving the group says so; moving in the list opens none.
+    assert_eq!(act(&mut s, Action::Back), vec![Command::WatchGroup(None)]);
+    assert!(act(&mut s, Action::Up).is_empty());
+}
+
+/// When every group is polled less often than every 5 s, the table says how often.
+#[test]
+fn the_groups_table_says_when_its_groups_are_polled_less_often() {
+    let mut s = groups_state();
+    assert!(!text(&render(&s, 120, 30)).contains("polled every"));
+    let snapshots = Vec::new();
+    event(
+        &mut s,
+        Event::Groups {
+            at_ms: 9_000,
+            snapshots,
+            every_when_slower: Some(std::time::Duration::from_secs(11)),
+        },
+    );
+    let screen = text(&render(&s, 120, 30));
+    assert!(screen.contains("polled every 11s"), "{screen}");
 }

@@ -444,6 +444,7 @@ pub fn groups_state() -> State {
         Event::Groups {
             at_ms: 6_000,
             snapshots: vec![billing, audit],
+            every_when_slower: None,
         },
     );
     act(&mut s, Action::ShowGroups);

@@ -124,6 +124,7 @@ fn long_group_state() -> State {
         Event::Groups {
             at_ms: 3_000,
             snapshots: vec![snapshot],
+            every_when_slower: None,
         },
     );
     s

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod demos;
+pub mod group_poll;
 pub mod poller;
 pub mod requests;
 pub mod schemas;

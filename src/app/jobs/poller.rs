@@ -6,19 +6,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use futures::StreamExt;
 use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 
+use super::group_poll::{self, GROUPS_EVERY, Highs, OpenGroup};
 use crate::app::event::{ConnState, Event};
-use crate::collect::groups::{self as collect_groups, KnownHighs};
+use crate::collect::groups::KnownHighs;
 use crate::config::ClusterConfig;
 use crate::demo::DemoNames;
 use crate::demo::ml::records::MetricRecord;
 use crate::kafka::commits::{CommitRecord, CommitTail};
 use crate::kafka::reader::Reader;
 use crate::kafka::retry::RetryPolicy;
-use crate::kafka::{ClusterMetadata, ConnSettings, GroupKind, GroupListing, KafkaClient, StartAt};
+use crate::kafka::{ClusterMetadata, ConnSettings, KafkaClient, StartAt};
 use crate::lag::tracker::{Commit, DEFAULT_WINDOW};
 
 /// The client, once the poller has connected; shared with the jobs that need it.
@@ -28,11 +28,6 @@ const METADATA_EVERY: Duration = Duration::from_secs(5);
 /// How often watermarks and groups are asked for unless the cluster's profile says otherwise.
 const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
-const GROUPS_EVERY: Duration = Duration::from_secs(5);
-/// How long the first group poll waits for the first watermark sample.
-const FIRST_SAMPLE_WAIT: Duration = Duration::from_secs(10);
-/// Groups whose snapshots are taken concurrently.
-const GROUPS_AT_ONCE: usize = 8;
 /// Records read back per `__consumer_offsets` partition when the dashboard starts.
 const COMMITS_BACK: i64 = 500;
 
@@ -45,7 +40,8 @@ fn now_ms() -> i64 {
 pub struct Intervals {
     /// None: by the cluster's size (see [`watermark_interval`]).
     pub watermarks: Option<Duration>,
-    pub groups: Duration,
+    /// None: by the groups' size (see [`group_poll::group_interval`]).
+    pub groups: Option<Duration>,
 }
 
 /// Partitions sampled per second by default: a second between samples up to 2,000 partitions,
@@ -69,14 +65,15 @@ pub async fn connect_and_poll(
     tx: Sender<Event>,
     cell: ClientCell,
     names: DemoNames,
+    open: OpenGroup,
 ) {
     let intervals = Intervals {
         watermarks: cluster.refresh,
-        groups: cluster.group_refresh.unwrap_or(GROUPS_EVERY),
+        groups: cluster.group_refresh,
     };
     match cluster.conn_settings(timeout, read_only).await {
         Ok(settings) => {
-            poll_cluster(cluster.brokers, settings, intervals, tx, cell, names).await;
+            poll_cluster(cluster.brokers, settings, intervals, tx, cell, names, open).await;
         }
         Err(e) => {
             tracing::warn!("cannot connect: {e}");
@@ -94,6 +91,7 @@ pub async fn poll_cluster(
     tx: Sender<Event>,
     cell: ClientCell,
     names: DemoNames,
+    open: OpenGroup,
 ) {
     let mut attempt = 0;
     let mut pauses = RetryPolicy::reconnect().pauses();
@@ -139,14 +137,11 @@ pub async fn poll_cluster(
     // One job, four loops: stopping the poller stops them all.
     tokio::join!(
         poll_metadata(&client, &tx, intervals.watermarks, &latest, &sampled),
-        poll_groups(&client, &tx, intervals.groups, &latest, &sampled),
+        group_poll::poll_groups(&client, &tx, intervals.groups, &latest, &sampled, open),
         tail_commits(&client, &tx),
         tail_metrics(&client, &tx, &names)
     );
 }
-
-/// The last sample's high watermarks, replaced whole (the group poll holds on to the one it took).
-type Highs = std::sync::RwLock<Arc<KnownHighs>>;
 
 async fn poll_metadata(
     client: &KafkaClient,
@@ -276,85 +271,6 @@ async fn poll_metadata(
             }
         }
         tokio::time::sleep(every.saturating_sub(started.elapsed())).await;
-    }
-}
-
-/// Every consumer group's snapshot, every few seconds.
-async fn poll_groups(
-    client: &KafkaClient,
-    tx: &Sender<Event>,
-    every: Duration,
-    latest: &Highs,
-    sampled: &tokio::sync::Notify,
-) {
-    // The first watermark sample, or the groups without it if it is slow to come.
-    let _ = tokio::time::timeout(FIRST_SAMPLE_WAIT, sampled.notified()).await;
-    loop {
-        match client.list_groups().await {
-            Ok(groups) => {
-                // Every kind of group whose members read topics.
-                let listings: Vec<GroupListing> = groups
-                    .into_iter()
-                    .filter(GroupListing::reads_topics)
-                    .collect();
-                let ids_where = |keep: fn(&GroupKind) -> bool| -> Vec<String> {
-                    listings
-                        .iter()
-                        .filter(|g| keep(&g.kind))
-                        .map(|g| g.group_id.clone())
-                        .collect()
-                };
-                let ids: Vec<String> = listings.iter().map(|g| g.group_id.clone()).collect();
-                client.know_coordinators(&ids).await;
-                let committing = ids_where(|k| *k != GroupKind::Share);
-                let sharing = ids_where(|k| *k == GroupKind::Share);
-                let known = latest.read().unwrap_or_else(|p| p.into_inner()).clone();
-                let known = &*known;
-                // One describe per coordinator and kind, one OffsetFetch per coordinator, one
-                // DescribeShareGroupOffsets per coordinator, for all of them.
-                let (descriptions, committed, starts) = tokio::join!(
-                    client.describe_groups(&listings),
-                    client.committed_offsets_of(&committing),
-                    client.share_start_offsets(&sharing),
-                );
-                let mut committed: HashMap<String, _> =
-                    committing.into_iter().zip(committed).collect();
-                let mut starts: HashMap<String, _> = sharing.into_iter().zip(starts).collect();
-                let work = listings.into_iter().zip(descriptions).map(|(g, d)| {
-                    let prefetched = collect_groups::Prefetched {
-                        description: d.ok(),
-                        committed: committed.remove(&g.group_id).and_then(|c| c.ok()),
-                        share_starts: starts.remove(&g.group_id).and_then(|s| s.ok()),
-                    };
-                    (g, prefetched)
-                });
-                // A few groups at a time: hundreds of groups must not mean hundreds of requests
-                // in flight at once.
-                let snapshots: Vec<_> = futures::stream::iter(work)
-                    .map(|(g, prefetched)| async move {
-                        collect_groups::snapshot_with(
-                            client,
-                            &g.group_id,
-                            g.kind,
-                            known,
-                            prefetched,
-                        )
-                        .await
-                    })
-                    .buffer_unordered(GROUPS_AT_ONCE)
-                    .collect()
-                    .await;
-                let event = Event::Groups {
-                    at_ms: now_ms(),
-                    snapshots: snapshots.into_iter().filter_map(|s| s.ok()).collect(),
-                };
-                if tx.send(event).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => tracing::warn!("listing groups failed: {e}"),
-        }
-        tokio::time::sleep(every).await;
     }
 }
 

@@ -1,6 +1,7 @@
 //! The consumer groups table: every group's report, filtered and sorted when reports arrive.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use super::super::action::Action;
 use super::super::event::Command;
@@ -38,6 +39,8 @@ pub struct GroupsView {
     partition_history: HashMap<String, HashMap<String, Vec<Trend>>>,
     /// A first poll has answered (until then "loading", after it "no groups").
     pub loaded: bool,
+    /// How often every group is polled, when less often than the ordinary 5 s.
+    pub every_when_slower: Option<Duration>,
 }
 
 impl GroupsView {
@@ -57,43 +60,63 @@ impl GroupsView {
 }
 
 /// Folds a poll of every group into reports and lag histories.
-pub fn on_snapshots(state: &mut State, at_ms: i64, mut snapshots: Vec<OwnedGroupSnapshot>) {
-    let view = &mut state.groups;
+pub fn on_snapshots(
+    state: &mut State,
+    at_ms: i64,
+    snapshots: Vec<OwnedGroupSnapshot>,
+    every_when_slower: Option<Duration>,
+) {
     let mut reports = HashMap::with_capacity(snapshots.len());
-    for snapshot in &mut snapshots {
-        // The poller's last stable offsets, where open transactions hold records back (none
-        // on most clusters: then no look-up for each of the group's partitions).
-        if !state.session.unstable.is_empty() {
-            for key in snapshot.high_watermarks.keys() {
-                if let Some(stable) = state.session.unstable.get(key) {
-                    snapshot.stable_offsets.insert(key.clone(), *stable);
-                }
-            }
-        }
-        let report = state.session.tracker.report(&snapshot.borrow(), at_ms);
-        // Only lags kview knows: a group without commits has no trend, not a flat zero.
-        if let Some(lag) = report.total_lag {
-            view.lag_history
-                .entry(report.group.clone())
-                .or_default()
-                .push(lag.max(0) as u64);
-        }
-        let topics = named_mut(&mut view.partition_history, &report.group);
-        for p in &report.partitions {
-            if let Some(lag) = p.lag
-                && let Some(trend) = partition_mut(named_mut(topics, &p.topic), p.partition)
-            {
-                trend.push(lag.max(0) as u64);
-            }
-        }
+    for mut snapshot in snapshots {
+        let report = fold(state, at_ms, &mut snapshot);
         reports.insert(report.group.clone(), report);
     }
+    let view = &mut state.groups;
     view.lag_history.retain(|g, _| reports.contains_key(g));
     view.partition_history
         .retain(|g, _| reports.contains_key(g));
     view.reports = reports;
+    view.every_when_slower = every_when_slower;
     view.loaded = true;
     refresh_order(state);
+}
+
+/// Folds a poll of the open group alone: its report and a point on its trends; the others stay.
+pub fn on_open_group(state: &mut State, at_ms: i64, mut snapshot: OwnedGroupSnapshot) {
+    let report = fold(state, at_ms, &mut snapshot);
+    state.groups.reports.insert(report.group.clone(), report);
+    refresh_order(state);
+}
+
+/// A group's report, its points added to the lag trends.
+fn fold(state: &mut State, at_ms: i64, snapshot: &mut OwnedGroupSnapshot) -> GroupReport {
+    // The poller's last stable offsets, where open transactions hold records back (none on
+    // most clusters: then no look-up for each of the group's partitions).
+    if !state.session.unstable.is_empty() {
+        for key in snapshot.high_watermarks.keys() {
+            if let Some(stable) = state.session.unstable.get(key) {
+                snapshot.stable_offsets.insert(key.clone(), *stable);
+            }
+        }
+    }
+    let report = state.session.tracker.report(&snapshot.borrow(), at_ms);
+    let view = &mut state.groups;
+    // Only lags kview knows: a group without commits has no trend, not a flat zero.
+    if let Some(lag) = report.total_lag {
+        view.lag_history
+            .entry(report.group.clone())
+            .or_default()
+            .push(lag.max(0) as u64);
+    }
+    let topics = named_mut(&mut view.partition_history, &report.group);
+    for p in &report.partitions {
+        if let Some(lag) = p.lag
+            && let Some(trend) = partition_mut(named_mut(topics, &p.topic), p.partition)
+        {
+            trend.push(lag.max(0) as u64);
+        }
+    }
+    report
 }
 
 pub fn set_filter(state: &mut State, text: &str) {
