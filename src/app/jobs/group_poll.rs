@@ -9,6 +9,7 @@ use futures::StreamExt;
 use tokio::sync::{Notify, mpsc::Sender, watch};
 use tokio::time::Instant;
 
+use super::now_ms;
 use crate::app::event::Event;
 use crate::collect::groups::{self as collect_groups, KnownHighs, OwnedGroupSnapshot};
 use crate::kafka::{GroupKind, GroupListing, KafkaClient, Result};
@@ -35,10 +36,6 @@ pub fn group_interval(configured: Option<Duration>, group_partitions: usize) -> 
         let secs = group_partitions.div_ceil(GROUP_PARTITIONS_PER_SECOND) as u64;
         GROUPS_EVERY.max(Duration::from_secs(secs))
     })
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// Every consumer group's snapshot, every few seconds (see [`group_interval`]); between two

@@ -17,6 +17,11 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::event::Event;
 
+/// The wall clock in milliseconds, as the events' `at_ms` carry it.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 /// The long-running jobs; at most one of each runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobKind {

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::Sender;
 use tokio::time::Instant;
 
 use super::group_poll::{self, GROUPS_EVERY, Highs, OpenGroup};
+use super::now_ms;
 use crate::app::event::{ConnState, Event};
 use crate::collect::groups::KnownHighs;
 use crate::config::ClusterConfig;
@@ -30,10 +31,6 @@ const WATERMARKS_EVERY: Duration = Duration::from_secs(1);
 const SIZES_EVERY: Duration = Duration::from_secs(30);
 /// Records read back per `__consumer_offsets` partition when the dashboard starts.
 const COMMITS_BACK: i64 = 500;
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 /// How often the poller asks.
 #[derive(Debug, Clone, Copy)]
