@@ -52,7 +52,6 @@ pub async fn poll_groups(
     let _ = tokio::time::timeout(FIRST_SAMPLE_WAIT, sampled.notified()).await;
     let mut kinds: HashMap<String, GroupKind> = HashMap::new();
     loop {
-        let started = Instant::now();
         let mut every = group_interval(configured, 0);
         match poll_every_group(client, latest).await {
             Ok((snapshots, listed)) => {
@@ -70,7 +69,9 @@ pub async fn poll_groups(
             }
             Err(e) => tracing::warn!("listing groups failed: {e}"),
         }
-        if !poll_open_group(client, tx, &mut open, &kinds, started + every).await {
+        // The interval after the poll ends: a poll slower than it never runs back to back.
+        let next = Instant::now() + every;
+        if !poll_open_group(client, tx, &mut open, &kinds, next).await {
             return;
         }
     }
