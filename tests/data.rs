@@ -3,7 +3,7 @@
 //! repeated headers) leave through `consume --format json` and come back through `produce
 //! --format json` byte for byte; `kview copy` moves them between the single broker and the
 //! three-broker cluster as they were, and a copy stopped with Ctrl-C goes on with nothing lost
-//! or doubled.
+//! or doubled; `kview topics` counts messages and asks the brokers only for what it shows.
 
 mod common;
 
@@ -502,5 +502,53 @@ fn a_copy_stopped_with_ctrl_c_goes_on_with_nothing_lost_or_doubled() {
         by_partition(kcat_bytes(b, &target)),
         by_partition(kcat_bytes(c, &source)),
         "every record once, in order, with its headers and timestamp"
+    );
+}
+
+/// `kview topics` counts a topic's messages as kcat would read them, and asks only for what it
+/// shows: the table costs a metadata request and the watermarks (two requests for the one
+/// broker); the JSON, which has each topic's size on disk, one DescribeLogDirs more.
+#[tokio::test(flavor = "multi_thread")]
+async fn topics_asks_the_brokers_only_for_what_it_shows() {
+    let b = broker();
+    let topic = unique("listed");
+    let _topic = create_topic(b, &topic, 2, 1);
+    kview_ok(b, &["produce", "-q", "-t", &topic, "a", "b", "c"], None);
+    let client = client(b).await;
+    let list = async |json: bool| {
+        let mut out = Vec::new();
+        let before = client.requests_sent();
+        kview::headless::topics::list(&client, false, json, &mut out)
+            .await
+            .unwrap();
+        (
+            client.requests_sent() - before,
+            String::from_utf8(out).unwrap(),
+        )
+    };
+    // The first listing learns the leaders.
+    list(false).await;
+    let (sent, table) = list(false).await;
+    assert_eq!(sent, 3, "metadata, earliest and latest offsets:\n{table}");
+    let row: Vec<&str> = table
+        .lines()
+        .find(|l| l.starts_with(&topic))
+        .expect("the topic's row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row, [topic.as_str(), "2", "1", "3"], "{table}");
+    let (sent, json) = list(true).await;
+    assert_eq!(sent, 4, "and the log dirs' sizes:\n{json}");
+    let listed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let entry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == topic.as_str())
+        .expect("the topic");
+    assert_eq!(entry["messages"], 3, "{entry}");
+    assert!(
+        entry["size_bytes"].as_i64().is_some_and(|s| s > 0),
+        "{entry}"
     );
 }

@@ -62,11 +62,16 @@ fn or_unknown(v: Option<i64>) -> String {
 pub async fn list(client: &KafkaClient, all: bool, json: bool, out: &mut impl Write) -> Result<()> {
     let meta = client.metadata(None).await?;
     let topics: Vec<&TopicInfo> = meta.topics.iter().filter(|t| all || !t.internal).collect();
-    // Sizes are asked beside the watermarks, not after them.
-    let (marks, replicas) = tokio::join!(
-        marks_of(client, &topics),
-        client.replica_sizes_on(&meta.brokers)
-    );
+    // Sizes (JSON only: the table has no column for them) are asked beside the watermarks, not
+    // after them; every broker walks every log for them.
+    let sizes_of = async {
+        if json {
+            client.replica_sizes_on(&meta.brokers).await
+        } else {
+            Vec::new()
+        }
+    };
+    let (marks, replicas) = tokio::join!(marks_of(client, &topics), sizes_of);
     let marks = marks?;
     let mut sizes: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
     for r in &replicas {
